@@ -1,0 +1,203 @@
+"""The function registry: small pure checks that YAML rules name in ``then``.
+
+A function receives the value a rule's ``given`` selected, its validated options and a read-only
+:class:`Context`, and yields :class:`Hit` objects. It never reads files, knows its severity, or
+prints: the engine turns hits into findings.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from vgptlint.model import Fix, Severity, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One problem a function found in the value it was given.
+
+    Args:
+        message: the function's own sentence ("is 4 characters long; the minimum is 50").
+        span: characters inside the (string) value the problem is about, when known.
+        path: extra JSON path parts below the selected value (keys and indexes), e.g. ("label",).
+        data: values a rule's ``message`` template may use as ``{placeholders}``.
+        fix: an edit proposal, when the function can compute one.
+        severity: overrides the rule's severity for this hit (e.g. an optional join key).
+    """
+
+    message: str
+    span: Span | None = None
+    path: tuple[str | int, ...] = ()
+    data: Mapping[str, object] = field(default_factory=dict)
+    fix: Fix | None = None
+    severity: Severity | None = None
+
+
+@dataclass
+class Context:
+    """What a function may know besides its value. Read-only by convention.
+
+    ``services`` holds run-wide shared objects (the SQL parse cache, the catalog) keyed by name,
+    so functions stay pure while still sharing expensive work across rules and records.
+    """
+
+    record: object
+    kind: str
+    path: str = ""
+    record_index: int = 0
+    dialect: str = "tsql"
+    settings: Mapping[str, object] = field(default_factory=dict)
+    services: dict[str, object] = field(default_factory=dict)
+
+
+CheckFn = Callable[[object, object, Context], Iterator[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    options: type
+    accepts: tuple[type, ...] | None
+    check: CheckFn
+    doc: str
+    needs: frozenset[str] = frozenset()
+
+
+REGISTRY: dict[str, Function] = {}
+
+
+def function(
+    name: str,
+    *,
+    options: type,
+    accepts: tuple[type, ...] | None = None,
+    needs: tuple[str, ...] = (),
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a check under ``name``. ``accepts`` limits the value types it is called with;
+    other types are skipped silently (a ``type`` rule is the place to complain about types)."""
+
+    def register(check: CheckFn) -> CheckFn:
+        if name in REGISTRY and REGISTRY[name].check is not check:
+            raise ValueError(f"function {name!r} is registered twice")
+        doc = (check.__doc__ or "").strip()
+        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs))
+        return check
+
+    return register
+
+
+@dataclass(frozen=True, slots=True)
+class NoOptions:
+    """This function takes no options."""
+
+
+# ---------------------------------------------------------------------------- option building
+
+
+class OptionError(Exception):
+    """An option value that does not fit; ``key`` says which option (None: the whole mapping)."""
+
+    def __init__(self, message: str, key: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.key = key
+        self.hint = hint
+
+
+def did_you_mean(word: str, choices: typing.Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None
+
+
+def build_options(cls: type, raw: Mapping[str, object] | None) -> object:
+    """Build and validate an options dataclass from a YAML mapping.
+
+    Raises:
+        OptionError: unknown key, wrong type, or the class's own ``validate()`` complaint.
+    """
+    raw = dict(raw or {})
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise OptionError(f'unknown option "{key}"; known: {names}', key, did_you_mean(key, known))
+        values[key] = _coerce(value, hints[key], key, known[key].metadata.get("choices"))
+    try:
+        opts = cls(**values)
+    except TypeError as exc:  # a required option is missing
+        raise OptionError(str(exc).replace("__init__() ", "")) from None
+    check = getattr(opts, "validate", None)
+    problem = check() if check else None
+    if problem:
+        raise OptionError(problem)
+    return opts
+
+
+def _coerce(value: object, hint: object, key: str, choices: object = None) -> object:
+    if choices and value not in choices:
+        allowed = ", ".join(str(c) for c in choices)
+        raise OptionError(
+            f'option "{key}" must be one of {allowed}; got "{value}"', key, did_you_mean(str(value), map(str, choices))
+        )
+    if _accepts(value, hint):
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+    raise OptionError(f'option "{key}" must be {_describe(hint)}; got {_describe_value(value)}', key)
+
+
+def _accepts(value: object, hint: object) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is typing.Any or hint is object:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if origin in (tuple, list):
+        args = typing.get_args(hint)
+        item = args[0] if args else object
+        return isinstance(value, (list, tuple)) and all(_accepts(v, item) for v in value)
+    if origin in (dict, Mapping) or hint in (dict, Mapping):
+        return isinstance(value, Mapping)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: object) -> str:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(hint) if a is not type(None))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(hint))
+    if origin in (tuple, list):
+        args = typing.get_args(hint)
+        return f"a list of {_describe(args[0])}s" if args else "a list"
+    names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _describe_value(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return str(value)
