@@ -1,0 +1,214 @@
+"""Find the SQL statements inside a text field, with exact character offsets.
+
+Where SQL hides in LLM answers:
+
+* fenced blocks labelled ``sql``, ``tsql``, ``t-sql``, ``mssql`` or ``sqlserver`` (always SQL), and
+  unlabelled fences whose content starts like a statement;
+* a whole field that is just SQL;
+* SQL written inline after prose: ``Use: SELECT … FROM APTH WITH (NOLOCK) WHERE …``. An inline
+  statement runs to the end of its paragraph, a backtick, or a sentence that goes back to prose.
+
+Prose that only mentions keywords ("Select the vendor on the form, then update the record") is not
+SQL: an inline candidate needs an upper- or lower-case keyword (never "Select") followed by the
+statement's shape (``SELECT … FROM name``, ``UPDATE name SET``, ``DELETE FROM name``, …), and a
+lower-case one must also parse.
+
+Each region is then split into statements (see :mod:`vgptlint.sql.split`). Most records hold no
+SQL at all, so a single regex gate rejects them before any other work.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from vgptlint.sql.split import lex, split_statements
+
+
+@dataclass(frozen=True, slots=True)
+class SqlStatement:
+    """One statement found in a field.
+
+    Attributes:
+        text: the statement exactly as written (``value[start:end]``).
+        start: offset of its first character in the field value.
+        end: offset just past its last character.
+        origin: ``fence`` | ``inline`` | ``whole`` — where the statement came from.
+        batch: the GO batch number within the field (0-based), e.g. for the scope of
+            ``SET TRANSACTION ISOLATION LEVEL``.
+    """
+
+    text: str
+    start: int
+    end: int
+    origin: str
+    batch: int
+
+
+_GATE_RE = re.compile(
+    r"```|~~~|\b(?:select|insert|update|delete|merge|declare|exec|execute|create|alter|truncate|with|set|if)\b", re.I
+)
+_FENCE_RE = re.compile(
+    r"^[ \t]*(?P<mark>`{3,}|~{3,})[ \t]*(?P<label>[\w+#.-]*)[^\n]*\n(?P<body>.*?)(?:^[ \t]*(?P=mark)[ \t]*$|\Z)",
+    re.M | re.S,
+)
+_SQL_LABELS = frozenset({"sql", "tsql", "t-sql", "mssql", "sqlserver", "transact-sql"})
+
+_NAME = r"(?:[\w#@$]+|\[[^\]\n]+\]|\"[^\"\n]+\")"
+_QUALIFIED = rf"{_NAME}(?:\s*\.\s*{_NAME}){{0,3}}"
+# The shape each statement keyword must have to count as SQL outside a fence.
+_SHAPES = {
+    "SELECT": re.compile(rf"SELECT\b.*?\bFROM\s+(?:{_QUALIFIED}|\()", re.S | re.I),
+    "WITH": re.compile(rf"WITH\s+{_NAME}\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I),
+    "INSERT": re.compile(rf"INSERT\s+(?:INTO\s+)?{_QUALIFIED}\s*(?:\([^)]*\)\s*)?(?:SELECT|VALUES|EXEC|WITH|DEFAULT|OUTPUT)\b", re.I),
+    "UPDATE": re.compile(rf"UPDATE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?{_QUALIFIED}(?:\s+WITH\s*\([^)]*\))?\s+SET\s", re.I),
+    "DELETE": re.compile(rf"DELETE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?(?:FROM\s+{_QUALIFIED}|{_QUALIFIED}\s+FROM\s)", re.I),
+    "MERGE": re.compile(rf"MERGE\s+(?:INTO\s+)?{_QUALIFIED}.*?\bUSING\b", re.I | re.S),
+    "DECLARE": re.compile(r"DECLARE\s+@", re.I),
+    "SET": re.compile(r"SET\s+(?:@|NOCOUNT\b|TRANSACTION\s+ISOLATION\b|XACT_ABORT\b|ANSI_|QUOTED_IDENTIFIER\b|DATEFORMAT\b)", re.I),
+    "EXEC": re.compile(rf"EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?{_NAME}\s*\.\s*{_NAME}|EXEC(?:UTE)?\s+(?:sp_|usp|vsp|vrpt)\w*", re.I),
+    "IF": re.compile(r"IF\s+(?:NOT\s+)?(?:EXISTS\s*\(|@|OBJECT_ID\s*\()", re.I),
+    "CREATE": re.compile(r"(?:CREATE|ALTER)\s+(?:OR\s+ALTER\s+)?(?:TABLE|VIEW|PROC|PROCEDURE|FUNCTION|TRIGGER|(?:UNIQUE\s+)?(?:NON)?(?:CLUSTERED\s+)?INDEX)\b", re.I),
+    "TRUNCATE": re.compile(rf"TRUNCATE\s+TABLE\s+{_QUALIFIED}", re.I),
+}
+_SHAPES["EXECUTE"] = _SHAPES["EXEC"]
+_SHAPES["ALTER"] = _SHAPES["CREATE"]
+_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted(_SHAPES, key=len, reverse=True)) + r")\b", re.I)
+# Lower-case inline SQL must also show something prose never has (an operator, a dotted name, a clause).
+_LOWER_CASE_SIGNAL_RE = re.compile(r"[*=<>(@]|\w\.\w|\b(?:where|join|group\s+by|order\s+by|top|distinct|union|having|nolock|values|set)\b")
+_PARAGRAPH_END_RE = re.compile(r"\n[ \t]*\n")
+# Inside an inline region: a sentence that returns to prose ("… WHERE APCo = 1. This returns …").
+_PROSE_WORDS = frozenset(
+    "THE THIS THAT THESE THOSE IT ITS YOU YOUR WE OUR THEY THEN NOTE HERE THERE REPLACE MAKE USE ALWAYS NEVER "
+    "IF EACH ALL A AN TO IN FOR IS ARE WILL WOULD SHOULD CAN MAY AND BUT OR SO".split()
+)
+
+
+def contains_sql(text: str) -> bool:
+    """True when :func:`extract_sql` finds at least one statement in ``text``."""
+    return bool(extract_sql(text))
+
+
+def extract_sql(text: str) -> tuple[SqlStatement, ...]:
+    """Every SQL statement in ``text`` in order, with exact offsets (cached per text).
+
+    >>> [(s.text, s.origin) for s in extract_sql("Use: SELECT a FROM APTH WITH (NOLOCK) WHERE APCo = 1.")]
+    [('SELECT a FROM APTH WITH (NOLOCK) WHERE APCo = 1', 'inline')]
+    >>> extract_sql("Select the vendor on the form, then update the record.")
+    ()
+    """
+    if not isinstance(text, str) or not _GATE_RE.search(text):
+        return ()
+    return _extract_cached(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
+    regions: list[tuple[int, int, str]] = []
+    prose_start = 0
+    for fence in _FENCE_RE.finditer(text):
+        regions.extend(_inline_regions(text, prose_start, fence.start()))
+        prose_start = fence.end()
+        body_start, body_end = fence.span("body")
+        label = fence.group("label").lower()
+        if label in _SQL_LABELS or (not label and _looks_like_sql(text[body_start:body_end], strict=False)):
+            regions.append((body_start, body_end, "fence"))
+    regions.extend(_inline_regions(text, prose_start, len(text)))
+    if len(regions) == 1 and regions[0][2] == "inline" and not text[: regions[0][0]].strip() and not text[regions[0][1] :].strip(" \t\r\n;."):
+        regions = [(regions[0][0], regions[0][1], "whole")]
+    statements: list[SqlStatement] = []
+    batch = 0
+    for start, end, origin in regions:
+        segments = split_statements(text[start:end])
+        for segment in segments:
+            statements.append(
+                SqlStatement(text[start + segment.start : start + segment.end], start + segment.start, start + segment.end, origin, batch + segment.batch)
+            )
+        batch += max((s.batch for s in segments), default=0)
+    return tuple(statements)
+
+
+def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """SQL regions in prose between fences: from a shaped keyword to the end of its paragraph."""
+    regions: list[tuple[int, int, str]] = []
+    position = start
+    while position < end:
+        match = _CANDIDATE_RE.search(text, position, end)
+        if not match:
+            break
+        keyword = match.group()
+        if not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()):
+            position = match.end()
+            continue
+        paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
+        region_end = _prose_cut(text, match.start(), paragraph.start() if paragraph else end)
+        candidate = text[match.start() : region_end]
+        if _SHAPES[keyword.upper()].match(candidate) and (keyword.isupper() or _looks_like_sql(candidate, strict=True)):
+            regions.append((match.start(), region_end, "inline"))
+            position = region_end
+        else:
+            position = match.end()
+    return regions
+
+
+def _is_word_start(text: str, index: int) -> bool:
+    """Not part of ``@select``, ``#update``, ``x.set`` or ``dbo.Select``."""
+    return index == 0 or text[index - 1] not in "@#.$_"
+
+
+def _prose_cut(text: str, start: int, end: int) -> int:
+    """Where an inline region returns to prose: a backtick, or ``. `` before a prose word."""
+    region = text[start:end]
+    tokens = lex(region)
+    depth = 0
+    cut = end
+    for index, token in enumerate(tokens):
+        if token.upper == "(":
+            depth += 1
+        elif token.upper == ")":
+            depth = max(0, depth - 1)
+        elif token.upper == "`":
+            cut = start + token.start
+            break
+        elif depth == 0 and token.upper in (".", ":", "!", "?") and _next_is_prose(region, tokens, index):
+            cut = start + token.start
+            break
+    while cut > start and text[cut - 1] in " \t\r\n":
+        cut -= 1
+    return cut
+
+
+def _next_is_prose(region: str, tokens: tuple, index: int) -> bool:
+    """After sentence punctuation: the end, or whitespace then a prose word ("This", "Note")."""
+    rest = tokens[index + 1 :]
+    if not rest:
+        return True
+    if rest[0].kind not in ("ws", "nl"):
+        return False
+    word = next((t for t in rest if t.is_significant), None)
+    if word is None:
+        return True
+    if word.kind != "word":
+        return False
+    raw = region[word.start : word.end]
+    is_title_case = raw[:1].isupper() and not raw.isupper()
+    return word.upper in _PROSE_WORDS or (is_title_case and word.upper not in _SHAPES)
+
+
+def _looks_like_sql(body: str, strict: bool) -> bool:
+    """Does this text start like a statement? ``strict`` (lower-case inline SQL) also requires a parse."""
+    significant = [t for t in lex(body[:400]) if t.is_significant]
+    if not significant or significant[0].kind != "word":
+        return False
+    keyword = significant[0].upper
+    shape = _SHAPES.get(keyword)
+    first = significant[0].start
+    if shape is None or not shape.match(body, first):
+        return keyword in ("SELECT", "WITH") and not strict and len(significant) > 1
+    if not strict:
+        return True
+    if not _LOWER_CASE_SIGNAL_RE.search(body, significant[0].end):
+        return False
+    from vgptlint.sql.parse import ParseFailure, parse_statement
+
+    return not isinstance(parse_statement(body[first:].rstrip(" \t\r\n;.")), ParseFailure)

@@ -1,0 +1,122 @@
+"""Parse one SQL statement with sqlglot, once per distinct (text, dialect) in a run.
+
+Every SQL rule looks at the same statements, so parsing is cached here: a 60k-record dataset with
+ten SQL rules parses each distinct statement once. Results are shared between rules, so callers
+must treat ``ParsedStatement.expression`` as read-only (copy it before editing, as the fixer does).
+
+A statement sqlglot cannot parse is a :class:`ParseFailure` (sqlglot's own message, never an
+exception). A statement sqlglot could only keep as an opaque ``exp.Command`` (``PRINT``, and the
+``DECLARE … SELECT`` it swallows) is a :class:`ParsedStatement` with ``is_opaque`` set: its tables
+cannot be verified, which is a finding of its own, never "clean".
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, SqlglotError, TokenError
+
+# sqlglot logs "contains unsupported syntax. Falling back to parsing as a 'Command'" on every
+# opaque statement; we report that ourselves as sql-unverifiable.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+# Valid T-SQL that sqlglot 30 rejects; recognised here so it is neither a syntax error nor opaque.
+_ISOLATION_RE = re.compile(
+    r"\s*SET\s+TRANSACTION\s+ISOLATION\s+LEVEL\s+(READ\s+UNCOMMITTED|READ\s+COMMITTED|REPEATABLE\s+READ|SNAPSHOT|SERIALIZABLE)\s*;?\s*\Z",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedStatement:
+    """A statement sqlglot parsed.
+
+    Attributes:
+        text: the statement text that was parsed (offsets in ``expression`` meta refer to it).
+        dialect: the sqlglot dialect used.
+        expression: the root AST node (shared: do not mutate).
+        is_opaque: sqlglot kept it as an ``exp.Command``; its tables are unknown.
+        isolation_level: for ``SET TRANSACTION ISOLATION LEVEL …``, the level in upper case
+            with single spaces (``READ UNCOMMITTED``); otherwise None.
+    """
+
+    text: str
+    dialect: str
+    expression: exp.Expression
+    is_opaque: bool = False
+    isolation_level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """A statement sqlglot rejected. ``offset`` is the character offset of the error in ``text``."""
+
+    text: str
+    dialect: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    offset: int | None = None
+
+
+def parse_statement(sql: str, dialect: str = "tsql") -> ParsedStatement | ParseFailure:
+    """Parse one statement (cached by ``(sql, dialect)``); never raises for bad SQL.
+
+    >>> type(parse_statement("SELECT a FROM t WITH (NOLOCK)").expression).__name__
+    'Select'
+    >>> parse_statement("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED").isolation_level
+    'READ UNCOMMITTED'
+    """
+    return _parse_cached(sql, dialect)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_cached(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
+    isolation = _ISOLATION_RE.match(sql)
+    if isolation:
+        level = " ".join(isolation.group(1).upper().split())
+        return ParsedStatement(sql, dialect, exp.Command(this="SET", expression=exp.Literal.string(sql)), False, level)
+    try:
+        expressions = [e for e in sqlglot.parse(sql, read=dialect) if e is not None]
+    except (ParseError, TokenError) as error:
+        return _failure(sql, dialect, error)
+    except SqlglotError as error:  # unknown dialect and friends: still a located finding, not a crash
+        return ParseFailure(sql, dialect, _first_line(str(error)))
+    except RecursionError:
+        return ParseFailure(sql, dialect, "statement is nested too deeply to parse")
+    if not expressions:
+        return ParseFailure(sql, dialect, "no SQL statement found")
+    if len(expressions) > 1:
+        # The splitter hands us one statement; several here means sqlglot split where we did not
+        # (e.g. "SELECT 1 SELECT 2" on one line). Keep the first; the rest is unverified.
+        return ParsedStatement(sql, dialect, expressions[0], is_opaque=True)
+    root = expressions[0]
+    return ParsedStatement(sql, dialect, root, is_opaque=isinstance(root, exp.Command))
+
+
+def _failure(sql: str, dialect: str, error: Exception) -> ParseFailure:
+    details = getattr(error, "errors", None) or []
+    first = details[0] if details else {}
+    line, column = first.get("line"), first.get("col")
+    message = first.get("description") or _first_line(str(error))
+    offset = _offset_of(sql, line, column) if line and column else None
+    return ParseFailure(sql, dialect, message, line, column, offset)
+
+
+def _offset_of(text: str, line: int, column: int) -> int:
+    """sqlglot reports 1-based line and column (the column of the last character of the token)."""
+    start = 0
+    for _ in range(line - 1):
+        newline = text.find("\n", start)
+        if newline < 0:
+            break
+        start = newline + 1
+    return min(len(text), start + max(0, column - 1))
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "cannot parse"
