@@ -1,0 +1,189 @@
+"""Text functions: checks on string values.
+
+``pattern``, ``contains``, ``not_contains``, ``length`` and ``refusal_language`` yield a hit
+when the value breaks the expectation; spans point at the offending characters.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sized
+from dataclasses import dataclass, field
+
+from vgptlint.functions.base import Context, Hit, function
+from vgptlint.model import Span
+
+_FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+
+
+def compile_regex(source: str, flags: str) -> re.Pattern[str]:
+    bits = 0
+    for letter in flags:
+        if letter not in _FLAG_BITS:
+            raise ValueError(f'unknown regex flag "{letter}"; known: i, m, s, x')
+        bits |= _FLAG_BITS[letter]
+    try:
+        return re.compile(source, bits)
+    except re.error as exc:
+        raise ValueError(f'invalid regex "{source}": {exc}') from None
+
+
+@dataclass(frozen=True)
+class PatternOptions:
+    """``match``: the value must match; ``not_match``: it must not. ``flags``: any of i, m, s, x."""
+
+    match: str | None = None
+    not_match: str | None = None
+    flags: str = ""
+    compiled_match: object = field(default=None, init=False, repr=False, compare=False)
+    compiled_not_match: object = field(default=None, init=False, repr=False, compare=False)
+
+    def validate(self) -> str | None:
+        if self.match is None and self.not_match is None:
+            return 'needs at least one of "match", "not_match"'
+        try:
+            if self.match is not None:
+                object.__setattr__(self, "compiled_match", compile_regex(self.match, self.flags))
+            if self.not_match is not None:
+                object.__setattr__(self, "compiled_not_match", compile_regex(self.not_match, self.flags))
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+
+@function("pattern", options=PatternOptions, accepts=(str,))
+def pattern(value: str, opts: PatternOptions, ctx: Context) -> Iterator[Hit]:
+    """The value matches ``match`` (anywhere; anchor with ^/$) and does not match ``not_match``.
+
+    Example: ``{function: pattern, options: {match: "WITH \\\\(NOLOCK\\\\)", flags: i}}``
+    """
+    if opts.compiled_match is not None and opts.compiled_match.search(value) is None:
+        yield Hit(f"does not match /{opts.match}/", data={"pattern": opts.match})
+    if opts.compiled_not_match is not None:
+        found = opts.compiled_not_match.search(value)
+        if found is not None:
+            yield Hit(f'contains "{found.group(0)}", which matches /{opts.not_match}/',
+                      span=Span(found.start(), found.end()), data={"pattern": opts.not_match, "match": found.group(0)})
+
+
+@dataclass(frozen=True)
+class ContainsOptions:
+    """``values``: substrings; ``all``: every one must appear (default: at least one);
+    ``case_sensitive``: default true."""
+
+    values: tuple[str, ...] = ()
+    all: bool = False
+    case_sensitive: bool = True
+
+    def validate(self) -> str | None:
+        return None if self.values else 'needs "values": a non-empty list of strings'
+
+
+def _folded(value: str, opts: ContainsOptions) -> tuple[str, tuple[str, ...]]:
+    if opts.case_sensitive:
+        return value, opts.values
+    return value.casefold(), tuple(v.casefold() for v in opts.values)
+
+
+@function("contains", options=ContainsOptions, accepts=(str,))
+def contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hit]:
+    """The value contains one of ``values`` (or all of them with ``all: true``)."""
+    text, needles = _folded(value, opts)
+    present = [needle in text for needle in needles]
+    if opts.all and not all(present):
+        missing = [v for v, p in zip(opts.values, present) if not p]
+        yield Hit("does not contain " + ", ".join(f'"{m}"' for m in missing), data={"missing": missing})
+    elif not opts.all and not any(present):
+        yield Hit("contains none of " + ", ".join(f'"{v}"' for v in opts.values))
+
+
+@function("not_contains", options=ContainsOptions, accepts=(str,))
+def not_contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hit]:
+    """The value contains none of ``values``; each occurrence found is a hit at its span."""
+    text, needles = _folded(value, opts)
+    for original, needle in zip(opts.values, needles):
+        start = text.find(needle)
+        if start >= 0:
+            yield Hit(f'contains "{original}"', span=Span(start, start + len(needle)), data={"match": original})
+
+
+@dataclass(frozen=True, slots=True)
+class LengthOptions:
+    """``min``/``max`` are inclusive; at least one is required. Strings count characters."""
+
+    min: int | None = None
+    max: int | None = None
+
+    def validate(self) -> str | None:
+        if self.min is None and self.max is None:
+            return 'needs at least one of "min", "max"'
+        if self.min is not None and self.max is not None and self.min > self.max:
+            return f'"min" ({self.min}) is greater than "max" ({self.max})'
+        return None
+
+
+@function("length", options=LengthOptions, accepts=(str, list, dict))
+def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
+    """Length of a string (characters), array (items) or object (keys) within bounds.
+
+    Example: ``{function: length, options: {min: 50}}`` fails on ``"APCo"`` (4 characters).
+    """
+    size = len(value)
+    unit = "characters" if isinstance(value, str) else "items" if isinstance(value, list) else "keys"
+    data = {"length": size, "min": opts.min, "max": opts.max, "unit": unit}
+    if opts.min is not None and size < opts.min:
+        yield Hit(f"is {size:,} {unit} long; the minimum is {opts.min:,}", data=data)
+    if opts.max is not None and size > opts.max:
+        yield Hit(f"is {size:,} {unit} long; the maximum is {opts.max:,}", data=data)
+
+
+DEFAULT_REFUSAL_PHRASES = (
+    "does not exist",
+    "doesn't exist",
+    "there is no table",
+    "there is no column",
+    "no such table",
+    "no such column",
+    "i don't have information",
+    "i do not have information",
+    "i'm not able to",
+    "i am not able to",
+    "i cannot",
+    "i can't",
+    "not a valid viewpoint",
+    "is not a viewpoint",
+    "not part of the viewpoint",
+)
+
+
+@dataclass(frozen=True)
+class RefusalLanguageOptions:
+    """``phrases``: case-insensitive substrings that mark a refusal (default: a list of common ones);
+    ``extra``: phrases added to the defaults."""
+
+    phrases: tuple[str, ...] = DEFAULT_REFUSAL_PHRASES
+    extra: tuple[str, ...] = ()
+    compiled: object = field(default=None, init=False, repr=False, compare=False)
+
+    def validate(self) -> str | None:
+        words = [*self.phrases, *self.extra]
+        if not words:
+            return 'needs at least one phrase in "phrases" or "extra"'
+        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        object.__setattr__(self, "compiled", re.compile(alternation, re.IGNORECASE))
+        return None
+
+
+def find_refusal(value: str, opts: RefusalLanguageOptions) -> re.Match[str] | None:
+    return opts.compiled.search(value)
+
+
+@function("refusal_language", options=RefusalLanguageOptions, accepts=(str,))
+def refusal_language(value: str, opts: RefusalLanguageOptions, ctx: Context) -> Iterator[Hit]:
+    """A hit when the value reads as a refusal ("There is no table named ...", "I don't have information").
+
+    Used with ``where: {absent: [category]}`` to find negatives without category metadata.
+    """
+    found = find_refusal(value, opts)
+    if found is not None:
+        yield Hit(f'reads as a refusal ("{found.group(0)}")', span=Span(found.start(), found.end()),
+                  data={"phrase": found.group(0)})

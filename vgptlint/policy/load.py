@@ -1,0 +1,294 @@
+"""Load a policy: YAML documents joined through ``extends``, validated and compiled in one go.
+
+Policies and rule packs are the same kind of document (a pack only defines rules), so there is one
+loader. Every problem is collected with its ``file:line:col`` and reported together as a
+:class:`PolicyError` before any record is read.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from vgptlint.errors import PolicyError, Problem
+from vgptlint.functions.base import did_you_mean
+from vgptlint.model import Severity
+from vgptlint.policy.compile import compile_rule
+from vgptlint.policy.model import DATASET_KINDS, FileOverride, Policy
+from vgptlint.policy.yamlio import key_position, load_yaml, plain, value_position
+from vgptlint.resources import builtin_dir
+
+DOCUMENT_KEYS = {
+    "pack": "name of a rule pack",
+    "description": "what this policy or pack is for",
+    "extends": "policies or rule packs this one builds on",
+    "rules": "rule definitions and per-rule overrides",
+    "fail-on": "lowest severity that makes the run fail",
+    "dialect": "SQL dialect for sqlglot",
+    "catalog": "schema catalog file(s)",
+    "dataset_info": "LLaMA-Factory dataset_info.json",
+    "datasets": "file glob -> dataset kind",
+    "overrides": "per-file-glob rule overrides",
+    "functions": "Python modules that register extra functions",
+    "trainer": "the consumer of the data (llamafactory)",
+    "facets": "derived per-record values",
+    "settings": "tool settings",
+    "example_catalog": "catalog the pack's examples run against",
+    "baseline": "baseline file of accepted findings",
+    "ignore": "suppressed findings",
+}
+OVERRIDE_KEYS = ("severity", "options", "message", "where", "given", "fix", "description")
+SEVERITY_WORDS = ("error", "warning", "info", "off")
+
+
+@dataclass
+class RuleLayer:
+    """A rule definition plus the overrides later documents put on top of it."""
+
+    definition: CommentedMap
+    source: str
+    pack: str
+    overrides: list[tuple[CommentedMap, str]] = field(default_factory=list)
+
+
+@dataclass
+class Merged:
+    rules: dict[str, RuleLayer] = field(default_factory=dict)
+    settings: dict[str, tuple[object, CommentedMap, str, Path]] = field(default_factory=dict)
+    overrides: list[tuple[CommentedMap, str]] = field(default_factory=list)
+    description: str = ""
+
+
+def resolve_reference(name: str, base_dir: Path) -> Path | None:
+    """A path (relative to the referring file or the working directory), or a shipped policy/pack name."""
+    candidates = [base_dir / name, Path(name)]
+    stem = name[:-5] if name.endswith(".yaml") else name[:-4] if name.endswith(".yml") else name
+    if "/" not in name and os.sep not in name:
+        candidates += [builtin_dir("policies") / f"{stem}.yaml", builtin_dir("rules") / f"{stem}.yaml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def display_path(path: Path) -> str:
+    """Paths inside the working directory are shown relative; shipped files by their package path."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        for kind in ("rules", "policies"):
+            root = builtin_dir(kind).resolve()
+            if path.resolve().is_relative_to(root):
+                return f"{kind}/{path.name}"
+        return str(path)
+
+
+def load_policy(reference: str) -> Policy:
+    """Load ``reference`` (path or shipped name) and everything it extends.
+
+    Raises:
+        PolicyError: every problem found, each located.
+    """
+    problems: list[Problem] = []
+    path = resolve_reference(reference, Path.cwd())
+    if path is None:
+        shipped = ", ".join(p.stem for p in sorted(builtin_dir("policies").glob("*.yaml")))
+        raise PolicyError([Problem(reference, 1, 1, "policy-not-found",
+                                   f'policy "{reference}" is neither a file nor a shipped policy; shipped: {shipped}')])
+    merged = Merged()
+    _merge_document(path, merged, problems, stack=())
+    if problems:
+        raise PolicyError(problems)
+    policy = _build_policy(reference, path, merged, problems)
+    if problems:
+        raise PolicyError(sorted(problems, key=lambda p: (p.source, p.line, p.column)))
+    return policy
+
+
+def _merge_document(path: Path, merged: Merged, problems: list[Problem], stack: tuple[Path, ...]) -> None:
+    display = display_path(path)
+    if path.resolve() in stack:
+        cycle = " -> ".join(display_path(p) for p in (*stack, path.resolve()))
+        problems.append(Problem(display, 1, 1, "cyclic-extends", f"extends forms a cycle: {cycle}"))
+        return
+    try:
+        document = load_yaml(path, display)
+    except PolicyError as exc:
+        problems.extend(exc.problems)
+        return
+    if document is None:
+        document = CommentedMap()
+    if not isinstance(document, CommentedMap):
+        problems.append(Problem(display, 1, 1, "invalid-policy", "a policy must be a YAML mapping"))
+        return
+    for key in document:
+        if key not in DOCUMENT_KEYS:
+            line, col = key_position(document, key)
+            problems.append(Problem(display, line, col, "unknown-key", f'unknown key "{key}"; known: {", ".join(DOCUMENT_KEYS)}',
+                                    did_you_mean(str(key), DOCUMENT_KEYS)))
+    for parent_name in _as_list(document.get("extends")):
+        parent = resolve_reference(str(parent_name), path.parent)
+        if parent is None:
+            line, col = value_position(document, "extends")
+            problems.append(Problem(display, line, col, "unknown-extends",
+                                    f'extends "{parent_name}": no such file, shipped policy or rule pack'))
+            continue
+        _merge_document(parent, merged, problems, (*stack, path.resolve()))
+    pack = str(document.get("pack") or path.stem)
+    rules = document.get("rules")
+    if rules is not None and not isinstance(rules, CommentedMap):
+        line, col = value_position(document, "rules")
+        problems.append(Problem(display, line, col, "invalid-rules", '"rules" must be a mapping of rule id to definition'))
+        rules = None
+    for rule_id, body in (rules or {}).items():
+        _merge_rule(str(rule_id), body, rules, display, pack, merged, problems)
+    for key in DOCUMENT_KEYS:
+        if key in document and key not in ("rules", "extends", "pack", "description", "overrides"):
+            merged.settings[key] = (document[key], document, display, path.parent)
+    for entry in _as_list(document.get("overrides")):
+        merged.overrides.append((entry, display))
+    if document.get("description"):
+        merged.description = str(document["description"])
+
+
+def _merge_rule(rule_id: str, body: object, rules: CommentedMap, display: str, pack: str,
+                merged: Merged, problems: list[Problem]) -> None:
+    line, col = key_position(rules, rule_id)
+    if isinstance(body, str):  # "rule-id: warning" shorthand
+        body_map = CommentedMap(severity=body)
+        body_map.lc.line, body_map.lc.col = line - 1, col - 1
+        body = body_map
+    if not isinstance(body, CommentedMap):
+        problems.append(Problem(display, line, col, "invalid-rule", f'rule "{rule_id}" must be a mapping or a severity'))
+        return
+    if "then" in body:  # a definition (new, or replacing an inherited one)
+        merged.rules[rule_id] = RuleLayer(body, display, pack)
+        return
+    existing = merged.rules.get(rule_id) or _find_alias(rule_id, merged)
+    if existing is None:
+        problems.append(Problem(display, line, col, "unknown-rule", f'rule "{rule_id}" is not defined by this policy or what it extends',
+                                did_you_mean(rule_id, merged.rules)))
+        return
+    for key in body:
+        if key not in OVERRIDE_KEYS:
+            kline, kcol = key_position(body, key)
+            problems.append(Problem(display, kline, kcol, "unknown-key",
+                                    f'rule "{rule_id}": "{key}" cannot be overridden; allowed: {", ".join(OVERRIDE_KEYS)}',
+                                    did_you_mean(str(key), OVERRIDE_KEYS)))
+    existing.overrides.append((body, display))
+
+
+def _find_alias(rule_id: str, merged: Merged) -> RuleLayer | None:
+    for layer in merged.rules.values():
+        if rule_id in _as_list(layer.definition.get("aliases")):
+            return layer
+    return None
+
+
+def _build_policy(reference: str, path: Path, merged: Merged, problems: list[Problem]) -> Policy:
+    policy = Policy(name=reference, path=display_path(path), rules={}, base_dir=path.parent)
+    _apply_settings(policy, merged, problems)
+    for rule_id, layer in merged.rules.items():
+        compiled = compile_rule(rule_id, layer.definition, layer.source, layer.pack, layer.overrides, policy, problems)
+        if compiled is not None:
+            policy.rules[rule_id] = compiled
+    policy.overrides = tuple(_compile_overrides(merged, policy, problems))
+    return policy
+
+
+def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> None:
+    for key, (value, node, source, base) in merged.settings.items():
+        line, col = value_position(node, key)
+        if key == "functions":
+            for module in _as_list(value):
+                try:
+                    importlib.import_module(str(module))
+                except Exception as exc:  # any import failure is the user's module, not ours
+                    problems.append(Problem(source, line, col, "unknown-module", f'cannot import functions module "{module}": {exc}'))
+        elif key == "fail-on":
+            word = str(value)
+            if word not in ("error", "warning", "info", "never"):
+                problems.append(Problem(source, line, col, "invalid-value", f'"fail-on" must be one of error, warning, info, never; got "{word}"',
+                                        did_you_mean(word, ("error", "warning", "info", "never"))))
+            else:
+                policy.fail_on = None if word == "never" else Severity(word)
+        elif key == "dialect":
+            policy.dialect = _check_dialect(str(value), source, line, col, problems)
+        elif key == "catalog":
+            policy.catalog = tuple(_resolve_path(str(v), base) for v in _as_list(value))
+        elif key == "dataset_info":
+            policy.dataset_info = _resolve_path(str(value), base) if value else None
+        elif key == "datasets":
+            policy.datasets = tuple(_dataset_globs(value, node, source, problems))
+        elif key == "trainer":
+            policy.trainer = str(value) if value else None
+        elif key == "facets":
+            policy.facets = {"raw": value, "source": source, "node": node}
+        else:
+            policy.settings[key] = plain(value)
+
+
+def _check_dialect(name: str, source: str, line: int, col: int, problems: list[Problem]) -> str:
+    from sqlglot.dialects.dialect import Dialect
+
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError:
+        problems.append(Problem(source, line, col, "unknown-dialect", f'"{name}" is not a sqlglot dialect'))
+    return name
+
+
+def _dataset_globs(value: object, node: object, source: str, problems: list[Problem]):
+    if not isinstance(value, CommentedMap):
+        line, col = value_position(node, "datasets")
+        problems.append(Problem(source, line, col, "invalid-datasets", '"datasets" must map file globs to a kind (sft, dpo, kto)'))
+        return
+    for glob, kind in value.items():
+        if str(kind) not in DATASET_KINDS:
+            line, col = value_position(value, glob)
+            problems.append(Problem(source, line, col, "invalid-kind", f'dataset kind must be one of sft, dpo, kto; got "{kind}"',
+                                    did_you_mean(str(kind), DATASET_KINDS)))
+        yield str(glob), str(kind)
+
+
+def _compile_overrides(merged: Merged, policy: Policy, problems: list[Problem]):
+    for entry, source in merged.overrides:
+        if not isinstance(entry, CommentedMap) or "files" not in entry:
+            line, col = (entry.lc.line + 1, entry.lc.col + 1) if hasattr(entry, "lc") else (1, 1)
+            problems.append(Problem(source, line, col, "invalid-override", 'an override needs "files" (globs) and "rules"'))
+            continue
+        rules = entry.get("rules") or CommentedMap()
+        compiled: dict = {}
+        for rule_id, body in rules.items():
+            base = policy.rules.get(str(rule_id))
+            line, col = key_position(rules, rule_id)
+            if base is None:
+                problems.append(Problem(source, line, col, "unknown-rule", f'rule "{rule_id}" is not defined',
+                                        did_you_mean(str(rule_id), policy.rules)))
+                continue
+            if isinstance(body, str):
+                body_map = CommentedMap(severity=body)
+                body_map.lc.line, body_map.lc.col = line - 1, col - 1
+                body = body_map
+            layer = [(body, source)]
+            rebuilt = compile_rule(str(rule_id), base.raw["definition"], base.raw["source"], base.origin.pack,
+                                   [*base.raw["overrides"], *layer], policy, problems)
+            if rebuilt is not None:
+                compiled[str(rule_id)] = rebuilt
+        yield FileOverride(tuple(str(g) for g in _as_list(entry["files"])), compiled)
+
+
+def _resolve_path(value: str, base: Path) -> Path:
+    candidate = Path(value)
+    return candidate if candidate.is_absolute() else base / candidate
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, CommentedSeq)):
+        return list(value)
+    return [value]

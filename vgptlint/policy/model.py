@@ -1,0 +1,104 @@
+"""What a loaded policy is: compiled rules plus run settings. Built once, before any record is read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgptlint.functions.base import Function
+from vgptlint.model import Applicability, Severity
+from vgptlint.select.jsonpath import Selector
+
+RULE_KINDS = ("record", "pair", "aggregate")
+DATASET_KINDS = ("sft", "dpo", "kto")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One ``then`` entry: a function with validated options, optionally on a sub-field."""
+
+    function: Function
+    options: object
+    field: tuple[str | int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FixSpec:
+    """A rule's declared fix: a registered fixer, or a record-level ``set`` of fields."""
+
+    fixer: str | None
+    options: object
+    applicability: Applicability
+    set_fields: tuple[tuple[str, object], ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a rule was defined, for errors and `vgptlint rules`."""
+
+    source: str
+    line: int
+    column: int
+    pack: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    severity: Severity
+    kind: str
+    description: str
+    selectors: tuple[Selector, ...]
+    checks: tuple[Check, ...]
+    message: str | None
+    where_kinds: frozenset[str] | None
+    where_facets: tuple[tuple[str, frozenset[str]], ...]
+    fix: FixSpec | None
+    rationale: str
+    help_uri: str
+    origin: Origin
+    requires: frozenset[str] = frozenset()
+    examples: dict = field(default_factory=dict, compare=False, hash=False)
+    aliases: tuple[str, ...] = ()
+    accumulator: object = None  # an aggregates.base.Accumulator for kind=aggregate
+    accumulator_options: object = None
+    raw: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_fixable(self) -> bool:
+        return self.fix is not None
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.severity is not Severity.OFF
+
+    def applies_to(self, kind: str) -> bool:
+        return self.where_kinds is None or kind in self.where_kinds
+
+
+@dataclass(frozen=True, slots=True)
+class FileOverride:
+    """``overrides:`` entry: rule severities/options for files matching ``globs``."""
+
+    globs: tuple[str, ...]
+    rules: dict[str, CompiledRule]
+
+
+@dataclass
+class Policy:
+    name: str
+    path: str
+    rules: dict[str, CompiledRule]
+    fail_on: Severity | None = Severity.ERROR
+    dialect: str = "tsql"
+    catalog: tuple[Path, ...] = ()
+    dataset_info: Path | None = None
+    datasets: tuple[tuple[str, str], ...] = ()
+    overrides: tuple[FileOverride, ...] = ()
+    trainer: str | None = None
+    facets: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    base_dir: Path = Path(".")
+
+    def enabled_rules(self) -> list[CompiledRule]:
+        return [r for r in self.rules.values() if r.is_enabled]
