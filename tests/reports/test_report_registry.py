@@ -1,0 +1,61 @@
+"""The reporter registry, shared helpers, and the doctests of the reporter modules."""
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+from vgptlint.errors import UsageError
+from vgptlint.reports import REPORTERS, render, reporter, reporter_names
+from vgptlint.reports.base import display_path, plural
+
+MODULES = ["base", "github", "json", "sarif", "serialize", "table", "text"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name):
+    module = importlib.import_module(f"vgptlint.reports.{name}")
+    failures, _ = doctest.testmod(module)
+    assert failures == 0
+
+
+def test_builtin_formats_are_registered():
+    assert {"text", "table", "json", "sarif", "github"} <= set(reporter_names())
+
+
+def test_unknown_format_is_a_usage_error(result, opts):
+    with pytest.raises(UsageError, match=r'unknown report format "xml"; known: github, json, sarif, table, text'):
+        render("xml", result, opts)
+
+
+def test_a_plugin_registers_with_the_same_decorator(result, opts):
+    @reporter("count-only")
+    def render_count(run, _opts):
+        """Just the number of findings."""
+        return f"{len(run.findings)}\n"
+
+    try:
+        assert render("count-only", result, opts) == "10\n"
+        assert REPORTERS["count-only"].doc == "Just the number of findings."
+        with pytest.raises(ValueError, match="registered twice"):
+            reporter("count-only")(lambda run, o: "")
+    finally:
+        del REPORTERS["count-only"]
+
+
+def test_display_path(opts):
+    assert display_path("/work/project/a/b.json", opts.cwd) == "a/b.json"
+    assert display_path("a/b.json", opts.cwd) == "a/b.json"
+    assert display_path("/other/b.json", opts.cwd) == "/other/b.json"
+    assert display_path("-", opts.cwd) == "-"
+    assert display_path("", opts.cwd) == ""
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "expected"),
+    [(0, "error", "0 errors"), (1, "error", "1 error"), (2, "warning", "2 warnings"), (59021, "record", "59,021 records"),
+     (1, "file", "1 file"), (1_000_000, "record", "1,000,000 records")],
+)
+def test_plural(count, noun, expected):
+    assert plural(count, noun) == expected

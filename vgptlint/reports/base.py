@@ -1,0 +1,170 @@
+"""The reporter registry and what every reporter shares.
+
+A reporter is ``render(result: RunResult, opts: ReportOptions) -> str``, registered by the name of
+its format (``@reporter("sarif")``). It never computes findings or metrics: it only lays out what
+the engine put in the :class:`~vgptlint.result.RunResult`. The CLI calls :func:`render` with the
+name the user typed and never branches on format names.
+
+Third-party reporters register the same way, from a module named by a ``vgptlint.reporters``
+entry point; :func:`render` and :func:`reporter_names` load those on first use.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from vgptlint.errors import UsageError
+from vgptlint.result import RunResult
+
+RenderFn = Callable[[RunResult, "ReportOptions"], str]
+
+ENTRY_POINT_GROUP = "vgptlint.reporters"
+
+
+@dataclass(frozen=True, slots=True)
+class FileReplacement:
+    """One replacement of a fix, in FILE coordinates, as SARIF's ``artifactChanges`` need them.
+
+    A :class:`~vgptlint.model.Edit` is relative to the decoded string value; in the file the same
+    text may be longer (JSON escapes such as ``\\n`` or ``\\u00e9``), so only the engine, which
+    knows the raw bytes, can translate an edit into a file region. It stores the result in
+    ``RunResult.fix_regions`` under :func:`~vgptlint.result.fix_region_key` of the finding.
+
+    Lines and columns are 1-based and count Unicode code points (SARIF ``columnKind``
+    ``unicodeCodePoints``); the region is half-open: ``end_column`` is the first column NOT
+    replaced. An insertion has ``(start_line, start_column) == (end_line, end_column)``.
+    ``inserted_content`` is the raw text to put in the file (already JSON-escaped).
+    """
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    inserted_content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How to lay a report out; nothing here changes what was found.
+
+    Args:
+        cwd: paths under it are shown relative to it; SARIF URIs are relative to it (``%SRCROOT%``).
+        color: ANSI colors in the text report.
+        show_fixes: include fix proposals (text summary's "fixable" suffix, JSON ``fix``, SARIF ``fixes``).
+        information_uri: the tool's home page (SARIF ``tool.driver.informationUri``); omitted when empty.
+        rules_doc_uri: the rule reference (docs/rules.md); a rule's ``helpUri`` is this plus ``#rule-id``
+            when the rule has no ``help_uri`` of its own; omitted when both are empty.
+        sarif_result_limit: GitHub code scanning rejects a run with more results than this; beyond it the
+            most severe results are kept and the run says how many were left out. None: no limit.
+    """
+
+    cwd: Path
+    color: bool = False
+    show_fixes: bool = True
+    information_uri: str = field(default_factory=lambda: project_uri("Homepage", "Repository", "Source"))
+    rules_doc_uri: str = field(default_factory=lambda: project_uri("Rules", "Documentation"))
+    sarif_result_limit: int | None = 25_000
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    name: str
+    render: RenderFn
+    doc: str
+
+
+REPORTERS: dict[str, Reporter] = {}
+
+
+def reporter(name: str) -> Callable[[RenderFn], RenderFn]:
+    """Register ``render`` as the reporter for format ``name`` (``--format name``)."""
+
+    def register(render_fn: RenderFn) -> RenderFn:
+        if name in REPORTERS and REPORTERS[name].render is not render_fn:
+            raise ValueError(f"reporter {name!r} is registered twice")
+        REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip())
+        return render_fn
+
+    return register
+
+
+def reporter_names() -> list[str]:
+    """Every format ``--format`` accepts, sorted."""
+    _load_plugins()
+    return sorted(REPORTERS)
+
+
+def render(name: str, result: RunResult, opts: ReportOptions) -> str:
+    """Render ``result`` in format ``name``.
+
+    Raises:
+        UsageError: no reporter has that name.
+    """
+    _load_plugins()
+    found = REPORTERS.get(name)
+    if found is None:
+        known = ", ".join(sorted(REPORTERS))
+        raise UsageError(f'unknown report format "{name}"; known: {known}')
+    return found.render(result, opts)
+
+
+@functools.cache
+def _load_plugins() -> None:
+    import vgptlint.reports  # noqa: F401  (the built-ins register on import)
+
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        entry.load()
+
+
+@functools.cache
+def project_uri(*labels: str) -> str:
+    """The first of ``labels`` among vgptlint's ``Project-URL`` metadata (pyproject ``[project.urls]``).
+
+    Reports need absolute URIs for SARIF; the package metadata is the one place they are written down.
+    """
+    try:
+        meta = importlib.metadata.metadata("vgptlint")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    urls: dict[str, str] = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    for label in labels:
+        if urls.get(label.lower()):
+            return urls[label.lower()]
+    return ""
+
+
+def display_path(path: str, cwd: Path) -> str:
+    """A finding's path as reports show it: relative to ``cwd`` when inside it, always with ``/``.
+
+    >>> display_path("/repo/data/sft.json", Path("/repo"))
+    'data/sft.json'
+    >>> display_path("data/sft.json", Path("/elsewhere"))
+    'data/sft.json'
+    >>> display_path("/tmp/x.jsonl", Path("/repo"))
+    '/tmp/x.jsonl'
+    """
+    if not path or path == "-":  # no file (a dataset-wide metric) or stdin
+        return path
+    pure = PurePath(path)
+    if pure.is_absolute():
+        try:
+            return pure.relative_to(cwd).as_posix()
+        except ValueError:
+            return pure.as_posix()
+    return pure.as_posix()
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``count`` with thousands separators and the noun agreeing with it.
+
+    >>> plural(1, "error"), plural(59021, "record"), plural(3, "info", "info")
+    ('1 error', '59,021 records', '3 info')
+    """
+    word = noun if count == 1 else (plural_noun if plural_noun is not None else noun + "s")
+    return f"{count:,} {word}"

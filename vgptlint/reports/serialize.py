@@ -1,0 +1,111 @@
+"""Plain-data forms of findings, fixes and metrics, shared by the JSON and SARIF reporters.
+
+The shapes here are the documented schema (docs/report-formats.md): change them only together
+with the schema ``version``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+
+from vgptlint.model import DropRecord, Edit, Finding, Fix, Metric, ReorderDataset, SetValue
+from vgptlint.reports.base import FileReplacement, ReportOptions, display_path
+from vgptlint.result import RunResult
+
+
+def dumps(document: object) -> str:
+    """Stable JSON text: 2-space indent, UTF-8 characters kept, a final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def json_safe(value: object) -> object:
+    """``value`` as JSON can hold it: tuples become lists, mapping keys strings (sorted, so the
+    output does not depend on insertion order), NaN/infinity null, anything else its ``str()``."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def summary_dict(result: RunResult) -> dict[str, object]:
+    return {
+        "files": len(result.files),
+        "records": result.record_count,
+        "findings": len(result.findings),
+        "fixable": sum(1 for f in result.findings if f.is_fixable),
+        "by_severity": result.count_by_severity(),
+        "by_rule": result.count_by_rule(),
+    }
+
+
+def finding_dict(finding: Finding, result: RunResult, opts: ReportOptions) -> dict[str, object]:
+    loc = finding.location
+    show_fix = opts.show_fixes and finding.fix is not None
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": display_path(loc.path, opts.cwd),
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "record": loc.record_index,
+        "pointer": loc.pointer,
+        "span": None if loc.span is None else {"start": loc.span.start, "end": loc.span.end},
+        "fixable": finding.is_fixable,
+        "fingerprint": finding.fingerprint,
+        "fix": fix_dict(finding.fix, result.file_replacements(finding)) if show_fix else None,
+        "note": finding.note,
+    }
+
+
+def fix_dict(fix: Fix, replacements: tuple[FileReplacement, ...]) -> dict[str, object]:
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [edit_dict(e) for e in fix.edits],
+        "changes": [change_dict(c) for c in fix.changes],
+        "replacements": [replacement_dict(r) for r in replacements],
+    }
+
+
+def edit_dict(edit: Edit) -> dict[str, object]:
+    return {"start": edit.start, "end": edit.end, "replacement": edit.replacement}
+
+
+def change_dict(change: SetValue | DropRecord | ReorderDataset) -> dict[str, object]:
+    if isinstance(change, SetValue):
+        return {"type": "set", "pointer": change.pointer, "value": json_safe(change.value)}
+    if isinstance(change, DropRecord):
+        return {"type": "drop", "reason": change.reason}
+    return {"type": "reorder", "seed": change.seed}
+
+
+def replacement_dict(replacement: FileReplacement) -> dict[str, object]:
+    return {
+        "start_line": replacement.start_line,
+        "start_column": replacement.start_column,
+        "end_line": replacement.end_line,
+        "end_column": replacement.end_column,
+        "inserted_content": replacement.inserted_content,
+    }
+
+
+def metric_dict(metric: Metric, opts: ReportOptions) -> dict[str, object]:
+    return {
+        "rule": metric.rule,
+        "path": display_path(metric.path, opts.cwd),
+        "value": json_safe(metric.value),
+        "numerator": metric.numerator,
+        "denominator": metric.denominator,
+        "bounds": json_safe(metric.bounds),
+        "passed": metric.passed,
+        "details": json_safe(metric.details),
+    }
