@@ -1,0 +1,124 @@
+"""SQL fixers: add a table hint, rewrite a legacy hint. Every fix is verified before it is returned.
+
+``inject_table_hint`` inserts `` WITH (NOLOCK)`` right after the table reference (after its alias
+when there is one), or merges ``NOLOCK`` into an existing hint list
+(``WITH (INDEX(IX_APTH))`` → ``WITH (INDEX(IX_APTH), NOLOCK)``).
+``rewrite_legacy_hint`` turns ``(NOLOCK)`` into ``WITH (NOLOCK)``.
+
+Safety: edits are insertions at token boundaries; every other byte of the field stays as written.
+Before a fix is returned, the edited statement is re-parsed and its AST must equal the original's
+with only the intended hint added (or, for the legacy rewrite, equal the original exactly, since
+sqlglot cannot see the difference). When that check fails, or a conflicting lock hint is present
+(NOLOCK is never injected next to HOLDLOCK/UPDLOCK/…), the fixer returns a ``display-only`` Fix
+whose title starts with "not fixed:" and says why; ``--fix`` never applies display-only fixes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from vgptlint.fixes.base import fixer
+from vgptlint.functions.base import Context, Hit, NoOptions
+from vgptlint.model import Applicability, Edit, Fix
+from vgptlint.sql.parse import ParsedStatement, parse_statement
+
+
+@dataclass(frozen=True, slots=True)
+class InjectTableHintOptions:
+    """``hint``: the hint to add (default NOLOCK)."""
+
+    hint: str = "NOLOCK"
+
+    def validate(self) -> str | None:
+        if not self.hint.isalpha():
+            return f'option "hint": "{self.hint}" is not a table hint name; expected e.g. NOLOCK'
+        object.__setattr__(self, "hint", self.hint.upper())
+        return None
+
+
+@fixer("inject_table_hint", options=InjectTableHintOptions)
+def inject_table_hint(value: object, hit: Hit, opts: InjectTableHintOptions, ctx: Context) -> Fix | None:
+    """Add ``WITH (<hint>)`` to the table the hit names (merging into an existing hint list)."""
+    data = hit.data
+    if not isinstance(value, str) or "insert_at" not in data:
+        return None
+    title = f"add WITH ({opts.hint}) to {data.get('table')}"
+    edits = _hint_edits(value, data, opts.hint)
+    if data.get("fix_note"):
+        return Fix(str(data["fix_note"]), Applicability.DISPLAY_ONLY, edits)
+    problem = verify(value, data, edits, lambda root: _add_hint(root, int(data["node_index"]), opts.hint), ctx.dialect or "tsql")
+    if problem:
+        return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
+    return Fix(title, Applicability.SAFE, edits)
+
+
+def _hint_edits(value: str, data: dict, hint: str) -> tuple[Edit, ...]:
+    close = data.get("hint_close")
+    if close is None:
+        return (Edit(int(data["insert_at"]), int(data["insert_at"]), f" WITH ({hint})"),)
+    merge = Edit(int(close), int(close), f", {hint}")
+    if data.get("is_legacy_hint"):
+        return (_with_keyword_edit(value, int(data["hint_start"])), merge)
+    return (merge,)
+
+
+def _with_keyword_edit(value: str, paren: int) -> Edit:
+    """Insert ``WITH`` before a legacy ``(`` — with a leading space when the ``(`` is glued to the alias."""
+    needs_space = paren > 0 and not value[paren - 1].isspace()
+    return Edit(paren, paren, " WITH " if needs_space else "WITH ")
+
+
+@fixer("rewrite_legacy_hint", options=NoOptions)
+def rewrite_legacy_hint(value: object, hit: Hit, opts: NoOptions, ctx: Context) -> Fix | None:
+    """``(NOLOCK)`` → ``WITH (NOLOCK)``; the AST must not change at all."""
+    data = hit.data
+    if not isinstance(value, str) or data.get("hint_start") is None:
+        return None
+    edits = (_with_keyword_edit(value, int(data["hint_start"])),)
+    problem = verify(value, data, edits, lambda root: None, ctx.dialect or "tsql")
+    if problem:
+        return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
+    return Fix(f"write WITH before the hint of {data.get('table')}", Applicability.SAFE, edits)
+
+
+# ----------------------------------------------------------------------------- verification
+
+
+def apply_edits(text: str, edits: tuple[Edit, ...], base: int = 0) -> str:
+    """Apply non-overlapping edits (offsets relative to ``text`` + ``base``), last first."""
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: edit.start - base] + edit.replacement + text[edit.end - base :]
+    return text
+
+
+def verify(value: str, data: dict, edits: tuple[Edit, ...], intend: Callable[[exp.Expression], None], dialect: str) -> str | None:
+    """None when the edited statement parses to the original AST plus ``intend``; else why not."""
+    start, end = int(data["statement_start"]), int(data["statement_end"])
+    if any(e.start < start or e.end > end for e in edits):
+        return "the edit falls outside its statement"
+    original = parse_statement(value[start:end], dialect)
+    if not isinstance(original, ParsedStatement) or original.is_opaque:
+        return "the original statement does not parse"
+    edited = parse_statement(apply_edits(value[start:end], edits, start), dialect)
+    if not isinstance(edited, ParsedStatement) or edited.is_opaque:
+        return "the edited statement would not parse"
+    expected = original.expression.copy()
+    try:
+        intend(expected)
+    except (IndexError, ValueError):
+        return "the table could not be found again in the statement"
+    if expected != edited.expression:
+        return "the edited statement would differ by more than the hint"
+    return None
+
+
+def _add_hint(root: exp.Expression, node_index: int, hint: str) -> None:
+    table = list(root.find_all(exp.Table))[node_index]
+    hints = table.args.get("hints") or []
+    group = next((h for h in hints if isinstance(h, exp.WithTableHint)), None)
+    if group is None:
+        table.set("hints", [*hints, exp.WithTableHint(expressions=[exp.Var(this=hint)])])
+    else:
+        group.append("expressions", exp.Var(this=hint))

@@ -1,0 +1,249 @@
+"""SQL functions: checks on the T-SQL statements found inside a text field.
+
+Every function extracts statements with :func:`vgptlint.sql.extract.extract_sql` (fences, inline
+SQL after prose, whole-field SQL; split at GO and at statement keywords) and parses each distinct
+statement once per run with the context's dialect (default ``tsql``). Spans point at the table
+(or statement) in the field value.
+
+``sql_table_hint``      every table *read* carries an accepted hint (NOLOCK or READUNCOMMITTED);
+                        ``SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED`` earlier in the batch
+                        also satisfies it (``accept_isolation_level``, default true).
+                        ``SELECT a FROM APTH WITH (NOLOCK)`` passes; ``SELECT a FROM APTL l`` gives
+                        "APTL is read without WITH (NOLOCK)".
+``sql_legacy_hint``     hints written without WITH: ``FROM APTH h (NOLOCK)``.
+``sql_write_target_hint`` NOLOCK/READUNCOMMITTED on the target of INSERT/UPDATE/DELETE/MERGE.
+``sql_hint_conflict``   NOLOCK beside HOLDLOCK/UPDLOCK/SERIALIZABLE/READCOMMITTED/REPEATABLEREAD/
+                        XLOCK…, and a hint written twice.
+``sql_select_star``     ``SELECT *`` / ``t.*`` in a select list (``EXISTS (SELECT * …)`` is fine).
+``sql_syntax_error``    a statement sqlglot cannot parse (sqlglot's message).
+``sql_unverifiable``    a statement sqlglot kept as an opaque command although it reads tables:
+                        its tables cannot be checked, which is never "clean".
+``sql_ast``             generic: AST nodes of a type, with simple conditions (see SqlAstOptions).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from vgptlint.functions.base import Context, Hit, NoOptions, function
+from vgptlint.model import Span
+from vgptlint.sql.extract import SqlStatement, extract_sql
+from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock
+from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement
+from vgptlint.sql.refs import TableRef, table_refs
+from vgptlint.sql.ast_query import SqlAstOptions, matching_nodes, node_span
+from vgptlint.sql.split import lex
+
+_WRITE_VERBS = {"Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE", "Merge": "MERGE"}
+
+
+def _parsed(value: str, ctx: Context) -> Iterator[tuple[SqlStatement, ParsedStatement | ParseFailure]]:
+    for statement in extract_sql(value):
+        yield statement, parse_statement(statement.text, ctx.dialect or "tsql")
+
+
+def _statement_span(statement: SqlStatement) -> Span:
+    return Span(statement.start, statement.end)
+
+
+# ------------------------------------------------------------------------------- sql_table_hint
+
+
+@dataclass(frozen=True, slots=True)
+class SqlTableHintOptions:
+    """``require``: hints that satisfy the rule (any one of them; the first is named in messages).
+    ``accept_isolation_level``: a ``SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED`` earlier in
+    the same GO batch satisfies every later read. ``include_temp``: also require it on ``#temp``."""
+
+    require: tuple[str, ...] = ("NOLOCK", "READUNCOMMITTED")
+    accept_isolation_level: bool = True
+    include_temp: bool = False
+
+    def validate(self) -> str | None:
+        if not self.require:
+            return 'option "require" needs at least one hint, e.g. [NOLOCK]'
+        bad = [h for h in self.require if not h.isalpha()]
+        if bad:
+            return f'option "require": "{bad[0]}" is not a table hint name; expected e.g. NOLOCK'
+        object.__setattr__(self, "require", tuple(h.upper() for h in self.require))
+        return None
+
+
+def _uncommitted_statements(statements: list[tuple[SqlStatement, object]]) -> set[int]:
+    """Starts of statements that run after SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED in their batch."""
+    covered: set[int] = set()
+    level_by_batch: dict[int, str] = {}
+    for statement, parsed in statements:
+        if level_by_batch.get(statement.batch) == "READ UNCOMMITTED":
+            covered.add(statement.start)
+        if isinstance(parsed, ParsedStatement) and parsed.isolation_level:
+            level_by_batch[statement.batch] = parsed.isolation_level
+    return covered
+
+
+@function("sql_table_hint", options=SqlTableHintOptions, accepts=(str,))
+def sql_table_hint(value: str, opts: SqlTableHintOptions, ctx: Context) -> Iterator[Hit]:
+    """Every table a statement reads carries one of ``require`` (default NOLOCK or READUNCOMMITTED)."""
+    statements = list(_parsed(value, ctx))
+    if not statements:
+        return
+    covered = _uncommitted_statements(statements) if opts.accept_isolation_level else set()
+    accepted = frozenset(opts.require)
+    roles = ("read", "temp") if opts.include_temp else ("read",)
+    hint = opts.require[0]
+    for statement, parsed in statements:
+        if not isinstance(parsed, ParsedStatement) or statement.start in covered:
+            continue
+        for ref in table_refs(statement, ctx.dialect or "tsql"):
+            if ref.role not in roles or has_nolock(ref.hints, accepted):
+                continue
+            yield Hit(
+                f"{ref.name} is read without WITH ({hint})",
+                span=ref.name_span,
+                data=_fix_data(statement, ref, hint),
+            )
+
+
+def _fix_data(statement: SqlStatement, ref: TableRef, hint: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "table": ref.name,
+        "hint": hint,
+        "statement_start": statement.start,
+        "statement_end": statement.end,
+        "node_index": ref.node_index,
+        "insert_at": ref.ref_end,
+        "hint_start": ref.hint_span.start if ref.hint_span else None,
+        "hint_close": ref.hint_close,
+        "is_legacy_hint": ref.is_legacy_hint,
+    }
+    blocking = [h for h in ref.hints if h in _BLOCKING_HINTS]
+    if blocking:
+        data["fix_note"] = f"not fixed: {ref.name} already has {blocking[0]}, which conflicts with {hint}"
+    elif ref.hints and ref.hint_span is None:
+        data["fix_note"] = f"not fixed: the hints of {ref.name} could not be located in the text"
+    return data
+
+
+# Hints beside which NOLOCK must never be injected (DOMAIN.md §6).
+_BLOCKING_HINTS = frozenset({"HOLDLOCK", "UPDLOCK", "SERIALIZABLE", "READCOMMITTED", "READCOMMITTEDLOCK", "REPEATABLEREAD", "XLOCK", "TABLOCKX", "READPAST"})
+
+
+# --------------------------------------------------------------------- other hint functions
+
+
+@function("sql_legacy_hint", options=NoOptions, accepts=(str,))
+def sql_legacy_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """Table hints written without WITH (``FROM APTH h (NOLOCK)``), deprecated by Microsoft."""
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement):
+            continue
+        for ref in table_refs(statement, ctx.dialect or "tsql"):
+            if ref.is_legacy_hint and ref.hint_span:
+                written = value[ref.hint_span.start : ref.hint_span.end]
+                yield Hit(
+                    f"{ref.name} uses the legacy hint form {written}; write WITH {written}",
+                    span=ref.hint_span,
+                    data={"table": ref.name, "hint_start": ref.hint_span.start, "statement_start": statement.start, "statement_end": statement.end},
+                )
+
+
+@function("sql_write_target_hint", options=NoOptions, accepts=(str,))
+def sql_write_target_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """NOLOCK or READUNCOMMITTED on the target of INSERT/UPDATE/DELETE/MERGE (error 1065, or ignored)."""
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement):
+            continue
+        for ref in table_refs(statement, ctx.dialect or "tsql"):
+            verb = _WRITE_VERBS.get(ref.statement_kind)
+            if ref.role == "write-target" and verb and has_nolock(ref.hints):
+                yield Hit(f"{ref.name} is the target of {verb} and cannot take NOLOCK", span=ref.hint_span or ref.name_span, data={"table": ref.name})
+
+
+@function("sql_hint_conflict", options=NoOptions, accepts=(str,))
+def sql_hint_conflict(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """NOLOCK beside a conflicting lock hint, or one hint written twice on a table."""
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement):
+            continue
+        for ref in table_refs(statement, ctx.dialect or "tsql"):
+            span = ref.hint_span or ref.name_span
+            for other in conflicting_hints(ref.hints):
+                yield Hit(f"{ref.name} has NOLOCK together with {other}", span=span, data={"table": ref.name, "hint": other})
+            for doubled in doubled_hints(ref.hints):
+                yield Hit(f"{ref.name} has {doubled} more than once", span=span, data={"table": ref.name, "hint": doubled})
+
+
+# ------------------------------------------------------------------ statement-level functions
+
+
+@function("sql_syntax_error", options=NoOptions, accepts=(str,))
+def sql_syntax_error(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """A statement the dialect's parser rejects; the message is sqlglot's."""
+    for statement, parsed in _parsed(value, ctx):
+        if isinstance(parsed, ParseFailure):
+            yield Hit(parsed.message, span=_statement_span(statement), data={"statement": statement.text[:80]})
+
+
+@dataclass(frozen=True, slots=True)
+class SqlUnverifiableOptions:
+    """``reads``: words that mean an opaque statement touches tables (then it cannot be verified)."""
+
+    reads: tuple[str, ...] = ("SELECT", "FROM", "JOIN", "INTO", "UPDATE", "DELETE", "MERGE", "APPLY")
+
+
+@function("sql_unverifiable", options=SqlUnverifiableOptions, accepts=(str,))
+def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> Iterator[Hit]:
+    """A statement that parsed only as an opaque command although it names tables: no rule can check it."""
+    reads = frozenset(word.upper() for word in opts.reads)
+    for statement, parsed in _parsed(value, ctx):
+        if isinstance(parsed, ParsedStatement) and parsed.is_opaque and not parsed.isolation_level:
+            words = {t.upper for t in lex(statement.text) if t.kind == "word"}
+            if words & reads:
+                yield Hit("cannot verify this statement: the parser kept it as an opaque command", span=_statement_span(statement))
+
+
+@function("sql_select_star", options=NoOptions, accepts=(str,))
+def sql_select_star(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """``SELECT *`` or ``alias.*`` in a select list, except inside ``EXISTS (…)``."""
+    from sqlglot import exp
+
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
+            continue
+        for select in parsed.expression.find_all(exp.Select):
+            if select.find_ancestor(exp.Exists) is not None:
+                continue
+            for item in select.expressions:
+                if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
+                    yield Hit("SELECT * returns every column; list the columns the answer needs", span=_star_span(statement, item))
+                    break
+
+
+def _star_span(statement: SqlStatement, item: object) -> Span:
+    """The ``*`` (stars carry no position in sqlglot, so find the first one outside strings/comments)."""
+    previous = ""
+    for token in lex(statement.text):
+        if not token.is_significant:
+            continue
+        if token.upper == "*" and (previous in ("SELECT", ",", ".", "DISTINCT", ")", "ALL") or previous.isdigit()):
+            return Span(statement.start + token.start, statement.start + token.end)
+        previous = token.upper
+    return _statement_span(statement)
+
+
+# ------------------------------------------------------------------------------------ sql_ast
+
+
+@function("sql_ast", options=SqlAstOptions, accepts=(str,))
+def sql_ast(value: str, opts: SqlAstOptions, ctx: Context) -> Iterator[Hit]:
+    """Each AST node of type ``node`` that meets the conditions is a hit (see SqlAstOptions).
+
+    Example: ``{function: sql_ast, options: {node: Join, args: {kind: CROSS}, message: "CROSS JOIN"}}``
+    """
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
+            continue
+        for node in matching_nodes(parsed.expression, opts, ctx.dialect or "tsql"):
+            span = node_span(node)
+            located = Span(statement.start + span.start, statement.start + span.end) if span else _statement_span(statement)
+            yield Hit(opts.message, span=located, data={"node": opts.node})

@@ -1,0 +1,96 @@
+"""T-SQL table hints: what they are called, which satisfy NOLOCK, which conflict with it.
+
+sqlglot normalizes ``t (NOLOCK)`` and ``t WITH (NOLOCK)`` to the same AST, so the written form of
+a hint comes from the tokens (see :func:`hint_group_after`), its meaning from the AST.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from vgptlint.sql.split import Token, lex
+
+NOLOCK_EQUIVALENTS = frozenset({"NOLOCK", "READUNCOMMITTED"})
+# Lock hints SQL Server rejects next to NOLOCK (DOMAIN.md §6): never inject NOLOCK beside them.
+CONFLICTS_WITH_NOLOCK = frozenset(
+    {"HOLDLOCK", "UPDLOCK", "SERIALIZABLE", "READCOMMITTED", "READCOMMITTEDLOCK", "REPEATABLEREAD", "XLOCK", "TABLOCKX", "READPAST"}
+)
+
+
+def hint_names(table: exp.Expression) -> tuple[str, ...]:
+    """Upper-cased hint names on a table node, in written order, duplicates kept (``INDEX`` for ``INDEX(ix)``)."""
+    names: list[str] = []
+    for hint in table.args.get("hints") or ():
+        for item in hint.expressions if isinstance(hint, exp.WithTableHint) else (hint,):
+            if isinstance(item, exp.Var) or isinstance(item, exp.Column) or isinstance(item, exp.Identifier):
+                names.append(item.name.upper())
+            elif isinstance(item, exp.Anonymous):
+                names.append(str(item.this).upper())
+            elif isinstance(item, exp.Func):
+                names.append(item.sql_name().upper())
+            else:
+                names.append(item.sql("tsql").split("(")[0].strip().upper())
+    return tuple(names)
+
+
+def has_nolock(names: tuple[str, ...], accepted: frozenset[str] = NOLOCK_EQUIVALENTS) -> bool:
+    return any(name in accepted for name in names)
+
+
+def conflicting_hints(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Hints that SQL Server rejects beside the NOLOCK in ``names`` (empty when there is no NOLOCK)."""
+    if not has_nolock(names):
+        return ()
+    return tuple(dict.fromkeys(name for name in names if name in CONFLICTS_WITH_NOLOCK))
+
+
+def doubled_hints(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Hints written more than once on one table (``WITH (NOLOCK, NOLOCK)``, or NOLOCK + READUNCOMMITTED)."""
+    counts = Counter("NOLOCK" if name in NOLOCK_EQUIVALENTS else name for name in names if name != "INDEX")
+    return tuple(name for name, count in counts.items() if count > 1)
+
+
+@dataclass(frozen=True, slots=True)
+class HintGroup:
+    """A written hint group after a table reference, offsets relative to the text scanned.
+
+    ``start`` is the ``WITH`` (or the ``(`` in the legacy form), ``open``/``close`` the parentheses.
+    """
+
+    start: int
+    open: int
+    close: int
+    is_legacy: bool
+
+    @property
+    def end(self) -> int:
+        return self.close + 1
+
+
+def hint_group_after(text: str, offset: int) -> HintGroup | None:
+    """The ``WITH (…)`` or legacy ``(…)`` group starting at the first token at/after ``offset``."""
+    tokens = [t for t in lex(text[offset:]) if t.is_significant]
+    if not tokens:
+        return None
+    first = tokens[0]
+    if first.upper == "WITH" and len(tokens) > 1 and tokens[1].upper == "(":
+        close = _matching_paren(tokens, 1)
+        return HintGroup(offset + first.start, offset + tokens[1].start, offset + close.start, False) if close else None
+    if first.upper == "(":
+        close = _matching_paren(tokens, 0)
+        return HintGroup(offset + first.start, offset + first.start, offset + close.start, True) if close else None
+    return None
+
+
+def _matching_paren(tokens: list[Token], open_index: int) -> Token | None:
+    depth = 0
+    for token in tokens[open_index:]:
+        if token.upper == "(":
+            depth += 1
+        elif token.upper == ")":
+            depth -= 1
+            if depth == 0:
+                return token
+    return None
