@@ -108,10 +108,12 @@ def not_contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hi
 
 @dataclass(frozen=True, slots=True)
 class LengthOptions:
-    """``min``/``max`` are inclusive; at least one is required. Strings count characters."""
+    """``min``/``max`` are inclusive; at least one is required. Strings count characters.
+    ``ignore_empty``: say nothing about empty values (leave them to an emptiness rule)."""
 
     min: int | None = None
     max: int | None = None
+    ignore_empty: bool = False
 
     def validate(self) -> str | None:
         if self.min is None and self.max is None:
@@ -128,7 +130,10 @@ def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
     Example: ``{function: length, options: {min: 50}}`` fails on ``"APCo"`` (4 characters).
     """
     size = len(value)
-    unit = "characters" if isinstance(value, str) else "items" if isinstance(value, list) else "keys"
+    if size == 0 and opts.ignore_empty:
+        return
+    unit = "character" if isinstance(value, str) else "item" if isinstance(value, list) else "key"
+    unit = unit if size == 1 else unit + "s"
     data = {"length": size, "min": opts.min, "max": opts.max, "unit": unit}
     if opts.min is not None and size < opts.min:
         yield Hit(f"is {size:,} {unit} long; the minimum is {opts.min:,}", data=data)

@@ -1,0 +1,3 @@
+from vgptlint.cli import main
+
+main()

@@ -1,0 +1,208 @@
+"""The public API behind the CLI: load a policy, find the files, run the engine.
+
+``check(paths, policy=...)`` is what ``vgptlint check`` does, minus printing.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgptlint.builtins import load_builtins
+from vgptlint.engine import FileTask, kind_from_globs, run
+from vgptlint.errors import UsageError
+from vgptlint.functions.base import did_you_mean
+from vgptlint.inputs.discover import discover
+from vgptlint.model import Severity
+from vgptlint.policy.load import load_policy
+from vgptlint.policy.model import CompiledRule, Policy
+from vgptlint.result import RunResult
+
+DEFAULT_POLICY = "pretrain"
+CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json", "catalog.csv")
+
+
+@dataclass
+class CheckOptions:
+    policy: str = DEFAULT_POLICY
+    dataset_info: str | None = None
+    catalog: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extra_settings: dict = field(default_factory=dict)
+
+
+def default_policy_reference() -> str:
+    for name in ("vgptlint.yaml", ".vgptlint.yaml"):
+        if Path(name).is_file():
+            return name
+    return DEFAULT_POLICY
+
+
+def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> dict[str, CompiledRule]:
+    """``--select``/``--ignore``: rule ids, globs (``sql-*``), pack names or ``ALL``.
+
+    Raises:
+        UsageError: a selector that matches no rule of the policy.
+    """
+
+    def matches(rule: CompiledRule, word: str) -> bool:
+        return word == "ALL" or fnmatch.fnmatchcase(rule.id, word) or word == rule.origin.pack or word in rule.aliases
+
+    for word in (*select, *ignore):
+        if not any(matches(r, word) for r in policy.rules.values()):
+            hint = did_you_mean(word, policy.rules)
+            raise UsageError(f'"{word}" matches no rule of policy {policy.path}' + (f"; {hint}" if hint else ""))
+    rules = {}
+    for rule_id, rule in policy.rules.items():
+        if select and not any(matches(rule, w) for w in select):
+            continue
+        if any(matches(rule, w) for w in ignore):
+            continue
+        if select and not rule.is_enabled and any(w == rule.id for w in select):
+            rule = _enable(rule)
+        rules[rule_id] = rule
+    return rules
+
+
+def _enable(rule: CompiledRule) -> CompiledRule:
+    from dataclasses import replace
+
+    return replace(rule, severity=Severity.WARNING)
+
+
+def split_words(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w.strip() for v in values for w in v.split(",") if w.strip())
+
+
+@dataclass
+class Prepared:
+    policy: Policy
+    rules: dict[str, CompiledRule]
+    tasks: list[FileTask]
+    services: dict
+    settings: dict
+    notes: list[str]
+    input_problems: list
+
+
+def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
+    """Everything that can fail on user input, done before the first record is read."""
+    load_builtins()
+    policy = load_policy(options.policy)
+    rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
+    notes: list[str] = []
+    services: dict = {}
+    settings: dict = {"trainer": policy.trainer, **policy.settings, **options.extra_settings}
+
+    found = discover(paths or (".",))
+    dataset_info_path = _dataset_info_path(options, policy, found.paths, paths)
+    specs = {}
+    if dataset_info_path is not None:
+        specs, info_notes = _load_dataset_info(dataset_info_path, services)
+        notes.extend(info_notes)
+        settings.setdefault("trainer", "llamafactory")
+        if settings.get("trainer") is None:
+            settings["trainer"] = "llamafactory"
+    catalog_paths = _catalog_paths(options, policy, paths)
+    if catalog_paths:
+        services["catalog"] = _load_catalog(catalog_paths)
+    rules = _drop_unmet(rules, services, notes)
+    tasks = []
+    for path in found.paths:
+        spec = specs.get(_key(path))
+        kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
+        tasks.append(FileTask(path=path, display=path, kind=kind, spec=spec))
+    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems))
+
+
+def _key(path: str) -> str:
+    return str(Path(path).resolve())
+
+
+def _dataset_info_path(options: CheckOptions, policy: Policy, files, arguments) -> Path | None:
+    if options.dataset_info:
+        path = Path(options.dataset_info)
+        if not path.is_file():
+            raise UsageError(f'--dataset-info "{options.dataset_info}": no such file')
+        return path
+    if policy.dataset_info is not None:
+        if not policy.dataset_info.is_file():
+            raise UsageError(f'dataset_info "{policy.dataset_info}" (from policy {policy.path}): no such file')
+        return policy.dataset_info
+    # LLaMA-Factory keeps dataset_info.json in the dataset directory: use it when linting that directory.
+    for argument in arguments or (".",):
+        candidate = Path(argument) / "dataset_info.json"
+        if Path(argument).is_dir() and candidate.is_file():
+            return candidate
+    return None
+
+
+def _catalog_paths(options: CheckOptions, policy: Policy, arguments) -> tuple[Path, ...]:
+    if options.catalog:
+        paths = tuple(Path(c) for c in options.catalog)
+    elif policy.catalog:
+        paths = policy.catalog
+    else:
+        # A catalog beside the data (catalog.yaml in a linted directory) is picked up like dataset_info.json.
+        paths = tuple(Path(a) / n for a in (arguments or (".",)) if Path(a).is_dir() for n in CATALOG_NAMES
+                      if (Path(a) / n).is_file())[:1]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f'catalog "{path}": no such file')
+    return paths
+
+
+def _load_dataset_info(path: Path, services: dict):
+    from vgptlint.llamafactory.dataset_info import load_dataset_info
+
+    info = load_dataset_info(path)
+    services["dataset_info"] = info
+    specs = {}
+    for spec in info.specs:
+        for file in spec.paths:
+            specs[_key(str(file))] = spec
+    return specs, []
+
+
+def _load_catalog(paths: tuple[Path, ...]):
+    from vgptlint.sql.catalog import load_catalogs
+
+    return load_catalogs(paths)
+
+
+def _drop_unmet(rules: dict[str, CompiledRule], services: dict, notes: list[str]) -> dict[str, CompiledRule]:
+    kept, skipped = {}, {}
+    for rule_id, rule in rules.items():
+        missing = [need for need in sorted(rule.requires) if need not in services]
+        if missing and rule.is_enabled:
+            skipped.setdefault(missing[0], []).append(rule_id)
+        else:
+            kept[rule_id] = rule
+    for need, ids in sorted(skipped.items()):
+        flag = "--catalog" if need == "catalog" else "--dataset-info"
+        notes.append(f"{len(ids)} rule{'s' if len(ids) != 1 else ''} skipped: no {need.replace('_', ' ')} configured "
+                     f"(use {flag} or set it in the policy): {', '.join(sorted(ids))}")
+    return kept
+
+
+def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = None) -> RunResult:
+    """Lint ``paths`` with a policy; the library form of ``vgptlint check``."""
+    prepared = prepare(tuple(paths), options or CheckOptions())
+    return execute(prepared)
+
+
+def execute(prepared: Prepared) -> RunResult:
+    from vgptlint.engine import input_finding
+
+    result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings, prepared.notes)
+    if prepared.input_problems:
+        result.findings.extend(input_finding(p) for p in prepared.input_problems)
+        result.findings.sort(key=lambda f: f.sort_key())
+    return result
+
+
+def exit_code(result: RunResult, fail_on: Severity | None) -> int:
+    if fail_on is None:
+        return 0
+    return 1 if any(f.severity.rank >= fail_on.rank for f in result.findings) else 0

@@ -1,0 +1,129 @@
+"""Command line: click commands only; the work happens in vgptlint.api and friends."""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from vgptlint import __version__
+from vgptlint.api import CheckOptions, default_policy_reference, execute, exit_code, prepare
+from vgptlint.builtins import load_builtins
+from vgptlint.errors import PolicyError, VgptlintError
+from vgptlint.model import Severity
+from vgptlint.reports.base import ReportOptions, render, reporter_names
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def handle_errors(command):
+    """User mistakes end with exit 2 and located messages; never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PolicyError as exc:
+            for problem in exc.problems:
+                click.echo(problem.render(), err=True)
+            count = len(exc.problems)
+            click.echo(f"vgptlint: {count} problem{'s' if count != 1 else ''} in the policy; nothing was checked", err=True)
+            sys.exit(2)
+        except VgptlintError as exc:
+            click.echo(f"vgptlint: error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("vgptlint: interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug in vgptlint, not a user mistake
+            if os.environ.get("VGPTLINT_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"vgptlint: internal error: {type(exc).__name__}: {exc} "
+                       "(set VGPTLINT_DEBUG=1 for the traceback, and please report it)", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def write_report(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vgptlint")
+def main() -> None:
+    """vgptlint: lint LLM fine-tuning datasets against a YAML policy."""
+
+
+def check_options(command):
+    options = [
+        click.argument("paths", nargs=-1),
+        click.option("--policy", "-p", default=None, help="Policy file, or a shipped policy name (default: vgptlint.yaml if present, else pretrain)."),
+        click.option("--dataset-info", default=None, help="LLaMA-Factory dataset_info.json mapping dataset names to files."),
+        click.option("--catalog", multiple=True, help="Schema catalog (YAML/JSON/CSV); repeat to overlay."),
+        click.option("--select", multiple=True, help="Only these rules: ids, globs (sql-*), packs or ALL; comma-separated."),
+        click.option("--ignore", multiple=True, help="Skip these rules: ids, globs or packs; comma-separated."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@check_options
+@click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif or github.")
+@click.option("--output", "-o", default=None, help="Write the report to this file.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit status 1 (default: the policy's, else error).")
+@handle_errors
+def check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on) -> None:
+    """Lint dataset files (.json arrays, .jsonl, directories, globs, - for stdin)."""
+    load_builtins()
+    if report_format not in reporter_names():
+        raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
+    options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
+                           select=select, ignore=ignore)
+    prepared = prepare(tuple(paths), options)
+    result = execute(prepared)
+    text = render(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)))
+    write_report(text, output)
+    threshold = prepared.policy.fail_on if fail_on is None else (None if fail_on == "never" else Severity(fail_on))
+    sys.exit(exit_code(result, threshold))
+
+
+def _use_color(output: str | None) -> bool:
+    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@main.command()
+@click.option("--policy", "-p", default=None, help="Show the rules of this policy (default: every shipped rule).")
+@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--output", "-o", default=None)
+@handle_errors
+def rules(policy, report_format, output) -> None:
+    """List rules: id, severity, kind, fixable, summary."""
+    from vgptlint.docs import all_rules, render_rules
+
+    write_report(render_rules(all_rules(policy), report_format), output)
+
+
+@main.command()
+@click.argument("rule_id")
+@click.option("--policy", "-p", default=None)
+@handle_errors
+def explain(rule_id, policy) -> None:
+    """Explain a rule: what it checks, why, options, examples."""
+    from vgptlint.docs import explain_rule
+
+    click.echo(explain_rule(rule_id, policy), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
