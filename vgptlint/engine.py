@@ -240,8 +240,13 @@ class FileOutcome:
 
 
 def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict) -> FileOutcome:
+    return lint_items(read_source(task.path, task.display), task, policy, rules, services, settings)
+
+
+def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],
+               services: dict, settings: dict) -> FileOutcome:
+    """Lint one file's records (any iterator of records and input problems, e.g. from a reader)."""
     findings: list[Finding] = []
-    records = read_source(task.path, task.display)
     kind = task.kind
     pending: list = []
     if kind is None:  # peek at the first record to infer the kind

@@ -1,0 +1,116 @@
+"""Run rule-pack examples: every rule's ``examples`` are its tests.
+
+``examples`` in a rule:
+  valid:   records (or ``{record: ..., kind: ..., spec: ...}``, or ``{dataset: [...]}`` for aggregates)
+           on which the rule must say nothing;
+  invalid: ``{record: ...}`` / ``{dataset: [...]}`` with optional ``expect`` (the exact list of the
+           rule's findings, each ``{path, message}``), ``fixed`` (the record after its fixes),
+           ``kind`` (sft/dpo/kto; default: inferred) and ``spec`` (LLaMA-Factory dataset_info entry).
+A pack may name ``example_catalog:`` (relative to the pack) for rules that need a schema catalog.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from vgptlint.builtins import load_builtins
+from vgptlint.engine import FileTask, infer_kind, lint_items
+from vgptlint.inputs.read import read_bytes
+from vgptlint.model import Finding
+from vgptlint.policy.load import load_policy
+from vgptlint.policy.model import Policy
+from vgptlint.policy.yamlio import load_yaml, plain
+from vgptlint.resources import builtin_files
+from vgptlint.select.jsonpath import to_json_path
+
+
+@dataclass(frozen=True)
+class ExampleCase:
+    pack_path: Path
+    rule_id: str
+    index: int
+    is_valid: bool
+    records: tuple
+    expect: tuple | None
+    fixed: object
+    kind: str | None
+    spec: dict | None
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.pack_path.stem}:{self.rule_id}:{'valid' if self.is_valid else 'invalid'}{self.index}"
+
+
+def example_cases(pack_paths: list[Path] | None = None) -> list[ExampleCase]:
+    cases = []
+    for path in pack_paths or builtin_files("rules"):
+        document = plain(load_yaml(path, str(path))) or {}
+        for rule_id, body in (document.get("rules") or {}).items():
+            if not isinstance(body, dict) or "then" not in body:
+                continue
+            examples = body.get("examples") or {}
+            for is_valid, key in ((True, "valid"), (False, "invalid")):
+                for index, item in enumerate(examples.get(key) or []):
+                    cases.append(_case(path, rule_id, index, is_valid, item))
+    return cases
+
+
+def _case(path: Path, rule_id: str, index: int, is_valid: bool, item: object) -> ExampleCase:
+    wrapped = isinstance(item, dict) and ("record" in item or "dataset" in item)
+    if not wrapped:
+        return ExampleCase(path, rule_id, index, is_valid, (item,), None, None, None, None)
+    records = tuple(item["dataset"]) if "dataset" in item else (item["record"],)
+    expect = tuple(item["expect"]) if "expect" in item else None
+    return ExampleCase(path, rule_id, index, is_valid, records, expect, item.get("fixed"), item.get("kind"), item.get("spec"))
+
+
+_POLICIES: dict[Path, Policy] = {}
+
+
+def pack_policy(path: Path) -> Policy:
+    if path not in _POLICIES:
+        load_builtins()
+        _POLICIES[path] = load_policy(str(path))
+    return _POLICIES[path]
+
+
+def example_services(path: Path) -> dict:
+    document = plain(load_yaml(path, str(path))) or {}
+    services: dict = {}
+    if document.get("example_catalog"):
+        from vgptlint.sql.catalog import load_catalogs
+
+        services["catalog"] = load_catalogs((path.parent / document["example_catalog"],))
+    return services
+
+
+def run_case(case: ExampleCase) -> list[Finding]:
+    """The findings of the case's rule on the case's records (a JSON array written with indent 2)."""
+    policy = pack_policy(case.pack_path)
+    rule = policy.rules[case.rule_id]
+    kind = case.kind or infer_kind(case.records[0] if case.records else {})
+    spec = _spec(case.spec, kind) if case.spec is not None else None
+    data = json.dumps(list(case.records), indent=2, ensure_ascii=False).encode()
+    task = FileTask(path="example.json", display="example.json", kind=kind, spec=spec)
+    settings = {"trainer": policy.trainer, "dataset_spec": spec}
+    outcome = lint_items(read_bytes(data, "example.json", ".json"), task, policy, {rule.id: rule},
+                         example_services(case.pack_path), settings)
+    return [f for f in outcome.findings if f.rule == rule.id]
+
+
+def _spec(raw: dict, kind: str):
+    from vgptlint.llamafactory.dataset_info import spec_from_entry
+
+    return spec_from_entry("example", raw)
+
+
+def describe(findings: list[Finding]) -> list[dict]:
+    """Findings as ``{path, message}`` for comparison with ``expect``."""
+    from vgptlint.inputs.locate import parse_pointer
+
+    out = []
+    for finding in findings:
+        parts = tuple(int(p) if p.isdigit() else p for p in parse_pointer(finding.location.pointer))
+        out.append({"path": to_json_path(parts), "message": finding.message})
+    return out
