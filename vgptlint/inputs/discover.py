@@ -1,0 +1,101 @@
+"""Expand command-line arguments (files, directories, globs, ``-``) into dataset files to read.
+
+A file named explicitly is always read, whatever its name. Files found by walking a directory or
+matching a glob go through an ``include`` predicate, :func:`is_dataset_file` by default, which
+the caller may replace (for instance to also read a ``dataset_info.json`` mapping's files only).
+"""
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgptlint.inputs.records import InputProblem
+
+DATASET_SUFFIXES = (".json", ".jsonl")
+# LLaMA-Factory's dataset registry sits beside the datasets it names; it is not a dataset.
+NOT_DATASETS = frozenset({"dataset_info.json"})
+_GLOB_CHARS = frozenset("*?[")
+
+
+def is_dataset_file(path: Path) -> bool:
+    """The default predicate: ``.json``/``.jsonl``, not hidden, not ``dataset_info.json``.
+
+    >>> is_dataset_file(Path("d/sft.json")), is_dataset_file(Path("d/dataset_info.json"))
+    (True, False)
+    >>> is_dataset_file(Path("d/.cache.json")), is_dataset_file(Path("d/notes.txt"))
+    (False, False)
+    """
+    name = path.name
+    return (
+        path.suffix.lower() in DATASET_SUFFIXES
+        and not name.startswith(".")
+        and name not in NOT_DATASETS
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The files to read, in order (``-`` for stdin), and the arguments that named nothing."""
+
+    paths: tuple[str, ...]
+    problems: tuple[InputProblem, ...] = field(default=())
+
+
+def discover(arguments: Sequence[str], include: Callable[[Path], bool] = is_dataset_file) -> Discovery:
+    """Expand arguments into display paths, deduplicated, keeping the order of the arguments.
+
+    Directories are walked recursively (hidden directories skipped) and globs expanded
+    (``**`` crosses directories); each argument's own matches are sorted.
+
+    Args:
+        arguments: what the user typed.
+        include: which walked or globbed files are datasets.
+
+    Returns:
+        The paths as the user would write them (``data/sft.json`` for ``data/``), and one
+        problem per argument that names no existing file.
+    """
+    paths: dict[str, None] = {}
+    problems: list[InputProblem] = []
+    for argument in arguments:
+        found, problem = _expand(argument, include)
+        paths.update(dict.fromkeys(found))
+        if problem is not None:
+            problems.append(problem)
+    return Discovery(tuple(paths), tuple(problems))
+
+
+def _expand(argument: str, include: Callable[[Path], bool]) -> tuple[list[str], InputProblem | None]:
+    if argument == "-":
+        return ["-"], None
+    path = Path(argument)
+    if path.is_dir():
+        found = list(_walk(path, include))
+        if not found:
+            return [], _problem(argument, "is a directory with no .json or .jsonl dataset files", "no-match")
+        return found, None
+    if path.exists():
+        return [argument], None
+    if _GLOB_CHARS & set(argument):
+        found = sorted(
+            match for match in glob.glob(argument, recursive=True) if Path(match).is_file() and include(Path(match))
+        )
+        if not found:
+            return [], _problem(argument, "matches no dataset file", "no-match")
+        return found, None
+    return [], _problem(argument, "no such file or directory", "missing")
+
+
+def _walk(root: Path, include: Callable[[Path], bool]) -> Iterable[str]:
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
+        found.extend(os.path.join(directory, name) for name in files if include(Path(directory, name)))
+    return sorted(found)
+
+
+def _problem(argument: str, message: str, code: str) -> InputProblem:
+    return InputProblem(argument, 1, 1, message, None, "error", code)

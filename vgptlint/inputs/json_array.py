@@ -1,0 +1,256 @@
+"""Read a JSON array of records (LLaMA-Factory's ``.json`` datasets) with exact positions.
+
+Speed: the whole file is decoded once, then the C decoder (``JSONDecoder.raw_decode``) parses one
+element at a time from its offset; positions come from counting newlines between consecutive
+record starts. Memory is the decoded text plus the record being processed, about what
+``json.load`` needs for its own copy of the text, and far less than its list of all records.
+
+Recovery from a broken element: the damaged region counts as one record (its index is the one
+reported), then reading resumes at the next element that decodes and is followed by ``,`` or
+``]``. Resume candidates are, in order: the end of the broken element found by bracket matching
+(right for a typo inside one record), else the next ``{`` after a ``,`` at the broken record's
+own column (right for pretty-printed arrays, where every record starts at the same column), else
+any ``{`` after a ``,``. When nothing decodes, reading stops with the error. Record indexes after
+a resume may then differ from what a strict parser would count, since the damaged text may have
+held several elements; each problem's line and column stay exact.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator, Iterator
+
+from vgptlint.inputs.records import InputProblem, Record, RecordBuilder
+from vgptlint.inputs.text import WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name
+
+_DECODER = json.JSONDecoder()
+# A lenient token scan for bracket matching inside damaged text: a string ends at its closing
+# quote or, if unterminated, at the end of its line (JSON strings cannot hold a raw newline).
+_BRACKET_TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[{}\[\]]')
+_NEXT_ELEMENT_RE = re.compile(r",[ \t\n\r]*\{")
+_COMMA_RE = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+
+
+def read_json_array(
+    source: str, text: str, start: int, bad_bytes: tuple[BadByte, ...] = ()
+) -> Iterator[Record | InputProblem]:
+    """Yield the records of the array whose ``[`` is at ``text[start]``, and every problem found.
+
+    Args:
+        source: display path for records and problems.
+        text: the whole decoded file (BOM removed).
+        start: offset of the opening ``[``.
+        bad_bytes: invalid UTF-8 sequences found while decoding, reported with their record.
+    """
+    skip_ws = WHITESPACE_RE.match
+    skip_comma = _COMMA_RE.match
+    # The C scanner itself, without raw_decode's Python wrapper: a third of the per-record cost.
+    scan = _DECODER.scan_once
+    count_newlines = text.count
+    pending_bad = list(bad_bytes)
+    # Line state of the hot loop: newlines are counted up to `counted_to`, which is on `line`,
+    # a line that starts at `line_start`. Rare problems take a LineCounter from this state.
+    counted_to, line, line_start = 0, 1, 0
+    pos = skip_ws(text, start + 1).end()
+    index = 0
+    if text.startswith("]", pos):
+        lines = LineCounter(text)
+        yield _problem(source, lines, start, "the array holds no records", None, "info", "no-records")
+        yield from _after_close(source, text, pos + 1, lines)
+        return
+    is_closed = False
+    while True:
+        element_start = pos
+        try:
+            value, end = scan(text, pos)
+        except (json.JSONDecodeError, StopIteration) as failure:
+            err = _as_decode_error(failure, text)
+            lines = LineCounter(text, counted_to, line, line_start)
+            if pos >= len(text):
+                yield _problem(source, lines, pos, "the array is not closed: expected ']' at the end of the file", None)
+                break
+            resume = yield from _broken_element(source, text, lines, element_start, err, index, pending_bad)
+            if resume is None:
+                break
+            index += 1
+            pos = resume
+            continue
+        newline_count = count_newlines("\n", counted_to, element_start)
+        if newline_count:
+            line += newline_count
+            line_start = text.rfind("\n", counted_to, element_start) + 1
+        counted_to = element_start
+        column = element_start - line_start + 1
+        if pending_bad:
+            lines = LineCounter(text, counted_to, line, line_start)
+            yield from _bad_bytes_before(source, lines, pending_bad, end, index, element_start)
+        if type(value) is dict:
+            record = RecordBuilder(source, index, line, column, value, text[element_start:end], element_start)
+            record.__class__ = Record  # new_record() inlined: this line runs once per record
+            yield record
+        else:
+            message = f"record {index} is {json_type_name(value)}, not an object"
+            yield InputProblem(source, line, column, message, index, "error", "not-an-object")
+        index += 1
+        comma = skip_comma(text, end)
+        if comma is not None:
+            pos = comma.end()
+            if text.startswith("]", pos):
+                lines = LineCounter(text, counted_to, line, line_start)
+                yield _problem(source, lines, pos, "trailing comma before ']': Python's json module rejects it", None)
+                pos += 1
+                is_closed = True
+                break
+            continue
+        pos = skip_ws(text, end).end()
+        if text.startswith("]", pos):
+            pos += 1
+            is_closed = True
+            break
+        lines = LineCounter(text, counted_to, line, line_start)
+        resume = yield from _bad_separator(source, text, lines, pos, index)
+        if resume is None:
+            break
+        pos = resume
+    lines = LineCounter(text, counted_to, line, line_start)
+    yield from _bad_bytes_before(source, lines, pending_bad, len(text) + 1, None, len(text))
+    if is_closed:
+        yield from _after_close(source, text, pos, lines)
+
+
+def _as_decode_error(failure: Exception, text: str) -> json.JSONDecodeError:
+    if isinstance(failure, StopIteration):  # what raw_decode turns into "Expecting value"
+        return json.JSONDecodeError("Expecting value", text, failure.value)
+    return failure  # type: ignore[return-value]
+
+
+def _broken_element(
+    source: str,
+    text: str,
+    lines: LineCounter,
+    element_start: int,
+    err: json.JSONDecodeError,
+    index: int,
+    pending_bad: list[BadByte],
+) -> Generator[InputProblem, None, int | None]:
+    """Report an element that does not decode; return where reading resumes (None: stop)."""
+    # Positions are asked for in increasing order: the counter only moves forward.
+    column = lines.position(element_start)[1]
+    yield from _bad_bytes_before(source, lines, pending_bad, err.pos, index, element_start)
+    error_line, error_column = lines.position(err.pos)
+    resume = _find_resume(text, element_start, err.pos, column)
+    if resume is None:
+        where = "; no later record could be found, so the rest of the file was not read"
+    else:
+        where = _resumed_at(lines, resume)
+    message = f"record {index} is not valid JSON: {decoder_message(err)}{where}"
+    yield InputProblem(source, error_line, error_column, message, index, "error", "invalid-json")
+    return resume
+
+
+def _bad_separator(
+    source: str, text: str, lines: LineCounter, pos: int, index: int
+) -> Generator[InputProblem, None, int | None]:
+    """Report what follows record ``index - 1`` when it is not ',' or ']'; return where to go on."""
+    separator = text[pos : pos + 1]
+    if separator in ("{", "["):
+        message = f"expected ',' between record {index - 1} and record {index}"
+        yield _problem(source, lines, pos, message, index)
+        return pos  # a forgotten comma: read the next element where it is
+    if not separator:
+        yield _problem(source, lines, pos, "the array is not closed: expected ']' at the end of the file", None)
+        return None
+    line, column = lines.position(pos)
+    resume = _find_resume(text, pos, pos, None)
+    message = f"expected ',' or ']' after record {index - 1}; got {separator!r}"
+    if resume is None:
+        message += "; the rest of the file was not read"
+    else:
+        message += _resumed_at(lines, resume)
+    yield InputProblem(source, line, column, message, None, "error", "invalid-json")
+    return resume
+
+
+def _after_close(source: str, text: str, pos: int, lines: LineCounter) -> Iterator[InputProblem]:
+    """A problem for anything but whitespace after the closing bracket (``pos`` is just past it)."""
+    rest = WHITESPACE_RE.match(text, pos).end()
+    if rest < len(text):
+        yield _problem(source, lines, rest, "unexpected text after the end of the array", None)
+
+
+def _bad_bytes_before(
+    source: str, lines: LineCounter, pending: list[BadByte], end: int, index: int | None, element_start: int
+) -> Iterator[InputProblem]:
+    """Report (and drop from ``pending``) the invalid bytes before ``end``, naming their record."""
+    while pending and pending[0].char_offset < end:
+        bad = pending.pop(0)
+        owner = index if bad.char_offset >= element_start else None
+        subject = f"record {owner} has" if owner is not None else "the file has"
+        message = (
+            f"{subject} invalid UTF-8 (byte 0x{bad.byte:02x}); it was read as U+FFFD, "
+            "the replacement character"
+        )
+        line, column = lines.position(bad.char_offset)
+        yield InputProblem(source, line, column, message, owner, "error", "invalid-utf8")
+
+
+def _find_resume(text: str, element_start: int, error_pos: int, column: int | None) -> int | None:
+    """Offset of the next element that decodes cleanly after damaged text, or None."""
+    after_brackets = _end_by_brackets(text, element_start)
+    if after_brackets is not None:
+        match = _NEXT_ELEMENT_RE.match(text, WHITESPACE_RE.match(text, after_brackets).end())
+        if match and _decodes_as_element(text, match.end() - 1):
+            return match.end() - 1
+    fallback = None
+    for match in _NEXT_ELEMENT_RE.finditer(text, error_pos):
+        brace = match.end() - 1
+        if not _decodes_as_element(text, brace):
+            continue
+        if column is None or brace - text.rfind("\n", 0, brace) == column:
+            return brace
+        if fallback is None:
+            fallback = brace
+    return fallback
+
+
+def _end_by_brackets(text: str, start: int) -> int | None:
+    """Offset just past the bracket that closes the one at ``text[start]``, scanning leniently."""
+    depth = 0
+    for token in _BRACKET_TOKEN_RE.finditer(text, start):
+        char = token.group()[0]
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+            if depth < 0:
+                return None
+    return None
+
+
+def _decodes_as_element(text: str, pos: int) -> bool:
+    """Whether a top-level element plausibly starts at ``pos``: it decodes and is followed by
+    ``,`` and another object, or by the ``]`` that ends the file (an object nested in the damaged
+    record is usually followed by more of that record instead)."""
+    try:
+        _, end = _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        return False
+    after = WHITESPACE_RE.match(text, end).end()
+    if text.startswith(",", after):
+        return text.startswith("{", WHITESPACE_RE.match(text, after + 1).end())
+    return text.startswith("]", after) and WHITESPACE_RE.match(text, after + 1).end() == len(text)
+
+
+def _resumed_at(lines: LineCounter, offset: int) -> str:
+    line, column = lines.position(offset)
+    return f"; reading resumed at line {line}, column {column}"
+
+
+def _problem(
+    source: str, lines: LineCounter, offset: int, message: str, index: int | None,
+    severity: str = "error", code: str = "invalid-json",
+) -> InputProblem:
+    line, column = lines.position(offset)
+    return InputProblem(source, line, column, message, index, severity, code)

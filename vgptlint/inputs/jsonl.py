@@ -1,0 +1,75 @@
+"""Read JSON Lines: one record per line, streamed, so memory stays flat at any file size.
+
+Lines are split on ``\\n`` only (as bytes, before decoding), so a U+2028 inside a string or a lone
+``\\r`` never splits a record. Blank lines are skipped and do not count as records. A line that is
+not valid JSON, not valid UTF-8, or not an object is a problem; the other lines are still read.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from vgptlint.inputs.records import InputProblem, Record, new_record
+from vgptlint.inputs.text import decode_utf8, decoder_message, json_type_name
+
+_DECODER = json.JSONDecoder()
+_LINE_END = " \t\r\n"
+_INDENT = " \t"
+
+
+def read_jsonl(source: str, lines: Iterable[bytes]) -> Iterator[Record | InputProblem]:
+    """Yield one record (or problem) per non-blank line.
+
+    Args:
+        source: display path for records and problems.
+        lines: the file's lines as bytes, each ending with ``\\n`` except maybe the last; a UTF-8
+            BOM must already be removed from the first.
+    """
+    decode = _DECODER.raw_decode
+    index = 0
+    offset = 0  # characters of decoded text before this line
+    for line_number, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = yield from _decode_bad_line(source, raw, err, line_number, index)
+        content = line.rstrip(_LINE_END)
+        start = len(content) - len(content.lstrip(_INDENT))
+        if start == len(content):
+            offset += len(line)
+            continue
+        try:
+            value, end = decode(content, start)
+            if end != len(content):
+                raise json.JSONDecodeError("Extra data", content, end)
+        except json.JSONDecodeError as err:
+            message = f"record {index} is not valid JSON: {decoder_message(err)}"
+            yield InputProblem(source, line_number, err.pos + 1, message, index, "error", "invalid-json")
+        else:
+            if type(value) is dict:
+                yield new_record(source, index, line_number, start + 1, value, content[start:], offset + start)
+            else:
+                message = f"record {index} is {json_type_name(value)}, not an object"
+                yield InputProblem(source, line_number, start + 1, message, index, "error", "not-an-object")
+        index += 1
+        offset += len(line)
+
+
+def _decode_bad_line(
+    source: str, raw: bytes, err: UnicodeDecodeError, line_number: int, index: int
+) -> Iterator[InputProblem]:
+    """Report a line's first invalid byte; return the line decoded with U+FFFD so it is still read.
+
+    The record is still linted (as an array's would be); the problem carries its index so a
+    fixer can leave the record alone.
+    """
+    decoded = decode_utf8(raw)
+    column = decoded.bad_bytes[0].char_offset + 1
+    more = decoded.bad_byte_count - 1
+    also = f" and {more} more invalid sequence{'s' if more > 1 else ''}" if more > 0 else ""
+    message = (
+        f"record {index} has invalid UTF-8 (byte 0x{raw[err.start]:02x}){also}; "
+        "it was read as U+FFFD, the replacement character"
+    )
+    yield InputProblem(source, line_number, column, message, index, "error", "invalid-utf8")
+    return decoded.text

@@ -1,0 +1,162 @@
+"""Small text helpers shared by the readers: line/column counting, UTF-8 decoding with problems.
+
+Only ``\\n`` starts a new line; columns count code points. Both match what editors and the
+``json`` module's own error messages use.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+# JSON's four whitespace characters (RFC 8259 section 2); str.isspace() would accept more.
+JSON_WHITESPACE = " \t\n\r"
+WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
+UTF8_BOM = codecs.BOM_UTF8
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+FOREIGN_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+# A file with many bad bytes is one problem repeated; report the first few and a count.
+MAX_REPORTED_BAD_BYTES = 10
+
+
+class LineCounter:
+    """Turns character offsets into (line, column), fast when offsets only grow.
+
+    Reading a big array asks for one position per record, in order, so each call only counts the
+    newlines between the previous offset and this one.
+
+    >>> counter = LineCounter("ab\\ncd\\r\\nef")
+    >>> counter.position(0), counter.position(4), counter.position(8)
+    ((1, 1), (2, 2), (3, 2))
+    >>> counter.position(1)
+    (1, 2)
+    """
+
+    __slots__ = ("text", "offset", "line", "line_start")
+
+    def __init__(self, text: str, offset: int = 0, line: int = 1, line_start: int = 0) -> None:
+        """Start counting at ``offset``, which is on ``line``, a line that starts at ``line_start``."""
+        self.text = text
+        self.offset = offset
+        self.line = line
+        self.line_start = line_start
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if offset < self.offset:  # rare (a problem found behind the last record): recount
+            self.offset, self.line, self.line_start = 0, 1, 0
+        text = self.text
+        newline_count = text.count("\n", self.offset, offset)
+        if newline_count:
+            self.line += newline_count
+            self.line_start = text.rfind("\n", self.offset, offset) + 1
+        self.offset = offset
+        return self.line, offset - self.line_start + 1
+
+
+def position_in(text: str, offset: int, line: int = 1, column: int = 1) -> tuple[int, int]:
+    """(line, column) of ``text[offset]`` when ``text[0]`` is at (line, column).
+
+    >>> position_in('{"a":\\n  "b"}', 8, line=5, column=3)
+    (6, 3)
+    """
+    newline_count = text.count("\n", 0, offset)
+    if not newline_count:
+        return line, column + offset
+    return line + newline_count, offset - text.rfind("\n", 0, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class BadByte:
+    """An invalid UTF-8 sequence: where it is in the decoded text, and the byte that starts it."""
+
+    char_offset: int
+    byte: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded with U+FFFD for invalid bytes; ``bad_bytes`` lists the first few of them."""
+
+    text: str
+    bad_bytes: tuple[BadByte, ...] = ()
+    bad_byte_count: int = 0
+
+
+def decode_utf8(data: bytes | memoryview) -> Decoded:
+    """Decode UTF-8, replacing invalid sequences with U+FFFD and remembering where they were.
+
+    >>> decode_utf8(b"ok")
+    Decoded(text='ok', bad_bytes=(), bad_byte_count=0)
+    >>> d = decode_utf8(b"a\\xffb\\xfe")
+    >>> d.text, [(b.char_offset, hex(b.byte)) for b in d.bad_bytes]
+    ('a\\ufffdb\\ufffd', [(1, '0xff'), (3, '0xfe')])
+    """
+    try:
+        return Decoded(bytes(data).decode("utf-8") if isinstance(data, memoryview) else data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    view = memoryview(data)
+    pieces: list[str] = []
+    bad: list[BadByte] = []
+    char_offset = 0
+    start = 0
+    while len(bad) < MAX_REPORTED_BAD_BYTES:
+        try:
+            piece, _ = codecs.utf_8_decode(view[start:], "strict", True)
+        except UnicodeDecodeError as err:
+            piece, _ = codecs.utf_8_decode(view[start : start + err.start], "strict", True)
+            pieces.append(piece)
+            char_offset += len(piece)
+            bad.append(BadByte(char_offset, view[start + err.start]))
+            pieces.append("\ufffd")
+            char_offset += 1
+            start += err.end
+            continue
+        pieces.append(piece)
+        return Decoded("".join(pieces), tuple(bad), len(bad))
+    rest, _ = codecs.utf_8_decode(view[start:], "replace", True)
+    pieces.append(rest)
+    # Beyond the reported ones, count replacement characters: an estimate, since the file may
+    # also contain real U+FFFD characters.
+    return Decoded("".join(pieces), tuple(bad), len(bad) + rest.count("\ufffd"))
+
+
+def decoder_message(err: ValueError) -> str:
+    """The ``json`` decoder's message without its dangling " at" (the position is reported apart).
+
+    >>> import json
+    >>> try:
+    ...     json.loads('"abc')
+    ... except json.JSONDecodeError as err:
+    ...     decoder_message(err)
+    'Unterminated string'
+    """
+    message = getattr(err, "msg", str(err))
+    for suffix in (" starting at", " at"):
+        if message.endswith(suffix):
+            return message[: -len(suffix)]
+    return message
+
+
+def json_type_name(value: object) -> str:
+    """The JSON name of a decoded value's type, for messages.
+
+    >>> json_type_name([1]), json_type_name(True), json_type_name(None), json_type_name(2.5)
+    ('an array', 'a boolean', 'null', 'a number')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
