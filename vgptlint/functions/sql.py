@@ -15,6 +15,7 @@ statement once per run with the context's dialect (default ``tsql``). Spans poin
 ``sql_hint_conflict``   NOLOCK beside HOLDLOCK/UPDLOCK/SERIALIZABLE/READCOMMITTED/REPEATABLEREAD/
                         XLOCK…, and a hint written twice.
 ``sql_select_star``     ``SELECT *`` / ``t.*`` in a select list (``EXISTS (SELECT * …)`` is fine).
+``sql_limit``           ``LIMIT n``, which sqlglot accepts in tsql but SQL Server does not.
 ``sql_syntax_error``    a statement sqlglot cannot parse (sqlglot's message).
 ``sql_unverifiable``    a statement sqlglot kept as an opaque command although it reads tables:
                         its tables cannot be checked, which is never "clean".
@@ -229,6 +230,19 @@ def _star_span(statement: SqlStatement, item: object) -> Span:
             return Span(statement.start + token.start, statement.start + token.end)
         previous = token.upper
     return _statement_span(statement)
+
+
+@function("sql_limit", options=NoOptions, accepts=(str,))
+def sql_limit(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """``LIMIT n`` in a statement: sqlglot's tsql reader accepts it, SQL Server does not."""
+    for statement, parsed in _parsed(value, ctx):
+        if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
+            continue
+        tokens = [t for t in lex(statement.text) if t.is_significant]
+        for token, following in zip(tokens, tokens[1:]):
+            if token.kind == "word" and token.upper == "LIMIT" and (following.kind == "number" or following.upper.startswith("@")):
+                count = statement.text[following.start : following.end]
+                yield Hit(f"LIMIT is not T-SQL; use TOP ({count}) or OFFSET … FETCH", span=Span(statement.start + token.start, statement.start + following.end))
 
 
 # ------------------------------------------------------------------------------------ sql_ast
