@@ -62,6 +62,8 @@ def compile_rule(rule_id: str, definition: CommentedMap, source: str, pack: str,
         return effective[key][0] if key in effective else default
 
     def where_is(key: str) -> tuple[CommentedMap, str]:
+        if key == "options" and option_layers:
+            return option_layers[-1][1], option_layers[-1][2]
         return (effective[key][1], effective[key][2]) if key in effective else (definition, source)
 
     def problem(key: str, code: str, message: str, hint: str | None = None) -> None:

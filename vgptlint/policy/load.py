@@ -100,8 +100,6 @@ def load_policy(reference: str) -> Policy:
                                    f'policy "{reference}" is neither a file nor a shipped policy; shipped: {shipped}')])
     merged = Merged()
     _merge_document(path, merged, problems, stack=())
-    if problems:
-        raise PolicyError(problems)
     policy = _build_policy(reference, path, merged, problems)
     if problems:
         raise PolicyError(sorted(problems, key=lambda p: (p.source, p.line, p.column)))
