@@ -166,9 +166,9 @@ def _load_dataset_info(path: Path, services: dict):
 
 
 def _load_catalog(paths: tuple[Path, ...]):
-    from vgptlint.sql.catalog import load_catalogs
+    from vgptlint.sql.catalog import load_catalog
 
-    return load_catalogs(paths)
+    return load_catalog(paths)
 
 
 def _drop_unmet(rules: dict[str, CompiledRule], services: dict, notes: list[str]) -> dict[str, CompiledRule]:

@@ -79,9 +79,9 @@ def example_services(path: Path) -> dict:
     document = plain(load_yaml(path, str(path))) or {}
     services: dict = {}
     if document.get("example_catalog"):
-        from vgptlint.sql.catalog import load_catalogs
+        from vgptlint.sql.catalog import load_catalog
 
-        services["catalog"] = load_catalogs((path.parent / document["example_catalog"],))
+        services["catalog"] = load_catalog((path.parent / document["example_catalog"],))
     return services
 
 
