@@ -10,11 +10,12 @@ import json
 from collections.abc import Iterable, Iterator
 
 from vgptlint.inputs.records import InputProblem, Record, new_record
-from vgptlint.inputs.text import decode_utf8, decoder_message, json_type_name
+from vgptlint.inputs.text import WHITESPACE_RE, decode_utf8, decoder_message, json_type_name
 
 _DECODER = json.JSONDecoder()
 _LINE_END = " \t\r\n"
 _INDENT = " \t"
+_skip_ws = WHITESPACE_RE.match
 
 
 def read_jsonl(source: str, lines: Iterable[bytes]) -> Iterator[Record | InputProblem]:
@@ -41,7 +42,7 @@ def read_jsonl(source: str, lines: Iterable[bytes]) -> Iterator[Record | InputPr
         try:
             value, end = decode(content, start)
             if end != len(content):
-                raise json.JSONDecodeError("Extra data", content, end)
+                raise json.JSONDecodeError("Extra data", content, _skip_ws(content, end).end())
         except json.JSONDecodeError as err:
             message = f"record {index} is not valid JSON: {decoder_message(err)}"
             yield InputProblem(source, line_number, err.pos + 1, message, index, "error", "invalid-json")
