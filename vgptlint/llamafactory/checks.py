@@ -1,0 +1,284 @@
+"""Pure checks: what LLaMA-Factory does to one record, given its dataset's spec.
+
+Each check returns a list of :class:`~vgptlint.llamafactory.align.Issue`; the registered functions in
+``vgptlint/functions/llamafactory.py`` turn them into hits, and ``survival.py`` counts them. Line
+numbers cite hiyouga/LlamaFactory @f816ae46 ``src/llamafactory/data/converter.py`` unless noted.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from vgptlint.llamafactory.align import Alignment, Issue, kind_of, align
+from vgptlint.llamafactory.spec import MEDIA_COLUMNS, DatasetSpec
+
+DEFAULT_PLACEHOLDERS = {"images": "<image>", "videos": "<video>", "audios": "<audio>"}
+_MEDIA_NOUN = {"images": "image", "videos": "video", "audios": "audio"}
+
+
+# ------------------------------------------------------------------------------------ columns
+
+_EFFECT_OF_ABSENCE = {
+    "response": ("skip", "reads it as null and drops this record: there is no response to train on"),
+    "messages": ("fatal", "stops with TypeError on this record (len(None))"),
+    "chosen": ("skip", "does not read this record as a preference pair, so a preference run drops it"),
+    "rejected": ("skip", "does not read this record as a preference pair, so a preference run drops it"),
+    "prompt": ("degraded", "reads it as null, so the user turn has no instruction"),
+    "query": ("degraded", "reads it as null, so the user turn has no input"),
+}
+
+
+def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
+    """The logical columns the converter reads with ``example[...]`` for this record (so a file where no
+    record has the field stops with KeyError). ``kto_tag`` is left to the core ``kto-label-format`` rule;
+    the OpenAI converter reads ``system``/``tools`` with ``.get`` (L251, L342), so they are optional."""
+    columns = spec.columns
+    names: list[str] = []
+    if spec.formatting == "alpaca":
+        names += [n for n in ("history", "prompt", "query") if columns[n]]  # L88-98
+        if spec.ranking and columns["chosen"] and columns["rejected"]:
+            names += ["chosen", "rejected"]  # L108-112
+        elif columns["response"]:
+            names.append("response")  # L103, L117
+        names += ["system", "tools"]  # L125-126
+    else:
+        names.append("messages")
+        if spec.ranking:
+            names += ["chosen", "rejected"]  # L189-193 / L312-316
+        if spec.formatting == "sharegpt" and not _starts_with_system(record, spec):
+            names += ["system", "tools"]  # L156, L223
+    names += list(MEDIA_COLUMNS)  # L127-129
+    return [n for n in dict.fromkeys(names) if columns[n]]
+
+
+def column_missing(record: Mapping, spec: DatasetSpec) -> list[Issue]:
+    """Mapped columns this record lacks. Silent for an inferred spec: nothing was mapped."""
+    if spec.is_inferred:
+        return []
+    issues = []
+    for logical in accessed_columns(record, spec):
+        name = spec.columns[logical]
+        if name in record:
+            continue
+        effect, consequence = _EFFECT_OF_ABSENCE.get(logical, ("degraded", "reads it as null"))
+        mapping = f'dataset_info column "{logical}"' if logical in spec.explicit_columns else \
+            f'the default for column "{logical}"'
+        issues.append(Issue("column-missing", f'record has no "{name}" field ({mapping}); LLaMA-Factory '
+                            f"{consequence}, and stops with KeyError if no record in the file has it",
+                            (), effect, {"column": logical, "field": name}))
+    return issues
+
+
+def _starts_with_system(record: Mapping, spec: DatasetSpec) -> bool:
+    messages = record.get(spec.field("messages") or "")
+    first = messages[0] if isinstance(messages, list) and messages else None
+    return isinstance(first, Mapping) and bool(spec.tag("system_tag")) and \
+        first.get(spec.tag("role_tag")) == spec.tag("system_tag")
+
+
+# ------------------------------------------------------------------------------ alpaca output
+
+
+def is_kto_example(record: Mapping, spec: DatasetSpec) -> bool:
+    """L102 / L182 / L305: the KTO branch runs only for a JSON boolean label."""
+    tag = spec.field("kto_tag")
+    return bool(tag) and isinstance(record.get(tag), bool)
+
+
+def output_not_string(record: Mapping, spec: DatasetSpec) -> list[Issue]:
+    """Alpaca responses must be strings (L102-120); anything else is not trained as written."""
+    if spec.formatting != "alpaca":
+        return []
+    response = spec.field("response")
+    if is_kto_example(record, spec):
+        return _non_string(record, response, "LLaMA-Factory cannot train this KTO record: ", "skip",
+                           "the KTO branch hands it to the chat template, which needs text")
+    if spec.ranking and spec.field("chosen") and spec.field("rejected"):
+        falls_to_sft = isinstance(record.get(response or ""), str)
+        issues = []
+        for side in ("chosen", "rejected"):
+            issues += _non_string(record, spec.field(side), "LLaMA-Factory drops this record: ",
+                                  "different-kind" if falls_to_sft else "skip",
+                                  "so it is not read as a preference pair (alpaca preference data needs two "
+                                  "strings) and a preference run drops it")
+        return issues
+    return _non_string(record, response, "LLaMA-Factory drops this record: ", "skip",
+                       "so the record has no response (it is read as unsupervised)")
+
+
+def _non_string(record: Mapping, name: str | None, prefix: str, effect: str, why: str) -> list[Issue]:
+    if not name or name not in record or isinstance(record[name], str):
+        return []
+    what = kind_of(record[name])
+    return [Issue("output-not-string", f'{prefix}"{name}" is {what}, not a string, {why}', (name,), effect,
+                  {"field": name, "type": what})]
+
+
+# ----------------------------------------------------------------------- conversation shape
+
+
+def sharegpt_roles(record: Mapping, spec: DatasetSpec) -> list[Issue]:
+    """The first role problem the converter stops at (it breaks out of the loop, L161-164)."""
+    if not spec.is_conversation:
+        return []
+    issue = align(record, spec).issue
+    return [issue] if issue else []
+
+
+def message_count(record: Mapping, spec: DatasetSpec, alignment: Alignment | None = None) -> list[Issue]:
+    """L173-177 / L296-300: non-preference data needs an even count, preference data an odd one
+    (counted after the system prompt; judged only when the roles are valid)."""
+    if not spec.is_conversation:
+        return []
+    alignment = alignment or align(record, spec)
+    if not alignment.is_usable:
+        return []
+    count = len(alignment.turns)
+    path = (alignment.messages_field,)
+    data = {"count": count}
+    if count == 0 and not spec.ranking:
+        return [Issue("message-count", "LLaMA-Factory drops this record: it has no messages besides a system "
+                      "prompt", path, "skip", data)]
+    if spec.ranking and count % 2 == 0:
+        return [Issue("message-count", f"LLaMA-Factory skips this record: {_turns(count)} after the system prompt; "
+                      "preference data needs an odd count, ending on the user turn that chosen/rejected answer",
+                      path, "skip", data)]
+    if not spec.ranking and count % 2 == 1:
+        return [Issue("message-count", f"LLaMA-Factory skips this record: {_turns(count)} after the system prompt; "
+                      "it needs an even count, ending on the assistant turn it trains on", path, "skip", data)]
+    return []
+
+
+def _turns(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
+
+
+def preference_role(record: Mapping, spec: DatasetSpec) -> list[Issue]:
+    """L189-215 / L312-338: sharegpt/openai ``chosen``/``rejected`` are single message objects whose role is
+    an assistant or function turn; anything else is not read as a preference pair."""
+    if not (spec.is_conversation and spec.ranking):
+        return []
+    role_tag, content_tag = spec.tag("role_tag"), spec.tag("content_tag")
+    if spec.formatting == "openai":  # the OpenAI converter compares with Role values, not tags (L320)
+        answer_roles = ("assistant", "function")
+    else:
+        answer_roles = tuple(t for t in (spec.tag("assistant_tag"), spec.tag("function_tag")) if t)
+    issues = []
+    for side in ("chosen", "rejected"):
+        name = spec.field(side)
+        if not name or name not in record:
+            continue
+        value = record[name]
+        if not isinstance(value, Mapping):
+            example = f'{{"{role_tag}": "{answer_roles[0] if answer_roles else "gpt"}", "{content_tag}": "..."}}'
+            issues.append(Issue("preference-role", f'LLaMA-Factory drops this record: "{name}" is {kind_of(value)}, '
+                                f"not one message object like {example}; the record is read as plain SFT, which a "
+                                "preference run drops", (name,), "different-kind", {"field": name}))
+            continue
+        for needed in (role_tag, content_tag):
+            if needed not in value:
+                issues.append(Issue("preference-role", f'"{name}" has no "{needed}" key; LLaMA-Factory stops with '
+                                    "KeyError on this record", (name,), "fatal", {"field": name}))
+                break
+        else:
+            if value[role_tag] not in answer_roles:
+                wanted = " or ".join(f'"{r}"' for r in answer_roles)
+                role = value[role_tag]
+                shown = f'"{role}"' if isinstance(role, str) else kind_of(role)
+                issues.append(Issue("preference-role", f'LLaMA-Factory drops this record: "{name}" has role {shown}; '
+                                    f"a preference answer must be {wanted}", (name, role_tag), "skip",
+                                    {"field": name, "role": role}))
+    return issues
+
+
+# -------------------------------------------------------------------------------- history
+
+
+def history_shape(record: Mapping, spec: DatasetSpec) -> list[Issue]:
+    """L88-91: ``history`` must be a list of [prompt, response] string pairs; a non-list is ignored
+    silently and each item is unpacked into exactly two values."""
+    name = spec.field("history")
+    if spec.formatting != "alpaca" or not name or record.get(name) is None:
+        return []
+    history = record[name]
+    if not isinstance(history, list):
+        return [Issue("history-shape", f'LLaMA-Factory ignores "{name}": it is {kind_of(history)}, not a list of '
+                      "[prompt, response] pairs, so the earlier turns are silently left out", (name,), "degraded")]
+    issues = []
+    for index, pair in enumerate(history):
+        path = (name, index)
+        if isinstance(pair, (str, Mapping)) and len(pair) == 2:
+            issues.append(Issue("history-shape", f"{name}[{index}] is {kind_of(pair)}, not a [prompt, response] "
+                                "pair; LLaMA-Factory unpacks its two characters or keys as a turn", path, "degraded"))
+        elif not isinstance(pair, list) or len(pair) != 2:
+            size = f"a list of {len(pair)} items" if isinstance(pair, list) else kind_of(pair)
+            issues.append(Issue("history-shape", f"{name}[{index}] is {size}, not a [prompt, response] pair; "
+                                "LLaMA-Factory stops with an error while unpacking it", path, "fatal"))
+        else:
+            for side, text in enumerate(pair):
+                if not isinstance(text, str):
+                    issues.append(Issue("history-shape", f"{name}[{index}][{side}] is {kind_of(text)}, not a "
+                                        "string; the chat template needs text", path + (side,), "skip"))
+    return issues
+
+
+# ---------------------------------------------------------------------------------- media
+
+
+def media_count(value: object) -> int:
+    """``_find_medias`` (L43-52): null and [] are none, a single value is one, a list is its length."""
+    if value is None:
+        return 0
+    return len(value) if isinstance(value, list) else 1
+
+
+def media_token_mismatch(record: Mapping, spec: DatasetSpec,
+                         placeholders: Mapping[str, str] = DEFAULT_PLACEHOLDERS) -> list[Issue]:
+    """mm_plugin.py @76a35a8b L190-217 (``_validate_messages``): each media list must have exactly as many
+    entries as its placeholder appears in the messages of one example (prompt plus one answer; chosen
+    and rejected are checked separately). Multimodal plugins raise ValueError, which stops the run."""
+    sequences = _texts_seen_by_plugin(record, spec)
+    if sequences is None:
+        return []
+    issues = []
+    for media in MEDIA_COLUMNS:
+        name = spec.field(media)
+        if not name:
+            continue
+        have = media_count(record.get(name))
+        token = placeholders.get(media, DEFAULT_PLACEHOLDERS[media])
+        for texts in sequences:
+            used = sum(text.count(token) for text in texts if isinstance(text, str))
+            if used != have:
+                noun = _MEDIA_NOUN[media] + ("" if have == 1 else "s")
+                issues.append(Issue("media-token-mismatch", f'{used} {token} token{"" if used == 1 else "s"} in the '
+                                    f'messages but {have} {noun} in "{name}"; LLaMA-Factory stops with ValueError '
+                                    f'("The number of {media} does not match the number of {token} tokens")',
+                                    (name,) if name in record else (), "fatal",
+                                    {"media": media, "tokens": used, "entries": have}))
+                break
+    return issues
+
+
+def _texts_seen_by_plugin(record: Mapping, spec: DatasetSpec) -> list[list[object]] | None:
+    """The message contents of each (prompt + one answer) the processor hands to the plugin; None when the
+    converter already drops the record (it never reaches the plugin)."""
+    if spec.is_conversation:
+        alignment = align(record, spec)
+        if not alignment.is_usable or message_count(record, spec, alignment):
+            return None
+        messages = record[alignment.messages_field]
+        texts = [messages[index].get(spec.tag("content_tag")) for _, index in alignment.turns]
+        if spec.ranking and not is_kto_example(record, spec):
+            answers = [record.get(spec.field(side) or "") for side in ("chosen", "rejected")]
+            if not all(isinstance(a, Mapping) for a in answers):
+                return None
+            return [texts + [a.get(spec.tag("content_tag"))] for a in answers]
+        return [texts]
+    prompt: list[object] = []
+    history = record.get(spec.field("history") or "")
+    if isinstance(history, list):
+        prompt += [text for pair in history if isinstance(pair, list) for text in pair]
+    prompt += [record.get(spec.field(n) or "") for n in ("prompt", "query")]
+    if spec.ranking and not is_kto_example(record, spec):
+        return [prompt + [record.get(spec.field(side) or "")] for side in ("chosen", "rejected")]
+    return [prompt + [record.get(spec.field("response") or "")]]
