@@ -112,7 +112,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
     for path in found.paths:
         spec = specs.get(_key(path))
         kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
-        tasks.append(FileTask(path=path, display=path, kind=kind, spec=spec))
+        tasks.append(FileTask(path=path, display="<stdin>" if path == "-" else path, kind=kind, spec=spec))
     return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems))
 
 

@@ -7,6 +7,8 @@ from functools import cache
 MODULES = (
     "vgptlint.functions.text",
     "vgptlint.functions.shape",
+    "vgptlint.functions.sql",
+    "vgptlint.fixes.sql",
     "vgptlint.fixes.record",
     "vgptlint.reports.text",
     "vgptlint.reports.table",
