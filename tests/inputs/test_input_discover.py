@@ -21,7 +21,8 @@ def tree(tmp_path, monkeypatch):
 
 def test_directory_is_walked_sorted_skipping_hidden_and_dataset_info(tree):
     found = discover(["data"])
-    assert found.paths == tuple(os.path.join(*p) for p in [("data", "a.jsonl"), ("data", "b.json"), ("data", "sub", "c.json")])
+    expected = [("data", "a.jsonl"), ("data", "b.json"), ("data", "sub", "c.json")]
+    assert found.paths == tuple(os.path.join(*parts) for parts in expected)
     assert found.problems == ()
 
 

@@ -11,7 +11,10 @@ import vgptlint.inputs.style
 from tests.inputs.helpers import read_all, records_of
 from vgptlint.inputs import FileInfo, describe_bytes, describe_file, render_record
 
-RECORDS = [{"instruction": "查询", "input": "", "output": "SELECT 1"}, {"instruction": "b", "input": "", "output": "x"}]
+RECORDS = [
+    {"instruction": "查询", "input": "", "output": "SELECT 1"},
+    {"instruction": "b", "input": "", "output": "x"},
+]
 
 
 @pytest.mark.parametrize("name", ["discover", "locate", "records", "style", "text"])

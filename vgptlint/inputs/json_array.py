@@ -1,13 +1,13 @@
 """Read a JSON array of records (LLaMA-Factory's ``.json`` datasets) with exact positions.
 
-Speed: the whole file is decoded once, then the C decoder (``JSONDecoder.raw_decode``) parses one
-element at a time from its offset; positions come from counting newlines between consecutive
+Speed: the whole file is decoded once, then the C decoder (``JSONDecoder.scan_once``, what
+``raw_decode`` calls) parses one element at a time from its offset; positions come from counting newlines between consecutive
 record starts. Memory is the decoded text plus the record being processed, about what
 ``json.load`` needs for its own copy of the text, and far less than its list of all records.
 
 Recovery from a broken element: the damaged region counts as one record (its index is the one
-reported), then reading resumes at the next element that decodes and is followed by ``,`` or
-``]``. Resume candidates are, in order: the end of the broken element found by bracket matching
+reported), then reading resumes at the next element that decodes and is followed by ``,`` and
+another object, or by the ``]`` that ends the file. Resume candidates are, in order: the end of the broken element found by bracket matching
 (right for a typo inside one record), else the next ``{`` after a ``,`` at the broken record's
 own column (right for pretty-printed arrays, where every record starts at the same column), else
 any ``{`` after a ``,``. When nothing decodes, reading stops with the error. Record indexes after
@@ -44,7 +44,7 @@ def read_json_array(
     """
     skip_ws = WHITESPACE_RE.match
     skip_comma = _COMMA_RE.match
-    # The C scanner itself, without raw_decode's Python wrapper: a third of the per-record cost.
+    # The C scanner itself: raw_decode is a Python wrapper around it, one more call per record.
     scan = _DECODER.scan_once
     count_newlines = text.count
     pending_bad = list(bad_bytes)
