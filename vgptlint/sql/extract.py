@@ -137,7 +137,7 @@ def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str
         if not match:
             break
         keyword = match.group()
-        if not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()):
+        if not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
             position = match.end()
             continue
         paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
@@ -149,6 +149,15 @@ def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str
         else:
             position = match.end()
     return regions
+
+
+def _in_comment(text: str, start: int, index: int) -> bool:
+    """Inside a ``/* … */`` block or after ``--`` on its line (SQL comments before the SQL)."""
+    line_start = text.rfind("\n", start, index) + 1
+    if "--" in text[max(line_start, start) : index]:
+        return True
+    opened = text.rfind("/*", start, index)
+    return opened >= 0 and text.rfind("*/", opened, index) < 0
 
 
 def _is_word_start(text: str, index: int) -> bool:

@@ -30,6 +30,12 @@ _ISOLATION_RE = re.compile(
     re.I,
 )
 
+# INSERT … EXEC: valid T-SQL that sqlglot rejects. Nothing in it is a table read we could check.
+_INSERT_EXEC_RE = re.compile(r"\s*INSERT\s+(?:INTO\s+)?[^;]*?\)?\s*EXEC(?:UTE)?\s", re.I | re.S)
+# UPDATE TOP (n) / DELETE TOP (n): sqlglot rejects the TOP; we parse with it blanked out (same
+# length, so every offset in the AST still points at the original text).
+_DML_TOP_RE = re.compile(r"\A(\s*(?:UPDATE|DELETE)\s+)(TOP\s*\(\s*[^()]*\)\s*(?:PERCENT\b)?)", re.I)
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedStatement:
@@ -80,8 +86,12 @@ def _parse_cached(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
     if isolation:
         level = " ".join(isolation.group(1).upper().split())
         return ParsedStatement(sql, dialect, exp.Command(this="SET", expression=exp.Literal.string(sql)), False, level)
+    if _INSERT_EXEC_RE.match(sql) and not re.search(r"\bSELECT\b", sql, re.I):
+        return ParsedStatement(sql, dialect, exp.Command(this="INSERT", expression=exp.Literal.string(sql)))
+    top = _DML_TOP_RE.match(sql)
+    parseable = sql if top is None else sql[: top.start(2)] + " " * len(top.group(2)) + sql[top.end(2) :]
     try:
-        expressions = [e for e in sqlglot.parse(sql, read=dialect) if e is not None]
+        expressions = [e for e in sqlglot.parse(parseable, read=dialect) if e is not None]
     except (ParseError, TokenError) as error:
         return _failure(sql, dialect, error)
     except SqlglotError as error:  # unknown dialect and friends: still a located finding, not a crash
