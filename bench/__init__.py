@@ -1,0 +1,1 @@
+"""Benchmarks and the seeded review-shaped dataset generator (see bench/generate.py)."""
