@@ -1,24 +1,22 @@
-"""Import every built-in function, fixer, accumulator and reporter module so they register."""
+"""Import every built-in function, fixer, accumulator and reporter module so they register,
+then third-party ones from the ``vgptlint.functions`` entry-point group."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from functools import cache
+from importlib.metadata import entry_points
 
-MODULES = (
-    "vgptlint.functions.text",
-    "vgptlint.functions.shape",
-    "vgptlint.functions.sql",
-    "vgptlint.fixes.sql",
-    "vgptlint.fixes.record",
-    "vgptlint.reports.text",
-    "vgptlint.reports.table",
-    "vgptlint.reports.json",
-    "vgptlint.reports.sarif",
-    "vgptlint.reports.github",
-)
+# Every module in these packages registers what it defines with the package's decorator.
+PACKAGES = ("vgptlint.functions", "vgptlint.fixes", "vgptlint.aggregates", "vgptlint.reports")
+ENTRY_POINT_GROUP = "vgptlint.functions"
 
 
 @cache
 def load_builtins() -> None:
-    for name in MODULES:
-        importlib.import_module(name)
+    for package_name in PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            importlib.import_module(f"{package_name}.{module.name}")
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        entry.load()
