@@ -171,8 +171,8 @@ def preference_role(record: Mapping, spec: DatasetSpec) -> list[Issue]:
         if not isinstance(value, Mapping):
             example = f'{{"{role_tag}": "{answer_roles[0] if answer_roles else "gpt"}", "{content_tag}": "..."}}'
             issues.append(Issue("preference-role", f'LLaMA-Factory drops this record: "{name}" is {kind_of(value)}, '
-                                f"not one message object like {example}; the record is read as plain SFT, which a "
-                                "preference run drops", (name,), "different-kind", {"field": name}))
+                                f"not one message object like {example}; the converter then reads a plain conversation, "
+                                "which the preference stage drops", (name,), "skip", {"field": name}))
             continue
         for needed in (role_tag, content_tag):
             if needed not in value:

@@ -104,6 +104,7 @@ def load_dataset_info(path: str | Path, display: str | None = None) -> DatasetIn
             skipped.append(name)
         else:
             specs.append(spec)
+    problems.sort(key=lambda p: (p.line, p.column))
     return DatasetInfo(path, tuple(specs), tuple(problems), tuple(skipped))
 
 
