@@ -269,7 +269,9 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
     for node in list(classes.parent):
         if isinstance(node, tuple) and isinstance(node[0], int):
             members.setdefault(classes.find(node), []).append(node)
-    company_tables = [s for s in analysis.tables if s.entry is not None and s.entry.company]
+    # A table keyed by its company alone (HQCO, APCO) is the list of companies: reading it whole is fine.
+    company_tables = [s for s in analysis.tables if s.entry is not None and s.entry.company and s.entry.key != (s.entry.company,)]
+    company_ids = {id(s) for s in company_tables}
     derived = [s for scope in analysis.scopes for s in scope.sources.values() if s.kind in ("derived", "cte") and s.inner is not None]
     scoped: set[int] = set()
     for table in company_tables:
@@ -297,7 +299,7 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
                 scoped.add(id(table))
                 changed = True
         for source in derived:
-            inner_tables = [s for s in source.inner.sources.values() if s.entry is not None and s.entry.company or s.kind in ("derived", "cte")]
+            inner_tables = [s for s in source.inner.sources.values() if id(s) in company_ids or s.kind in ("derived", "cte")]
             if id(source) not in scoped and inner_tables and all(id(s) in scoped for s in inner_tables):
                 scoped.add(id(source))
                 changed = True
@@ -305,7 +307,7 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
         if id(table) in scoped or (table.is_target and (is_insert or not check_write_targets)):
             continue
         company = table.entry.company
-        groups = [c for c in table.entry.key if c.endswith("Group") and classes.is_pinned((id(table), c))]
+        groups = [c for c in table.entry.columns if c.endswith("Group") and classes.is_pinned((id(table), c))]
         if groups:
             message = f"{table.name} is filtered by {groups[0]} but not by its company column {company}"
         else:
