@@ -212,8 +212,11 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
     keyword = significant[0].upper
     shape = _SHAPES.get(keyword)
     first = significant[0].start
+    raw_keyword = body[first : significant[0].end]
+    if raw_keyword[:1].isupper() and not raw_keyword.isupper():
+        return False  # "Select the vendor…": prose, even in a fence
     if shape is None or not shape.match(body, first):
-        return keyword in ("SELECT", "WITH") and not strict and len(significant) > 1
+        return False
     if not strict:
         return True
     if not _LOWER_CASE_SIGNAL_RE.search(body, significant[0].end):
