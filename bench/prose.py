@@ -7,6 +7,7 @@ with the generator's own counts.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 
@@ -154,10 +155,16 @@ def fill(rng: random.Random, head: str, pools: Sequence[Sequence[str]], lo: int,
         return None
     target = rng.randint(max(lo, len(text)), hi - 1)
     for pool in pools:
-        for k in rng.sample(range(len(pool)), len(pool)):
+        if len(text) >= target:
+            break
+        # A lazy Fisher-Yates shuffle: only the sentences actually looked at cost a random draw.
+        order = list(pool)
+        for k in range(len(order)):
             if len(text) >= target:
                 break
-            sentence = pool[k]
+            j = k + int(rng.random() * (len(order) - k))
+            order[k], order[j] = order[j], order[k]
+            sentence = order[k]
             if len(text) + len(sep) + len(sentence) < hi:
                 text = text + sep + sentence if text else sentence
     return text if lo <= len(text) < hi else None
@@ -175,6 +182,7 @@ def column_sentence(rng: random.Random, table: Table, column: str) -> str:
     return f"The {column} column stores the {desc} as {kind}."
 
 
+@functools.cache
 def _links_of(table: Table) -> list[str]:
     out = []
     for link in LINKS:
@@ -185,6 +193,11 @@ def _links_of(table: Table) -> list[str]:
 
 
 def table_notes(table: Table) -> list[str]:
+    return list(_table_notes(table))
+
+
+@functools.cache
+def _table_notes(table: Table) -> tuple[str, ...]:
     key = ", ".join(table.key)
     notes = [
         f"The unique key of {table.name} is {key}.",
@@ -199,7 +212,7 @@ def table_notes(table: Table) -> list[str]:
         notes.append(f"Filter {table.name} on {table.scope} to stay inside one company.")
     if "Mth" in table.key:
         notes.append(f"Because transaction numbers repeat across months, Mth is part of every link to {table.name}.")
-    return notes + _links_of(table)
+    return tuple(notes + _links_of(table))
 
 
 def table_heads(table: Table) -> tuple[str, ...]:

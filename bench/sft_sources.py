@@ -136,7 +136,7 @@ def _join_question(rng: random.Random, spec: SqlSpec) -> str:
     forms = (f"How do I link {last} to {first}?", f"Show the correct link from {first} to {last}.",
              f"What is the full key between {first} and {last}?", f"How should {first} and {last} be related in a query?")
     question = rng.choice(forms)
-    return question if spec.company is None else question[:-1] + f" for company {spec.company}?"
+    return question if spec.company is None else question[:-1] + f" for company {spec.company}" + question[-1]
 
 
 def _explanations(rng: random.Random, spec: SqlSpec) -> list[str]:

@@ -17,7 +17,6 @@ from bench.vista import CHAINS, COLUMNS, LINK_BY_PAIR, PREDICATES, TABLES
 HINT = "\x00"  # never appears in generated text
 NOLOCK = " WITH (NOLOCK)"
 
-# Short aliases: the table name minus its module prefix, lower-cased (APTH -> th). Unique inside every chain.
 _ALIAS_STYLES = ("as", "bare", "name")
 _MONEY_TYPES = ("bDollar",)
 
@@ -36,11 +35,17 @@ class SqlSpec:
     left_join: bool = False
 
 
+def _alias(spec: SqlSpec, index: int) -> str:
+    """The table name minus its module prefix (APTH -> th); the whole name when that is taken (JCCM, ARCM)."""
+    short = spec.tables[index][2:].lower()
+    earlier = {t[2:].lower() for t in spec.tables[:index]}
+    return spec.tables[index].lower() if short in earlier else short
+
+
 def _qualifier(spec: SqlSpec, index: int) -> str:
     if spec.alias_style == "none":
         return ""
-    name = spec.tables[index]
-    return name if spec.alias_style == "name" else name[2:].lower()
+    return spec.tables[index] if spec.alias_style == "name" else _alias(spec, index)
 
 
 def _ref(spec: SqlSpec, index: int, column: str) -> str:
@@ -51,9 +56,9 @@ def _ref(spec: SqlSpec, index: int, column: str) -> str:
 def _table_ref(spec: SqlSpec, index: int) -> str:
     name = spec.tables[index]
     if spec.alias_style == "as":
-        return f"{name} AS {name[2:].lower()}{HINT}"
+        return f"{name} AS {_alias(spec, index)}{HINT}"
     if spec.alias_style == "bare":
-        return f"{name} {name[2:].lower()}{HINT}"
+        return f"{name} {_alias(spec, index)}{HINT}"
     return f"{name}{HINT}"
 
 

@@ -10,9 +10,19 @@ from types import TracebackType
 from typing import IO
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # compact, C-accelerated for scalars
+
+
 def _indented_record(record: dict) -> str:
-    # json.dumps of one record at indent=2, shifted right by the array's own indent. String values never
-    # contain a raw newline (JSON escapes it), so splitting on "\n" only splits the layout.
+    """One array element as json.dump(..., indent=2) lays it out (element indent 2, keys indent 4).
+
+    `indent` switches json to its pure-Python encoder; flat records (every value a scalar) are laid out by
+    hand with the C encoder instead, which is byte-identical and several times faster.
+    """
+    if all(isinstance(v, (str, int, float, bool)) or v is None for v in record.values()):
+        body = ",\n".join(f"    {_encode(k)}: {_encode(v)}" for k, v in record.items())
+        return "  {\n" + body + "\n  }" if record else "  {}"
+    # String values never contain a raw newline (JSON escapes it), so this only re-indents the layout.
     return "  " + json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
@@ -37,7 +47,7 @@ class RecordWriter:
         if self._array is not None:
             self._array.write(("[\n" if self.count == 0 else ",\n") + _indented_record(record))
         if self._lines is not None:
-            self._lines.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._lines.write(_encode(record) + "\n")
         self.count += 1
 
     def close(self) -> None:

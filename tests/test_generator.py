@@ -61,13 +61,22 @@ def _statements(text: str) -> list[str]:
     return [match.group()] if match else []
 
 
-def _check_sql(statements: set[str], allow_base_tables: bool = False) -> None:
-    known = set(TABLES) | ({"b" + t for t in TABLES} if allow_base_tables else set())
+def _check_sql(statements: set[str], is_input: bool = False) -> None:
+    """Every statement parses as T-SQL and reads only catalog views; outputs also use only their columns."""
+    known = set(TABLES) | ({"b" + t for t in TABLES} if is_input else set())
     for sql in statements:
         tree = sqlglot.parse_one(sql, read="tsql")
         assert isinstance(tree, exp.Select), sql
-        names = {t.name for t in tree.find_all(exp.Table)}
+        tables = list(tree.find_all(exp.Table))
+        names = {t.name for t in tables}
         assert names and names <= known, (names - known, sql)
+        if is_input:  # inputs hold deliberately wrong SQL (wrong-case columns, base tables)
+            continue
+        by_alias = {t.alias_or_name: t.name for t in tables}
+        for column in tree.find_all(exp.Column):
+            table = by_alias[column.table] if column.table else tables[0].name
+            assert column.table or len(tables) == 1, sql
+            assert column.name in TABLES[table].columns, (table, column.name, sql)
 
 
 def _verify_sft(records: list[dict], fig: dict) -> None:
@@ -126,7 +135,10 @@ def _verify_sft(records: list[dict], fig: dict) -> None:
     statements = {s for o in outputs if o.count("```") % 2 == 0 for s in _statements(o)}
     assert len([o for o in outputs if o.count("```") % 2 == 0 and _statements(o)]) == fig["sft.sql"] - fig["sft.truncated"]
     _check_sql(statements)
-    _check_sql({r["input"] for r in records if r["input"]}, allow_base_tables=True)
+    _check_sql({r["input"] for r in records if r["input"]}, is_input=True)
+    # Counting over every field instead of the output alone gives the same figures.
+    assert sum(HINT in r["instruction"] + r["input"] + r["output"] for r in records) == fig["sft.nolock"]
+    assert sum(bool(SQL_LIKE.search(r["instruction"] + "\n" + r["input"])) for r in records) == fig["sft.nonempty_input"]
 
 
 def _verify_dpo(records: list[dict], fig: dict) -> None:
