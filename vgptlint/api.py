@@ -206,3 +206,71 @@ def exit_code(result: RunResult, fail_on: Severity | None) -> int:
     if fail_on is None:
         return 0
     return 1 if any(f.severity.rank >= fail_on.rank for f in result.findings) else 0
+
+
+# ------------------------------------------------------------------------------- fixes (--fix, --diff)
+
+from vgptlint.fixes.session import FixOptions, FixRun  # noqa: E402  (kept beside the functions that use them)
+
+
+def fix(prepared: Prepared, options: FixOptions) -> FixRun:
+    """``vgptlint check --fix`` (``options.write``) or ``--diff`` (not written), minus printing.
+
+    Returns:
+        Each file's changes and the run's remaining findings (re-linted after fixing).
+    """
+    from vgptlint.engine import input_finding
+    from vgptlint.fixes.session import fix_files
+
+    run = fix_files(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
+                    prepared.notes, options)
+    if prepared.input_problems:
+        run.result.findings.extend(input_finding(p) for p in prepared.input_problems)
+        run.result.findings.sort(key=lambda f: f.sort_key())
+    return run
+
+
+def fix_messages(run: FixRun, options: FixOptions) -> list[str]:
+    """What ``--fix``/``--diff`` says before the report: per-file notes, then the count line.
+
+    ``Fixed 2,541 findings in 2 files (118 remaining) (12 more fixable with --unsafe-fixes)``
+    """
+    from vgptlint.reports.base import plural
+
+    verb = "Fixed" if options.write else "Would fix"
+    line = (f"{verb} {plural(run.fixed_count, 'finding')} in {plural(len(run.changed_files), 'file')} "
+            f"({len(run.result.findings):,} remaining)")
+    unsafe_count = run.unsafe_fixable_count()
+    if unsafe_count and not options.allow_unsafe:
+        line += f" ({unsafe_count:,} more fixable with --unsafe-fixes)"
+    return [*run.messages, line]
+
+
+def fix_diff(run: FixRun) -> str:
+    """The unified diff of every file ``--fix`` would change."""
+    from vgptlint.fixes.diff import diff_files
+
+    return diff_files((f.path, f.old_text, f.new_text) for f in run.changed_files)
+
+
+def fill_fix_regions(result: RunResult) -> None:
+    """Add file-coordinate replacements (SARIF ``fixes``) for findings whose fix has text edits.
+
+    Reads again only the files that have such findings.
+    """
+    from vgptlint.fixes.regions import fix_regions
+    from vgptlint.inputs.read import read_source
+    from vgptlint.inputs.records import Record
+    from vgptlint.inputs.style import describe_file
+
+    wanted: dict[str, list] = {}
+    for finding in result.findings:
+        if finding.fix is not None and finding.fix.edits and finding.location.path not in ("-", "<stdin>"):
+            wanted.setdefault(finding.location.path, []).append(finding)
+    for path, findings in wanted.items():
+        info = describe_file(path)
+        if info is None:
+            continue
+        indexes = {f.location.record_index for f in findings}
+        records = {item.index: item for item in read_source(path) if isinstance(item, Record) and item.index in indexes}
+        result.fix_regions.update(fix_regions(findings, records, info))

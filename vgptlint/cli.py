@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from vgptlint import __version__
-from vgptlint.api import CheckOptions, default_policy_reference, execute, exit_code, prepare
+from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fill_fix_regions, fix,
+                          fix_diff, fix_messages, prepare)
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import PolicyError, VgptlintError
 from vgptlint.model import Severity
@@ -77,21 +78,63 @@ def check_options(command):
     return command
 
 
+def report_options(command):
+    options = [
+        click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif or github."),
+        click.option("--output", "-o", default=None, help="Write the report to this file."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit status 1 (default: the policy's, else error)."),
+        click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply unsafe fixes (drop records, shuffle, uncertain labels)."),
+        click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing (exit 1 if there is something to fix)."),
+        click.option("--seed", type=int, default=None, help="Seed for the unsafe shuffle fix (default: the rule's, 0)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @check_options
-@click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif or github.")
-@click.option("--output", "-o", default=None, help="Write the report to this file.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit status 1 (default: the policy's, else error).")
+@report_options
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @handle_errors
-def check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on) -> None:
+def check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
+          seed, apply_fixes) -> None:
     """Lint dataset files (.json arrays, .jsonl, directories, globs, - for stdin)."""
+    run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
+              seed, apply_fixes)
+
+
+@main.command("fix")
+@check_options
+@report_options
+@handle_errors
+def fix_command(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes,
+                diff, seed) -> None:
+    """Apply fixes in place (the same as check --fix), then report what remains."""
+    run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
+              seed, True)
+
+
+def run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
+              seed, apply_fixes) -> None:
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
-                           select=select, ignore=ignore)
+                           select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed})
     prepared = prepare(tuple(paths), options)
-    result = execute(prepared)
+    if apply_fixes or diff:
+        fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)
+        run = fix(prepared, fix_options)
+        for line in fix_messages(run, fix_options):
+            click.echo(line, err=True)
+        if diff:
+            click.echo(fix_diff(run), nl=False)
+            sys.exit(1 if run.changed_files else 0)
+        result = run.result
+    else:
+        result = execute(prepared)
+        fill_fix_regions(result)
     text = render(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)))
     write_report(text, output)
     threshold = prepared.policy.fail_on if fail_on is None else (None if fail_on == "never" else Severity(fail_on))

@@ -1,0 +1,339 @@
+"""``--fix`` and ``--diff`` over the files of a run: read, lint, fix, reassemble, verify, write.
+
+Per file: the bytes are read once (a :class:`~vgptlint.fixes.write.Snapshot`), linted, and each
+record with applicable fixes goes through the fix loop (:mod:`vgptlint.fixes.apply`). Unsafe
+dataset-level fixes then drop records (to the rejects file) or shuffle the dataset with a seed.
+The new text is reassembled around the untouched bytes (:mod:`vgptlint.fixes.layout`), read back
+and checked to hold exactly the fixed records, linted again (the findings that remain), and only
+then written (rejects first, so a record is never only in memory).
+
+A file is not rewritten when it cannot be rewritten exactly: invalid UTF-8, invalid JSON, a
+record that is not an object; stdin has no file to write.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vgptlint.engine import FileTask, compute_fix, evaluate_record, lint_file, lint_items, plan_for
+from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
+from vgptlint.fixes.layout import LayoutError, assemble, base_indent
+from vgptlint.fixes.regions import fix_regions
+from vgptlint.fixes.splice import rewrite_record_text, same_json
+from vgptlint.fixes.write import Rejected, Snapshot, WriteRefused, append_rejects, take_snapshot, write_atomically
+from vgptlint.functions.base import Context, Hit
+from vgptlint.inputs.read import STDIN_NAME, read_bytes
+from vgptlint.inputs.records import FileInfo, InputProblem, Record
+from vgptlint.inputs.style import describe_bytes
+from vgptlint.inputs.text import UTF8_BOM
+from vgptlint.model import Applicability, Finding
+from vgptlint.policy.model import CompiledRule, Policy
+from vgptlint.reports.base import plural
+
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FixOptions:
+    """``allow_unsafe``: --unsafe-fixes; ``seed``: --seed (shuffles); ``write``: False for --diff."""
+
+    allow_unsafe: bool = False
+    seed: int | None = None
+    write: bool = True
+    max_rounds: int = MAX_ROUNDS
+
+
+@dataclass
+class FileFix:
+    """What fixing one file did (or would do, with ``write=False``)."""
+
+    path: str
+    findings: list[Finding]  # after fixing: what remains
+    metrics: list
+    summary: object
+    regions: dict = field(default_factory=dict)
+    fixed_count: int = 0
+    changed_record_count: int = 0
+    dropped_count: int = 0
+    shuffle_seed: int | None = None
+    old_text: str = ""
+    new_text: str = ""
+    is_written: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def is_changed(self) -> bool:
+        return self.old_text != self.new_text
+
+
+@dataclass
+class Linted:
+    """One lint pass over a file's bytes: the outcome plus what the fixer needs to rewrite it."""
+
+    outcome: object
+    records: list[Record]
+    problems: list[InputProblem]
+
+
+def lint_bytes(data: bytes, task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict,
+               settings: dict) -> Linted:
+    records: list[Record] = []
+    problems: list[InputProblem] = []
+
+    def collect(items: Iterable[Record | InputProblem]) -> Iterator[Record | InputProblem]:
+        for item in items:
+            (records if isinstance(item, Record) else problems).append(item)
+            yield item
+
+    suffix = Path(task.path).suffix.lower() if task.path != "-" else ""
+    outcome = lint_items(collect(read_bytes(data, task.display, suffix)), task, policy, rules, services, settings)
+    return Linted(outcome, records, problems)
+
+
+def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
+             options: FixOptions) -> FileFix:
+    """Fix one file; see the module docstring."""
+    if task.path == "-":
+        linted = lint_bytes(sys.stdin.buffer.read(), replace(task, display=task.display or STDIN_NAME), policy, rules,
+                            services, settings)
+        return _unchanged(task.display, linted, None, [f"{task.display}: stdin cannot be fixed (there is no file to "
+                                                      "write); save the data to a file and fix that"])
+    try:
+        snapshot = take_snapshot(task.path)
+    except OSError:  # missing, a directory, unreadable: the engine reports it as a finding
+        outcome = lint_file(task, policy, rules, services, settings)
+        return FileFix(task.display, outcome.findings, outcome.metrics, outcome.summary)
+    suffix = Path(task.path).suffix.lower()
+    info = describe_bytes(snapshot.data[: 1 << 20], suffix=suffix, last_byte=snapshot.data[-1:])
+    linted = lint_bytes(snapshot.data, task, policy, rules, services, settings)
+    findings = attach_dataset_fixes(linted.outcome.findings, rules, task, settings, services, policy)
+    blocker = _blocker(linted.problems)
+    if blocker is not None:
+        wanted = any(is_applied(f.fix, options.allow_unsafe) for f in findings)
+        note = [f"{task.display}: not fixed: {blocker}"] if wanted else []
+        return _unchanged(task.display, linted, info, note, findings)
+    try:
+        text = snapshot.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _unchanged(task.display, linted, info, [f"{task.display}: not fixed: it is not valid UTF-8"], findings)
+    if info.has_bom:
+        text = text[1:]
+    relint = _relinter(task, policy, rules, services, settings, linted.outcome.summary.kind)
+    plan = _plan_changes(linted.records, findings, relint, options)
+    if not plan.new_texts_needed and not plan.dropped and plan.seed is None:
+        return _unchanged(task.display, linted, info, plan.messages, findings)
+    try:
+        return _rewrite(task, snapshot, info, text, linted, plan, options, policy, rules, services, settings)
+    except (LayoutError, WriteRefused) as err:
+        return _unchanged(task.display, linted, info, [*plan.messages, f"{task.display}: not fixed: {err}"], findings)
+
+
+def _unchanged(path: str, linted: Linted, info: FileInfo | None, messages: list[str],
+               findings: list[Finding] | None = None) -> FileFix:
+    findings = linted.outcome.findings if findings is None else findings
+    by_index = {r.index: r for r in linted.records}
+    regions = fix_regions(findings, by_index, info) if info is not None else {}
+    return FileFix(path, findings, linted.outcome.metrics, linted.outcome.summary, regions, messages=messages)
+
+
+def _blocker(problems: list[InputProblem]) -> str | None:
+    """Why a file with these input problems cannot be rewritten exactly, or None."""
+    for problem in problems:
+        if problem.severity == "error":
+            return f"line {problem.line}: {problem.message}"
+    return None
+
+
+def attach_dataset_fixes(findings: list[Finding], rules: dict[str, CompiledRule], task: FileTask, settings: dict,
+                         services: dict, policy: Policy) -> list[Finding]:
+    """Aggregate findings carry no fix from the engine: compute the rule's declared fix for them.
+
+    The fixer gets ``None`` as the value and a hit with the finding's message; dataset-level
+    fixers (``drop_record``, ``shuffle_records``) need nothing else.
+    """
+    out = []
+    for finding in findings:
+        rule = rules.get(finding.rule)
+        if finding.fix is None and rule is not None and rule.kind == "aggregate" and rule.fix is not None:
+            ctx = Context(record=None, kind="", path=task.display, dialect=policy.dialect, settings=settings,
+                          services=services)
+            fix = compute_fix(rule, None, Hit(finding.message), ctx)
+            finding = replace(finding, fix=fix) if fix is not None else finding
+        out.append(finding)
+    return out
+
+
+def _relinter(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict, kind: str):
+    plan = plan_for(policy, rules, task.display, kind)
+    file_settings = {**settings, "dataset_spec": task.spec, "kind": kind, "path": task.display}  # as lint_items
+    ctx = Context(record=None, kind=kind, path=task.display, dialect=policy.dialect, settings=file_settings,
+                  services=services)
+
+    def relint(data: object, record: Record) -> list[Finding]:
+        ctx.record, ctx.record_index = data, record.index
+        probe = Record(record.source, record.index, record.line, record.column, data, json.dumps(data), record.offset)
+        return evaluate_record(probe, plan.record_rules, ctx)
+
+    return relint
+
+
+# ------------------------------------------------------------------------------- planning
+
+
+@dataclass
+class ChangePlan:
+    fixes: dict[int, RecordFix]  # by position in the file's records
+    dropped: dict[int, list[Finding]]
+    seed: int | None
+    reorder_findings: list[Finding]
+    messages: list[str]
+
+    @property
+    def new_texts_needed(self) -> bool:
+        return any(f.is_changed for f in self.fixes.values())
+
+
+def _plan_changes(records: list[Record], findings: list[Finding], relint, options: FixOptions) -> ChangePlan:
+    by_index: dict[int, list[Finding]] = {}
+    reorder_findings: list[Finding] = []
+    seed = None
+    for finding in findings:
+        if finding.location.record_index is not None:
+            by_index.setdefault(finding.location.record_index, []).append(finding)
+        if is_applied(finding.fix, options.allow_unsafe) and reorder_seed(finding.fix) is not None:
+            reorder_findings.append(finding)
+            seed = options.seed if options.seed is not None else reorder_seed(finding.fix)
+    dropped: dict[int, list[Finding]] = {}
+    fixes: dict[int, RecordFix] = {}
+    messages: list[str] = []
+    for position, record in enumerate(records):
+        own = by_index.get(record.index, [])
+        drops = [f for f in own if is_applied(f.fix, options.allow_unsafe) and drops_record(f.fix)]
+        if drops:
+            dropped[position] = drops
+            continue
+        if not any(is_applied(f.fix, options.allow_unsafe) and is_record_level(f.fix) for f in own):
+            continue
+        result = fix_record(record.data, own, lambda data, r=record: relint(data, r), options.allow_unsafe,
+                            options.max_rounds)
+        fixes[position] = result
+        if result.reverted:
+            messages.append(f"{record.source}:{record.line}:{record.column}: record {record.index}: {result.reverted}")
+    return ChangePlan(fixes, dropped, seed, reorder_findings, messages)
+
+
+# ------------------------------------------------------------------------------- rewriting
+
+
+def _rewrite(task: FileTask, snapshot: Snapshot, info: FileInfo, text: str, linted: Linted, plan: ChangePlan,
+             options: FixOptions, policy: Policy, rules, services, settings) -> FileFix:
+    records = linted.records
+    new_texts = {
+        position: rewrite_record_text(records[position].text, records[position].data, fix.data, info,
+                                      base_indent(text, records[position].offset))
+        for position, fix in plan.fixes.items() if fix.is_changed
+    }
+    order = [p for p in range(len(records)) if p not in plan.dropped]
+    if plan.seed is not None:
+        random.Random(plan.seed).shuffle(order)
+    new_text = assemble(text, info, records, new_texts, order)
+    new_bytes = (UTF8_BOM if info.has_bom else b"") + new_text.encode("utf-8")
+    expected = [plan.fixes[p].data if p in plan.fixes and plan.fixes[p].is_changed else records[p].data for p in order]
+    after = lint_bytes(new_bytes, task, policy, rules, services, settings)
+    if after.problems and any(p.severity == "error" for p in after.problems) or \
+            not all(same_json(r.data, e) for r, e in zip(after.records, expected)) or len(after.records) != len(expected):
+        raise LayoutError("the rewritten text did not read back as the fixed records (a bug; please report it)")
+    findings = attach_dataset_fixes(after.outcome.findings, rules, task, settings, services, policy)
+    findings = _with_revert_notes(findings, plan, order, records)
+    new_info = describe_bytes(new_bytes[: 1 << 20], suffix=Path(task.path).suffix.lower(), last_byte=new_bytes[-1:])
+    regions = fix_regions(findings, {r.index: r for r in after.records}, new_info)
+    result = FileFix(task.display, findings, after.outcome.metrics, after.outcome.summary, regions,
+                     fixed_count=_fixed_count(plan), changed_record_count=len(new_texts),
+                     dropped_count=len(plan.dropped), shuffle_seed=plan.seed, old_text=text, new_text=new_text,
+                     messages=list(plan.messages))
+    if plan.seed is not None:
+        result.messages.append(f"{task.display}: shuffled {plural(len(order), 'record')} with seed {plan.seed} "
+                               f"(--seed {plan.seed} repeats it)")
+    if options.write:
+        _write(task, snapshot, new_bytes, plan, records, result)
+    return result
+
+
+def _write(task: FileTask, snapshot: Snapshot, new_bytes: bytes, plan: ChangePlan, records: list[Record],
+           result: FileFix) -> None:
+    if plan.dropped:
+        rejected = [Rejected(task.display, records[p].index, records[p].line, tuple(sorted({f.rule for f in fs})),
+                             tuple(f.message for f in fs), records[p].data) for p, fs in sorted(plan.dropped.items())]
+        target = append_rejects(task.path, rejected)
+        result.messages.append(f"{task.display}: moved {plural(len(rejected), 'record')} to {target}")
+    write_atomically(task.path, new_bytes, snapshot)
+    result.is_written = True
+
+
+def _fixed_count(plan: ChangePlan) -> int:
+    applied = sum(len(f.applied) for f in plan.fixes.values() if f.is_changed)
+    dropped = sum(len(fs) for fs in plan.dropped.values())
+    return applied + dropped + (len(plan.reorder_findings) if plan.seed is not None else 0)
+
+
+def _with_revert_notes(findings: list[Finding], plan: ChangePlan, order: list[int], records: list[Record]) -> list[Finding]:
+    reverted = {}
+    for new_index, position in enumerate(order):
+        fix = plan.fixes.get(position)
+        if fix is not None and fix.reverted:
+            reverted[new_index] = fix.reverted
+    if not reverted:
+        return findings
+    return [replace(f, note=reverted[f.location.record_index]) if f.location.record_index in reverted and
+            f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY and f.note is None else f
+            for f in findings]
+
+
+# ------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class FixRun:
+    """Every file's fix, and the run's findings after fixing (what remains)."""
+
+    result: object  # RunResult
+    files: list[FileFix]
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(f.fixed_count for f in self.files if f.is_changed)
+
+    @property
+    def changed_files(self) -> list[FileFix]:
+        return [f for f in self.files if f.is_changed]
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for f in self.files for m in f.messages]
+
+    def unsafe_fixable_count(self) -> int:
+        """Remaining findings an unsafe fix would handle (mentioned when --unsafe-fixes was not given)."""
+        return sum(1 for f in self.result.findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
+
+
+def fix_files(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule], services: dict, settings: dict,
+              notes: list[str], options: FixOptions) -> FixRun:
+    """Fix every file (or, with ``write=False``, compute what would change); see the module docstring."""
+    from vgptlint import __version__
+    from vgptlint.engine import INVALID_INPUT, rule_info
+    from vgptlint.result import RunResult
+
+    settings = {"trainer": policy.trainer, **settings}
+    files = [fix_task(task, policy, rules, services, settings, options) for task in tasks]
+    findings = sorted((f for file in files for f in file.findings), key=Finding.sort_key)
+    metrics = sorted((m for file in files for m in file.metrics), key=lambda m: (m.rule, m.path))
+    infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]
+    result = RunResult(policy=policy.path, tool_version=__version__, findings=findings,
+                       files=[f.summary for f in files], rules=infos, metrics=metrics, notes=list(notes))
+    for file in files:
+        result.fix_regions.update(file.regions)
+    return FixRun(result, files)
