@@ -18,18 +18,21 @@ _INDENT = " \t"
 _skip_ws = WHITESPACE_RE.match
 
 
-def read_jsonl(source: str, lines: Iterable[bytes]) -> Iterator[Record | InputProblem]:
+def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_index: int = 0,
+               first_offset: int = 0) -> Iterator[Record | InputProblem]:
     """Yield one record (or problem) per non-blank line.
 
     Args:
         source: display path for records and problems.
         lines: the file's lines as bytes, each ending with ``\\n`` except maybe the last; a UTF-8
             BOM must already be removed from the first.
+        first_line, first_index, first_offset: where ``lines`` start in the file, when a parallel
+            worker reads one byte range of it (line number, record index, character offset).
     """
     decode = _DECODER.raw_decode
-    index = 0
-    offset = 0  # characters of decoded text before this line
-    for line_number, raw in enumerate(lines, 1):
+    index = first_index
+    offset = first_offset  # characters of decoded text before this line
+    for line_number, raw in enumerate(lines, first_line):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as err:

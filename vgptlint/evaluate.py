@@ -1,0 +1,154 @@
+"""Evaluating one record: rules → selectors → functions → hits → findings.
+
+Pure with respect to files and output: given a record and compiled rules it returns findings with
+exact locations, rendered messages, content fingerprints and (when the rule declares one) fixes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+
+from vgptlint.facets import facet_value
+from vgptlint.fixes.base import FIXERS
+from vgptlint.functions.base import MISSING, Context, Hit
+from vgptlint.inputs.locate import locate, locate_span
+from vgptlint.inputs.records import Record
+from vgptlint.model import Applicability, Finding, Fix, Location, SetValue
+from vgptlint.policy.model import CompiledRule
+from vgptlint.select.jsonpath import to_json_path, to_pointer
+
+
+def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context) -> list[Finding]:
+    """Every finding of every record rule on one record."""
+    findings: list[Finding] = []
+    data = record.data
+    for rule in rules:
+        if rule.where_facets and not _where_holds(rule, data, ctx):
+            continue
+        for selector in rule.selectors:
+            for target in selector.find(data):
+                for check in rule.checks:
+                    value, parts = target.value, target.parts
+                    if check.field is not None:
+                        value, parts = _sub_value(value, check.field), (*parts, *check.field)
+                    elif value is MISSING:
+                        continue
+                    accepts = check.function.accepts
+                    if accepts is not None and not isinstance(value, accepts):
+                        continue
+                    for hit in check.function.check(value, check.options, ctx):
+                        findings.append(make_finding(rule, record, parts, value, hit, ctx))
+    return findings
+
+
+def _sub_value(value: object, field_parts: tuple) -> object:
+    for part in field_parts:
+        if isinstance(part, int) and isinstance(value, list) and part < len(value):
+            value = value[part]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return MISSING
+    return value
+
+
+def _where_holds(rule: CompiledRule, data: object, ctx: Context) -> bool:
+    for key, condition in rule.where_facets:
+        if key == "absent":
+            if condition.find(data):
+                return False
+        elif key == "present":
+            if not condition.find(data):
+                return False
+        elif facet_value(key, data, ctx) not in condition:
+            return False
+    return True
+
+
+def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object, hit: Hit, ctx: Context) -> Finding:
+    full = (*parts, *hit.path)
+    line, column, end_line, end_column = _position(record, full, hit)
+    message = render_message(rule, hit, value, full)
+    location = Location(
+        path=record.source,
+        line=line,
+        column=column,
+        record_index=record.index,
+        pointer=to_pointer(full),
+        span=hit.span,
+        end_line=end_line,
+        end_column=end_column,
+    )
+    fingerprint = fingerprint_of(rule.id, record.source, full, value, hit)
+    fix = hit.fix if hit.fix is not None or rule.fix is None else compute_fix(rule, value, hit, ctx)
+    return Finding(rule.id, hit.severity or rule.severity, message, location, fingerprint, fix)
+
+
+_SAFETY = {Applicability.SAFE: 0, Applicability.UNSAFE: 1, Applicability.DISPLAY_ONLY: 2}
+
+
+def compute_fix(rule: CompiledRule, value: object, hit: Hit, ctx: Context) -> Fix | None:
+    """The rule's declared fix for this hit; the less safe of the rule's and the fixer's applicability wins."""
+    spec = rule.fix
+    if spec.fixer is None:
+        changes = tuple(SetValue(to_pointer((name,)), field_value) for name, field_value in spec.set_fields)
+        title = spec.title or "set " + ", ".join(f"{n}: {v}" for n, v in spec.set_fields)
+        return Fix(title, spec.applicability, changes=changes)
+    proposal = FIXERS[spec.fixer].compute(value, hit, spec.options, ctx)
+    if proposal is None:
+        return None
+    applicability = max(proposal.applicability, spec.applicability, key=_SAFETY.__getitem__)
+    return replace(proposal, applicability=applicability, title=proposal.title or spec.title)
+
+
+def _position(record: Record, parts: tuple, hit: Hit) -> tuple[int, int, int | None, int | None]:
+    if hit.span is not None:
+        span = locate_span(record, parts, hit.span.start, hit.span.end)
+        if span is not None:
+            (line, column), (end_line, end_column) = span
+            return line, column, end_line, end_column
+    found = locate(record, parts)
+    if found is None:
+        return record.line, record.column, None, None
+    return found[0], found[1], None, None
+
+
+def render_message(rule: CompiledRule, hit: Hit, value: object, parts: tuple) -> str:
+    if rule.message is None:
+        return f"{to_json_path(parts)[2:] or 'record'} {hit.message}"
+    values = _TemplateValues(hit.data)
+    values.update(message=hit.message, path=to_json_path(parts), field=to_json_path(parts)[2:] or "record",
+                  value=_short(value), rule=rule.id)
+    try:
+        return rule.message.format_map(values)
+    except (ValueError, IndexError, AttributeError):
+        return f"{rule.message} ({hit.message})"
+
+
+class _TemplateValues(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fingerprint_of(rule_id: str, source: str, parts: tuple, value: object, hit: Hit) -> str:
+    """Content-based: rule, file, field path and the value (never positions), so baselines survive
+    moving and reordering records but not editing them."""
+    if isinstance(value, str):
+        basis = " ".join(value.split())
+    else:
+        basis = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    span = value[hit.span.start:hit.span.end] if hit.span and isinstance(value, str) else ""
+    digest = hashlib.blake2b(digest_size=16)
+    for piece in (rule_id, source, to_json_path(parts), basis, hit.message, span):
+        digest.update(piece.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+

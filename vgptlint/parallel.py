@@ -1,0 +1,139 @@
+"""``--jobs N``: lint chunks of files in worker processes, with the same result as one process.
+
+Workers are forked after the policy is compiled and the catalog loaded, so they inherit both and
+nothing big is pickled on the way in. JSON Lines files are split into byte ranges that each
+worker reads itself (the parent only counts newlines), so reading is parallel too; JSON arrays,
+stdin and files with a BOM are read by the parent and sent in chunks of records. Chunk outcomes
+come back in file order and accumulator states are merged in that order.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+
+from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, finish_file, file_context, merge_chunks,
+                             peek_kind, plan_for, process_chunk)
+from vgptlint.inputs.jsonl import read_jsonl
+from vgptlint.inputs.read import read_source
+from vgptlint.inputs.style import describe_file
+
+RECORDS_PER_CHUNK = 2_000
+MIN_RANGE_BYTES = 1 << 20
+# Below this much input a pool costs more than it saves; the output is identical either way.
+MIN_PARALLEL_BYTES = 8 << 20
+_BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
+
+_WORKER: dict = {}  # the parent fills it before forking; workers read it
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    start: int
+    end: int
+    first_line: int
+    first_index: int
+
+
+def effective_jobs(jobs: int | None, paths: list[str]) -> int:
+    """``None`` means one job per core; small inputs always run in one process."""
+    wanted = os.cpu_count() or 1 if jobs is None else max(1, jobs)
+    if wanted == 1:
+        return 1
+    total = sum(os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p))
+    return wanted if total >= MIN_PARALLEL_BYTES else 1
+
+
+@contextmanager
+def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object]:
+    if jobs <= 1:
+        yield None
+        return
+    _WORKER.update(policy=policy, rules=rules, services=services, settings=settings, plans={})
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield pool
+    finally:
+        _WORKER.clear()
+
+
+def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool) -> FileOutcome:
+    ranges = jsonl_ranges(task.path) if task.path != "-" else None
+    if ranges is None:
+        kind, records = peek_kind(task, read_source(task.path, task.display))
+        run = FileRun(task, kind)
+        work = pool.imap(_lint_records, ((run, chunk) for chunk in _chunks(records, RECORDS_PER_CHUNK)))
+    else:
+        kind, _ = peek_kind(task, islice(read_source(task.path, task.display), 1))
+        run = FileRun(task, kind)
+        work = pool.imap(_lint_range, ((run, byte_range) for byte_range in ranges))
+    plan = plan_for(policy, rules, task.display, kind)
+    return finish_file(run, plan, merge_chunks(plan, work))
+
+
+def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:
+    """Newline-aligned byte ranges of a JSON Lines file, with the line and record index each starts at.
+
+    None when the file is not plain JSON Lines (array, BOM, unreadable): the parent reads it instead.
+    """
+    info = describe_file(path)
+    if info is None or info.format != "jsonl" or info.has_bom:
+        return None
+    size = os.path.getsize(path)
+    count = max(1, min(pieces, size // MIN_RANGE_BYTES))
+    with open(path, "rb") as stream:
+        data = stream.read()  # counting newlines needs the bytes once; workers re-read their own range
+    bounds = [0]
+    for k in range(1, count):
+        cut = data.find(b"\n", k * size // count)
+        if cut == -1:
+            break
+        if cut + 1 > bounds[-1]:
+            bounds.append(cut + 1)
+    bounds.append(size)
+    ranges, line, index = [], 1, 0
+    for start, end in zip(bounds, bounds[1:]):
+        if end <= start:
+            continue
+        ranges.append(ByteRange(start, end, line, index))
+        newlines = data.count(b"\n", start, end)
+        blank = len(_BLANK_LINE.findall(data, start, end))
+        tail_is_record = end == size and not data.endswith(b"\n") and data[data.rfind(b"\n") + 1:].strip() != b""
+        line += newlines
+        index += newlines - blank + (1 if tail_is_record else 0)
+    return ranges
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _plan_and_context(run: FileRun):
+    key = (run.task.display, run.kind)
+    if key not in _WORKER["plans"]:
+        plan = plan_for(_WORKER["policy"], _WORKER["rules"], run.task.display, run.kind)
+        _WORKER["plans"][key] = (plan, file_context(run, _WORKER["policy"], _WORKER["services"], _WORKER["settings"]))
+    return _WORKER["plans"][key]
+
+
+def _lint_records(job: tuple[FileRun, list]) -> ChunkOutcome:
+    run, records = job
+    plan, ctx = _plan_and_context(run)
+    return process_chunk(records, plan, ctx)
+
+
+def _lint_range(job: tuple[FileRun, ByteRange]) -> ChunkOutcome:
+    run, byte_range = job
+    plan, ctx = _plan_and_context(run)
+    with open(run.task.path, "rb") as stream:
+        stream.seek(byte_range.start)
+        data = stream.read(byte_range.end - byte_range.start)
+    # Offsets of records read from a range count bytes, not characters; fixes always run in one process.
+    lines = data.splitlines(keepends=True)
+    items = read_jsonl(run.task.display, lines, byte_range.first_line, byte_range.first_index, byte_range.start)
+    return process_chunk(items, plan, ctx)
