@@ -217,13 +217,13 @@ def merge_catalogs(parts: Sequence[CatalogPart]) -> Catalog:
             tables[name] = table if earlier is None else _overlay(earlier, table, part.explicit.get(name, frozenset()))
         for rel in part.relationships:
             relationships[(rel.parent, rel.child, rel.on)] = rel
-    problems = [p for rel in relationships.values() for p in _relationship_problems(rel, tables)]
+    problems = [p for rel in relationships.values() for p in relationship_problems(rel, tables)]
     if problems:
         raise PolicyError(problems)
     return Catalog(tables, list(relationships.values()), [p.source for p in parts])
 
 
-def _relationship_problems(rel: Relationship, tables: Mapping[str, TableInfo]) -> list[Problem]:
+def relationship_problems(rel: Relationship, tables: Mapping[str, TableInfo]) -> list[Problem]:
     source, line, column = rel.origin or ("<catalog>", 1, 1)
     problems = []
     for end, name in (("parent", rel.parent), ("child", rel.child)):

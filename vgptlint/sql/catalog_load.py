@@ -17,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
-from vgptlint.sql.catalog import CatalogPart, KeyPair, Relationship, TableInfo, guess_company
+from vgptlint.sql.catalog import CatalogPart, KeyPair, Relationship, TableInfo, guess_company, relationship_problems
 
 TOP_KEYS = ("tables", "relationships", "name", "description", "version")
 TABLE_KEYS = ("columns", "module", "company", "group", "key", "view_of", "description", "row_filter")
@@ -95,6 +95,10 @@ def parse_catalog_document(text: str, source: str) -> CatalogPart:
                 explicit[table.name] = frozenset(k for k in spec if k in TABLE_KEYS)
     relationships = _read_relationships(tree, tables, errors)
     if errors.problems:
+        # Report relationship mistakes now too (merging, which checks them, will not happen).
+        for rel in relationships:
+            if rel.parent in tables and rel.child in tables:
+                errors.problems.extend(relationship_problems(rel, tables))
         raise PolicyError(errors.problems)
     return CatalogPart(source, tables, explicit, relationships)
 
