@@ -218,3 +218,11 @@ def test_history_pairs():
     (hit,) = run("lf_history_pairs", {**ok, "history": {"q": "a"}}, entry)
     assert hit.severity is Severity.WARNING and hit.data["effect"] == "degraded"
     assert run("lf_history_pairs", {**ok, "history": "x"}, {}) == []  # history unset by default
+
+
+def test_files_that_dataset_info_does_not_register_are_left_alone():
+    record = {"messages": [{"role": "tool", "content": "x"}]}
+    ctx = Context(record=record, kind="sft", settings={"dataset_spec": None}, services={"dataset_info": object()})
+    function = REGISTRY["lf_roles_alternate"]
+    assert list(function.check(record, build_options(function.options, {}), ctx)) == []
+    assert run("lf_roles_alternate", record)  # without dataset_info the defaults are assumed

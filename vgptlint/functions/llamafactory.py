@@ -35,13 +35,19 @@ from vgptlint.llamafactory.spec import DatasetSpec, default_spec
 from vgptlint.model import Severity
 
 
-def spec_of(record: Mapping, ctx: Context) -> DatasetSpec:
-    """The dataset's spec from the context, or LLaMA-Factory's defaults for this record's shape."""
+def spec_of(record: Mapping, ctx: Context) -> DatasetSpec | None:
+    """The dataset's spec from the context, or LLaMA-Factory's defaults for this record's shape.
+
+    None when a dataset_info.json is loaded but does not register this file: LLaMA-Factory never
+    reads it (e.g. the v1 data engine's files), so guessing its format would only invent findings.
+    """
     spec = ctx.settings.get("dataset_spec") if ctx.settings else None
     if isinstance(spec, DatasetSpec):
         return spec
     if isinstance(spec, Mapping):  # e.g. a rule example's `spec:`, not yet built
         return spec_from_entry("example", spec)
+    if ctx.services and ctx.services.get("dataset_info") is not None:
+        return None
     return default_spec(ctx.kind, record)
 
 
@@ -53,7 +59,8 @@ def _hits(issues: list[Issue]) -> Iterator[Hit]:
 
 def _record_check(check: Callable[[Mapping, DatasetSpec], list[Issue]]):
     def run(value: dict, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
-        return _hits(check(value, spec_of(value, ctx)))
+        spec = spec_of(value, ctx)
+        return _hits(check(value, spec)) if spec is not None else iter(())
 
     run.__doc__ = check.__doc__
     return run
@@ -92,7 +99,8 @@ class MediaTokensOptions:
 def lf_media_tokens_match(value: dict, opts: MediaTokensOptions, ctx: Context) -> Iterator[Hit]:
     """Media placeholders in the messages match the media lists one for one."""
     placeholders = {"images": opts.image_token, "videos": opts.video_token, "audios": opts.audio_token}
-    return _hits(checks.media_token_mismatch(value, spec_of(value, ctx), placeholders))
+    spec = spec_of(value, ctx)
+    return _hits(checks.media_token_mismatch(value, spec, placeholders)) if spec is not None else iter(())
 
 
 # ------------------------------------------------------------------ dataset_info entry (aggregate)
