@@ -30,6 +30,7 @@ class CheckOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     extra_settings: dict = field(default_factory=dict)
+    jobs: int | None = 1
 
 
 def default_policy_reference() -> str:
@@ -84,6 +85,7 @@ class Prepared:
     settings: dict
     notes: list[str]
     input_problems: list
+    jobs: int = 1
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
@@ -113,7 +115,10 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
         spec = specs.get(_key(path))
         kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
         tasks.append(FileTask(path=path, display="<stdin>" if path == "-" else path, kind=kind, spec=spec))
-    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems))
+    from vgptlint.parallel import effective_jobs
+
+    jobs = effective_jobs(options.jobs, [t.path for t in tasks])
+    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs)
 
 
 def _key(path: str) -> str:
@@ -195,11 +200,34 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 def execute(prepared: Prepared) -> RunResult:
     from vgptlint.engine import input_finding
 
-    result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings, prepared.notes)
-    if prepared.input_problems:
-        result.findings.extend(input_finding(p) for p in prepared.input_problems)
-        result.findings.sort(key=lambda f: f.sort_key())
+    result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings, prepared.notes,
+                 jobs=prepared.jobs)
+    result.findings.extend(input_finding(p) for p in prepared.input_problems)
+    result.findings.extend(dataset_info_findings(prepared))
+    result.findings.sort(key=lambda f: f.sort_key())
     return result
+
+
+DATASET_INFO_RULE = "lf-dataset-info-invalid"
+
+
+def dataset_info_findings(prepared: Prepared) -> list:
+    """Problems of the dataset_info.json itself, at their own file:line:col."""
+    import hashlib
+
+    from vgptlint.model import Finding, Location
+
+    rule = prepared.rules.get(DATASET_INFO_RULE)
+    info = prepared.services.get("dataset_info")
+    if rule is None or not rule.is_enabled or info is None:
+        return []
+    findings = []
+    for problem in info.problems:
+        severity = rule.severity if problem.severity == "error" else Severity(problem.severity)
+        digest = hashlib.blake2b(f"{rule.id}\0{problem.source}\0{problem.code}\0{problem.message}".encode(), digest_size=16)
+        findings.append(Finding(rule.id, severity, problem.message, Location(problem.source, problem.line, problem.column),
+                                digest.hexdigest()))
+    return findings
 
 
 def exit_code(result: RunResult, fail_on: Severity | None) -> int:

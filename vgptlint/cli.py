@@ -72,6 +72,8 @@ def check_options(command):
         click.option("--catalog", multiple=True, help="Schema catalog (YAML/JSON/CSV); repeat to overlay."),
         click.option("--select", multiple=True, help="Only these rules: ids, globs (sql-*), packs or ALL; comma-separated."),
         click.option("--ignore", multiple=True, help="Skip these rules: ids, globs or packs; comma-separated."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: one per core; inputs under 8 MB always use one)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -97,31 +99,32 @@ def report_options(command):
 @report_options
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @handle_errors
-def check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
+def check(paths, policy, dataset_info, catalog, select, ignore, jobs, report_format, output, fail_on, unsafe_fixes, diff,
           seed, apply_fixes) -> None:
     """Lint dataset files (.json arrays, .jsonl, directories, globs, - for stdin)."""
     run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
-              seed, apply_fixes)
+              seed, apply_fixes, jobs)
 
 
 @main.command("fix")
 @check_options
 @report_options
 @handle_errors
-def fix_command(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes,
+def fix_command(paths, policy, dataset_info, catalog, select, ignore, jobs, report_format, output, fail_on, unsafe_fixes,
                 diff, seed) -> None:
     """Apply fixes in place (the same as check --fix), then report what remains."""
     run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
-              seed, True)
+              seed, True, jobs)
 
 
 def run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
-              seed, apply_fixes) -> None:
+              seed, apply_fixes, jobs=None) -> None:
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
-                           select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed})
+                           select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed},
+                           jobs=jobs)
     prepared = prepare(tuple(paths), options)
     if apply_fixes or diff:
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)

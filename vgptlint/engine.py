@@ -175,12 +175,32 @@ def merge_chunks(plan: FilePlan, outcomes: Iterable[ChunkOutcome]) -> ChunkOutco
 
 
 def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome) -> FileOutcome:
-    findings, metrics = list(outcome.findings), []
+    findings, metrics = collapse_file_wide(outcome.findings, outcome.record_count), []
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
         findings.extend(aggregate_finding(rule, run.task.display, hit, result) for hit in result.hits)
     return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics)
+
+
+def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Finding]:
+    """One finding for a problem every record of a file has (a column missing from all 59,021
+    records is one mistake, not 59,021). Findings with a fix stay per record so --fix can apply them."""
+    if record_count < 2:
+        return list(findings)
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        if finding.fix is None and finding.location.record_index is not None and finding.rule != "invalid-input":
+            groups.setdefault((finding.rule, finding.location.pointer, finding.message), []).append(finding)
+    collapsed = {key for key, group in groups.items() if len({f.location.record_index for f in group}) == record_count}
+    if not collapsed:
+        return list(findings)
+    kept = [f for f in findings if (f.rule, f.location.pointer, f.message) not in collapsed or f.fix is not None]
+    for key in sorted(collapsed):
+        first = min(groups[key], key=Finding.sort_key)
+        message = f"{first.message} (in all {record_count:,} records of this file)"
+        kept.append(Finding(first.rule, first.severity, message, first.location, first.fingerprint + "-all"))
+    return kept
 
 
 def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],

@@ -1,0 +1,159 @@
+"""Benchmark vgptlint against a floor, measured in the same run.
+
+    python bench/run.py [--scale N] [--jobs-compare] [--sqlfluff-sample 200]
+
+For the review-shaped data (bench/generate.py) at the given scale, as JSON arrays and as JSON Lines:
+wall seconds, records/s and peak RSS of `vgptlint check --policy pretrain`, the same figures for the
+floor (bench/floor.py: stdlib json + one regex per record), and the ratios. Also: near-duplicate
+detection's share of the time, the SQL rules alone in statements/s, sqlfluff on the same statements
+when it is installed, and optionally --jobs 1 vs --jobs 2. Ratios are what we track: absolute
+times depend on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+
+KINDS = ("sft", "dpo", "kto")
+
+
+def measure(command: list[str]) -> dict:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), "--", *command],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def dataset(scale: float, seed: int) -> Path:
+    folder = ROOT / "bench" / "out" / f"scale-{scale:g}-seed-{seed}"
+    if not (folder / "figures.json").is_file():
+        started = time.perf_counter()
+        generate(folder, scale=scale, seed=seed)
+        print(f"generated {folder.relative_to(ROOT)} in {time.perf_counter() - started:.1f} s")
+    return folder
+
+
+def vgptlint_command(files: list[Path], folder: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "vgptlint", "check", "--policy", "pretrain", "--dataset-info",
+            str(folder / "dataset_info.json"), "--catalog", str(ROOT / "examples" / "catalog.yaml"),
+            "--fail-on", "never", "-f", "json", *extra, *map(str, files)]
+
+
+def row(label: str, figures: dict, records: int) -> str:
+    return (f"{label:<34} {figures['wall']:8.2f} s {records / figures['wall']:12,.0f} rec/s "
+            f"{figures['peak_rss_mb']:9.1f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs-compare", action="store_true", help="also time --jobs 1 vs --jobs 2 (JSONL)")
+    parser.add_argument("--sqlfluff-sample", type=int, default=200, help="statements given to sqlfluff")
+    args = parser.parse_args()
+    folder = dataset(args.scale, args.seed)
+    figures = json.loads((folder / "figures.json").read_text())
+    records = sum(figures[f"{k}.records"] if f"{k}.records" in figures else figures[k]["records"] for k in KINDS) \
+        if "sft.records" in figures else None
+    results: dict = {"scale": args.scale}
+    print(f"vgptlint benchmark, scale {args.scale:g} ({folder.relative_to(ROOT)})")
+    for suffix in ("json", "jsonl"):
+        files = [folder / f"{kind}.{suffix}" for kind in KINDS]
+        size_mb = sum(f.stat().st_size for f in files) / 2**20
+        floor = measure([sys.executable, str(ROOT / "bench" / "floor.py"), *map(str, files)])
+        lint = measure(vgptlint_command(files, folder, "--jobs", "1"))
+        if lint["returncode"] not in (0, 1):
+            print(lint["stderr"])
+            return 2
+        count = records or _count_records(files)
+        no_near = measure(vgptlint_command(files, folder, "--jobs", "1", "--ignore", "near-duplicate-records"))
+        near_share = max(0.0, (lint["wall"] - no_near["wall"]) / lint["wall"])
+        results[suffix] = {"files_mb": size_mb, "records": count, "floor": floor, "vgptlint": lint,
+                           "time_ratio": lint["wall"] / floor["wall"], "rss_ratio": lint["peak_rss_mb"] / floor["peak_rss_mb"],
+                           "near_duplicate_share": near_share}
+        print(f"\n{suffix.upper()} ({size_mb:,.1f} MB, {count:,} records)")
+        print(row("floor (json + 1 regex)", floor, count))
+        print(row("vgptlint --policy pretrain -j1", lint, count))
+        print(f"{'ratio vgptlint/floor':<34} {results[suffix]['time_ratio']:8.2f} x time {'':>18}"
+              f"{results[suffix]['rss_ratio']:9.2f} x RSS")
+        print(f"{'near-duplicate share of time':<34} {near_share:8.1%}")
+        if args.jobs_compare and suffix == "jsonl":
+            two = measure(vgptlint_command(files, folder, "--jobs", "2"))
+            results["jobs"] = {"jobs1": lint["wall"], "jobs2": two["wall"], "speedup": lint["wall"] / two["wall"]}
+            print(row("vgptlint -j2", two, count))
+            print(f"{'speedup -j2 over -j1':<34} {lint['wall'] / two['wall']:8.2f} x")
+    results["sql"] = sql_benchmark(folder, args.sqlfluff_sample)
+    out = ROOT / "bench" / "out" / f"results-scale-{args.scale:g}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    return 0
+
+
+def _count_records(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        if path.suffix == ".jsonl":
+            total += sum(1 for line in path.open(encoding="utf-8") if line.strip())
+        else:
+            total += len(json.loads(path.read_text(encoding="utf-8")))
+    return total
+
+
+def sql_statements(folder: Path) -> list[str]:
+    from vgptlint.sql.extract import extract_sql
+
+    seen: dict[str, None] = {}
+    for line in (folder / "sft.jsonl").open(encoding="utf-8"):
+        if line.strip():
+            for statement in extract_sql(json.loads(line).get("output", "")):
+                seen.setdefault(statement.text, None)
+    return list(seen)
+
+
+def sql_benchmark(folder: Path, sample: int) -> dict:
+    statements = sql_statements(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "statements.jsonl"
+        data.write_text("".join(json.dumps({"instruction": "q", "input": "", "output": s}) + "\n" for s in statements))
+        empty = measure([sys.executable, "-m", "vgptlint", "check", "--select", "output-empty", "--fail-on", "never", str(data)])
+        ours = measure([sys.executable, "-m", "vgptlint", "check", "--policy", "pretrain", "--select", "sql,sql_catalog",
+                        "--catalog", str(ROOT / "examples" / "catalog.yaml"), "--fail-on", "never", "--jobs", "1", str(data)])
+        # Start-up (imports, policy) is not per statement: subtract a run that loads everything but lints nothing.
+        ours_rate = len(statements) / max(1e-9, ours["wall"] - empty["wall"])
+        result = {"statements": len(statements), "vgptlint_statements_per_s": ours_rate, "vgptlint_wall": ours["wall"]}
+        print(f"\nSQL rules alone: {len(statements):,} distinct statements, {ours_rate:,.0f} statements/s")
+        fluff = sqlfluff_rate(statements[:sample], Path(tmp))
+        if fluff is not None:
+            result.update(sqlfluff_statements=min(sample, len(statements)), sqlfluff_statements_per_s=fluff,
+                          ratio=ours_rate / fluff)
+            print(f"sqlfluff lint --dialect tsql: {fluff:,.1f} statements/s on {min(sample, len(statements))}; "
+                  f"vgptlint is {ours_rate / fluff:,.0f}x faster")
+        else:
+            print("sqlfluff is not installed (pip install sqlfluff): its comparison is skipped")
+    return result
+
+
+def sqlfluff_rate(statements: list[str], tmp: Path) -> float | None:
+    try:
+        subprocess.run(["sqlfluff", "version"], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    folder = tmp / "sqlfluff"
+    folder.mkdir()
+    for number, statement in enumerate(statements):
+        (folder / f"s{number:05d}.sql").write_text(statement + "\n")
+    figures = measure(["sqlfluff", "lint", "--dialect", "tsql", "--processes", "1", "--disable-progress-bar", str(folder)])
+    return len(statements) / figures["wall"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
