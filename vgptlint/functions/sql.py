@@ -190,6 +190,8 @@ class SqlUnverifiableOptions:
     """``reads``: words that mean an opaque statement touches tables (then it cannot be verified)."""
 
     reads: tuple[str, ...] = ("SELECT", "FROM", "JOIN", "INTO", "UPDATE", "DELETE", "MERGE", "APPLY")
+    # cursor and message statements name no table even when they say FROM/INTO
+    ignore_statements: tuple[str, ...] = ("FETCH", "OPEN", "CLOSE", "DEALLOCATE", "PRINT", "RAISERROR", "THROW", "GRANT", "REVOKE", "DENY")
 
 
 @function("sql_unverifiable", options=SqlUnverifiableOptions, accepts=(str,))
@@ -198,8 +200,8 @@ def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> 
     reads = frozenset(word.upper() for word in opts.reads)
     for statement, parsed in _parsed(value, ctx):
         if isinstance(parsed, ParsedStatement) and parsed.is_opaque and not parsed.isolation_level:
-            words = {t.upper for t in lex(statement.text) if t.kind == "word"}
-            if words & reads:
+            words = [t.upper for t in lex(statement.text) if t.kind == "word"]
+            if words and words[0] not in opts.ignore_statements and set(words) & reads:
                 yield Hit("cannot verify this statement: the parser kept it as an opaque command", span=_statement_span(statement))
 
 

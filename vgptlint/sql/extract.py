@@ -113,7 +113,10 @@ def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
         label = fence.group("label").lower()
         if label in _SQL_LABELS or (not label and _looks_like_sql(text[body_start:body_end], strict=False)):
             regions.append((body_start, body_end, "fence"))
-    regions.extend(_inline_regions(text, prose_start, len(text)))
+    if prose_start == 0 and _is_all_sql(text):
+        regions.append((0, len(text), "whole"))
+    else:
+        regions.extend(_inline_regions(text, prose_start, len(text)))
     if len(regions) == 1 and regions[0][2] == "inline" and not text[: regions[0][0]].strip() and not text[regions[0][1] :].strip(" \t\r\n;."):
         regions = [(regions[0][0], regions[0][1], "whole")]
     statements: list[SqlStatement] = []
@@ -126,6 +129,32 @@ def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
             )
         batch += max((s.batch for s in segments), default=0)
     return tuple(statements)
+
+
+# Words a paragraph of SQL may start with (a blank line inside or between statements).
+_SQL_PARAGRAPH_STARTS = frozenset(
+    "SELECT WITH INSERT UPDATE DELETE MERGE DECLARE SET IF WHILE EXEC EXECUTE PRINT RETURN TRUNCATE CREATE ALTER DROP "
+    "USE GO BEGIN END ELSE COMMIT ROLLBACK FROM WHERE JOIN INNER LEFT RIGHT FULL CROSS OUTER ON AND OR GROUP ORDER "
+    "HAVING UNION EXCEPT INTERSECT WHEN THEN AS OUTPUT VALUES OPTION OPEN FETCH CLOSE DEALLOCATE RAISERROR THROW "
+    "INTO CASE PIVOT UNPIVOT FOR".split()
+)
+
+
+def _is_all_sql(text: str) -> bool:
+    """The whole field is SQL: it starts with a shaped statement and no paragraph starts like prose."""
+    significant = [t for t in lex(text[:2000]) if t.is_significant]
+    if not significant or significant[0].kind != "word" or significant[0].upper not in _SHAPES:
+        return False
+    keyword = text[significant[0].start : significant[0].end]
+    if not _looks_like_sql(text[significant[0].start :], strict=keyword.islower()):
+        return False
+    for paragraph in _PARAGRAPH_END_RE.split(text):
+        first = next((t for t in lex(paragraph[:200]) if t.is_significant), None)
+        if first is not None and first.kind == "word" and first.upper not in _SQL_PARAGRAPH_STARTS:
+            raw = paragraph[first.start : first.end]
+            if raw[:1].isupper() and not raw.isupper():
+                return False  # "This query returns …"
+    return True
 
 
 def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -223,4 +252,6 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
         return False
     from vgptlint.sql.parse import ParseFailure, parse_statement
 
-    return not isinstance(parse_statement(body[first:].rstrip(" \t\r\n;.")), ParseFailure)
+    segments = split_statements(body[first:])
+    head = body[first + segments[0].start : first + segments[0].end] if segments else body[first:]
+    return not isinstance(parse_statement(head.rstrip(" \t\r\n;.")), ParseFailure)

@@ -35,6 +35,15 @@ _INSERT_EXEC_RE = re.compile(r"\s*INSERT\s+(?:INTO\s+)?[^;]*?\)?\s*EXEC(?:UTE)?\
 # UPDATE TOP (n) / DELETE TOP (n): sqlglot rejects the TOP; we parse with it blanked out (same
 # length, so every offset in the AST still points at the original text).
 _DML_TOP_RE = re.compile(r"\A(\s*(?:UPDATE|DELETE)\s+)(TOP\s*\(\s*[^()]*\)\s*(?:PERCENT\b)?)", re.I)
+# DELETE FROM t FROM t AS a JOIN …: the first FROM is optional in T-SQL; sqlglot wants it gone.
+_DELETE_DOUBLE_FROM_RE = re.compile(r"\A\s*DELETE\s+(FROM)\s+[\w\[\].\"]+\s+FROM\b", re.I)
+# SELECT … FOR UPDATE [OF cols] / FOR READ ONLY in a cursor's SELECT.
+_CURSOR_FOR_RE = re.compile(r"\bFOR\s+(?:UPDATE(?:\s+OF\s+[\w\[\]\s,.]+)?|READ\s+ONLY)\s*\Z", re.I)
+# SET a += 1 (compound assignment): parsed as "a =  1"; same length, tables unchanged.
+_COMPOUND_TARGET_RE = re.compile(r"\s*(?:UPDATE|SET)\b", re.I)
+_COMPOUND_ASSIGN_RE = re.compile(r"(?<=[\w\]\s])[-+*/%&|^]=")
+# Positioned UPDATE/DELETE through a cursor: valid T-SQL, no table read to check.
+_CURRENT_OF_RE = re.compile(r"\bWHERE\s+CURRENT\s+OF\s+(?:GLOBAL\s+)?@?\w+\s*\Z", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +97,9 @@ def _parse_cached(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
         return ParsedStatement(sql, dialect, exp.Command(this="SET", expression=exp.Literal.string(sql)), False, level)
     if _INSERT_EXEC_RE.match(sql) and not re.search(r"\bSELECT\b", sql, re.I):
         return ParsedStatement(sql, dialect, exp.Command(this="INSERT", expression=exp.Literal.string(sql)))
-    top = _DML_TOP_RE.match(sql)
-    parseable = sql if top is None else sql[: top.start(2)] + " " * len(top.group(2)) + sql[top.end(2) :]
+    if _CURRENT_OF_RE.search(sql):
+        return ParsedStatement(sql, dialect, exp.Command(this="CURSOR", expression=exp.Literal.string(sql)))
+    parseable = _blank_tolerated_syntax(sql)
     try:
         expressions = [e for e in sqlglot.parse(parseable, read=dialect) if e is not None]
     except (ParseError, TokenError) as error:
@@ -106,6 +116,17 @@ def _parse_cached(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
         return ParsedStatement(sql, dialect, expressions[0], is_opaque=True)
     root = expressions[0]
     return ParsedStatement(sql, dialect, root, is_opaque=isinstance(root, exp.Command))
+
+
+def _blank_tolerated_syntax(sql: str) -> str:
+    """Blank out valid T-SQL that sqlglot rejects, keeping every other offset unchanged."""
+    if _COMPOUND_TARGET_RE.match(sql):
+        sql = _COMPOUND_ASSIGN_RE.sub(lambda m: "= ", sql)
+    for pattern, group in ((_DML_TOP_RE, 2), (_DELETE_DOUBLE_FROM_RE, 1), (_CURSOR_FOR_RE, 0)):
+        match = pattern.search(sql)
+        if match:
+            sql = sql[: match.start(group)] + " " * (match.end(group) - match.start(group)) + sql[match.end(group) :]
+    return sql
 
 
 def _failure(sql: str, dialect: str, error: Exception) -> ParseFailure:

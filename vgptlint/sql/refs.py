@@ -224,7 +224,8 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str]) -> str:
         return "system"
     if single and upper in _PSEUDO_TABLES:
         return "pseudo"
-    if targets and (table.alias.upper() in targets or (single and not table.alias and upper in targets)):
+    # UPDATE h … FROM APTH h / DELETE FROM X FROM X AS a: the FROM entry the target names
+    if targets and (table.alias.upper() in targets or upper in targets):
         return "write-target"
     return "read"
 

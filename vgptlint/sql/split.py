@@ -167,6 +167,8 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         index += 1
         if word == "AS" and depth == 0 and _is_routine_header(tokens, state):
             state = _Statement()  # "CREATE PROCEDURE p @a int AS": only its body is SQL to check
+        elif word == "FOR" and depth == 0 and state.head == "DECLARE" and _declares_cursor(tokens, state):
+            state = _Statement()  # "DECLARE c CURSOR … FOR": its SELECT is checked on its own
     flush()
     return tuple(segments)
 
@@ -219,6 +221,10 @@ def _is_routine_header(tokens: list[Token], state: _Statement) -> bool:
         return False
     words = [t.upper for t in tokens[state.first + 1 : state.first + 4] if t.kind == "word"]
     return any(w in _PROCEDURE_OBJECTS for w in words[:3])
+
+
+def _declares_cursor(tokens: list[Token], state: _Statement) -> bool:
+    return any(t.upper == "CURSOR" for t in tokens[state.first : state.last + 1])
 
 
 def _returns_subquery(tokens: list[Token], index: int) -> bool:
