@@ -96,7 +96,9 @@ HINT_TEXT = "WITH (NOLOCK)"
 
 
 def round_half_up(value: float) -> int:
-    """>>> round_half_up(2.5), round_half_up(1180.42)
+    """Round to the nearest integer, halves up (not to even, as round() does).
+
+    >>> round_half_up(2.5), round_half_up(1180.42)
     (3, 1180)
     """
     return math.floor(value + 0.5 + 1e-9)

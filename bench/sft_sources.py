@@ -127,8 +127,13 @@ def describe(spec: SqlSpec) -> str:
     if len(spec.tables) > 1:
         text += " with their " + " and ".join(TABLES[t].holds for t in spec.tables[1:3])
     if spec.company is not None:
-        text += f" for company {spec.company}"
+        text += f" for {scope_words(root)} {spec.company}"
     return text + "."
+
+
+def scope_words(table: Table) -> str:
+    """How a question names the table's scope: "company", or "vendor group" for a group-keyed master."""
+    return {"VendorGroup": "vendor group", "CustGroup": "customer group"}.get(table.scope, "company")
 
 
 def _join_question(rng: random.Random, spec: SqlSpec) -> str:
@@ -136,7 +141,9 @@ def _join_question(rng: random.Random, spec: SqlSpec) -> str:
     forms = (f"How do I link {last} to {first}?", f"Show the correct link from {first} to {last}.",
              f"What is the full key between {first} and {last}?", f"How should {first} and {last} be related in a query?")
     question = rng.choice(forms)
-    return question if spec.company is None else question[:-1] + f" for company {spec.company}" + question[-1]
+    if spec.company is None:
+        return question
+    return question[:-1] + f" for {scope_words(TABLES[first])} {spec.company}" + question[-1]
 
 
 def _explanations(rng: random.Random, spec: SqlSpec) -> list[str]:

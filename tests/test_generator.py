@@ -254,3 +254,24 @@ def test_apportion_keeps_the_total() -> None:
     assert apportion([1, 1, 1], 2) == [1, 1, 0]
     assert sum(apportion([8623, 27606, 12118, 7868, 2806], 1180)) == 1180
     assert apportion([0, 0], 5) == [0, 0]
+
+
+@pytest.mark.parametrize("records", [[], [{}], [{"a": "x\ny", "b": 1, "c": None, "d": True, "é": "ü"}],
+                                     [{"messages": [{"role": "user", "content": "q"}], "label": False}, {"a": 1.5}]])
+def test_array_writer_matches_json_dump(tmp_path: Path, records: list[dict]) -> None:
+    from bench.writers import RecordWriter
+
+    with RecordWriter(tmp_path, "x", ("json", "jsonl")) as writer:
+        for record in records:
+            writer.write(record)
+    assert (tmp_path / "x.json").read_text(encoding="utf-8") == json.dumps(records, indent=2, ensure_ascii=False)
+    lines = (tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == records
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import bench.generate
+
+    assert doctest.testmod(bench.generate).failed == 0
