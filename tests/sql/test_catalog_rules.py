@@ -134,7 +134,24 @@ CASES = [
     ("SELECT h.APRef FROM APTH h WHERE h.APCo = 1 AND EXISTS (SELECT 1 FROM APTD d WHERE d.APCo = h.APCo "
      "AND d.APTrans = h.APTrans AND d.Status = 1)",
      [J("the join of APTH and APTD does not equate Mth (key: APCo, Mth, APTrans)", "APTD")]),
-    ("SELECT h.APRef FROM APTH h WHERE h.APCo = 1 AND h.APTrans IN (SELECT APTrans FROM APTD WHERE Status = 1)", [F("APTD")]),
+    ("SELECT h.APRef FROM APTH h WHERE h.APCo = 1 AND h.APTrans IN (SELECT APTrans FROM APTD WHERE Status = 1)",
+     [F("APTD"), J("the join of APTH and APTD does not equate APCo, Mth (key: APCo, Mth, APTrans)", "APTD")]),
+    ("SELECT h.APRef FROM APTH h WHERE h.APCo = 1 AND h.Vendor NOT IN "
+     "(SELECT Vendor FROM APVM WHERE VendorGroup = h.VendorGroup AND ActiveYN = 'N')", []),
+    ("SELECT v.Name FROM APVM v WHERE v.VendorGroup = 1 AND v.Vendor IN (SELECT Vendor FROM APTH WHERE APCo = 1)",
+     [J("the join of APVM and APTH does not equate VendorGroup (key: VendorGroup, Vendor)", "APTH")]),
+    ("SELECT Total = SUM(InvTotal), Mth = h.Mth FROM APTH h WHERE h.APCo = 1 GROUP BY h.Mth", []),
+    ("SELECT STUFF((SELECT ',' + APRef FROM APTH WHERE APCo = 1 FOR XML PATH('')), 1, 1, '') AS refs", []),
+    ("SELECT \"APRef\" FROM \"APTH\" WHERE \"APCo\" = 1", []),
+    ("SELECT APRef FROM APTH WHERE APCo = 1 AND EXISTS (SELECT * FROM APTL WHERE APTL.APCo = APTH.APCo "
+     "AND APTL.Mth = APTH.Mth AND APTL.APTrans = APTH.APTrans)", []),
+    ("UPDATE APTH SET HoldCode = NULL FROM APTH JOIN APTL ON APTL.APCo = APTH.APCo AND APTL.Mth = APTH.Mth "
+     "AND APTL.APTrans = APTH.APTrans WHERE APTH.APCo = 1", []),
+    ("WITH x AS (SELECT APCo, Mth, APTrans FROM APTH WHERE APCo = 1) UPDATE d SET d.Status = 2 FROM APTD d "
+     "JOIN x ON x.APCo = d.APCo AND x.Mth = d.Mth AND x.APTrans = d.APTrans", []),
+    ("INSERT INTO @t (a) SELECT APRef FROM APTH WHERE APCo = 1", []),
+    ("SELECT h.*, v.Name FROM APTH h JOIN APVM v ON v.VendorGroup = h.VendorGroup AND v.Vendor = h.Vendor WHERE h.APCo = 1 ORDER BY 1", []),
+    ("SELECT h.APRef, v.Name FROM APTH h CROSS JOIN APVM v WHERE h.APCo = 1", []),
     ("SELECT h.APRef FROM APTH h WHERE h.APCo = 1 AND EXISTS (SELECT 1 FROM APVM v WHERE v.VendorGroup = h.VendorGroup "
      "AND v.Vendor = h.Vendor AND InvTotal > 0)", []),
     ("SELECT APRef FROM APTH WHERE APCo = 1 AND EXISTS (SELECT 1 FROM APVM WHERE Bogus = 1)",

@@ -213,6 +213,24 @@ def _pins(node: exp.Expression, analysis: Analysis) -> set[tuple[int, str]]:
     return set()
 
 
+def _semi_join(term: exp.Expression, analysis: Analysis) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """``a.x [NOT] IN (SELECT b.y FROM …)`` correlates a.x with b.y, like a join condition."""
+    if isinstance(term, exp.Not):
+        term = _unwrap(term.this)
+    if not isinstance(term, exp.In) or not isinstance(_unwrap(term.this), exp.Column):
+        return None
+    query = term.args.get("query")
+    body = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(body, exp.Select) or len(body.expressions) != 1:
+        return None
+    selected = body.expressions[0]
+    selected = _unwrap(selected.this if isinstance(selected, exp.Alias) else selected)
+    if not isinstance(selected, exp.Column):
+        return None
+    outer, inner = _column_node(_unwrap(term.this), analysis), _column_node(selected, analysis)
+    return (outer, inner) if outer and inner else None
+
+
 @dataclass(eq=False)
 class Equalities:
     classes: _Classes
@@ -240,6 +258,11 @@ def equalities(analysis: Analysis) -> Equalities:
                     for found, other in ((a, right), (b, left)):
                         if found and _is_constant(other):
                             classes.union(found, ("constant", other.sql()))
+                semi = _semi_join(term, analysis)
+                if semi:
+                    classes.union(*semi)
+                    if semi[0][0] != semi[1][0]:
+                        edges.append((sources[semi[0][0]], sources[semi[1][0]]))
                 for pinned in _pins(term, analysis):
                     classes.pinned.add(pinned)
         # A derived table's or CTE's output column is the inner column it selects.
