@@ -54,7 +54,7 @@ _FENCE_RE = re.compile(
 )
 _SQL_LABELS = frozenset({"sql", "tsql", "t-sql", "mssql", "sqlserver", "transact-sql"})
 
-_NAME = r"(?:[\w#@$]+|\[[^\]\n]+\]|\"[^\"\n]+\")"
+_NAME = r"(?:[\w#@$]+|\[[^\]\n]+\]|\"[^\"\n]+\"|`[^`\n]+`)"  # `name`: MySQL, still SQL to report
 _QUALIFIED = rf"{_NAME}(?:\s*\.\s*{_NAME}){{0,3}}"
 # The shape each statement keyword must have to count as SQL outside a fence.
 _SHAPES = {
