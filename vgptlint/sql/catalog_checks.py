@@ -91,6 +91,8 @@ def base_tables(analysis: Analysis, catalog: Catalog, prefixes: tuple[str, ...],
 def _describe(source: Source) -> str:
     if source.entry is not None:
         return source.entry.name
+    if source.alias == "\0union":
+        return "the UNION's result"
     if source.kind == "cte":
         return f"CTE {source.name}"
     return f"derived table {source.alias}" if source.alias and not source.alias.startswith("\0") else "the derived table"

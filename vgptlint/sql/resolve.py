@@ -269,7 +269,8 @@ class _Builder:
             left = self.query(node.left, parent, ctes)
             self.query(node.right, parent, ctes)
             # ORDER BY of a UNION names the first branch's output columns.
-            union_scope = self.new_scope(node, parent)
+            # Parent is the first branch so qualified names in the ORDER BY still bind (leniently).
+            union_scope = self.new_scope(node, left)
             union_scope.outputs = left.outputs
             union_scope.sources["\0union"] = Source("\0union", "derived", node, output=left.outputs)
             if node.args.get("order"):
