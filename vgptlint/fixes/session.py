@@ -240,6 +240,7 @@ def _rewrite(task: FileTask, snapshot: Snapshot, info: FileInfo, text: str, lint
     order = [p for p in range(len(records)) if p not in plan.dropped]
     if plan.seed is not None:
         random.Random(plan.seed).shuffle(order)
+    is_reordered = order != sorted(order)
     new_text = assemble(text, info, records, new_texts, order)
     new_bytes = (UTF8_BOM if info.has_bom else b"") + new_text.encode("utf-8")
     expected = [plan.fixes[p].data if p in plan.fixes and plan.fixes[p].is_changed else records[p].data for p in order]
@@ -252,10 +253,10 @@ def _rewrite(task: FileTask, snapshot: Snapshot, info: FileInfo, text: str, lint
     new_info = describe_bytes(new_bytes[: 1 << 20], suffix=Path(task.path).suffix.lower(), last_byte=new_bytes[-1:])
     regions = fix_regions(findings, {r.index: r for r in after.records}, new_info)
     result = FileFix(task.display, findings, after.outcome.metrics, after.outcome.summary, regions,
-                     fixed_count=_fixed_count(plan), changed_record_count=len(new_texts),
+                     fixed_count=_fixed_count(plan, is_reordered), changed_record_count=len(new_texts),
                      dropped_count=len(plan.dropped), shuffle_seed=plan.seed, old_text=text, new_text=new_text,
                      messages=list(plan.messages))
-    if plan.seed is not None:
+    if is_reordered:
         result.messages.append(f"{task.display}: shuffled {plural(len(order), 'record')} with seed {plan.seed} "
                                f"(--seed {plan.seed} repeats it)")
     if options.write:
@@ -274,10 +275,10 @@ def _write(task: FileTask, snapshot: Snapshot, new_bytes: bytes, plan: ChangePla
     result.is_written = True
 
 
-def _fixed_count(plan: ChangePlan) -> int:
+def _fixed_count(plan: ChangePlan, is_reordered: bool) -> int:
     applied = sum(len(f.applied) for f in plan.fixes.values() if f.is_changed)
     dropped = sum(len(fs) for fs in plan.dropped.values())
-    return applied + dropped + (len(plan.reorder_findings) if plan.seed is not None else 0)
+    return applied + dropped + (len(plan.reorder_findings) if is_reordered else 0)
 
 
 def _with_revert_notes(findings: list[Finding], plan: ChangePlan, order: list[int], records: list[Record]) -> list[Finding]:
