@@ -17,6 +17,7 @@ from vgptlint.model import Severity
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.result import RunResult
+from vgptlint.review import apply_review
 
 DEFAULT_POLICY = "pretrain"
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json", "catalog.csv")
@@ -31,6 +32,9 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     extra_settings: dict = field(default_factory=dict)
     jobs: int | None = 1
+    baseline: str | None = None  # report only findings not in this baseline file
+    write_baseline: str | None = None  # record today's findings in this baseline file
+    use_suppressions: bool = True  # False: --no-suppressions (record/policy suppressions and baseline off)
 
 
 def default_policy_reference() -> str:
@@ -86,6 +90,7 @@ class Prepared:
     notes: list[str]
     input_problems: list
     jobs: int = 1
+    review: object = None  # vgptlint.review.Review: suppressions and baseline, applied after the run
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
@@ -118,7 +123,11 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
     from vgptlint.parallel import effective_jobs
 
     jobs = effective_jobs(options.jobs, [t.path for t in tasks])
-    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs)
+    from vgptlint.review import prepare_review
+
+    review = prepare_review(policy, settings, baseline=options.baseline, write_baseline_to=options.write_baseline,
+                            use_suppressions=options.use_suppressions)
+    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs, review)
 
 
 def _key(path: str) -> str:
@@ -205,7 +214,7 @@ def execute(prepared: Prepared) -> RunResult:
     result.findings.extend(input_finding(p) for p in prepared.input_problems)
     result.findings.extend(dataset_info_findings(prepared))
     result.findings.sort(key=lambda f: f.sort_key())
-    return result
+    return apply_review(result, prepared.review)
 
 
 DATASET_INFO_RULE = "lf-dataset-info-invalid"
@@ -255,6 +264,7 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     if prepared.input_problems:
         run.result.findings.extend(input_finding(p) for p in prepared.input_problems)
         run.result.findings.sort(key=lambda f: f.sort_key())
+    apply_review(run.result, prepared.review)
     return run
 
 

@@ -94,10 +94,26 @@ def report_options(command):
     return command
 
 
+def review_options(command):
+    """--baseline/--write-baseline/--no-suppressions, handed to CheckOptions through the click context."""
+
+    @click.option("--baseline", default=None, help="Report only findings not in this baseline file (default: the policy's baseline:).")
+    @click.option("--write-baseline", default=None, metavar="FILE", help="Record today's findings in FILE (a baseline); report none of them.")
+    @click.option("--no-suppressions", is_flag=True, help="Ignore record/policy suppressions and the baseline: show everything.")
+    @wraps(command)
+    def wrapper(*args, baseline, write_baseline, no_suppressions, **kwargs):
+        click.get_current_context().meta["vgptlint.review"] = {
+            "baseline": baseline, "write_baseline": write_baseline, "use_suppressions": not no_suppressions}
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
 @main.command()
 @check_options
 @report_options
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes in place, then report what remains.")
+@review_options
 @handle_errors
 def check(paths, policy, dataset_info, catalog, select, ignore, jobs, report_format, output, fail_on, unsafe_fixes, diff,
           seed, apply_fixes) -> None:
@@ -109,6 +125,7 @@ def check(paths, policy, dataset_info, catalog, select, ignore, jobs, report_for
 @main.command("fix")
 @check_options
 @report_options
+@review_options
 @handle_errors
 def fix_command(paths, policy, dataset_info, catalog, select, ignore, jobs, report_format, output, fail_on, unsafe_fixes,
                 diff, seed) -> None:
@@ -124,7 +141,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
                            select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed},
-                           jobs=jobs)
+                           jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}))
     prepared = prepare(tuple(paths), options)
     if apply_fixes or diff:
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)

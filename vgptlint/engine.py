@@ -23,6 +23,8 @@ from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.result import FileSummary, RuleInfo, RunResult
 from vgptlint.select.jsonpath import Target
+from vgptlint.suppress import split_suppression
+from vgptlint.suppress import suppression_field as record_suppression_field
 
 INVALID_INPUT = RuleInfo(
     id="invalid-input",
@@ -147,14 +149,19 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
     aggregates = plan.aggregate_rules
     record_rules = plan.record_rules
     record_count = 0
+    suppression_field = record_suppression_field(ctx.settings)
     for item in items:
         if isinstance(item, InputProblem):
             findings.append(input_finding(item))
             continue
         record_count += 1
+        suppression = None
+        if suppression_field in item.data:  # metadata: stripped before any rule or accumulator sees it
+            item, suppression = split_suppression(item, suppression_field, ctx.settings)
         ctx.record, ctx.record_index = item.data, item.index
-        if record_rules:
-            findings.extend(evaluate_record(item, record_rules, ctx))
+        if record_rules or suppression is not None:
+            found = evaluate_record(item, record_rules, ctx) if record_rules else []
+            findings.extend(found if suppression is None else suppression.apply(found))
         if aggregates:
             ref = RecordRef(item.index, item.line, item.column)
             for position, rule in enumerate(aggregates):

@@ -1,0 +1,87 @@
+"""After the engine: policy suppressions, then the baseline (read or written).
+
+Record suppressions happen inside the engine (``engine.process_chunk`` strips the suppression field
+before rules run); everything here works on the finished, sorted findings, so it is the same for
+``check``, ``check --fix`` and ``--jobs N``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgptlint.baseline import Baseline, apply_baseline, load_baseline, write_baseline
+from vgptlint.result import RunResult
+from vgptlint.suppress import UNUSED_SUPPRESSION, PolicyIgnore, apply_policy_ignores, policy_ignores
+
+
+@dataclass(frozen=True)
+class Review:
+    """What to do after the run; built (and validated) before the first record is read."""
+
+    ignores: tuple[PolicyIgnore, ...] = ()
+    baseline: Baseline | None = None
+    write_to: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def prepare_review(policy: object, settings: dict, *, baseline: str | None = None, write_baseline_to: str | None = None,
+                   use_suppressions: bool = True) -> Review:
+    """Read the policy's ``ignore:`` and the baseline (``--baseline`` wins over the policy's ``baseline:``).
+
+    ``use_suppressions=False`` (``--no-suppressions``) turns off record suppressions (through
+    ``settings``), policy ignores and the baseline: the report shows everything.
+
+    Raises:
+        PolicyError: a malformed ``ignore:`` entry.
+        UsageError: a baseline file that is missing or unreadable.
+    """
+    if not use_suppressions:
+        settings["suppressions"] = False
+        return Review(write_to=write_baseline_to)
+    ignores = tuple(policy_ignores(policy))
+    reference = baseline or _policy_baseline(policy)
+    loaded = None
+    if write_baseline_to is None and reference is not None:
+        loaded = load_baseline(reference)
+    return Review(ignores, loaded, write_baseline_to)
+
+
+def _policy_baseline(policy: object) -> str | None:
+    """``baseline:`` in the policy, relative to the policy file's directory."""
+    value = getattr(policy, "settings", {}).get("baseline")
+    if not value:
+        return None
+    path = Path(str(value))
+    if not path.is_absolute():
+        path = Path(getattr(policy, "base_dir", ".")) / path
+    return _relative(path)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def apply_review(result: RunResult, review: Review | None) -> RunResult:
+    """Suppress, then write or apply the baseline; updates ``result`` in place and returns it."""
+    if review is None:
+        return result
+    findings, suppressed_count = apply_policy_ignores(result.findings, list(review.ignores))
+    if suppressed_count:
+        result.notes.append(f"{suppressed_count:,} finding{'s' if suppressed_count != 1 else ''} suppressed by the policy's ignore entries")
+    if review.write_to is not None:
+        recorded = write_baseline(findings, review.write_to)
+        result.notes.append(f"baseline {review.write_to}: wrote {recorded:,} finding{'s' if recorded != 1 else ''}; "
+                            f"later runs with --baseline {review.write_to} report only new ones")
+        findings = []
+    elif review.baseline is not None:
+        outcome = apply_baseline(findings, review.baseline)
+        findings = outcome.findings
+        result.notes.append(outcome.note(review.baseline.source))
+    findings.sort(key=lambda f: f.sort_key())
+    result.findings = findings
+    if any(f.rule == UNUSED_SUPPRESSION.id for f in findings) and result.rule(UNUSED_SUPPRESSION.id) is None:
+        result.rules.append(UNUSED_SUPPRESSION)
+    return result
