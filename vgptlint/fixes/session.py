@@ -34,7 +34,7 @@ from vgptlint.model import Applicability, Finding
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.reports.base import plural
 
-DEFAULT_SEED = 0
+MAX_FILE_PASSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +123,32 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
     if info.has_bom:
         text = text[1:]
     relint = _relinter(task, policy, rules, services, settings, linted.outcome.summary.kind)
-    plan = _plan_changes(linted.records, findings, relint, options)
-    if not plan.new_texts_needed and not plan.dropped and plan.seed is None:
-        return _unchanged(task.display, linted, info, plan.messages, findings)
-    try:
-        return _rewrite(task, snapshot, info, text, linted, plan, options, policy, rules, services, settings)
-    except (LayoutError, WriteRefused) as err:
-        return _unchanged(task.display, linted, info, [*plan.messages, f"{task.display}: not fixed: {err}"], findings)
+    progress = Progress(list(linted.records))
+    current_text, current, current_findings = text, linted, findings
+    # A fix can reveal another (two records become duplicates once fixed): a few passes over the file.
+    for _ in range(MAX_FILE_PASSES):
+        plan = _plan_changes(current.records, current_findings, relint, options)
+        progress.note_reverted(plan)
+        if not plan.changes_anything:
+            break
+        try:
+            new_text, after, order = _apply_plan(task, info, current_text, current, plan, policy, rules, services, settings)
+        except LayoutError as err:
+            return _unchanged(task.display, linted, info, [*progress.messages(), f"{task.display}: not fixed: {err}"],
+                              findings)
+        progress.advance(plan, order, current.records)
+        current_text, current = new_text, after
+        current_findings = attach_dataset_fixes(after.outcome.findings, rules, task, settings, services, policy)
+    if current_text == text:
+        return _unchanged(task.display, linted, info, progress.messages(), findings)
+    result = _finish(task, info, text, current_text, current, current_findings, progress)
+    if options.write:
+        try:
+            _write(task, snapshot, current_text, info, progress, result)
+        except WriteRefused as err:
+            return _unchanged(task.display, linted, info, [*progress.messages(), f"{task.display}: not fixed: {err}"],
+                              findings)
+    return result
 
 
 def _unchanged(path: str, linted: Linted, info: FileInfo | None, messages: list[str],
@@ -186,15 +205,16 @@ def _relinter(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], se
 
 @dataclass
 class ChangePlan:
-    fixes: dict[int, RecordFix]  # by position in the file's records
+    """One pass's changes, by position in the file's current records."""
+
+    fixes: dict[int, RecordFix]
     dropped: dict[int, list[Finding]]
     seed: int | None
     reorder_findings: list[Finding]
-    messages: list[str]
 
     @property
-    def new_texts_needed(self) -> bool:
-        return any(f.is_changed for f in self.fixes.values())
+    def changes_anything(self) -> bool:
+        return any(f.is_changed for f in self.fixes.values()) or bool(self.dropped) or self.seed is not None
 
 
 def _plan_changes(records: list[Record], findings: list[Finding], relint, options: FixOptions) -> ChangePlan:
@@ -209,28 +229,56 @@ def _plan_changes(records: list[Record], findings: list[Finding], relint, option
             seed = options.seed if options.seed is not None else reorder_seed(finding.fix)
     dropped: dict[int, list[Finding]] = {}
     fixes: dict[int, RecordFix] = {}
-    messages: list[str] = []
     for position, record in enumerate(records):
         own = by_index.get(record.index, [])
         drops = [f for f in own if is_applied(f.fix, options.allow_unsafe) and drops_record(f.fix)]
         if drops:
             dropped[position] = drops
-            continue
-        if not any(is_applied(f.fix, options.allow_unsafe) and is_record_level(f.fix) for f in own):
-            continue
-        result = fix_record(record.data, own, lambda data, r=record: relint(data, r), options.allow_unsafe,
-                            options.max_rounds)
-        fixes[position] = result
-        if result.reverted:
-            messages.append(f"{record.source}:{record.line}:{record.column}: record {record.index}: {result.reverted}")
-    return ChangePlan(fixes, dropped, seed, reorder_findings, messages)
+        elif any(is_applied(f.fix, options.allow_unsafe) and is_record_level(f.fix) for f in own):
+            fixes[position] = fix_record(record.data, own, lambda data, r=record: relint(data, r), options.allow_unsafe,
+                                         options.max_rounds)
+    return ChangePlan(fixes, dropped, seed, reorder_findings)
+
+
+@dataclass
+class Progress:
+    """What the passes over one file did, each record named by the original record it comes from."""
+
+    origins: list[Record]  # the original record of each current record
+    fixed_count: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    reverted: dict[int, tuple[Record, str]] = field(default_factory=dict)  # by original index
+    shuffles: list[tuple[int, int]] = field(default_factory=list)  # (seed, record count)
+
+    def note_reverted(self, plan: ChangePlan) -> None:
+        for position, fix in plan.fixes.items():
+            if fix.reverted:
+                origin = self.origins[position]
+                self.reverted.setdefault(origin.index, (origin, fix.reverted))
+
+    def advance(self, plan: ChangePlan, order: list[int], records: list[Record]) -> None:
+        is_reordered = order != sorted(order)
+        self.fixed_count += sum(len(f.applied) for f in plan.fixes.values() if f.is_changed)
+        self.fixed_count += sum(len(fs) for fs in plan.dropped.values())
+        for position, drops in sorted(plan.dropped.items()):
+            origin = self.origins[position]
+            self.rejected.append(Rejected(origin.source, origin.index, origin.line, tuple(sorted({f.rule for f in drops})),
+                                          tuple(f.message for f in drops), records[position].data))
+        if is_reordered:
+            self.fixed_count += len(plan.reorder_findings)
+            self.shuffles.append((plan.seed, len(order)))
+        self.origins = [self.origins[p] for p in order]
+
+    def messages(self) -> list[str]:
+        return [f"{r.source}:{r.line}:{r.column}: record {r.index}: {why}" for r, why in self.reverted.values()]
 
 
 # ------------------------------------------------------------------------------- rewriting
 
 
-def _rewrite(task: FileTask, snapshot: Snapshot, info: FileInfo, text: str, linted: Linted, plan: ChangePlan,
-             options: FixOptions, policy: Policy, rules, services, settings) -> FileFix:
+def _apply_plan(task: FileTask, info: FileInfo, text: str, linted: Linted, plan: ChangePlan, policy: Policy, rules,
+                services, settings) -> tuple[str, Linted, list[int]]:
+    """The file's new text after one pass, read back, checked and linted."""
     records = linted.records
     new_texts = {
         position: rewrite_record_text(records[position].text, records[position].data, fix.data, info,
@@ -240,58 +288,44 @@ def _rewrite(task: FileTask, snapshot: Snapshot, info: FileInfo, text: str, lint
     order = [p for p in range(len(records)) if p not in plan.dropped]
     if plan.seed is not None:
         random.Random(plan.seed).shuffle(order)
-    is_reordered = order != sorted(order)
     new_text = assemble(text, info, records, new_texts, order)
-    new_bytes = (UTF8_BOM if info.has_bom else b"") + new_text.encode("utf-8")
     expected = [plan.fixes[p].data if p in plan.fixes and plan.fixes[p].is_changed else records[p].data for p in order]
-    after = lint_bytes(new_bytes, task, policy, rules, services, settings)
-    if after.problems and any(p.severity == "error" for p in after.problems) or \
-            not all(same_json(r.data, e) for r, e in zip(after.records, expected)) or len(after.records) != len(expected):
+    after = lint_bytes(_encode(new_text, info), task, policy, rules, services, settings)
+    is_exact = len(after.records) == len(expected) and all(same_json(r.data, e) for r, e in zip(after.records, expected))
+    if not is_exact or any(p.severity == "error" for p in after.problems):
         raise LayoutError("the rewritten text did not read back as the fixed records (a bug; please report it)")
-    findings = attach_dataset_fixes(after.outcome.findings, rules, task, settings, services, policy)
-    findings = _with_revert_notes(findings, plan, order, records)
+    return new_text, after, order
+
+
+def _encode(text: str, info: FileInfo) -> bytes:
+    return (UTF8_BOM if info.has_bom else b"") + text.encode("utf-8")
+
+
+def _finish(task: FileTask, info: FileInfo, old_text: str, new_text: str, linted: Linted, findings: list[Finding],
+            progress: Progress) -> FileFix:
+    reverted = {k: progress.reverted[o.index][1] for k, o in enumerate(progress.origins) if o.index in progress.reverted}
+    findings = [replace(f, note=reverted[f.location.record_index])
+                if f.location.record_index in reverted and f.is_fixable and f.note is None else f for f in findings]
+    new_bytes = _encode(new_text, info)
     new_info = describe_bytes(new_bytes[: 1 << 20], suffix=Path(task.path).suffix.lower(), last_byte=new_bytes[-1:])
-    regions = fix_regions(findings, {r.index: r for r in after.records}, new_info)
-    result = FileFix(task.display, findings, after.outcome.metrics, after.outcome.summary, regions,
-                     fixed_count=_fixed_count(plan, is_reordered), changed_record_count=len(new_texts),
-                     dropped_count=len(plan.dropped), shuffle_seed=plan.seed, old_text=text, new_text=new_text,
-                     messages=list(plan.messages))
-    if is_reordered:
-        result.messages.append(f"{task.display}: shuffled {plural(len(order), 'record')} with seed {plan.seed} "
-                               f"(--seed {plan.seed} repeats it)")
-    if options.write:
-        _write(task, snapshot, new_bytes, plan, records, result)
-    return result
+    regions = fix_regions(findings, {r.index: r for r in linted.records}, new_info)
+    changed = sum(1 for record, origin in zip(linted.records, progress.origins) if record.text != origin.text)
+    messages = progress.messages()
+    messages.extend(f"{task.display}: shuffled {plural(count, 'record')} with seed {seed} (--seed {seed} repeats it)"
+                    for seed, count in progress.shuffles)
+    return FileFix(task.display, findings, linted.outcome.metrics, linted.outcome.summary, regions,
+                   fixed_count=progress.fixed_count, changed_record_count=changed,
+                   dropped_count=len(progress.rejected), shuffle_seed=progress.shuffles[-1][0] if progress.shuffles else None,
+                   old_text=old_text, new_text=new_text, messages=messages)
 
 
-def _write(task: FileTask, snapshot: Snapshot, new_bytes: bytes, plan: ChangePlan, records: list[Record],
-           result: FileFix) -> None:
-    if plan.dropped:
-        rejected = [Rejected(task.display, records[p].index, records[p].line, tuple(sorted({f.rule for f in fs})),
-                             tuple(f.message for f in fs), records[p].data) for p, fs in sorted(plan.dropped.items())]
-        target = append_rejects(task.path, rejected)
-        result.messages.append(f"{task.display}: moved {plural(len(rejected), 'record')} to {target}")
-    write_atomically(task.path, new_bytes, snapshot)
+def _write(task: FileTask, snapshot: Snapshot, new_text: str, info: FileInfo, progress: Progress, result: FileFix) -> None:
+    """Rejects first: if the dataset write then fails, a record is in both files, never in neither."""
+    if progress.rejected:
+        target = append_rejects(task.path, progress.rejected)
+        result.messages.append(f"{task.display}: moved {plural(len(progress.rejected), 'record')} to {target}")
+    write_atomically(task.path, _encode(new_text, info), snapshot)
     result.is_written = True
-
-
-def _fixed_count(plan: ChangePlan, is_reordered: bool) -> int:
-    applied = sum(len(f.applied) for f in plan.fixes.values() if f.is_changed)
-    dropped = sum(len(fs) for fs in plan.dropped.values())
-    return applied + dropped + (len(plan.reorder_findings) if is_reordered else 0)
-
-
-def _with_revert_notes(findings: list[Finding], plan: ChangePlan, order: list[int], records: list[Record]) -> list[Finding]:
-    reverted = {}
-    for new_index, position in enumerate(order):
-        fix = plan.fixes.get(position)
-        if fix is not None and fix.reverted:
-            reverted[new_index] = fix.reverted
-    if not reverted:
-        return findings
-    return [replace(f, note=reverted[f.location.record_index]) if f.location.record_index in reverted and
-            f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY and f.note is None else f
-            for f in findings]
 
 
 # ------------------------------------------------------------------------------- the run
