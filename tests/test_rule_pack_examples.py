@@ -27,3 +27,31 @@ def test_example(case):
         assert found == [{"path": e.get("path", "$"), "message": e["message"]} for e in case.expect]
     else:
         assert found, "an invalid example must produce at least one finding"
+
+
+FIXED_CASES = [c for c in CASES if not c.is_valid and c.fixed is not None]
+
+
+@pytest.mark.parametrize("case", FIXED_CASES, ids=[c.test_id for c in FIXED_CASES])
+def test_example_fixed(case, tmp_path):
+    """``fixed:`` is the record after ``--fix`` (safe fixes, the fix loop, written and read back)."""
+    import json
+
+    from vgptlint.engine import FileTask, infer_kind
+    from vgptlint.fixes.session import FixOptions, fix_task
+    from vgptlint.testing import _spec, example_services, pack_policy
+
+    policy = pack_policy(case.pack_path)
+    rule = policy.rules[case.rule_id]
+    kind = case.kind or infer_kind(case.records[0])
+    spec = _spec(case.spec, kind) if case.spec is not None else None
+    path = tmp_path / "example.json"
+    path.write_text(json.dumps(list(case.records), indent=2, ensure_ascii=False), encoding="utf-8")
+    settings = {**policy.settings, "trainer": policy.trainer}
+    task = FileTask(path=str(path), display="example.json", kind=kind, spec=spec)
+    outcome = fix_task(task, policy, {rule.id: rule}, example_services(case.pack_path), settings, FixOptions())
+    assert outcome.messages == []
+    fixed = json.loads(path.read_text(encoding="utf-8"))
+    assert (fixed if len(case.records) > 1 else fixed[0]) == case.fixed  # a dataset example lists every record
+    again = fix_task(task, policy, {rule.id: rule}, example_services(case.pack_path), settings, FixOptions())
+    assert not again.is_changed, "a second --fix must change nothing"
