@@ -66,7 +66,8 @@ class BaselineOutcome:
     def note(self, source: str) -> str:
         note = f"baseline {source}: {self.baselined_count:,} known finding{'s' if self.baselined_count != 1 else ''} not shown"
         if self.stale_count:
-            note += (f"; {self.stale_count:,} entr{'ies' if self.stale_count != 1 else 'y'} no longer occur "
+            entries = "entries no longer occur" if self.stale_count != 1 else "entry no longer occurs"
+            note += (f"; {self.stale_count:,} {entries} "
                      "(stale; rewrite the baseline with --write-baseline to drop them)")
         return note
 

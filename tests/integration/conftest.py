@@ -1,0 +1,1 @@
+from tests.integration.helpers import workdir  # noqa: F401  (the fixture)
