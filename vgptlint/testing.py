@@ -36,6 +36,7 @@ class ExampleCase:
     fixed: object
     kind: str | None
     spec: dict | None
+    files: dict | None = None  # {name: JSON value}: files written beside the example (e.g. held-out questions)
 
     @property
     def test_id(self) -> str:
@@ -62,7 +63,8 @@ def _case(path: Path, rule_id: str, index: int, is_valid: bool, item: object) ->
         return ExampleCase(path, rule_id, index, is_valid, (item,), None, None, None, None)
     records = tuple(item["dataset"]) if "dataset" in item else (item["record"],)
     expect = tuple(item["expect"]) if "expect" in item else None
-    return ExampleCase(path, rule_id, index, is_valid, records, expect, item.get("fixed"), item.get("kind"), item.get("spec"))
+    return ExampleCase(path, rule_id, index, is_valid, records, expect, item.get("fixed"), item.get("kind"), item.get("spec"),
+                       item.get("files"))
 
 
 _POLICIES: dict[Path, Policy] = {}
@@ -86,14 +88,29 @@ def example_services(path: Path) -> dict:
 
 
 def run_case(case: ExampleCase) -> list[Finding]:
-    """The findings of the case's rule on the case's records (a JSON array written with indent 2)."""
+    """The findings of the case's rule on the case's records (a JSON array written with indent 2).
+
+    With ``files``, they are written to a temporary directory that is the working directory meanwhile.
+    """
+    if case.files:
+        import contextlib
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):
+            for name, content in case.files.items():
+                (Path(scratch) / name).write_text(json.dumps(content, indent=2, ensure_ascii=False), encoding="utf-8")
+            return _run_case(case)
+    return _run_case(case)
+
+
+def _run_case(case: ExampleCase) -> list[Finding]:
     policy = pack_policy(case.pack_path)
     rule = policy.rules[case.rule_id]
     kind = case.kind or infer_kind(case.records[0] if case.records else {})
     spec = _spec(case.spec, kind) if case.spec is not None else None
     data = json.dumps(list(case.records), indent=2, ensure_ascii=False).encode()
     task = FileTask(path="example.json", display="example.json", kind=kind, spec=spec)
-    settings = {"trainer": policy.trainer, "dataset_spec": spec}
+    settings = {**policy.settings, "trainer": policy.trainer, "dataset_spec": spec}  # policy.settings carries facets
     outcome = lint_items(read_bytes(data, "example.json", ".json"), task, policy, {rule.id: rule},
                          example_services(case.pack_path), settings)
     return [f for f in outcome.findings if f.rule == rule.id]

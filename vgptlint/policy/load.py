@@ -224,7 +224,11 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
         elif key == "trainer":
             policy.trainer = str(value) if value else None
         elif key == "facets":
-            policy.facets = {"raw": value, "source": source, "node": node}
+            from vgptlint.facets import compile_facets
+
+            # Compiled here, before any rule, so facet predicates are checked with the rest of the policy.
+            policy.facets = compile_facets(value, source, node, problems)
+            policy.settings["facets"] = policy.facets  # reaches Context.settings through the run settings
         else:
             policy.settings[key] = plain(value)
 

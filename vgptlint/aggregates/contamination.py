@@ -1,0 +1,220 @@
+"""``contamination``: validation or test questions that also appear among the training instructions.
+
+``against`` names the held-out files (JSON array or JSONL; relative to the working directory or to
+the linted file's directory); ``field`` selects the question in each of their records (default
+``$.question``). A training value (the rule's ``given``, usually ``$.instruction``) is contaminated
+when, lower-cased with punctuation and whitespace normalized, it equals a question (exact), or it
+contains at least ``threshold`` of a question's word bigrams (near-exact: the question reworded or
+wrapped in "In Vista, ... Be precise."; found through each question's rarest bigrams, verified exactly). Each contaminated record is a finding naming the question; ``max`` bounds
+the share of held-out questions that leaked. A file that is itself one of ``against`` is skipped.
+
+State: the number of values and one entry per contaminated record (O(contaminated records)); the
+held-out index is built once per run and shared through ``Context.services``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
+from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
+from vgptlint.select.jsonpath import SelectorError, compile_selector, to_pointer
+
+_WORDS = re.compile(r"[a-z0-9_#@]+")
+
+
+def question_text(text: str) -> str:
+    """>>> question_text("  What are the KEY columns of APTD? ")
+    'what are the key columns of aptd'
+    """
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def _bigrams(words: str) -> frozenset[str]:
+    tokens = words.split()
+    if len(tokens) < 2:
+        return frozenset(tokens)
+    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class ContaminationOptions:
+    """``against``: held-out files (required); ``field``: JSONPath of the question in their records
+    (default ``$.question``); ``id_field``: JSONPath of a question id shown in messages (default ``$.id``);
+    ``threshold``: near-exact similarity (default 0.8); ``max``: largest allowed share of leaked
+    questions (default 0: any leak is a finding)."""
+
+    against: tuple[str, ...] = ()
+    field: str = "$.question"
+    id_field: str = "$.id"
+    threshold: float = 0.8
+    max: float | None = 0.0
+
+    def validate(self) -> str | None:
+        if not self.against:
+            return 'needs "against": the validation or test files whose questions must not be trained on'
+        for key in ("field", "id_field"):
+            try:
+                compile_selector(getattr(self, key))
+            except SelectorError as exc:
+                return f'option "{key}" is not valid JSONPath: {exc}'
+        if not 0 < self.threshold <= 1:
+            return f'option "threshold" is a similarity between 0 and 1; got {self.threshold}'
+        return ShareBounds(None, self.max).problem()
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOut:
+    """The held-out questions, indexed for exact and near-exact lookups."""
+
+    files: tuple[str, ...]
+    questions: tuple[tuple[str, str], ...]  # (id, original text)
+    exact: dict
+    bigrams: tuple[frozenset, ...]
+    anchors: dict  # bigram -> question numbers it anchors
+    problem: str | None = None
+
+
+def _resolve(name: str, linted: str) -> Path | None:
+    for candidate in (Path(name), Path(linted).parent / name):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def held_out(opts: ContaminationOptions, linted: str, services: dict) -> HeldOut:
+    key = ("contamination", opts.against, opts.field, opts.id_field, opts.threshold, str(Path(linted).parent))
+    found = services.get(key)
+    if found is None:
+        found = services[key] = _load(opts, linted)
+    return found
+
+
+def _load(opts: ContaminationOptions, linted: str) -> HeldOut:
+    from vgptlint.inputs.read import read_source
+    from vgptlint.inputs.records import Record
+
+    questions, files = [], []
+    question_selector, id_selector = compile_selector(opts.field), compile_selector(opts.id_field)
+    for name in opts.against:
+        path = _resolve(name, linted)
+        if path is None:
+            return HeldOut((), (), {}, (), {}, f'cannot check contamination: held-out file "{name}" was not found '
+                                               f"(looked in the working directory and beside {linted})")
+        files.append(str(path))
+        for item in read_source(str(path)):
+            if not isinstance(item, Record):
+                continue
+            for target in question_selector.find(item.data):
+                if isinstance(target.value, str) and target.value.strip():
+                    ids = id_selector.find(item.data)
+                    label = str(ids[0].value) if ids else f"{Path(name).name}#{item.index}"
+                    questions.append((label, target.value))
+    exact, bigram_sets = {}, []
+    for number, (_label, text) in enumerate(questions):
+        words = question_text(text)
+        exact.setdefault(words, number)
+        bigram_sets.append(_bigrams(words))
+    return HeldOut(tuple(files), tuple(questions), exact, tuple(bigram_sets), _anchors(bigram_sets, opts.threshold))
+
+
+def _anchors(bigram_sets: list[frozenset], threshold: float) -> dict:
+    """Each question's rarest bigrams, enough that any text holding ``threshold`` of the question's
+    bigrams holds at least one of them (pigeonhole): a training value then costs one dict lookup per
+    bigram, and only questions it shares an anchor with are compared."""
+    frequency: dict[str, int] = {}
+    for grams in bigram_sets:
+        for gram in grams:
+            frequency[gram] = frequency.get(gram, 0) + 1
+    anchors: dict[str, list[int]] = {}
+    for number, grams in enumerate(bigram_sets):
+        needed = int((1 - threshold) * len(grams)) + 1
+        for gram in sorted(grams, key=lambda g: (frequency[g], g))[:needed]:
+            anchors.setdefault(gram, []).append(number)
+    return anchors
+
+
+def match(text: str, index: HeldOut, threshold: float) -> tuple[int, float, bool] | None:
+    """(question number, containment, is exact) of the held-out question ``text`` repeats, or None.
+
+    Near-exact is *containment*: the share of the question's word bigrams found in ``text``, so a
+    question wrapped in "In Vista, ... Be precise." still counts.
+    """
+    words = question_text(text)
+    number = index.exact.get(words)
+    if number is not None:
+        return number, 1.0, True
+    mine = _bigrams(words)
+    candidates = {n for gram in mine for n in index.anchors.get(gram, ())}
+    best = None
+    for candidate in sorted(candidates):
+        theirs = index.bigrams[candidate]
+        if len(theirs) < 3:
+            continue  # a two-word question is contained in too much prose to mean anything
+        contained = len(mine & theirs) / len(theirs)
+        if contained >= threshold and (best is None or contained > best[1]):
+            best = (candidate, contained, False)
+    return best
+
+
+@dataclass
+class ContaminationState:
+    values: int = 0
+    found: list = field(default_factory=list)  # (index, line, column, pointer, question number, similarity, is exact)
+    problem: str | None = None
+    questions: tuple = ()
+    skipped: bool = False
+
+
+def _merge(a: ContaminationState, b: ContaminationState, opts: object) -> ContaminationState:
+    return ContaminationState(a.values + b.values, [*a.found, *b.found], a.problem or b.problem,
+                              a.questions or b.questions, a.skipped or b.skipped)
+
+
+@accumulator("contamination", options=ContaminationOptions, empty=lambda opts: ContaminationState(), merge=_merge,
+             finalize=lambda state, opts: _finalize(state, opts))
+def contamination(state: ContaminationState, targets, ctx, ref, opts: ContaminationOptions) -> ContaminationState:
+    """Training values that repeat a held-out question; see the module docstring."""
+    if state.skipped or state.problem:
+        return state
+    index = held_out(opts, ctx.path, ctx.services)
+    if index.problem:
+        state.problem = index.problem
+        return state
+    if not state.questions:
+        state.questions = index.questions
+        if str(Path(ctx.path).resolve()) in index.files:
+            state.skipped = True
+            return state
+    for target in targets:
+        if not isinstance(target.value, str):
+            continue
+        state.values += 1
+        found = match(target.value, index, opts.threshold)
+        if found is not None:
+            state.found.append((ref.index, ref.line, ref.column, to_pointer(target.parts), *found))
+    return state
+
+
+def _finalize(state: ContaminationState, opts: ContaminationOptions) -> AggregateOutcome:
+    if state.problem:
+        return AggregateOutcome(passed=False, hits=(AggregateHit(state.problem, fingerprint_basis="missing"),), has_metric=False)
+    if state.skipped or not state.questions:
+        return AggregateOutcome(has_metric=False)
+    hits = []
+    for index, line, column, pointer, number, similarity, is_exact in sorted(state.found):
+        label, text = state.questions[number]
+        how = "exactly" if is_exact else f"nearly ({similarity:.0%} of its word pairs)"
+        shown = text if len(text) <= 80 else text[:79] + "…"
+        hits.append(AggregateHit(f'repeats held-out question {label} {how}: "{shown}"', record_index=index, line=line,
+                                 column=column, pointer=pointer, fingerprint_basis=f"{label} {index}"))
+    leaked = len({f[4] for f in state.found})
+    value = share(leaked, len(state.questions))
+    bounds = ShareBounds(None, opts.max)
+    broken = bounds.broken(value)
+    if broken:
+        hits.append(AggregateHit(f"held-out questions found in training {percent(value)} "
+                                 f"({counts(leaked, len(state.questions))}) {broken}", fingerprint_basis=f"share {broken}"))
+    details = {"contaminated_records": len(state.found), "questions": len(state.questions)}
+    return AggregateOutcome(value, leaked, len(state.questions), bounds.as_dict(), not broken, details, tuple(hits))

@@ -1,0 +1,144 @@
+"""Predicates: "does this record have property X?", written in YAML, compiled once.
+
+Aggregate rules (``ratio``, ``count``, ``among:``), facets and feature tables all ask yes/no questions
+about a record. A predicate is any record function with its options, and *holds* when the function
+yields **no** hit on the selected value, so ``{function: pattern, options: {match: "WITH \\(NOLOCK\\)"}}``
+holds on records that carry the hint. Forms:
+
+- ``{function: NAME, options: {...}, given: $.path, negate: false}``: ``given`` defaults to the rule's
+  own ``given`` (or ``$`` in a facet); ``negate: true`` holds when the function *does* yield a hit
+  (``{function: refusal_language, negate: true}`` = "reads as a refusal"). A record where ``given``
+  selects nothing (or a value of a type the function does not accept) never holds, negated or not.
+- ``{facet: content_type, values: [sql_generation, join_pattern]}`` (or ``value: x``): the record's
+  facet value is one of ``values``.
+- ``{all: [p, ...]}``, ``{any: [p, ...]}``, ``{not: p}``.
+
+Compiling raises :class:`PredicateError` with a message that names the offending key; option classes
+call :func:`compile_predicate` from ``validate()`` so a bad predicate is a located policy error.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from vgptlint.functions.base import REGISTRY, Context, OptionError, build_options, did_you_mean
+from vgptlint.select.jsonpath import SelectorError, Target, compile_selector
+
+PREDICATE_KEYS = ("function", "options", "given", "negate", "facet", "value", "values", "all", "any", "not", "name")
+
+
+class PredicateError(ValueError):
+    """A predicate mapping that cannot be compiled; the message says which key and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """A compiled predicate. ``test(targets, ctx)`` answers for the current record (``ctx.record``).
+
+    ``targets`` are the values the enclosing rule selected; a predicate with its own ``given``
+    ignores them and selects from ``ctx.record``.
+    """
+
+    describe: str
+    test: Callable[[list[Target] | None, Context], bool]
+
+
+def compile_predicate(raw: object, where: str = "predicate") -> Predicate:
+    """Compile a predicate mapping (see the module docstring).
+
+    Raises:
+        PredicateError: unknown key or function, bad options or JSONPath.
+
+    >>> compile_predicate({"function": "length", "options": {"min": 3}}).describe
+    'length(min=3)'
+    """
+    if isinstance(raw, str):
+        raw = {"function": raw}
+    if not isinstance(raw, Mapping):
+        raise PredicateError(f"{where} must be a mapping such as {{function: pattern, options: {{match: x}}}}")
+    unknown = [k for k in raw if k not in PREDICATE_KEYS]
+    if unknown:
+        hint = did_you_mean(str(unknown[0]), PREDICATE_KEYS)
+        raise PredicateError(f'{where}: unknown key "{unknown[0]}"; known: {", ".join(PREDICATE_KEYS)}'
+                             + (f" ({hint})" if hint else ""))
+    if "all" in raw or "any" in raw:
+        word = "all" if "all" in raw else "any"
+        parts = raw[word]
+        if not isinstance(parts, Sequence) or isinstance(parts, str) or not parts:
+            raise PredicateError(f'{where}: "{word}" must be a non-empty list of predicates')
+        compiled = [compile_predicate(p, f"{where}.{word}[{i}]") for i, p in enumerate(parts)]
+        return _combine(word, compiled)
+    if "not" in raw:
+        inner = compile_predicate(raw["not"], f"{where}.not")
+        return Predicate(f"not {inner.describe}", lambda targets, ctx: not inner.test(targets, ctx))
+    if "facet" in raw:
+        return _facet_predicate(raw, where)
+    if "function" in raw:
+        return _function_predicate(raw, where)
+    raise PredicateError(f'{where} needs "function", "facet", "all", "any" or "not"')
+
+
+def _combine(word: str, parts: list[Predicate]) -> Predicate:
+    describe = f" {'and' if word == 'all' else 'or'} ".join(p.describe for p in parts)
+    if word == "all":
+        return Predicate(describe, lambda targets, ctx: all(p.test(targets, ctx) for p in parts))
+    return Predicate(describe, lambda targets, ctx: any(p.test(targets, ctx) for p in parts))
+
+
+def _facet_predicate(raw: Mapping, where: str) -> Predicate:
+    from vgptlint.facets import facet_value
+
+    name = str(raw["facet"])
+    values = raw.get("values", raw.get("value"))
+    if values is None:
+        raise PredicateError(f'{where}: facet "{name}" needs "values" (the facet values that count)')
+    wanted = frozenset(str(v) for v in (values if isinstance(values, (list, tuple)) else [values]))
+    return Predicate(f"{name} in {{{', '.join(sorted(wanted))}}}",
+                     lambda targets, ctx: facet_value(name, ctx.record, ctx) in wanted)
+
+
+def _function_predicate(raw: Mapping, where: str) -> Predicate:
+    name = str(raw["function"])
+    function = REGISTRY.get(name)
+    if function is None:
+        hint = did_you_mean(name, REGISTRY)
+        raise PredicateError(f'{where}: "{name}" is not a function; known: {", ".join(sorted(REGISTRY))}'
+                             + (f" ({hint})" if hint else ""))
+    try:
+        options = build_options(function.options, raw.get("options") or {})
+    except OptionError as exc:
+        raise PredicateError(f'{where}: function "{name}": {exc}') from None
+    selector = None
+    if raw.get("given") is not None:
+        try:
+            selector = compile_selector(str(raw["given"]))
+        except SelectorError as exc:
+            raise PredicateError(f'{where}: "given" is not valid JSONPath ("{raw["given"]}"): {exc}') from None
+    negate = bool(raw.get("negate", False))
+    accepts, check = function.accepts, function.check
+    shown = ", ".join(f"{k}={v}" for k, v in (raw.get("options") or {}).items())
+    describe = ("not " if negate else "") + f"{name}({shown})"
+
+    def test(targets: list[Target] | None, ctx: Context) -> bool:
+        selected = selector.find(ctx.record) if selector is not None else targets
+        if selected is None:
+            selected = [Target((), ctx.record)]
+        if not selected:
+            return False
+        for target in selected:
+            value = target.value
+            if accepts is not None and not isinstance(value, accepts):
+                return False
+            has_hit = next(iter(check(value, options, ctx)), None) is not None
+            if has_hit != negate:
+                return False
+        return True
+
+    return Predicate(describe, test)
+
+
+def optional_predicate(raw: object, key: str) -> Predicate | None:
+    """For options ``validate()``: compile ``raw`` when given; errors name the option ``key``."""
+    if raw is None:
+        return None
+    return compile_predicate(raw, f'option "{key}"')

@@ -1,0 +1,144 @@
+"""``truncation``: outputs cut off by their generator.
+
+Three signs, each reported at its record (pointer to the field):
+
+- an unclosed code fence (an odd number of fence lines);
+- SQL that stops mid-statement (its last token is ``FROM``, ``AND``, a comma, an open parenthesis …);
+- a *pile-up*: many outputs with exactly the same length, far more than the lengths around it (a
+  hard cap such as 3,000 or 4,000 characters). A length ``L >= pileup_min_length`` piles up when at
+  least ``pileup_min`` values have it and it is at least ``pileup_factor`` times as common as the
+  average length within ``±50`` characters.
+
+``max`` bounds the share of truncated values. The per-record check is cheap: a fence count, and an
+SQL look only when the value ends on a token SQL cannot end on.
+
+State: the count of values, one counter entry per distinct length at or above
+``pileup_min_length`` with at most ``max_reported`` positions each, and the positions of values
+truncated by the first two signs; bounded by the number of distinct long lengths and truncated values.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
+from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
+from vgptlint.aggregates.features import _DANGLING, truncation
+from vgptlint.select.jsonpath import to_pointer
+
+_LAST_TOKEN = re.compile(r"(\w+|[^\w\s])\s*$")
+_WINDOW = 50
+
+
+def maybe_truncated(value: str):
+    """:func:`features.truncation`, skipping the SQL look for values that end like prose."""
+    if "```" in value or "~~~" in value:
+        return truncation(value)
+    last = _LAST_TOKEN.search(value[-40:])
+    if last is None or last.group(1).upper() not in _DANGLING:
+        return None
+    return truncation(value)
+
+
+@dataclass(frozen=True, slots=True)
+class TruncationOptions:
+    """``max``: largest allowed share of truncated values (default 0.005); ``pileup_min``,
+    ``pileup_min_length``, ``pileup_factor``: the pile-up test (defaults 10, 1000, 10);
+    ``max_reported``: record findings per kind of sign (default 1000; counts stay exact)."""
+
+    max: float | None = 0.005
+    pileup_min: int = 10
+    pileup_min_length: int = 1000
+    pileup_factor: float = 10.0
+    max_reported: int = 1000
+
+    def validate(self) -> str | None:
+        if self.pileup_min < 2 or self.pileup_factor <= 1 or self.max_reported < 1:
+            return '"pileup_min" must be at least 2, "pileup_factor" above 1 and "max_reported" at least 1'
+        return ShareBounds(None, self.max).problem()
+
+
+@dataclass
+class TruncationState:
+    values: int = 0
+    cut: list = field(default_factory=list)  # (index, line, column, pointer, reason)
+    lengths: Counter = field(default_factory=Counter)  # length -> count, for lengths >= pileup_min_length
+    at_length: dict = field(default_factory=dict)  # length -> [(index, line, column, pointer)] (capped)
+
+
+def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> TruncationState:
+    at_length = {k: list(v) for k, v in a.at_length.items()}
+    for length, refs in b.at_length.items():
+        # Keep the earliest positions so the kept sample does not depend on the split.
+        at_length[length] = sorted([*at_length.get(length, []), *refs])[: opts.max_reported]
+    return TruncationState(a.values + b.values, [*a.cut, *b.cut], a.lengths + b.lengths, at_length)
+
+
+@accumulator("truncation", options=TruncationOptions, empty=lambda opts: TruncationState(), merge=_merge,
+             finalize=lambda state, opts: _finalize(state, opts))
+def truncation_check(state: TruncationState, targets, ctx, ref, opts: TruncationOptions) -> TruncationState:
+    """Truncated values (unclosed fence, SQL cut mid-statement, pile-up at one length)."""
+    for target in targets:
+        value = target.value
+        if not isinstance(value, str):
+            continue
+        state.values += 1
+        found = maybe_truncated(value)
+        pointer = to_pointer(target.parts)
+        if found is not None:
+            state.cut.append((ref.index, ref.line, ref.column, pointer, found.reason))
+        size = len(value)
+        if size >= opts.pileup_min_length:
+            state.lengths[size] += 1
+            refs = state.at_length.setdefault(size, [])
+            if len(refs) < opts.max_reported:
+                refs.append((ref.index, ref.line, ref.column, pointer))
+    return state
+
+
+def pileups(lengths: Counter, opts: TruncationOptions) -> list[int]:
+    """Lengths far more common than their neighbours (see the module docstring)."""
+    found = []
+    for length, number in lengths.items():
+        if number < opts.pileup_min:
+            continue
+        around = sum(lengths.get(n, 0) for n in range(length - _WINDOW, length + _WINDOW + 1) if n != length)
+        if number >= opts.pileup_factor * max(1.0, around / (2 * _WINDOW)):
+            found.append(length)
+    return sorted(found)
+
+
+def _finalize(state: TruncationState, opts: TruncationOptions) -> AggregateOutcome:
+    reasons: dict[tuple, list[str]] = {}
+    for index, line, column, pointer, reason in state.cut:
+        reasons.setdefault((index, line, column, pointer), []).append(reason)
+    piled = pileups(state.lengths, opts)
+    for length in piled:
+        others = state.lengths[length] - 1
+        for position in state.at_length.get(length, []):
+            reasons.setdefault(tuple(position), []).append(
+                f"is exactly {length:,} characters long like {others:,} others (a length cap cut it)")
+    hits = []
+    for number, (position, why) in enumerate(sorted(reasons.items())):
+        if number >= opts.max_reported:
+            hits.append(AggregateHit(f"{len(reasons) - opts.max_reported:,} more truncated values not listed",
+                                     fingerprint_basis="more"))
+            break
+        index, line, column, pointer = position
+        field_name = pointer.rsplit("/", 1)[-1] or "value"
+        hits.append(AggregateHit(f"{field_name} looks truncated: {'; '.join(_phrases(why))}", record_index=index,
+                                 line=line, column=column, pointer=pointer, fingerprint_basis=f"{index} {' '.join(why)}"))
+    truncated_count = len({p[0] for p in reasons})
+    value = share(truncated_count, state.values)
+    bounds = ShareBounds(None, opts.max)
+    broken = bounds.broken(value)
+    if broken:
+        hits.append(AggregateHit(f"truncated values {percent(value)} ({counts(truncated_count, state.values)}) {broken}",
+                                 fingerprint_basis=f"share {broken}"))
+    details = {"cut": len(state.cut), "pileup_lengths": {length: state.lengths[length] for length in piled}}
+    return AggregateOutcome(value, truncated_count, state.values, bounds.as_dict(), not broken, details, tuple(hits))
+
+
+def _phrases(reasons: list[str]) -> list[str]:
+    return [r if r.startswith("its ") else f"it {r}" for r in dict.fromkeys(reasons)]

@@ -1,0 +1,201 @@
+"""Facets: derived values per record, declared in the policy, used by rules and ``stats``.
+
+A facet labels every record, e.g. ``content_type``: the first case whose predicate holds gives the
+label, ``default`` when none does. A facet may instead read a field (``given: $.category``) and use
+its value as the label. Facets are usable
+
+- in ``where:`` of any rule: ``where: {content_type: [sql_generation]}``;
+- in aggregate options: ``distribution``/``balance``/``ordering`` with ``facet: content_type``,
+  and predicates ``{facet: content_type, values: [...]}``;
+- in ``vgptlint stats`` (the content mix table).
+
+```yaml
+facets:
+  content_type:
+    description: What a record teaches.
+    cases:
+      - {value: error_correction, when: {given: $.input, function: sql_present}}
+      - {value: sql_generation, when: {given: $.output, function: sql_present}}
+    default: other
+  category:
+    given: $.category
+    default: none
+```
+
+Values are computed lazily, once per record (the last record's values are memoized), so a facet
+used by five rules costs one evaluation.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vgptlint.aggregates.predicate import Predicate, PredicateError, compile_predicate
+from vgptlint.errors import Problem, UsageError
+from vgptlint.functions.base import Context, did_you_mean
+from vgptlint.select.jsonpath import Selector, SelectorError, compile_selector
+
+FACET_KEYS = ("description", "cases", "default", "given")
+CASE_KEYS = ("value", "when")
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    name: str
+    description: str
+    cases: tuple[tuple[str, Predicate], ...]
+    default: str
+    selector: Selector | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label the facet can give, in declaration order (field facets: just the default)."""
+        seen = dict.fromkeys(label for label, _ in self.cases)
+        seen[self.default] = None
+        return tuple(seen)
+
+    def evaluate(self, data: object, ctx: Context) -> str:
+        if self.selector is not None:
+            found = self.selector.find(data)
+            if not found or found[0].value in (None, ""):
+                return self.default
+            value = found[0].value
+            return str(value).lower() if isinstance(value, bool) else str(value)
+        for label, predicate in self.cases:
+            if predicate.test(None, ctx):
+                return label
+        return self.default
+
+
+@dataclass
+class FacetSet:
+    """The policy's facets plus a one-record memo (records are processed one at a time)."""
+
+    facets: dict[str, Facet] = field(default_factory=dict)
+    _record: object = field(default=None, repr=False)
+    _values: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def value(self, name: str, data: object, ctx: Context) -> str:
+        if data is not self._record:
+            self._record, self._values = data, {}
+        found = self._values.get(name)
+        if found is None:
+            facet = self.facets.get(name)
+            if facet is None:
+                raise UsageError(unknown_facet_message(name, self.facets))
+            # A facet's predicates read ctx.record: make sure it is the record asked about.
+            if ctx.record is not data:
+                ctx = Context(data, ctx.kind, ctx.path, ctx.record_index, ctx.dialect, ctx.settings, ctx.services)
+            found = self._values[name] = facet.evaluate(data, ctx)
+        return found
+
+    def __getstate__(self) -> dict:  # the memo holds a record; never ship it to another process
+        return {"facets": self.facets}
+
+    def __setstate__(self, state: dict) -> None:
+        self.facets, self._record, self._values = state["facets"], None, {}
+
+
+def unknown_facet_message(name: str, known: Mapping) -> str:
+    hint = did_you_mean(name, known)
+    listed = ", ".join(sorted(known)) or "none"
+    return (f'facet "{name}" is not declared; declare it under "facets:" in the policy (declared: {listed})'
+            + (f"; {hint}" if hint else ""))
+
+
+def facet_set(ctx: Context) -> FacetSet | None:
+    found = ctx.settings.get("facets") if ctx.settings else None
+    return found if isinstance(found, FacetSet) else None
+
+
+def facet_value(name: str, data: object, ctx: Context) -> str:
+    """The value of facet ``name`` for ``data``.
+
+    Raises:
+        UsageError: the policy declares no such facet.
+    """
+    facets = facet_set(ctx)
+    if facets is None:
+        raise UsageError(unknown_facet_message(name, {}))
+    return facets.value(name, data, ctx)
+
+
+# ------------------------------------------------------------------------------ compiling
+
+
+def compile_facets(raw: object, source: str, node: object, problems: list[Problem]) -> FacetSet:
+    """Compile the policy's ``facets:`` mapping; every problem is appended with its position."""
+    from vgptlint.policy.yamlio import key_position, value_position
+
+    facets = FacetSet()
+    if not isinstance(raw, Mapping):
+        line, col = value_position(node, "facets")
+        problems.append(Problem(source, line, col, "invalid-facets", '"facets" must map facet names to declarations'))
+        return facets
+    for name, body in raw.items():
+        line, col = key_position(raw, name)
+
+        def report(message: str, code: str = "invalid-facet", at: tuple[int, int] | None = None, hint: str | None = None) -> None:
+            where = at or (line, col)
+            problems.append(Problem(source, where[0], where[1], code, f'facet "{name}": {message}', hint))
+
+        if not isinstance(body, Mapping):
+            report('a facet is a mapping with "cases" (and "default"), or "given"')
+            continue
+        for key in body:
+            if key not in FACET_KEYS:
+                report(f'unknown key "{key}"; known: {", ".join(FACET_KEYS)}', "unknown-key", key_position(body, key),
+                       did_you_mean(str(key), FACET_KEYS))
+        facet = _compile_one(str(name), body, report, value_position)
+        if facet is not None:
+            facets.facets[str(name)] = facet
+    return facets
+
+
+def _compile_one(name: str, body: Mapping, report, value_position) -> Facet | None:
+    default = str(body.get("default", "other"))
+    description = str(body.get("description", "") or "").strip()
+    if body.get("given") is not None:
+        if body.get("cases"):
+            report('"given" and "cases" exclude each other', at=value_position(body, "given"))
+            return None
+        try:
+            return Facet(name, description, (), default, compile_selector(str(body["given"])))
+        except SelectorError as exc:
+            report(f'"given" is not valid JSONPath: {exc}', "invalid-jsonpath", value_position(body, "given"))
+            return None
+    cases = body.get("cases")
+    if not isinstance(cases, (list, tuple)) or not cases:
+        report('needs "cases": a list of {value: label, when: predicate}, or "given"')
+        return None
+    compiled = []
+    for index, case in enumerate(cases):
+        at = _item_position(cases, index)
+        if not isinstance(case, Mapping) or "value" not in case or "when" not in case:
+            report(f"case {index + 1} needs \"value\" and \"when\"", at=at)
+            continue
+        extra = [k for k in case if k not in CASE_KEYS]
+        if extra:
+            report(f'case {index + 1}: unknown key "{extra[0]}"; known: value, when', "unknown-key", at)
+            continue
+        try:
+            compiled.append((str(case["value"]), compile_predicate(_plain(case["when"]), f"case {index + 1} \"when\"")))
+        except PredicateError as exc:
+            report(str(exc), at=value_position(case, "when"))
+    if len(compiled) != len(cases):
+        return None
+    return Facet(name, description, tuple(compiled), default)
+
+
+def _item_position(sequence: object, index: int) -> tuple[int, int] | None:
+    try:
+        line, col = sequence.lc.item(index)
+        return line + 1, col + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _plain(value: object) -> object:
+    from vgptlint.policy.yamlio import plain
+
+    return plain(value)

@@ -1,0 +1,159 @@
+"""Pair functions: compare the two sides of a preference record (``given: $``, ``kind: pair``).
+
+``pair_identical``          chosen equals rejected once whitespace is normalized: the pair has no signal.
+``pair_trivial_difference`` chosen and rejected differ only by table hints (NOLOCK/READUNCOMMITTED):
+                            equal once the hints are removed, compared on the SQL AST (sqlglot) when
+                            both sides' SQL parses, on normalized text otherwise. Such a pair teaches
+                            "add NOLOCK" and nothing else (review §4).
+
+Options (both): ``chosen``/``rejected``: the field names (default ``chosen``, ``rejected``); a side
+may be a string, a message ``{role, content}`` or a list of messages (its last message is compared).
+``hints`` (trivial difference): the hints whose presence alone does not count as a difference.
+
+Example: ``{chosen: "SELECT a FROM APTH WITH (NOLOCK)", rejected: "SELECT a FROM APTH"}`` →
+"chosen and rejected differ only in table hints (NOLOCK)".
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import vgptlint.functions.sql  # noqa: F401  (dpo-chosen-violates reuses the SQL functions: make sure they are registered)
+from vgptlint.functions.base import MISSING, Context, Hit, function
+from vgptlint.sql.extract import extract_sql
+
+
+def side_text(value: object) -> str | None:
+    """The text of one side: a string, a message's content, or the last message of a list.
+
+    >>> side_text([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])
+    'a'
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("content", "value", "text"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return None
+    if isinstance(value, list) and value:
+        return side_text(value[-1])
+    return None
+
+
+def normalized(text: str) -> str:
+    """>>> normalized("  SELECT a\\n  FROM  t ")
+    'select a from t'
+    """
+    return " ".join(text.split()).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class PairOptions:
+    """``chosen``/``rejected``: field names of the two sides; ``hints``: table hints whose presence
+    alone is not a difference (default NOLOCK, READUNCOMMITTED)."""
+
+    chosen: str = "chosen"
+    rejected: str = "rejected"
+    hints: tuple[str, ...] = ("NOLOCK", "READUNCOMMITTED")
+
+    def validate(self) -> str | None:
+        if not self.hints or not all(h.isalpha() for h in self.hints):
+            return 'option "hints" needs table hint names, e.g. [NOLOCK]'
+        object.__setattr__(self, "hints", tuple(h.upper() for h in self.hints))
+        return None
+
+
+def _sides(record: dict, opts: PairOptions) -> tuple[str, str] | None:
+    chosen, rejected = side_text(record.get(opts.chosen, MISSING)), side_text(record.get(opts.rejected, MISSING))
+    return (chosen, rejected) if chosen is not None and rejected is not None else None
+
+
+@function("pair_identical", options=PairOptions, accepts=(dict,))
+def pair_identical(value: dict, opts: PairOptions, ctx: Context) -> Iterator[Hit]:
+    """Chosen and rejected are the same text (whitespace-normalized)."""
+    sides = _sides(value, opts)
+    if sides is not None and " ".join(sides[0].split()) == " ".join(sides[1].split()):
+        yield Hit(f"{opts.chosen} and {opts.rejected} are identical", data={"chosen": opts.chosen, "rejected": opts.rejected})
+
+
+@function("pair_trivial_difference", options=PairOptions, accepts=(dict,))
+def pair_trivial_difference(value: dict, opts: PairOptions, ctx: Context) -> Iterator[Hit]:
+    """Chosen and rejected are equal once table hints are removed (AST where both parse, else text)."""
+    sides = _sides(value, opts)
+    if sides is None:
+        return
+    chosen, rejected = sides
+    if " ".join(chosen.split()) == " ".join(rejected.split()):
+        return  # identical: pair_identical's business
+    compared = trivial_difference(chosen, rejected, opts.hints, ctx.dialect or "tsql")
+    if compared:
+        hints = "/".join(opts.hints[:1])
+        yield Hit(f"{opts.chosen} and {opts.rejected} differ only in table hints ({hints})",
+                  data={"compared": compared, "chosen": opts.chosen, "rejected": opts.rejected})
+
+
+def trivial_difference(chosen: str, rejected: str, hints: tuple[str, ...], dialect: str) -> str | None:
+    """``"ast"`` or ``"text"`` when the sides are equal without ``hints`` (how it was decided), else None.
+
+    Text first: equal hint-stripped text implies equal ASTs, and costs no parse. The AST comparison
+    then catches what text cannot (layout, keyword case, ``AS``) and is only tried when both sides hold
+    the same number of statements and the prose around them matches.
+    """
+    strip = _hint_regex(hints)
+    if normalized(strip.sub("", chosen)) == normalized(strip.sub("", rejected)):
+        return "text"
+    left, right = extract_sql(chosen), extract_sql(rejected)
+    if not left or len(left) != len(right) or normalized(_prose(chosen, left)) != normalized(_prose(rejected, right)):
+        return None
+    for a, b in zip(left, right):
+        first, second = _stripped_sql(a.text, hints, dialect), _stripped_sql(b.text, hints, dialect)
+        if first is None or second is None or first != second:
+            return None
+    return "ast"
+
+
+_HINT_REGEXES: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _hint_regex(hints: tuple[str, ...]) -> re.Pattern[str]:
+    found = _HINT_REGEXES.get(hints)
+    if found is None:
+        names = "|".join(hints)
+        # ``WITH (NOLOCK)``, ``WITH (NOLOCK, INDEX(x))`` keeps the rest, legacy ``(NOLOCK)``.
+        found = _HINT_REGEXES[hints] = re.compile(
+            rf"\s*\bWITH\s*\(\s*(?:{names})\s*\)|\s*\(\s*(?:{names})\s*\)|\b(?:{names})\b\s*,\s*|\s*,\s*\b(?:{names})\b", re.I)
+    return found
+
+
+def _prose(text: str, statements: tuple) -> str:
+    pieces, position = [], 0
+    for statement in statements:
+        pieces.append(text[position:statement.start])
+        position = statement.end
+    pieces.append(text[position:])
+    return " ".join(pieces)
+
+
+def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str) -> str | None:
+    from sqlglot import exp
+
+    from vgptlint.sql.parse import ParsedStatement, parse_statement
+
+    parsed = parse_statement(sql, dialect)
+    if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
+        return None
+    tree = parsed.expression.copy()  # the parse cache shares trees: never mutate them
+    for table in tree.find_all(exp.Table):
+        kept = []
+        for hint in table.args.get("hints") or ():
+            if isinstance(hint, exp.WithTableHint):
+                rest = [h for h in hint.expressions if h.name.upper() not in hints]
+                if rest:
+                    hint.set("expressions", rest)
+                    kept.append(hint)
+            else:
+                kept.append(hint)
+        table.set("hints", kept or None)
+    return tree.sql(dialect=dialect, normalize=True, pretty=False)
