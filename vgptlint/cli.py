@@ -188,5 +188,19 @@ def explain(rule_id, policy) -> None:
     click.echo(explain_rule(rule_id, policy), nl=False)
 
 
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--dataset-info", default=None, help="LLaMA-Factory dataset_info.json (default: one in the data directory).")
+@click.option("--output", "-o", default="vgptlint.yaml", show_default=True, help="Policy file to write (never overwritten).")
+@handle_errors
+def init(paths, dataset_info, output) -> None:
+    """Write a commented starter policy for the datasets under PATHS (default: data/ or .)."""
+    from vgptlint.init import init_policy
+
+    target, datasets = init_policy(tuple(paths), output, dataset_info)
+    kinds = ", ".join(sorted({d.kind for d in datasets})) or "none"
+    click.echo(f"wrote {target}: {len(datasets)} dataset{'s' if len(datasets) != 1 else ''} (kinds: {kinds})", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
