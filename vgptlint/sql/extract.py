@@ -97,13 +97,17 @@ def extract_sql(text: str) -> tuple[SqlStatement, ...]:
     >>> extract_sql("Select the vendor on the form, then update the record.")
     ()
     """
-    if not isinstance(text, str) or not _GATE_RE.search(text):
+    if not isinstance(text, str):
         return ()
     return _extract_cached(text)
 
 
+# Every SQL rule asks about the same field in turn: the cache turns all but the first into a lookup,
+# including for prose (the gate's regex scan of a long answer costs more than the lookup).
 @functools.lru_cache(maxsize=16384)
 def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
+    if not _GATE_RE.search(text):
+        return ()
     regions: list[tuple[int, int, str]] = []
     prose_start = 0
     for fence in _FENCE_RE.finditer(text):
