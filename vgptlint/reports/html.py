@@ -261,8 +261,10 @@ def render_view(view: ReportView) -> str:
            f"<h1>{html.escape(view.title)}</h1>", '<div class="facts">']
     out += [f'<div class="fact">{html.escape(name)}<b>{html.escape(value)}</b></div>' for name, value in view.facts]
     out.append("</div>")
-    if view.charts:
-        out.append("<h2>Dataset</h2>")
+    out.append("<h2>Dataset</h2>")
+    if not view.charts:
+        out.append('<p class="sub">No dataset metrics in this run: policies that extend the <code>dataset</code> and '
+                   "<code>preference</code> rule packs draw the length histogram, content mix, shares and skew charts.</p>")
     for chart in view.charts:
         out.append(_chart_html(chart))
     out.append("<h2>Findings by rule</h2>")
