@@ -62,8 +62,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = dataset(args.scale, args.seed)
     figures = json.loads((folder / "figures.json").read_text())
-    records = sum(figures[f"{k}.records"] if f"{k}.records" in figures else figures[k]["records"] for k in KINDS) \
-        if "sft.records" in figures else None
+    records = figures["sft.records"] + figures["dpo.pairs"] + figures["kto.records"]
     results: dict = {"scale": args.scale}
     print(f"vgptlint benchmark, scale {args.scale:g} ({folder.relative_to(ROOT)})")
     for suffix in ("json", "jsonl"):
@@ -74,7 +73,7 @@ def main() -> int:
         if lint["returncode"] not in (0, 1):
             print(lint["stderr"])
             return 2
-        count = records or _count_records(files)
+        count = records
         no_near = measure(vgptlint_command(files, folder, "--jobs", "1", "--ignore", "near-duplicate-records"))
         near_share = max(0.0, (lint["wall"] - no_near["wall"]) / lint["wall"])
         results[suffix] = {"files_mb": size_mb, "records": count, "floor": floor, "vgptlint": lint,
@@ -96,16 +95,6 @@ def main() -> int:
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {out.relative_to(ROOT)}")
     return 0
-
-
-def _count_records(files: list[Path]) -> int:
-    total = 0
-    for path in files:
-        if path.suffix == ".jsonl":
-            total += sum(1 for line in path.open(encoding="utf-8") if line.strip())
-        else:
-            total += len(json.loads(path.read_text(encoding="utf-8")))
-    return total
 
 
 def sql_statements(folder: Path) -> list[str]:

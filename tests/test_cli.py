@@ -43,7 +43,6 @@ def test_check_text_report_is_exact(data):
         'so it drops this record in a KTO run and trains it as plain SFT in an SFT run (this reverses the string-label "fix"); use true',
         "data/kto.jsonl:2:45: error output-empty output is empty",
         "data/kto.jsonl:3:2: error invalid-input record 2 is not valid JSON: Expecting property name enclosed in double quotes",
-        "data/sft.json:4:14: info input-empty input is empty",
         "data/sft.json:5:15: warning output-too-short output is 4 characters long; the minimum is 50",
         'data/sft.json:15:16: warning negative-missing-category output reads as a refusal ("There is no table") but the record has no "category"; tag negatives so their share can be tracked',
         "note: 6 rules skipped: no catalog configured (use --catalog or set it in the policy): sql-base-table, "
@@ -51,7 +50,7 @@ def test_check_text_report_is_exact(data):
         "note: 8 rules skipped: no dataset info configured (use --dataset-info or set it in the policy): lf-column-missing, "
         "lf-dataset-info-invalid, lf-history-shape, lf-media-token-mismatch, lf-message-count, lf-output-not-string, "
         "lf-preference-role, lf-sharegpt-roles",
-        "3 errors, 2 warnings, 1 info in 2 files (5 records) (2 fixable with --fix)",
+        "3 errors, 2 warnings in 2 files (5 records) (2 fixable with --fix)",
     ]
 
 

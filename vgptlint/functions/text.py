@@ -168,6 +168,7 @@ class RefusalLanguageOptions:
     phrases: tuple[str, ...] = DEFAULT_REFUSAL_PHRASES
     extra: tuple[str, ...] = ()
     compiled: object = field(default=None, init=False, repr=False, compare=False)
+    compiled_lower: object = field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
         words = [*self.phrases, *self.extra]
@@ -175,11 +176,22 @@ class RefusalLanguageOptions:
             return 'needs at least one phrase in "phrases" or "extra"'
         alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         object.__setattr__(self, "compiled", re.compile(alternation, re.IGNORECASE))
+        lowered = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+        object.__setattr__(self, "compiled_lower", re.compile(lowered))
         return None
 
 
 def find_refusal(value: str, opts: RefusalLanguageOptions) -> re.Match[str] | None:
-    return opts.compiled.search(value)
+    """The first refusal phrase in ``value``, case-insensitively.
+
+    A case-sensitive search of the lower-cased text is many times faster than re.IGNORECASE; it is
+    only valid when lower-casing keeps every offset (it does not for a few letters such as "İ").
+    """
+    lowered = value.lower()
+    if len(lowered) != len(value):
+        return opts.compiled.search(value)
+    found = opts.compiled_lower.search(lowered)
+    return None if found is None else opts.compiled.match(value, found.start(), found.end())
 
 
 @function("refusal_language", options=RefusalLanguageOptions, accepts=(str,))
