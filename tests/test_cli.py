@@ -50,7 +50,7 @@ def test_check_text_report_is_exact(data):
         "note: 8 rules skipped: no dataset info configured (use --dataset-info or set it in the policy): lf-column-missing, "
         "lf-dataset-info-invalid, lf-history-shape, lf-media-token-mismatch, lf-message-count, lf-output-not-string, "
         "lf-preference-role, lf-sharegpt-roles",
-        "3 errors, 2 warnings in 2 files (5 records) (2 fixable with --fix)",
+        "3 errors, 2 warnings, 0 info in 2 files (5 records) (2 fixable with --fix)",
     ]
 
 
