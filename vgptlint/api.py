@@ -261,9 +261,9 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
 
     run = fix_files(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
                     prepared.notes, options)
-    if prepared.input_problems:
-        run.result.findings.extend(input_finding(p) for p in prepared.input_problems)
-        run.result.findings.sort(key=lambda f: f.sort_key())
+    run.result.findings.extend(input_finding(p) for p in prepared.input_problems)
+    run.result.findings.extend(dataset_info_findings(prepared))  # as execute() does
+    run.result.findings.sort(key=lambda f: f.sort_key())
     apply_review(run.result, prepared.review)
     return run
 
