@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMATTINGS = ("alpaca", "sharegpt", "openai")
@@ -55,16 +55,24 @@ class FieldMap(Mapping):
     """
 
     pairs: tuple[tuple[str, str | None], ...]
+    # Rules look columns up several times per record: a dict beats scanning pairs (and Mapping.get).
+    index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index.update(self.pairs)
 
     @classmethod
     def of(cls, mapping: Mapping[str, str | None]) -> FieldMap:
         return cls(tuple(mapping.items()))
 
     def __getitem__(self, key: str) -> str | None:
-        for name, value in self.pairs:
-            if name == key:
-                return value
-        raise KeyError(key)
+        return self.index[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.index.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self.pairs)
