@@ -25,7 +25,7 @@ def test_builtin_formats_are_registered():
 
 
 def test_unknown_format_is_a_usage_error(result, opts):
-    with pytest.raises(UsageError, match=r'unknown report format "xml"; known: github, json, sarif, table, text'):
+    with pytest.raises(UsageError, match=r'unknown report format "xml"; known: github, html, json, sarif, table, text'):
         render("xml", result, opts)
 
 
