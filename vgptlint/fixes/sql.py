@@ -22,7 +22,7 @@ from sqlglot import exp
 from vgptlint.fixes.base import fixer
 from vgptlint.functions.base import Context, Hit, NoOptions
 from vgptlint.model import Applicability, Edit, Fix
-from vgptlint.sql.parse import ParsedStatement, parse_statement
+from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ def inject_table_hint(value: object, hit: Hit, opts: InjectTableHintOptions, ctx
     edits = _hint_edits(value, data, opts.hint)
     if data.get("fix_note"):
         return Fix(str(data["fix_note"]), Applicability.DISPLAY_ONLY, edits)
-    problem = verify(value, data, edits, lambda root: _add_hint(root, int(data["node_index"]), opts.hint), ctx.dialect or "tsql")
+    problem = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, int(data["node_index"]), opts.hint), ctx.dialect or "tsql")
     if problem:
         return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
     return Fix(title, Applicability.SAFE, edits)
@@ -77,7 +77,7 @@ def rewrite_legacy_hint(value: object, hit: Hit, opts: NoOptions, ctx: Context) 
     if not isinstance(value, str) or data.get("hint_start") is None:
         return None
     edits = (_with_keyword_edit(value, int(data["hint_start"])),)
-    problem = verify(value, data, edits, lambda root: None, ctx.dialect or "tsql")
+    problem = verify(value, data, edits, lambda original, edited: True, ctx.dialect or "tsql")
     if problem:
         return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
     return Fix(f"write WITH before the hint of {data.get('table')}", Applicability.SAFE, edits)
@@ -93,32 +93,53 @@ def apply_edits(text: str, edits: tuple[Edit, ...], base: int = 0) -> str:
     return text
 
 
-def verify(value: str, data: dict, edits: tuple[Edit, ...], intend: Callable[[exp.Expression], None], dialect: str) -> str | None:
-    """None when the edited statement parses to the original AST plus ``intend``; else why not."""
+def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[exp.Expression, exp.Expression], bool], dialect: str) -> str | None:
+    """None when the edited statement parses to the original AST plus the intended change; else why not.
+
+    ``take_out(original, edited)`` removes the intended change from ``edited`` (a fresh tree, ours
+    to edit) and says whether it was there; it raises IndexError when ``original`` has no place
+    for the change. Taking the change out of the edited tree, rather than adding it to a copy of
+    the original, spares a deep copy of the original per fix; the two checks agree, because
+    the change adds no table and trees compare structurally.
+    """
     start, end = int(data["statement_start"]), int(data["statement_end"])
     if any(e.start < start or e.end > end for e in edits):
         return "the edit falls outside its statement"
     original = parse_statement(value[start:end], dialect)
     if not isinstance(original, ParsedStatement) or original.is_opaque:
         return "the original statement does not parse"
-    edited = parse_statement(apply_edits(value[start:end], edits, start), dialect)
+    edited = parse_fresh(apply_edits(value[start:end], edits, start), dialect)
     if not isinstance(edited, ParsedStatement) or edited.is_opaque:
         return "the edited statement would not parse"
-    expected = original.expression.copy()
     try:
-        intend(expected)
+        is_taken_out = take_out(original.expression, edited.expression)
     except (IndexError, ValueError):
         return "the table could not be found again in the statement"
-    if expected != edited.expression:
+    if not is_taken_out or edited.expression != original.expression:
         return "the edited statement would differ by more than the hint"
     return None
 
 
-def _add_hint(root: exp.Expression, node_index: int, hint: str) -> None:
-    table = list(root.find_all(exp.Table))[node_index]
-    hints = table.args.get("hints") or []
-    group = next((h for h in hints if isinstance(h, exp.WithTableHint)), None)
-    if group is None:
-        table.set("hints", [*hints, exp.WithTableHint(expressions=[exp.Var(this=hint)])])
-    else:
-        group.append("expressions", exp.Var(this=hint))
+def _take_out_hint(original: exp.Expression, edited: exp.Expression, node_index: int, hint: str) -> bool:
+    """Remove from ``edited`` the hint that adding ``hint`` to table ``node_index`` of ``original``
+    would add: appended to its first ``WITH (…)`` group, or as a new group after its hints."""
+    had_group = any(isinstance(h, exp.WithTableHint) for h in _hints(list(original.find_all(exp.Table))[node_index]))
+    tables = list(edited.find_all(exp.Table))
+    if not -len(tables) <= node_index < len(tables):
+        return False
+    table = tables[node_index]
+    hints = _hints(table)
+    if had_group:
+        group = next((h for h in hints if isinstance(h, exp.WithTableHint)), None)
+        if group is None or not group.expressions or group.expressions[-1] != exp.Var(this=hint):
+            return False
+        group.set("expressions", group.expressions[:-1])
+        return True
+    if not hints or hints[-1] != exp.WithTableHint(expressions=[exp.Var(this=hint)]):
+        return False
+    table.set("hints", hints[:-1])  # an empty list compares like no hints at all
+    return True
+
+
+def _hints(table: exp.Expression) -> list[exp.Expression]:
+    return table.args.get("hints") or []

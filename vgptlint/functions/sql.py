@@ -238,8 +238,8 @@ def _star_span(statement: SqlStatement, item: object) -> Span:
 def sql_limit(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """``LIMIT n`` in a statement: sqlglot's tsql reader accepts it, SQL Server does not."""
     for statement, parsed in _parsed(value, ctx):
-        if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
-            continue
+        if not isinstance(parsed, ParsedStatement) or parsed.is_opaque or "LIMIT" not in statement.text.upper():
+            continue  # str.upper maps character by character, so a LIMIT word implies the substring
         tokens = [t for t in lex(statement.text) if t.is_significant]
         for token, following in zip(tokens, tokens[1:]):
             if token.kind == "word" and token.upper == "LIMIT" and (following.kind == "number" or following.upper.startswith("@")):

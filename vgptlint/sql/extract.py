@@ -22,7 +22,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from vgptlint.sql.split import lex, split_statements
+from vgptlint.sql.split import first_significant, lex, split_statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +146,14 @@ _SQL_PARAGRAPH_STARTS = frozenset(
 
 def _is_all_sql(text: str) -> bool:
     """The whole field is SQL: it starts with a shaped statement and no paragraph starts like prose."""
-    significant = [t for t in lex(text[:2000]) if t.is_significant]
-    if not significant or significant[0].kind != "word" or significant[0].upper not in _SHAPES:
+    first = first_significant(text, 0, 2000)
+    if first is None or first.kind != "word" or first.upper not in _SHAPES:
         return False
-    keyword = text[significant[0].start : significant[0].end]
-    if not _looks_like_sql(text[significant[0].start :], strict=keyword.islower()):
+    keyword = text[first.start : first.end]
+    if not _looks_like_sql(text[first.start :], strict=keyword.islower()):
         return False
     for paragraph in _PARAGRAPH_END_RE.split(text):
-        first = next((t for t in lex(paragraph[:200]) if t.is_significant), None)
+        first = first_significant(paragraph, 0, 200)
         if first is not None and first.kind == "word" and first.upper not in _SQL_PARAGRAPH_STARTS:
             raw = paragraph[first.start : first.end]
             if raw[:1].isupper() and not raw.isupper():
@@ -239,20 +239,19 @@ def _next_is_prose(region: str, tokens: tuple, index: int) -> bool:
 
 def _looks_like_sql(body: str, strict: bool) -> bool:
     """Does this text start like a statement? ``strict`` (lower-case inline SQL) also requires a parse."""
-    significant = [t for t in lex(body[:400]) if t.is_significant]
-    if not significant or significant[0].kind != "word":
+    token = first_significant(body, 0, 400)
+    if token is None or token.kind != "word":
         return False
-    keyword = significant[0].upper
-    shape = _SHAPES.get(keyword)
-    first = significant[0].start
-    raw_keyword = body[first : significant[0].end]
+    shape = _SHAPES.get(token.upper)
+    first = token.start
+    raw_keyword = body[first : token.end]
     if raw_keyword[:1].isupper() and not raw_keyword.isupper():
         return False  # "Select the vendor…": prose, even in a fence
     if shape is None or not shape.match(body, first):
         return False
     if not strict:
         return True
-    if not _LOWER_CASE_SIGNAL_RE.search(body, significant[0].end):
+    if not _LOWER_CASE_SIGNAL_RE.search(body, token.end):
         return False
     from vgptlint.sql.parse import ParseFailure, parse_statement
 

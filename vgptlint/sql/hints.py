@@ -5,12 +5,14 @@ a hint comes from the tokens (see :func:`hint_group_after`), its meaning from th
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlglot import exp
 
-from vgptlint.sql.split import Token, lex
+from vgptlint.sql.split import Token, significant_tokens
 
 NOLOCK_EQUIVALENTS = frozenset({"NOLOCK", "READUNCOMMITTED"})
 # Lock hints SQL Server rejects next to NOLOCK (DOMAIN.md §6): never inject NOLOCK beside them.
@@ -71,22 +73,25 @@ class HintGroup:
 
 def hint_group_after(text: str, offset: int) -> HintGroup | None:
     """The ``WITH (…)`` or legacy ``(…)`` group starting at the first token at/after ``offset``."""
-    tokens = [t for t in lex(text[offset:]) if t.is_significant]
-    if not tokens:
+    tokens = significant_tokens(text, offset)  # lazily: only the group itself is lexed
+    first = next(tokens, None)
+    if first is None:
         return None
-    first = tokens[0]
-    if first.upper == "WITH" and len(tokens) > 1 and tokens[1].upper == "(":
-        close = _matching_paren(tokens, 1)
-        return HintGroup(offset + first.start, offset + tokens[1].start, offset + close.start, False) if close else None
+    if first.upper == "WITH":
+        paren = next(tokens, None)
+        if paren is None or paren.upper != "(":
+            return None
+        close = _matching_paren(paren, tokens)
+        return HintGroup(first.start, paren.start, close.start, False) if close else None
     if first.upper == "(":
-        close = _matching_paren(tokens, 0)
-        return HintGroup(offset + first.start, offset + first.start, offset + close.start, True) if close else None
+        close = _matching_paren(first, tokens)
+        return HintGroup(first.start, first.start, close.start, True) if close else None
     return None
 
 
-def _matching_paren(tokens: list[Token], open_index: int) -> Token | None:
+def _matching_paren(opening: Token, following: Iterator[Token]) -> Token | None:
     depth = 0
-    for token in tokens[open_index:]:
+    for token in itertools.chain((opening,), following):
         if token.upper == "(":
             depth += 1
         elif token.upper == ")":

@@ -13,8 +13,11 @@ their tables are still checked.
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 _TOKEN_RE = re.compile(
     r"""
@@ -31,9 +34,11 @@ _TOKEN_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One lexical token; ``upper`` is the upper-cased text for words, the text otherwise."""
+class Token(NamedTuple):
+    """One lexical token; ``upper`` is the upper-cased text for words, the text otherwise.
+
+    A NamedTuple rather than a frozen dataclass: every statement is lexed, and building a tuple
+    is several times cheaper than a frozen dataclass's ``__init__``."""
 
     kind: str  # ws | nl | comment | string | quoted | word | number | punct
     start: int
@@ -42,17 +47,48 @@ class Token:
 
     @property
     def is_significant(self) -> bool:
-        return self.kind not in ("ws", "nl", "comment")
+        return self.kind not in _INSIGNIFICANT
+
+
+_INSIGNIFICANT = frozenset({"ws", "nl", "comment"})
 
 
 def lex(text: str) -> tuple[Token, ...]:
-    """Tokenize ``text``; never fails (an unterminated string or comment runs to the end)."""
-    tokens = []
-    for match in _TOKEN_RE.finditer(text):
+    """Tokenize ``text``; never fails (an unterminated string or comment runs to the end).
+
+    Cached: extraction, splitting and several rules lex the same text while one record is
+    checked, so a small cache suffices; it holds at most ``maxsize`` texts' tokens (~10 KB each)."""
+    return _lex_cached(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _lex_cached(text: str) -> tuple[Token, ...]:
+    return tuple(_tokens(text, 0, len(text)))
+
+
+def _tokens(text: str, start: int, end: int) -> Iterator[Token]:
+    """Tokens of ``text[start:end]`` with offsets in ``text``, lazily (as if the text ended at ``end``)."""
+    make = tuple.__new__  # Token(...) without the NamedTuple's Python-level __new__
+    for match in _TOKEN_RE.finditer(text, start, end):
         kind = match.lastgroup or "punct"
         value = match.group()
-        tokens.append(Token(kind, match.start(), match.end(), value.upper() if kind == "word" else value))
-    return tuple(tokens)
+        yield make(Token, (kind, match.start(), match.end(), value.upper() if kind == "word" else value))
+
+
+def significant_tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The significant tokens of ``text[start:]`` (offsets in ``text``), lexed as they are consumed."""
+    return (token for token in _tokens(text, start, len(text)) if token.kind not in _INSIGNIFICANT)
+
+
+def first_significant(text: str, start: int = 0, end: int | None = None) -> Token | None:
+    """The first significant token of ``text[start:end]`` (offsets in ``text``), lexing no further.
+
+    Same token as ``lex(text[start:end])`` would give first: the pattern only looks ahead, and
+    ``finditer`` treats ``end`` as the end of the text (an unterminated comment stops there)."""
+    for token in _tokens(text, start, len(text) if end is None else min(end, len(text))):
+        if token.kind not in _INSIGNIFICANT:
+            return token
+    return None
 
 
 # Keywords that may start a statement when they open a line.
