@@ -10,8 +10,11 @@ one position per copy: O(distinct records).
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
 ``bins`` values per record) and found with LSH banding; exact copies are left to ``duplicates``.
-State: a ``bins``×4-byte signature plus an 8-byte digest per record, O(records); the comparison runs
-at finalize, in record order, so any split of the records finds the same pairs.
+Per record, ``add`` only stores the crc32 of each word (one C-level pass); signatures are computed
+for all records at once with numpy at finalize, then compared in record order, so any split of the
+records finds the same pairs. State: 4 bytes per word plus an 8-byte digest and a position per record, O(words).
+We use our own MinHash rather than datasketch: datasketch hashes each shingle in Python (about 60 µs
+per record here against 3 µs), and its LSH index is not mergeable across chunks.
 """
 from __future__ import annotations
 
@@ -138,12 +141,16 @@ def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOut
 
 _MASK32 = 0xFFFFFFFF
 _EMPTY = _MASK32 + 1
+# Odd 32-bit multipliers: shingle = w0*A + w1*B + w2*C (+ ...), then one mixing multiply before binning.
+_SHINGLE_WEIGHTS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C, 0xFD7046C5, 0xB55A4F09)
+_MIX = 0x2545F491
+_ROTATE = 0x3C6EF372
 
 
 @dataclass(frozen=True, slots=True)
 class NearDuplicateOptions:
     """``threshold``: minimum estimated Jaccard similarity of word shingles (default 0.85); ``shingle``:
-    words per shingle (default 3); ``bins``: signature size (default 32, a multiple of ``rows``);
+    words per shingle (default 3, at most 8); ``bins``: signature size (default 32, a multiple of ``rows``);
     ``rows``: signature values per LSH band (default 4); ``fields``, ``mask_digits`` (default true),
     ``max``, ``max_reported``: as for ``duplicates``."""
 
@@ -159,79 +166,156 @@ class NearDuplicateOptions:
     def validate(self) -> str | None:
         if not 0 < self.threshold <= 1:
             return f'option "threshold" is a similarity between 0 and 1; got {self.threshold}'
-        if self.shingle < 1 or self.bins < 1 or self.rows < 1 or self.bins % self.rows:
-            return 'options "shingle", "bins" and "rows" are positive, and "bins" is a multiple of "rows"'
+        if not 1 <= self.shingle <= len(_SHINGLE_WEIGHTS) or self.bins < 1 or self.rows < 1 or self.bins % self.rows:
+            return ('options "shingle" (1-8), "bins" and "rows" are positive, and "bins" is a multiple of "rows"')
         return ShareBounds(None, self.max).problem()
 
 
-def signature(text: str, shingle: int, bins: int) -> array:
-    """One-permutation MinHash of the word shingles of ``text``: ``bins`` 32-bit values.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
-    Empty bins borrow from the next non-empty bin to their right (rotation densification), so short
-    texts still get comparable signatures. crc32 keeps it deterministic across processes.
+
+def record_words(record: object, fields: tuple[str, ...]) -> list[bytes] | None:
+    """The lower-cased words of ``fields`` (a field boundary stays visible as U+001F inside a word)."""
+    if not isinstance(record, dict):
+        return None
+    texts = []
+    for name in fields:
+        value = record.get(name, "")
+        texts.append(value if isinstance(value, str) else "" if value is None else str(value))
+    # bytes.split() splits on ASCII whitespace only, so the U+001F separators stay inside words.
+    return "\x1f".join(texts).lower().encode("utf-8", "surrogatepass").split()
+
+
+def signatures(hashes, lengths: list[int], shingle: int, bins: int):
+    """One-permutation MinHash signatures (``len(lengths)`` x ``bins`` uint32) of word shingles.
+
+    ``hashes`` holds every record's word hashes back to back (``lengths`` words each, at least
+    ``shingle``: ``add`` pads short texts with zeros). Vectorized over all records at once; uint32
+    arithmetic wraps, which is the modulo we want. Empty bins borrow from the next non-empty bin to
+    their right, offset by the distance (rotation densification), so short texts stay comparable.
     """
-    words = text.split()
-    if len(words) <= shingle:
-        grams = [" ".join(words)]
-    else:
-        grams = [" ".join(words[i:i + shingle]) for i in range(len(words) - shingle + 1)]
-    slots = [_EMPTY] * bins
-    for gram in grams:
-        value = zlib.crc32(gram.encode("utf-8", "surrogatepass"))
-        # Mix before binning so the bin and the kept value are independent bits of the hash.
-        mixed = (value * 0x9E3779B1) & _MASK32
-        slot = mixed % bins
-        if mixed < slots[slot]:
-            slots[slot] = mixed
-    if _EMPTY in slots:
-        filled = [i for i, v in enumerate(slots) if v != _EMPTY]
-        for i in range(bins):
-            if slots[i] == _EMPTY:
-                distance = next((d for d in range(1, bins) if slots[(i + d) % bins] != _EMPTY), 0)
-                slots[i] = (slots[(i + distance) % bins] + distance * 0x3C6EF372) & _MASK32 if filled else 0
-    return array("I", slots)
+    import numpy as np
+
+    count = len(lengths)
+    flat = np.concatenate([np.frombuffer(hashes, dtype=np.uint32), np.zeros(shingle, dtype=np.uint32)])
+    total = len(flat) - shingle
+    mixed = np.zeros(total, dtype=np.uint32)
+    for offset in range(shingle):
+        mixed += flat[offset:offset + total] * np.uint32(_SHINGLE_WEIGHTS[offset])
+    mixed *= np.uint32(_MIX)
+    lengths_array = np.asarray(lengths, dtype=np.int64)
+    owner = np.repeat(np.arange(count), lengths_array)
+    # A shingle must not run into the next record: drop the last (shingle - 1) starts of each record.
+    position_in_record = np.arange(total) - np.repeat(np.cumsum(lengths_array) - lengths_array, lengths_array)
+    valid = position_in_record <= np.repeat(lengths_array - shingle, lengths_array)
+    owner, mixed = owner[valid], mixed[valid]
+    slots = np.full(count * bins, _EMPTY, dtype=np.uint64)
+    np.minimum.at(slots, owner * bins + (mixed % np.uint32(bins)).astype(np.int64), mixed.astype(np.uint64))
+    table = slots.reshape(count, bins)
+    sparse = np.nonzero((table == _EMPTY).any(axis=1))[0]  # only short texts leave bins empty
+    if len(sparse):
+        original = table[sparse]
+        filled = original.copy()
+        for distance in range(1, bins):
+            still = filled == _EMPTY
+            if not still.any():
+                break
+            borrowed = np.roll(original, -distance, axis=1)
+            usable = still & (borrowed != _EMPTY)
+            filled[usable] = (borrowed[usable] + np.uint64(distance * _ROTATE)) & np.uint64(_MASK32)
+        table[sparse] = filled
+    return table.astype(np.uint32)
+
+
+def earliest_similar(table, keep, rows_per_band: int, threshold: float):
+    """For each record (row of ``table``, in record order), the earliest earlier kept record that shares
+    an LSH band with it and whose signature agrees on at least ``threshold`` of the bins; -1 if none.
+
+    Vectorized: per band, sort (band value, record) and take each group's first record as the
+    candidate; then compare all (record, candidate) pairs at once.
+    """
+    import numpy as np
+
+    count, bins = table.shape
+    band_count = bins // rows_per_band
+    weights = np.asarray(_SHINGLE_WEIGHTS[:rows_per_band], dtype=np.uint64)
+    band_values = (table.reshape(count, band_count, rows_per_band).astype(np.uint64) * weights).sum(axis=2)
+    kept = np.nonzero(keep)[0]
+    candidates = np.full((count, band_count), -1, dtype=np.int64)
+    for band in range(band_count):
+        values = band_values[kept, band]
+        order = np.lexsort((kept, values))
+        ordered_values, ordered_rows = values[order], kept[order]
+        starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
+        first = ordered_rows[starts][np.cumsum(starts) - 1]
+        candidates[ordered_rows, band] = np.where(first < ordered_rows, first, -1)
+    pair_rows, pair_bands = np.nonzero(candidates >= 0)
+    pair_candidates = candidates[pair_rows, pair_bands]
+    agree = (table[pair_rows] == table[pair_candidates]).sum(axis=1)
+    good = agree >= threshold * bins
+    best = np.full(count, -1, dtype=np.int64)
+    agreement = np.zeros(count, dtype=np.int64)
+    if good.any():
+        rows_ok, candidates_ok, agree_ok = pair_rows[good], pair_candidates[good], agree[good]
+        order = np.lexsort((candidates_ok, rows_ok))
+        rows_ok, candidates_ok, agree_ok = rows_ok[order], candidates_ok[order], agree_ok[order]
+        firsts = np.r_[True, rows_ok[1:] != rows_ok[:-1]]
+        best[rows_ok[firsts]] = candidates_ok[firsts]
+        agreement[rows_ok[firsts]] = agree_ok[firsts]
+    return best, agreement
 
 
 @dataclass
 class NearState:
-    rows: list = field(default_factory=list)  # (index, line, column, exact digest, signature bytes)
+    """Word hashes of every record back to back, with per-record (index, line, column, exact digest)."""
+
+    rows: list = field(default_factory=list)
+    lengths: array = field(default_factory=lambda: array("I"))
+    hashes: array = field(default_factory=lambda: array("I"))
 
 
-@accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(),
-             merge=lambda a, b, opts: NearState(a.rows + b.rows), finalize=lambda state, opts: _near_finalize(state, opts))
+def _near_merge(a: NearState, b: NearState, opts: object) -> NearState:
+    return NearState(a.rows + b.rows, a.lengths + b.lengths, a.hashes + b.hashes)
+
+
+@accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
+             finalize=lambda state, opts: _near_finalize(state, opts))
 def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOptions) -> NearState:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
-    key = record_key(ctx.record, opts.fields, opts.mask_digits)
-    if key is None:
+    words = record_words(ctx.record, opts.fields)
+    if words is None:
         return state
-    exact = _digest(record_key(ctx.record, opts.fields))
-    state.rows.append((ref.index, ref.line, ref.column, exact, signature(key, opts.shingle, opts.bins).tobytes()))
+    joined = b" ".join(words)
+    exact = hashlib.blake2b(joined, digest_size=8).digest()
+    if opts.mask_digits:
+        words = joined.translate(_DIGITS_TO_ZERO).split()
+    state.rows.append((ref.index, ref.line, ref.column, exact))
+    state.lengths.append(max(len(words), opts.shingle))
+    state.hashes.extend(map(zlib.crc32, words))
+    if len(words) < opts.shingle:
+        state.hashes.extend([0] * (opts.shingle - len(words)))
     return state
 
 
 def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOutcome:
-    rows = sorted(state.rows, key=lambda r: r[0])
-    seen_exact: set[bytes] = set()
-    bands: dict[tuple[int, bytes], int] = {}
-    signatures: list[bytes] = []
-    found: list[tuple[int, int, float]] = []  # (row, earlier row, similarity)
-    width = opts.rows * 4
-    for number, (_index, _line, _column, exact, sig) in enumerate(rows):
-        signatures.append(sig)
-        if exact in seen_exact:
-            continue  # an exact copy: reported by duplicates, and it adds nothing to the index
-        seen_exact.add(exact)
-        best = None
-        for band in range(0, len(sig), width):
-            earlier = bands.get((band, sig[band:band + width]))
-            if earlier is not None and (best is None or earlier < best[0]):
-                similarity = _similarity(sig, signatures[earlier])
-                if similarity >= opts.threshold:
-                    best = (earlier, similarity)
-        if best is not None:
-            found.append((number, *best))
-        for band in range(0, len(sig), width):
-            bands.setdefault((band, sig[band:band + width]), number)
+    import numpy as np
+
+    count = len(state.rows)
+    found: list[tuple[int, int, float]] = []  # (row, earlier row, similarity), rows in record order
+    rows = state.rows
+    if count:
+        order = sorted(range(count), key=lambda r: rows[r][0])  # chunks may arrive in any order
+        table = signatures(state.hashes, state.lengths, opts.shingle, opts.bins)[order]
+        rows = [rows[r] for r in order]
+        seen_exact: set[bytes] = set()
+        keep = np.zeros(count, dtype=bool)  # exact copies are duplicates' business and join no band
+        for number, row in enumerate(rows):
+            if row[3] not in seen_exact:
+                seen_exact.add(row[3])
+                keep[number] = True
+        best, agreement = earliest_similar(table, keep, opts.rows, opts.threshold)
+        for number in np.nonzero((best >= 0) & keep)[0].tolist():
+            found.append((number, int(best[number]), int(agreement[number]) / opts.bins))
     hits = []
     for count_reported, (number, earlier, similarity) in enumerate(found):
         if opts.max_reported and count_reported >= opts.max_reported:
@@ -243,18 +327,12 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
         hits.append(AggregateHit(f"record {index} is a near-duplicate ({similarity:.0%} similar) of record {first[0]} "
                                  f"(line {first[1]})", record_index=index, line=line, column=column,
                                  data={"first_index": first[0], "similarity": similarity},
-                                 fingerprint_basis=f"{first[4].hex()[:16]} {rows[number][4].hex()[:16]}"))
-    value = share(len(found), len(rows))
+                                 fingerprint_basis=f"{first[3].hex()} {rows[number][3].hex()}"))
+    value = share(len(found), count)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value)
     if broken:
-        hits.append(AggregateHit(f"near-duplicate records {percent(value)} ({counts(len(found), len(rows))}) {broken}",
+        hits.append(AggregateHit(f"near-duplicate records {percent(value)} ({counts(len(found), count)}) {broken}",
                                  fingerprint_basis=f"share {broken}"))
-    return AggregateOutcome(value, len(found), len(rows), bounds.as_dict(), not broken,
+    return AggregateOutcome(value, len(found), count, bounds.as_dict(), not broken,
                             {"threshold": opts.threshold, "method": "minhash"}, tuple(hits))
-
-
-def _similarity(a: bytes, b: bytes) -> float:
-    left, right = array("I", a), array("I", b)
-    return sum(x == y for x, y in zip(left, right)) / len(left)
-

@@ -6,18 +6,20 @@ Three signs, each reported at its record (pointer to the field):
 - SQL that stops mid-statement (its last token is ``FROM``, ``AND``, a comma, an open parenthesis …);
 - a *pile-up*: many outputs with exactly the same length, far more than the lengths around it (a
   hard cap such as 3,000 or 4,000 characters). A length ``L >= pileup_min_length`` piles up when at
-  least ``pileup_min`` values have it and it is at least ``pileup_factor`` times as common as the
-  average length within ``±50`` characters.
+  least ``pileup_min`` distinct values have it, it is at least ``pileup_factor`` times as common as
+  the average length within ``±50`` characters, and fewer values are longer than have it (a ceiling).
 
 ``max`` bounds the share of truncated values. The per-record check is cheap: a fence count, and an
 SQL look only when the value ends on a token SQL cannot end on.
 
 State: the count of values, one counter entry per distinct length at or above
-``pileup_min_length`` with at most ``max_reported`` positions each, and the positions of values
+``pileup_min_length`` with at most ``max_reported`` positions and an 8-byte digest per distinct value
+each (copies do not count towards a pile-up), and the positions of values
 truncated by the first two signs; bounded by the number of distinct long lengths and truncated values.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,6 +67,7 @@ class TruncationState:
     cut: list = field(default_factory=list)  # (index, line, column, pointer, reason)
     lengths: Counter = field(default_factory=Counter)  # length -> count, for lengths >= pileup_min_length
     at_length: dict = field(default_factory=dict)  # length -> [(index, line, column, pointer)] (capped)
+    distinct: dict = field(default_factory=dict)  # length -> set of 8-byte digests of the values
 
 
 def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> TruncationState:
@@ -72,7 +75,10 @@ def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> T
     for length, refs in b.at_length.items():
         # Keep the earliest positions so the kept sample does not depend on the split.
         at_length[length] = sorted([*at_length.get(length, []), *refs])[: opts.max_reported]
-    return TruncationState(a.values + b.values, [*a.cut, *b.cut], a.lengths + b.lengths, at_length)
+    distinct = {k: set(v) for k, v in a.distinct.items()}
+    for length, digests in b.distinct.items():
+        distinct.setdefault(length, set()).update(digests)
+    return TruncationState(a.values + b.values, [*a.cut, *b.cut], a.lengths + b.lengths, at_length, distinct)
 
 
 @accumulator("truncation", options=TruncationOptions, empty=lambda opts: TruncationState(), merge=_merge,
@@ -91,20 +97,25 @@ def truncation_check(state: TruncationState, targets, ctx, ref, opts: Truncation
         size = len(value)
         if size >= opts.pileup_min_length:
             state.lengths[size] += 1
+            state.distinct.setdefault(size, set()).add(hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest())
             refs = state.at_length.setdefault(size, [])
             if len(refs) < opts.max_reported:
                 refs.append((ref.index, ref.line, ref.column, pointer))
     return state
 
 
-def pileups(lengths: Counter, opts: TruncationOptions) -> list[int]:
-    """Lengths far more common than their neighbours (see the module docstring)."""
+def pileups(lengths: dict, opts: TruncationOptions) -> list[int]:
+    """Lengths far more common than their neighbours (see the module docstring); ``lengths`` counts
+    *distinct* values, so copies of one record (duplicates' business) do not make a pile-up."""
     found = []
     for length, number in lengths.items():
         if number < opts.pileup_min:
             continue
         around = sum(lengths.get(n, 0) for n in range(length - _WINDOW, length + _WINDOW + 1) if n != length)
-        if number >= opts.pileup_factor * max(1.0, around / (2 * _WINDOW)):
+        longer = sum(count for other, count in lengths.items() if other > length)
+        # A cap is a ceiling: fewer values run past it than sit on it (a pool of sentences reshuffled
+        # also lands many answers on one length, but in the middle of the range).
+        if number >= opts.pileup_factor * max(1.0, around / (2 * _WINDOW)) and longer < number:
             found.append(length)
     return sorted(found)
 
@@ -113,7 +124,7 @@ def _finalize(state: TruncationState, opts: TruncationOptions) -> AggregateOutco
     reasons: dict[tuple, list[str]] = {}
     for index, line, column, pointer, reason in state.cut:
         reasons.setdefault((index, line, column, pointer), []).append(reason)
-    piled = pileups(state.lengths, opts)
+    piled = pileups({length: len(digests) for length, digests in state.distinct.items()}, opts)
     for length in piled:
         others = state.lengths[length] - 1
         for position in state.at_length.get(length, []):
