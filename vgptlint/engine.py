@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding  # noqa: F401 (re-exported)
+from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding, stable_path  # noqa: F401 (re-exported)
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import InputProblem, Record
@@ -30,6 +30,8 @@ INVALID_INPUT = RuleInfo(
     id="invalid-input",
     severity=Severity.ERROR,
     description="The dataset file cannot be read as records: invalid JSON or UTF-8, a record that is not an object, an empty or missing file.",
+    rationale=("A record the linter cannot read is a record the trainer cannot read either (or reads differently): "
+               "it is reported at the exact line and column, and the rest of the file is still checked."),
     kind="record",
     pack="builtin",
 )
@@ -240,13 +242,14 @@ def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Me
 
 def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit, outcome: AggregateOutcome) -> Finding:
     location = Location(path=path, line=hit.line, column=hit.column, record_index=hit.record_index, pointer=hit.pointer)
-    digest = hashlib.blake2b(f"{rule.id}\0{path}\0{hit.fingerprint_basis or hit.message}".encode(), digest_size=16)
+    digest = hashlib.blake2b(f"{rule.id}\0{stable_path(path)}\0{hit.fingerprint_basis or hit.message}".encode(), digest_size=16)
     return Finding(rule.id, rule.severity, hit.message, location, digest.hexdigest())
 
 
 def input_finding(problem: InputProblem) -> Finding:
     location = Location(path=problem.source, line=problem.line, column=problem.column, record_index=problem.record_index)
-    digest = hashlib.blake2b(f"invalid-input\0{problem.source}\0{problem.code}\0{problem.message}".encode(), digest_size=16)
+    digest = hashlib.blake2b(f"invalid-input\0{stable_path(problem.source)}\0{problem.code}\0{problem.message}".encode(),
+                             digest_size=16)
     return Finding("invalid-input", Severity(problem.severity), problem.message, location, digest.hexdigest())
 
 

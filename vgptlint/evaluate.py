@@ -5,10 +5,12 @@ exact locations, rendered messages, content fingerprints and (when the rule decl
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from vgptlint.facets import facet_value
 from vgptlint.fixes.base import FIXERS
@@ -137,6 +139,19 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@functools.lru_cache(maxsize=1024)
+def stable_path(source: str) -> str:
+    """The path as fingerprints see it: relative to the working directory, POSIX, no "./", so
+    `examples/kto.jsonl`, `./examples/kto.jsonl` and its absolute spelling share baselines."""
+    path = Path(source)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
 def fingerprint_of(rule_id: str, source: str, parts: tuple, value: object, hit: Hit) -> str:
     """Content-based: rule, file, field path and the value (never positions), so baselines survive
     moving and reordering records but not editing them."""
@@ -146,7 +161,7 @@ def fingerprint_of(rule_id: str, source: str, parts: tuple, value: object, hit: 
         basis = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     span = value[hit.span.start:hit.span.end] if hit.span and isinstance(value, str) else ""
     digest = hashlib.blake2b(digest_size=16)
-    for piece in (rule_id, source, to_json_path(parts), basis, hit.message, span):
+    for piece in (rule_id, stable_path(source), to_json_path(parts), basis, hit.message, span):
         digest.update(piece.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return digest.hexdigest()

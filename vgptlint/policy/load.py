@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
         if key == "functions":
             for module in _as_list(value):
                 try:
-                    importlib.import_module(str(module))
+                    import_functions_module(str(module), base)
                 except Exception as exc:  # any import failure is the user's module, not ours
                     problems.append(Problem(source, line, col, "unknown-module", f'cannot import functions module "{module}": {exc}'))
         elif key == "fail-on":
@@ -231,6 +232,14 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
             policy.settings["facets"] = policy.facets  # reaches Context.settings through the run settings
         else:
             policy.settings[key] = plain(value)
+
+
+def import_functions_module(name: str, policy_dir: Path) -> None:
+    """Import a team's functions module; modules beside the policy file are found without PYTHONPATH."""
+    folder = str(policy_dir.resolve())
+    if folder not in sys.path:
+        sys.path.append(folder)
+    importlib.import_module(name)
 
 
 def _check_dialect(name: str, source: str, line: int, col: int, problems: list[Problem]) -> str:
