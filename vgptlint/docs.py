@@ -117,7 +117,7 @@ def rules_markdown(rules: list[CompiledRule]) -> str:
         lines += _examples_markdown(rule)
     for info in builtin_rules():
         lines += ["", f"## {info.id}", "", info.description, "",
-                  f"- severity: `{info.severity}`; built in (cannot be configured, only selected or ignored)"]
+                  f"- severity: `{info.severity}`; built in and always on"]
         if info.rationale:
             lines += ["", "**Why.** " + info.rationale]
     return "\n".join(lines).rstrip() + "\n"
