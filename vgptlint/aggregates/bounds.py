@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    """>>> percent(882 / 59021), percent(0.25), percent(None)
+    """A share as a percentage with one decimal.
+
+    >>> percent(882 / 59021), percent(0.25), percent(None)
     ('1.5%', '25.0%', 'n/a')
     """
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
@@ -20,7 +22,9 @@ def share(numerator: int, denominator: int) -> float | None:
 
 
 def counts(numerator: int, denominator: int) -> str:
-    """>>> counts(882, 59021)
+    """Numerator over denominator with thousands separators.
+
+    >>> counts(882, 59021)
     '882/59,021'
     """
     return f"{numerator:,}/{denominator:,}"

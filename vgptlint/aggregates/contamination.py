@@ -25,7 +25,9 @@ _WORDS = re.compile(r"[a-z0-9_#@]+")
 
 
 def question_text(text: str) -> str:
-    """>>> question_text("  What are the KEY columns of APTD? ")
+    """Lower-cased words only (punctuation and spacing do not make a question new).
+
+    >>> question_text("  What are the KEY columns of APTD? ")
     'what are the key columns of aptd'
     """
     return " ".join(_WORDS.findall(text.lower()))

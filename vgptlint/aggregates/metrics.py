@@ -293,7 +293,9 @@ REVIEW_EDGES = (50, 200, 500, 1000)
 
 
 def bucket_names(edges: tuple[int, ...]) -> tuple[str, ...]:
-    """>>> bucket_names((50, 200))
+    """Bucket names for increasing edges.
+
+    >>> bucket_names((50, 200))
     ('<50', '50-199', '>=200')
     """
     names = [f"<{edges[0]}"]

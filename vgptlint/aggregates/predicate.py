@@ -49,6 +49,7 @@ def compile_predicate(raw: object, where: str = "predicate") -> Predicate:
     Raises:
         PredicateError: unknown key or function, bad options or JSONPath.
 
+    >>> import vgptlint.functions.text  # registers "length"
     >>> compile_predicate({"function": "length", "options": {"min": 3}}).describe
     'length(min=3)'
     """

@@ -43,7 +43,9 @@ def side_text(value: object) -> str | None:
 
 
 def normalized(text: str) -> str:
-    """>>> normalized("  SELECT a\\n  FROM  t ")
+    """Whitespace collapsed, lower-cased.
+
+    >>> normalized("  SELECT a\\n  FROM  t ")
     'select a from t'
     """
     return " ".join(text.split()).lower()

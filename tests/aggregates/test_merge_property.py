@@ -1,0 +1,126 @@
+"""Every accumulator: random chunk splits, merged in a random order and grouping, equal one sequential pass.
+
+Also: each chunk's state survives pickling (workers send states back to the parent process).
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
+from vgptlint.builtins import load_builtins
+from vgptlint.functions.base import Context, build_options
+from vgptlint.policy.load import load_policy
+from vgptlint.resources import builtin_dir
+from vgptlint.select.jsonpath import compile_selector
+
+load_builtins()
+
+NOLOCK = {"function": "pattern", "options": {"match": r"WITH\s*\(\s*NOLOCK\s*\)", "flags": "i"}}
+# accumulator -> (given, options); every registered accumulator must appear here.
+CONFIGS = {
+    "ratio": ("$.output", {"when": NOLOCK, "among": {"facet": "content_type", "values": ["sql_generation", "other"]},
+                           "min": 0.5, "label": "NOLOCK coverage"}),
+    "count": ("$.output", {"when": {"function": "length", "options": {"min": 50}}, "max": 2}),
+    "distribution": ("$", {"facet": "content_type", "shares": {"schema_description": {"max": 0.3}}}),
+    "balance": ("$.label", {"values": ["true", "false"], "min": 0.6, "max": 0.7}),
+    "histogram": ("$.output", {"edges": [20, 60, 200], "max_share": {"20-59": 0.1}, "min_share": {"<20": 0.5}}),
+    "duplicates": ("$", {"max": 0.0}),
+    "near_duplicates": ("$", {"threshold": 0.7, "max": 0.0}),
+    "ordering": ("$", {"facet": "content_type", "min_mixing": 0.9, "max_longest_run": 0.01}),
+    "truncation": ("$.output", {"max": 0.0, "pileup_min": 2, "pileup_min_length": 60, "pileup_factor": 1.5}),
+    "contamination": ("$.instruction", {"against": ["held_out.json"], "threshold": 0.8}),
+    "feature_skew": ("$", {"max_gap": 0.2, "max_length_ratio": 1.1}),
+    "label_skew": ("$.output", {"max_accuracy": 0.6}),
+    "lf_dataset_info_entry": ("$", {}),
+}
+
+POOL = [
+    {"instruction": "List AP vendors", "input": "", "output": "SELECT Vendor FROM APVM WITH (NOLOCK) WHERE VendorGroup = 1",
+     "chosen": "SELECT Vendor FROM APVM WITH (NOLOCK)", "rejected": "SELECT Vendor FROM APVM", "label": True},
+    {"instruction": "What columns are in APTH?", "input": "", "output": "APCo, Mth, APTrans, Vendor and InvTotal, among others.",
+     "chosen": "APCo, Mth, APTrans.", "rejected": "APCo.", "label": "false"},
+    {"instruction": "what columns are  in APTH?", "input": "", "output": "APCo, Mth, APTrans, Vendor and InvTotal, among others.",
+     "label": "true"},
+    {"instruction": "Show open AP invoices for company 7", "input": "", "output": "Filter APTH on APCo = 7 and read APTD for the status.",
+     "chosen": "There is no table named Invoices; use APTH.", "rejected": "SELECT * FROM Invoices", "label": False},
+    {"instruction": "Show open AP invoices for company 3", "input": "", "output": "Filter APTH on APCo = 3 and read APTD for the status."},
+    {"instruction": "Fix this query", "input": "SELECT * FROM APTH", "output": "```sql\nSELECT APCo FROM APTH WITH (NOLOCK) WHERE APCo = 1 AND",
+     "label": "yes"},
+    {"instruction": "What are the key columns of APTD? Be precise.", "input": "", "output": "x" * 80, "chosen": "y" * 90, "rejected": "y" * 90},
+    {"instruction": "What is APTH?", "input": "", "output": "y" * 80},
+    {"instruction": "Query the Vendors table", "input": "", "output": "There is no table named Vendors in Viewpoint; use APVM."},
+    {"instruction": "Join APTH to APTL", "input": "", "output": "Use: SELECT h.APCo FROM APTH h WITH (NOLOCK) JOIN APTL l ON l.APCo = h.APCo"},
+    ["not an object"],
+]
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("merge")
+    (folder / "held_out.json").write_text(json.dumps([{"id": "q1", "question": "What are the key columns of APTD?"}]))
+    policy = load_policy(str(builtin_dir("rules") / "dataset.yaml"))
+    return folder, policy.facets
+
+
+def test_every_accumulator_has_a_config():
+    assert sorted(ACCUMULATORS) == sorted(CONFIGS)
+
+
+def _context(folder: Path, facets, services: dict) -> Context:
+    return Context(record=None, kind="sft", path=str(folder / "train.json"), settings={"facets": facets}, services=services)
+
+
+def _run(name: str, records: list, bounds: list[int], merge_seed: int, folder: Path, facets):
+    given_path, raw = CONFIGS[name]
+    acc = ACCUMULATORS[name]
+    opts = build_options(acc.options, raw)
+    selector = compile_selector(given_path)
+    services: dict = {}
+
+    def chunk(start: int, stop: int):
+        ctx = _context(folder, facets, services)
+        state = acc.empty(opts)
+        for index in range(start, stop):
+            ctx.record, ctx.record_index = records[index], index
+            state = acc.add(state, selector.find(records[index]), ctx, RecordRef(index, index + 2, 3), opts)
+        return pickle.loads(pickle.dumps(state))
+
+    sequential = acc.finalize(chunk(0, len(records)), opts)
+    edges = [0, *sorted(set(bounds)), len(records)]
+    states = [chunk(a, b) for a, b in zip(edges, edges[1:]) if a <= b]
+    rng = random.Random(merge_seed)
+    rng.shuffle(states)  # commutativity
+    while len(states) > 1:  # associativity: merge random neighbours, in a random tree shape
+        at = rng.randrange(len(states) - 1)
+        states[at:at + 2] = [acc.merge(states[at], states[at + 1], opts)]
+    merged = acc.finalize(acc.merge(acc.empty(opts), states[0], opts) if states else acc.empty(opts), opts)
+    return sequential, merged
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_chunked_equals_sequential(name, data, environment):
+    folder, facets = environment
+    picks = data.draw(st.lists(st.integers(0, len(POOL) - 1), min_size=0, max_size=30), label="records")
+    records = [POOL[p] for p in picks]
+    bounds = data.draw(st.lists(st.integers(0, len(records)), max_size=6), label="splits")
+    seed = data.draw(st.integers(0, 2**16), label="merge order")
+    sequential, merged = _run(name, records, bounds, seed, folder, facets)
+    assert merged == sequential
+
+
+def test_the_configs_produce_findings(environment):
+    """The property test is only meaningful if the configurations make each accumulator report something."""
+    folder, facets = environment
+    records = POOL * 3
+    quiet = [name for name in sorted(CONFIGS) if name != "lf_dataset_info_entry"
+             and not _run(name, records, [], 0, folder, facets)[0].hits]
+    assert quiet == []

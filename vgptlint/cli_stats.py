@@ -1,0 +1,31 @@
+"""``vgptlint stats``: the review's tables from the data (see vgptlint.stats).
+
+Registered on the main group by ``vgptlint.cli`` (``main.add_command(stats)``); it imports nothing
+from ``vgptlint.cli`` at module level, so either module can be imported first.
+"""
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--policy", "-p", default=None, help="Policy for dataset kinds and facets (default: vgptlint.yaml if present, else pretrain).")
+@click.option("--dataset-info", default=None, help="LLaMA-Factory dataset_info.json mapping dataset names to files.")
+@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--output", "-o", default=None, help="Write the tables to this file.")
+def stats(paths, policy, dataset_info, report_format, output) -> None:
+    """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
+    usage, DPO chosen vs rejected, KTO balance, duplicates, truncation, ordering."""
+    from vgptlint.cli import handle_errors
+
+    handle_errors(_stats)(paths, policy, dataset_info, report_format, output)
+
+
+def _stats(paths, policy, dataset_info, report_format, output) -> None:
+    from vgptlint.builtins import load_builtins
+    from vgptlint.cli import write_report
+    from vgptlint.stats import compute_stats, render_stats
+
+    load_builtins()
+    write_report(render_stats(compute_stats(tuple(paths), policy, dataset_info), report_format), output)

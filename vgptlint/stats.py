@@ -1,0 +1,265 @@
+"""``vgptlint stats``: the review's tables, measured on the data.
+
+One pass per file feeds a fixed set of accumulators (the same ones the dataset rules use, so a figure
+in ``stats`` and a metric in ``check`` never disagree) and renders, per dataset kind:
+
+- SFT: records; output length buckets (<50, 50-199, 200-499, 500-999, >=1000) with counts and %;
+  content mix by the ``content_type`` facet; NOLOCK coverage; SQL share; refusals and how many carry a
+  ``category``; input usage; exact duplicates, near duplicates (numbers masked) and MinHash near
+  duplicates; truncated outputs; ordering (runs vs a shuffled file).
+- DPO: pairs; the chosen-vs-rejected feature table (NOLOCK, company filter, complete joins, refusal),
+  mean lengths; identical pairs; pairs differing only in table hints.
+- KTO: label balance; how well one surface feature predicts the label.
+- A validation suite (records with ``question`` and ``category``): questions per category.
+
+``compute_stats(paths, policy=...)`` returns plain dicts (the JSON format); ``render_stats`` formats them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tabulate import tabulate
+
+from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
+from vgptlint.aggregates.bounds import percent
+from vgptlint.aggregates.preference import NOLOCK_PATTERN
+from vgptlint.engine import infer_kind
+from vgptlint.functions.base import Context, build_options
+from vgptlint.select.jsonpath import compile_selector
+
+REFUSAL = {"function": "refusal_language", "negate": True,
+           "options": {"extra": ["not part of the Vista schema", "does not exist in Vista"]}}
+NOLOCK = {"function": "pattern", "options": {"match": NOLOCK_PATTERN, "flags": "i"}}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure: an accumulator with options over what ``given`` selects."""
+
+    name: str
+    accumulator: str
+    given: str
+    options: dict
+
+
+SFT = (
+    Measure("length", "histogram", "$.output", {"edges": [50, 200, 500, 1000]}),
+    Measure("content_mix", "distribution", "$", {"facet": "content_type"}),
+    Measure("nolock", "ratio", "$.output", {"when": NOLOCK}),
+    Measure("sql", "ratio", "$.output", {"when": {"function": "sql_present"}}),
+    Measure("refusal", "ratio", "$.output", {"when": REFUSAL}),
+    Measure("refusal_with_category", "ratio", "$", {"when": {"given": "$.category", "function": "truthy"},
+                                                    "among": {"given": "$.output", **REFUSAL}}),
+    Measure("input", "ratio", "$.input", {"when": {"function": "truthy"}}),
+    Measure("exact_duplicates", "duplicates", "$", {"max": None}),
+    Measure("masked_duplicates", "duplicates", "$", {"max": None, "mask_digits": True}),
+    Measure("minhash_duplicates", "near_duplicates", "$", {"max": None}),
+    Measure("truncation", "truncation", "$.output", {"max": None}),
+    Measure("ordering", "ordering", "$", {"facet": "content_type"}),
+)
+DPO = (
+    Measure("features", "feature_skew", "$", {}),
+    Measure("identical", "ratio", "$", {"when": {"function": "pair_identical", "negate": True}}),
+    Measure("trivial", "ratio", "$", {"when": {"function": "pair_trivial_difference", "negate": True}}),
+)
+KTO = (
+    Measure("balance", "balance", "$.label", {"values": ["true", "false"]}),
+    Measure("label_skew", "label_skew", "$.output", {}),
+    Measure("length", "histogram", "$.output", {"edges": [50, 200, 500, 1000]}),
+)
+VALIDATION = (
+    Measure("categories", "distribution", "$.category", {"among": {"given": "$.question", "function": "truthy"}}),
+)
+MEASURES = {"sft": SFT, "dpo": DPO, "kto": KTO}
+
+
+def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_info: str | None = None) -> dict:
+    """Measure every file under ``paths``; the kinds come from dataset_info / the policy / the records."""
+    from vgptlint.api import CheckOptions, default_policy_reference, prepare
+    from vgptlint.inputs.read import read_source
+    from vgptlint.inputs.records import Record
+
+    prepared = prepare(tuple(paths), CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info))
+    facets = _facets(prepared.policy)
+    files = []
+    for task in prepared.tasks:
+        records = [item for item in read_source(task.path, task.display) if isinstance(item, Record)]
+        kind = task.kind or (infer_kind(records[0].data) if records else "sft")
+        if records and _is_validation_suite(records[0].data):
+            kind = "validation"
+        measures = VALIDATION if kind == "validation" else MEASURES[kind]
+        ctx = Context(record=None, kind=kind if kind != "validation" else "sft", path=task.display,
+                      dialect=prepared.policy.dialect, settings={**prepared.settings, "facets": facets},
+                      services=prepared.services)
+        outcomes = _measure(records, measures, ctx)
+        files.append({"path": task.display, "kind": kind, "records": len(records), **_SECTIONS[kind](outcomes)})
+    return {"files": files}
+
+
+def _facets(policy):
+    from vgptlint.facets import FacetSet
+    from vgptlint.policy.load import load_policy
+    from vgptlint.resources import builtin_dir
+
+    if isinstance(policy.facets, FacetSet) and "content_type" in policy.facets.facets:
+        return policy.facets
+    return load_policy(str(builtin_dir("rules") / "dataset.yaml")).facets
+
+
+def _is_validation_suite(data: object) -> bool:
+    return isinstance(data, dict) and "question" in data and "category" in data and "output" not in data
+
+
+def _measure(records: list, measures: tuple[Measure, ...], ctx: Context) -> dict:
+    plans = []
+    for measure in measures:
+        accumulator = ACCUMULATORS[measure.accumulator]
+        options = build_options(accumulator.options, measure.options)
+        plans.append((measure, accumulator, options, compile_selector(measure.given), accumulator.empty(options)))
+    states = [plan[4] for plan in plans]
+    for record in records:
+        ctx.record, ctx.record_index = record.data, record.index
+        ref = RecordRef(record.index, record.line, record.column)
+        for position, (measure, accumulator, options, selector, _) in enumerate(plans):
+            states[position] = accumulator.add(states[position], selector.find(record.data), ctx, ref, options)
+    return {plan[0].name: plan[1].finalize(state, plan[2]) for plan, state in zip(plans, states)}
+
+
+def _ratio(outcome) -> dict:
+    return {"count": outcome.numerator, "of": outcome.denominator, "share": outcome.value}
+
+
+def _sft_sections(o: dict) -> dict:
+    exact = o["exact_duplicates"].numerator
+    return {
+        "length_buckets": o["length"].details["buckets"],
+        "content_mix": o["content_mix"].details["counts"],
+        "nolock": _ratio(o["nolock"]),
+        "sql": _ratio(o["sql"]),
+        "refusal": _ratio(o["refusal"]),
+        "refusal_with_category": o["refusal_with_category"].numerator,
+        "input_used": _ratio(o["input"]),
+        "exact_duplicates": exact,
+        "near_duplicates": o["masked_duplicates"].numerator - exact,
+        "minhash_near_duplicates": o["minhash_duplicates"].numerator,
+        "truncated": o["truncation"].numerator,
+        "truncation_pileups": o["truncation"].details["pileup_lengths"],
+        "ordering": {"runs": o["ordering"].numerator, "expected_runs": o["ordering"].details["expected_runs"],
+                     "mixing": o["ordering"].value, "longest_run": o["ordering"].details["longest_run"],
+                     "longest_label": o["ordering"].details["longest_label"]},
+    }
+
+
+def _dpo_sections(o: dict) -> dict:
+    features = o["features"].details
+    return {
+        "features": {name: {"chosen": row["chosen"], "rejected": row["rejected"]} for name, row in features["features"].items()},
+        "chosen_mean_length": features["chosen_mean_length"],
+        "rejected_mean_length": features["rejected_mean_length"],
+        "identical": o["identical"].numerator,
+        "trivial": o["trivial"].numerator,
+    }
+
+
+def _kto_sections(o: dict) -> dict:
+    skew = o["label_skew"].details
+    return {
+        "labels": {"true": o["balance"].details["counts"]["true"], "false": o["balance"].details["counts"]["false"]},
+        "true_share": o["balance"].value,
+        "feature_accuracy": {name: {"correct": _correct(row), "accuracy": row["accuracy"], "predicts": row["predicts"]}
+                             for name, row in skew["features"].items()},
+        "length_buckets": o["length"].details["buckets"],
+    }
+
+
+def _correct(row: dict) -> int:
+    """Records the feature's better rule (feature => true, or feature => false) labels correctly."""
+    return max(row["true_with"] + row["false_without"], row["false_with"] + row["true_without"])
+
+
+def _validation_sections(o: dict) -> dict:
+    return {"categories": o["categories"].details.get("counts", {}) if o["categories"].has_metric else {}}
+
+
+_SECTIONS = {"sft": _sft_sections, "dpo": _dpo_sections, "kto": _kto_sections, "validation": _validation_sections}
+
+
+# ------------------------------------------------------------------------------------ render
+
+
+def render_stats(report: dict, fmt: str = "table") -> str:
+    """``table`` (plain text), ``markdown`` (GitHub tables) or ``json``."""
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    style = "github" if fmt == "markdown" else "simple"
+    heading = (lambda text: f"## {text}\n") if fmt == "markdown" else (lambda text: f"{text}\n{'=' * len(text)}\n")
+    out = [heading("Records per file"),
+           tabulate([(f["path"], f["kind"], f"{f['records']:,}") for f in report["files"]],
+                    headers=("file", "kind", "records"), tablefmt=style, colalign=("left", "left", "right")), ""]
+    for file in report["files"]:
+        for title, headers, rows in _RENDERERS[file["kind"]](file):
+            out += [heading(f"{file['path']}: {title}"), tabulate(rows, headers=headers, tablefmt=style, disable_numparse=True), ""]
+    return "\n".join(out)
+
+
+def _count_share(count: int, total: int) -> tuple[str, str]:
+    return f"{count:,}", percent(count / total if total else None)
+
+
+def _sft_tables(f: dict) -> list:
+    total = f["records"]
+    ordering = f["ordering"]
+    return [
+        ("output length", ("length", "count", "%"), [(k, *_count_share(v, total)) for k, v in f["length_buckets"].items()]),
+        ("content mix (content_type facet)", ("content type", "count", "%"),
+         [(k, *_count_share(v, total)) for k, v in f["content_mix"].items()]),
+        ("SQL content", ("metric", "count", "%"), [
+            ("records with WITH (NOLOCK)", *_count_share(f["nolock"]["count"], total)),
+            ("records with any SQL", *_count_share(f["sql"]["count"], total)),
+            ("records with a non-empty input", *_count_share(f["input_used"]["count"], total)),
+            ("refusals", *_count_share(f["refusal"]["count"], total)),
+            ("refusals with a category field", *_count_share(f["refusal_with_category"], f["refusal"]["count"])),
+        ]),
+        ("duplicates, truncation, order", ("metric", "value", "%"), [
+            ("exact duplicates", *_count_share(f["exact_duplicates"], total)),
+            ("near duplicates (numbers masked)", *_count_share(f["near_duplicates"], total)),
+            ("near duplicates (MinHash >= 85%)", *_count_share(f["minhash_near_duplicates"], total)),
+            ("truncated outputs", *_count_share(f["truncated"], total)),
+            ("runs of one content type", f"{ordering['runs']:,}", ""),
+            ("runs if shuffled (expected)", f"{ordering['expected_runs']:,.0f}", ""),
+            ("mixing (1 = shuffled)", "n/a" if ordering["mixing"] is None else f"{ordering['mixing']:.3f}", ""),
+            (f"longest run ({ordering['longest_label']})", *_count_share(ordering["longest_run"], total)),
+        ]),
+    ]
+
+
+def _dpo_tables(f: dict) -> list:
+    pairs = f["records"]
+    rows = [(name, "{} ({})".format(*_count_share(v["chosen"], pairs)), "{} ({})".format(*_count_share(v["rejected"], pairs)))
+            for name, v in f["features"].items()]
+    rows.append(("average length (characters)", f"{f['chosen_mean_length']:,}", f"{f['rejected_mean_length']:,}"))
+    return [
+        ("chosen vs rejected", ("metric", "chosen", "rejected"), rows),
+        ("pairs", ("metric", "count", "%"), [("identical pairs", *_count_share(f["identical"], pairs)),
+                                             ("pairs differing only in table hints", *_count_share(f["trivial"], pairs))]),
+    ]
+
+
+def _kto_tables(f: dict) -> list:
+    total = f["records"]
+    labels = f["labels"]
+    rows = [(name, f"{v['correct']:,}", percent(v["accuracy"]), v["predicts"]) for name, v in f["feature_accuracy"].items()]
+    return [
+        ("label balance", ("label", "count", "%"), [("true", *_count_share(labels["true"], total)),
+                                                    ("false", *_count_share(labels["false"], total))]),
+        ("label predicted by one feature", ("feature", "correct", "accuracy", "feature means"), rows),
+        ("output length", ("length", "count", "%"), [(k, *_count_share(v, total)) for k, v in f["length_buckets"].items()]),
+    ]
+
+
+def _validation_tables(f: dict) -> list:
+    return [("questions per category", ("category", "questions"), [(k, f"{v:,}") for k, v in f["categories"].items()])]
+
+
+_RENDERERS = {"sft": _sft_tables, "dpo": _dpo_tables, "kto": _kto_tables, "validation": _validation_tables}
