@@ -204,3 +204,8 @@ def init(paths, dataset_info, output) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from vgptlint.cli_stats import stats  # noqa: E402  (registered here so `vgptlint stats` exists)
+
+main.add_command(stats)
