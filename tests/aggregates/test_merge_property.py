@@ -70,7 +70,9 @@ def environment(tmp_path_factory):
 
 
 def test_every_accumulator_has_a_config():
-    assert sorted(ACCUMULATORS) == sorted(CONFIGS)
+    # Built-in ones (tests may register their own, e.g. tests/fixes/conftest.py).
+    builtin = [name for name, acc in ACCUMULATORS.items() if acc.add.__module__.startswith("vgptlint.")]
+    assert sorted(builtin) == sorted(CONFIGS)
 
 
 def _context(folder: Path, facets, services: dict) -> Context:
