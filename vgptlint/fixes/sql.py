@@ -14,6 +14,7 @@ whose title starts with "not fixed:" and says why; ``--fix`` never applies displ
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -93,7 +94,7 @@ def apply_edits(text: str, edits: tuple[Edit, ...], base: int = 0) -> str:
     return text
 
 
-def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[exp.Expression, exp.Expression], bool], dialect: str) -> str | None:
+def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[ParsedStatement, exp.Expression], bool], dialect: str) -> str | None:
     """None when the edited statement parses to the original AST plus the intended change; else why not.
 
     ``take_out(original, edited)`` removes the intended change from ``edited`` (a fresh tree, ours
@@ -112,7 +113,7 @@ def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[
     if not isinstance(edited, ParsedStatement) or edited.is_opaque:
         return "the edited statement would not parse"
     try:
-        is_taken_out = take_out(original.expression, edited.expression)
+        is_taken_out = take_out(original, edited.expression)
     except (IndexError, ValueError):
         return "the table could not be found again in the statement"
     if not is_taken_out or edited.expression != original.expression:
@@ -120,14 +121,13 @@ def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[
     return None
 
 
-def _take_out_hint(original: exp.Expression, edited: exp.Expression, node_index: int, hint: str) -> bool:
+def _take_out_hint(original: ParsedStatement, edited: exp.Expression, node_index: int, hint: str) -> bool:
     """Remove from ``edited`` the hint that adding ``hint`` to table ``node_index`` of ``original``
     would add: appended to its first ``WITH (…)`` group, or as a new group after its hints."""
-    had_group = any(isinstance(h, exp.WithTableHint) for h in _hints(list(original.find_all(exp.Table))[node_index]))
-    tables = list(edited.find_all(exp.Table))
-    if not -len(tables) <= node_index < len(tables):
+    had_group = any(isinstance(h, exp.WithTableHint) for h in _hints(original.find_all(exp.Table)[node_index]))
+    table = _table_at(edited, node_index)
+    if table is None:
         return False
-    table = tables[node_index]
     hints = _hints(table)
     if had_group:
         group = next((h for h in hints if isinstance(h, exp.WithTableHint)), None)
@@ -139,6 +139,14 @@ def _take_out_hint(original: exp.Expression, edited: exp.Expression, node_index:
         return False
     table.set("hints", hints[:-1])  # an empty list compares like no hints at all
     return True
+
+
+def _table_at(root: exp.Expression, node_index: int) -> exp.Expression | None:
+    """``list(root.find_all(exp.Table))[node_index]`` (None when out of range), walking no further than needed."""
+    if node_index < 0:
+        tables = list(root.find_all(exp.Table))
+        return tables[node_index] if node_index >= -len(tables) else None
+    return next(itertools.islice(root.find_all(exp.Table), node_index, None), None)
 
 
 def _hints(table: exp.Expression) -> list[exp.Expression]:

@@ -213,7 +213,7 @@ def sql_select_star(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     for statement, parsed in _parsed(value, ctx):
         if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
             continue
-        for select in parsed.expression.find_all(exp.Select):
+        for select in parsed.find_all(exp.Select):
             if select.find_ancestor(exp.Exists) is not None:
                 continue
             for item in select.expressions:
@@ -259,7 +259,7 @@ def sql_ast(value: str, opts: SqlAstOptions, ctx: Context) -> Iterator[Hit]:
     for statement, parsed in _parsed(value, ctx):
         if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
             continue
-        for node in matching_nodes(parsed.expression, opts, ctx.dialect or "tsql"):
+        for node in matching_nodes(parsed, opts, ctx.dialect or "tsql"):
             span = node_span(node)
             located = Span(statement.start + span.start, statement.start + span.end) if span else _statement_span(statement)
             yield Hit(opts.message, span=located, data={"node": opts.node})

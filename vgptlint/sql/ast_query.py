@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from vgptlint.model import Span
+from vgptlint.sql.parse import ParsedStatement
 
 
 def _expression_class(name: str | None) -> type | None:
@@ -49,11 +50,11 @@ class SqlAstOptions:
         return None
 
 
-def matching_nodes(root: exp.Expression, opts: SqlAstOptions, dialect: str) -> Iterator[exp.Expression]:
+def matching_nodes(parsed: ParsedStatement, opts: SqlAstOptions, dialect: str) -> Iterator[exp.Expression]:
     node_type = _expression_class(opts.node)
     inside = _expression_class(opts.inside)
     not_inside = _expression_class(opts.not_inside)
-    for node in root.find_all(node_type):
+    for node in parsed.find_all(node_type):
         if opts.function and _function_name(node, dialect) != opts.function.upper():
             continue
         if not all(_arg_matches(node, arg, expected) for arg, expected in opts.args.items()):

@@ -104,7 +104,7 @@ def extract_sql(text: str) -> tuple[SqlStatement, ...]:
 
 # Every SQL rule asks about the same field in turn: the cache turns all but the first into a lookup,
 # including for prose (the gate's regex scan of a long answer costs more than the lookup).
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=1024)  # field values: the fields of one record, with room to spare
 def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
     if not _GATE_RE.search(text):
         return ()

@@ -26,7 +26,7 @@ from sqlglot import exp
 from vgptlint.model import Span
 from vgptlint.sql.extract import SqlStatement
 from vgptlint.sql.hints import hint_group_after, hint_names
-from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement
+from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, ParsedStatement, ParseFailure, parse_statement
 
 _OPENQUERY_NAMES = frozenset({"OPENQUERY", "OPENROWSET", "OPENDATASOURCE", "OPENXML"})
 _SYSTEM_SCHEMAS = frozenset({"SYS", "INFORMATION_SCHEMA"})
@@ -122,23 +122,24 @@ def statement_table_refs(parsed: ParsedStatement) -> tuple[TableRef, ...]:
     return _refs_cached(parsed.text, parsed.dialect)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def _refs_cached(text: str, dialect: str) -> tuple[TableRef, ...]:
     parsed = parse_statement(text, dialect)
     if isinstance(parsed, ParseFailure) or parsed.is_opaque or parsed.isolation_level:
         return ()
     root = parsed.expression
-    cte_names = {cte.alias_or_name.upper() for cte in root.find_all(exp.CTE)}
+    cte_names = {cte.alias_or_name.upper() for cte in parsed.find_all(exp.CTE)}
     targets = _target_names(root)
     kind = type(root).__name__
+    has_openjson = bool(parsed.find_all(exp.OpenJSON))
     refs: list[TableRef] = []
-    for index, table in enumerate(root.find_all(exp.Table)):
+    for index, table in enumerate(parsed.find_all(exp.Table)):
         if table.find_ancestor(exp.Execute) is not None:
             continue  # EXEC dbo.proc: a procedure name, not a table
-        ref = _table_ref(parsed.text, table, _role(table, cte_names, targets), kind, index)
+        ref = _table_ref(parsed.text, table, _role(table, cte_names, targets, has_openjson), kind, index)
         if ref is not None:
             refs.append(ref)
-    for subquery in root.find_all(exp.Subquery):
+    for subquery in parsed.find_all(exp.Subquery):
         if subquery.alias and isinstance(subquery.parent, (exp.From, exp.Join, exp.Lateral)):
             alias = subquery.args["alias"].this
             span = _span_of(alias)
@@ -202,11 +203,11 @@ def _target_names(root: exp.Expression) -> set[str]:
     return names
 
 
-def _role(table: exp.Table, cte_names: set[str], targets: set[str]) -> str:
+def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson: bool) -> str:
     this = table.this
     if isinstance(this, exp.Parameter) or table.name.startswith("@"):
         return "table-variable"
-    if isinstance(this, exp.OpenJSON) or isinstance(table.find(exp.OpenJSON), exp.OpenJSON):
+    if isinstance(this, exp.OpenJSON) or (has_openjson and isinstance(table.find(exp.OpenJSON), exp.OpenJSON)):
         return "openjson"
     if isinstance(this, (exp.Anonymous, exp.Func)) or (isinstance(this, exp.Dot) and isinstance(this.expression, exp.Func)):
         name = this.name.upper() if isinstance(this, exp.Anonymous) else ""

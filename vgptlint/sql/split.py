@@ -13,7 +13,6 @@ their tables are still checked.
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,15 +53,7 @@ _INSIGNIFICANT = frozenset({"ws", "nl", "comment"})
 
 
 def lex(text: str) -> tuple[Token, ...]:
-    """Tokenize ``text``; never fails (an unterminated string or comment runs to the end).
-
-    Cached: extraction, splitting and several rules lex the same text while one record is
-    checked, so a small cache suffices; it holds at most ``maxsize`` texts' tokens (~10 KB each)."""
-    return _lex_cached(text)
-
-
-@functools.lru_cache(maxsize=512)
-def _lex_cached(text: str) -> tuple[Token, ...]:
+    """Tokenize ``text``; never fails (an unterminated string or comment runs to the end)."""
     return tuple(_tokens(text, 0, len(text)))
 
 
