@@ -35,6 +35,8 @@ class CheckOptions:
     baseline: str | None = None  # report only findings not in this baseline file
     write_baseline: str | None = None  # record today's findings in this baseline file
     use_suppressions: bool = True  # False: --no-suppressions (record/policy suppressions and baseline off)
+    engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.distributed; paths may be fsspec URLs)
+    scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
 
 
 def default_policy_reference() -> str:
@@ -91,18 +93,33 @@ class Prepared:
     input_problems: list
     jobs: int = 1
     review: object = None  # vgptlint.review.Review: suppressions and baseline, applied after the run
+    options: CheckOptions | None = None  # what it was prepared from (the Dask engine ships references)
+    service_paths: tuple = (None, ())  # (dataset_info path, catalog paths): loaded again by Dask workers
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
     """Everything that can fail on user input, done before the first record is read."""
     load_builtins()
+    if options.engine not in ("local", "dask"):
+        raise UsageError(f'unknown engine "{options.engine}"; known: local, dask')
+    if options.scheduler and options.engine != "dask":
+        raise UsageError("--scheduler is for --engine dask")
+    if options.engine == "dask":
+        from vgptlint.distributed import require_dask
+
+        require_dask()
     policy = load_policy(options.policy)
     rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
     notes: list[str] = []
     services: dict = {}
     settings: dict = {"trainer": policy.trainer, **policy.settings, **options.extra_settings}
 
-    found = discover(paths or (".",))
+    if options.engine == "dask":
+        from vgptlint.distributed import discover as discover_anywhere
+
+        found = discover_anywhere(paths or (".",))
+    else:
+        found = discover(paths or (".",))
     dataset_info_path = _dataset_info_path(options, policy, found.paths, paths)
     specs = {}
     if dataset_info_path is not None:
@@ -127,7 +144,8 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
 
     review = prepare_review(policy, settings, baseline=options.baseline, write_baseline_to=options.write_baseline,
                             use_suppressions=options.use_suppressions)
-    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs, review)
+    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs, review, options,
+                    (dataset_info_path, catalog_paths))
 
 
 def _key(path: str) -> str:
@@ -209,8 +227,13 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 def execute(prepared: Prepared) -> RunResult:
     from vgptlint.engine import input_finding
 
-    result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings, prepared.notes,
-                 jobs=prepared.jobs)
+    if prepared.options is not None and prepared.options.engine == "dask":
+        from vgptlint.distributed import run_on_dask
+
+        result = run_on_dask(prepared, prepared.options)
+    else:
+        result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
+                     prepared.notes, jobs=prepared.jobs)
     result.findings.extend(input_finding(p) for p in prepared.input_problems)
     result.findings.extend(dataset_info_findings(prepared))
     result.findings.sort(key=lambda f: f.sort_key())
@@ -258,6 +281,9 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     """
     from vgptlint.engine import input_finding
     from vgptlint.fixes.session import fix_files
+
+    if prepared.options is not None and prepared.options.engine == "dask":
+        raise UsageError("--fix and --diff rewrite files on this machine; run them without --engine dask")
 
     run = fix_files(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
                     prepared.notes, options)

@@ -74,10 +74,20 @@ def check_options(command):
         click.option("--ignore", multiple=True, help="Skip these rules: ids, globs or packs; comma-separated."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: one per core; inputs under 8 MB always use one)."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local", expose_value=False,
+                     callback=_remember_engine, help="local (this machine) or dask (a Dask cluster; docs/dask.md)."),
+        click.option("--scheduler", default=None, metavar="ADDRESS", expose_value=False, callback=_remember_engine,
+                     help="With --engine dask: the scheduler (tcp://host:8786); default: a local cluster."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _remember_engine(ctx: click.Context, param: click.Parameter, value):
+    """--engine/--scheduler reach CheckOptions through the click context, like the review options."""
+    ctx.meta.setdefault("vgptlint.engine", {})[param.name] = value
+    return value
 
 
 def report_options(command):
@@ -141,7 +151,8 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
                            select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed},
-                           jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}))
+                           jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}),
+                           **click.get_current_context().meta.get("vgptlint.engine", {}))
     prepared = prepare(tuple(paths), options)
     if apply_fixes or diff:
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from vgptlint.inputs.json_array import read_json_array
 from vgptlint.inputs.jsonl import read_jsonl
+from vgptlint.inputs.parquet import PARQUET_SUFFIX, read_parquet
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.inputs.style import line_is_json, sniff_format
 from vgptlint.inputs.text import FOREIGN_BOMS, JSON_WHITESPACE, UTF8_BOM, WHITESPACE_RE, decode_utf8
@@ -42,6 +43,9 @@ def read_source(argument: str, display: str | None = None) -> Iterator[Record | 
     path = Path(argument)
     if path.is_dir():
         yield InputProblem(source, 1, 1, "is a directory, not a dataset file", None, "error", "is-directory")
+        return
+    if path.suffix.lower() == PARQUET_SUFFIX:  # binary and columnar: its own reader, not the sniffing below
+        yield from read_parquet(source, argument)
         return
     try:
         stream = open(path, "rb")

@@ -1,0 +1,179 @@
+"""``--engine dask``: the same lint on a Dask cluster, with byte-identical reports.
+
+The client (this machine) loads and validates the policy, lists the files (through fsspec for
+URLs such as ``s3://bucket/data/*.jsonl``) and builds a task graph; workers do all the reading
+and linting (see :mod:`vgptlint.distributed_worker`). Per file:
+
+1. ``survey_file``: where the file splits (JSON Lines blocks of ``BLOCK_BYTES``, Parquet row
+   groups, or one reader for JSON arrays) and its dataset kind.
+2. one task per piece: record rules and accumulators over its records (``process_chunk``).
+3. accumulator states merged pairwise up a balanced tree in file order (a tree reduction: depth
+   log2(pieces), so no single task merges every state); the tree's shape depends only on the
+   number of pieces, and merges are associative, so the states match a single pass.
+4. ``finish``: findings concatenated in file order, file-wide collapsing, accumulators finalized.
+
+The client gathers the files' outcomes in argument order and sorts findings and metrics exactly
+as :func:`vgptlint.engine.run` does, so reports are byte-identical to the local engine's.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from vgptlint import __version__
+from vgptlint.engine import INVALID_INPUT, FileOutcome, FileTask, lint_items, rule_info
+from vgptlint.errors import UsageError
+from vgptlint.inputs.discover import Discovery
+from vgptlint.inputs.read import read_source
+from vgptlint.model import Finding
+from vgptlint.result import RunResult
+
+NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
+BLOCK_BYTES = 32 << 20  # a JSON Lines block per task: big enough to dwarf task overhead (~1 ms)
+CONNECT_TIMEOUT = "20s"
+
+
+def require_dask() -> None:
+    """Raises UsageError (one line, exit 2) when the ``dask`` extra is not installed."""
+    try:
+        import distributed  # noqa: F401
+        import fsspec  # noqa: F401
+    except ImportError:
+        raise UsageError(NEEDS_DASK) from None
+
+
+def discover(arguments: Sequence[str]) -> Discovery:
+    """The files to lint: plain paths as the local engine lists them, URLs through fsspec."""
+    require_dask()
+    from vgptlint.inputs.remote import discover_inputs
+
+    return discover_inputs(arguments)
+
+
+def worker_setup(prepared, options) -> object:
+    """What workers need to rebuild ``prepared.rules``: the policy reference, never the compiled policy."""
+    from vgptlint.api import split_words
+    from vgptlint.distributed_worker import WorkerSetup
+
+    dataset_info, catalog = prepared.service_paths
+    return WorkerSetup(
+        policy=_absolute_if_file(options.policy),
+        select=split_words(options.select),
+        ignore=split_words(options.ignore),
+        dataset_info=None if dataset_info is None else str(Path(dataset_info).resolve()),
+        catalog=tuple(str(Path(p).resolve()) for p in catalog),
+        settings=pickle.dumps(_settings_beyond_policy(prepared.settings, prepared.policy.settings)),
+        rule_ids=tuple(sorted(prepared.rules)),
+    )
+
+
+def _settings_beyond_policy(settings: dict, policy_settings: dict) -> dict:
+    """The settings a worker cannot rebuild from the policy itself (command line, dataset_info).
+
+    The policy's own settings hold compiled objects (facet predicates) that do not pickle; the
+    worker compiles the same policy and takes them from there.
+    """
+    return {key: value for key, value in settings.items() if policy_settings.get(key, _ABSENT) is not value}
+
+
+_ABSENT = object()
+
+
+def _absolute_if_file(reference: str) -> str:
+    # A policy file is named by its absolute path, which a worker on this machine (or one sharing
+    # this file system) can open whatever its working directory; a shipped name stays a name.
+    path = Path(reference)
+    return str(path.resolve()) if path.is_file() else reference
+
+
+# ------------------------------------------------------------------------------- the cluster
+
+@contextmanager
+def dask_client(scheduler: str | None) -> Iterator[object]:
+    """A Client of the cluster at ``scheduler``, or of a new LocalCluster sized to this machine."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise UsageError(f'--scheduler "{scheduler}": cannot connect to a Dask scheduler there: {err}') from None
+        with client:
+            yield client
+        return
+    # One single-threaded worker process per core: linting is pure Python, so threads would
+    # only contend for the GIL.
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_on_dask(prepared, options, client=None) -> RunResult:
+    """Lint ``prepared.tasks`` on a Dask cluster; the same RunResult as :func:`vgptlint.engine.run`.
+
+    Args:
+        prepared: what :func:`vgptlint.api.prepare` returned.
+        options: the CheckOptions it was prepared with (policy reference, selection, scheduler).
+        client: an existing ``distributed.Client``; by default one is made from ``options.scheduler``.
+    """
+    if client is None:
+        with dask_client(options.scheduler) as own_client:
+            return run_on_dask(prepared, options, own_client)
+    setup = worker_setup(prepared, options)
+    outcomes = lint_files(client, setup, prepared)
+    return run_result(prepared, outcomes)
+
+
+def run_result(prepared, outcomes: list[FileOutcome]) -> RunResult:
+    """Files' outcomes (in task order) → the run's result, assembled as :func:`vgptlint.engine.run` does."""
+    findings: list[Finding] = [f for outcome in outcomes for f in outcome.findings]
+    metrics = [m for outcome in outcomes for m in outcome.metrics]
+    notes = list(prepared.notes)
+    for outcome in outcomes:
+        notes = [*notes, *(n for n in getattr(outcome, "notes", ()) if n not in notes)]
+    findings.sort(key=Finding.sort_key)
+    metrics.sort(key=lambda m: (m.rule, m.path))
+    infos = [INVALID_INPUT, *(rule_info(r) for r in prepared.rules.values() if r.is_enabled)]
+    return RunResult(policy=prepared.policy.path, tool_version=__version__, findings=findings,
+                     files=[o.summary for o in outcomes], rules=infos, metrics=metrics, notes=notes)
+
+
+def lint_files(client, setup, prepared) -> list[FileOutcome]:
+    """Every task's outcome, in task order; stdin is read and linted here (workers cannot see it)."""
+    from vgptlint import distributed_worker as worker
+
+    remote = [task for task in prepared.tasks if task.path != "-"]
+    surveys = client.gather(client.map(worker.survey_file, remote, block_bytes=BLOCK_BYTES, pure=False))
+    gathered = iter(client.gather([_file_graph(client, setup, task, survey) for task, survey in zip(remote, surveys)]))
+    settings = {"trainer": prepared.policy.trainer, **prepared.settings}
+    return [next(gathered) if task.path != "-" else
+            lint_items(read_source(task.path, task.display), task, prepared.policy, prepared.rules,
+                       prepared.services, settings)
+            for task in prepared.tasks]
+
+
+def _file_graph(client, setup, task: FileTask, survey):
+    """Submit one file's pieces, its merge tree and its finish; returns the FileOutcome future."""
+    from vgptlint import distributed_worker as worker
+
+    submit = client.submit
+    if survey.mode == "blocks":
+        parts = [submit(worker.lint_block, setup, task, survey.kind, block, pure=False) for block in survey.pieces]
+    elif survey.mode == "row-groups":
+        parts = [submit(worker.lint_row_group, setup, task, survey.kind, group, pure=False) for group in survey.pieces]
+    else:
+        (count,) = survey.pieces
+        whole = submit(worker.read_whole, task, count, pure=False)
+        chunks = [submit(worker.chunk_of, whole, number, pure=False) for number in range(count)]
+        parts = [submit(worker.lint_records, setup, task, chunk, pure=False) for chunk in chunks]
+    level = [submit(worker.states_of, part, pure=False) for part in parts]
+    while len(level) > 1:  # pair neighbours, so every merge joins consecutive records
+        paired = [submit(worker.merge_partials, setup, task, a, b, pure=False) for a, b in zip(level[::2], level[1::2])]
+        level = paired + level[len(paired) * 2:]
+    findings = [submit(worker.findings_of, part, pure=False) for part in parts]
+    return submit(worker.finish, setup, task, level[0], *findings, pure=False)
