@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding, stable_path  # noqa: F401 (re-exported)
+from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding, stable_path, where_holds  # noqa: F401 (re-exported)
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import InputProblem, Record
@@ -54,12 +54,15 @@ class FilePlan:
 
 
 def infer_kind(data: object) -> str:
-    """chosen+rejected → dpo; label/kto_tag → kto; anything else → sft."""
+    """chosen+rejected → dpo; label/kto_tag → kto; a question without an answer field → eval
+    (a validation suite); anything else → sft."""
     if isinstance(data, dict):
         if "chosen" in data and "rejected" in data:
             return "dpo"
         if "label" in data or "kto_tag" in data:
             return "kto"
+        if "question" in data and not any(k in data for k in ("output", "conversations", "messages", "instruction")):
+            return "eval"
     return "sft"
 
 
@@ -92,6 +95,7 @@ class FileOutcome:
     summary: FileSummary
     findings: list[Finding]
     metrics: list[Metric]
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,6 +171,8 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
         if aggregates:
             ref = RecordRef(item.index, item.line, item.column)
             for position, rule in enumerate(aggregates):
+                if rule.where_facets and not where_holds(rule, item.data, ctx):
+                    continue
                 states[position] = rule.accumulator.add(states[position], _targets(rule, item.data), ctx, ref,
                                                         rule.accumulator_options)
     return ChunkOutcome(findings, states, record_count)
@@ -184,12 +190,14 @@ def merge_chunks(plan: FilePlan, outcomes: Iterable[ChunkOutcome]) -> ChunkOutco
 
 
 def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome) -> FileOutcome:
-    findings, metrics = collapse_file_wide(outcome.findings, outcome.record_count), []
+    findings, metrics, notes = collapse_file_wide(outcome.findings, outcome.record_count), [], []
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
         findings.extend(aggregate_finding(rule, run.task.display, hit, result) for hit in result.hits)
-    return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics)
+        if result.note:
+            notes.append(f"{rule.id}: {result.note}")
+    return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics, notes)
 
 
 def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Finding]:
@@ -278,6 +286,7 @@ def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | 
             findings.extend(outcome.findings)
             files.append(outcome.summary)
             metrics.extend(outcome.metrics)
+            notes = [*(notes or []), *(n for n in outcome.notes if n not in (notes or []))]
     findings.sort(key=Finding.sort_key)
     metrics.sort(key=lambda m: (m.rule, m.path))
     infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]

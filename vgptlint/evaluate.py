@@ -27,7 +27,7 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context)
     findings: list[Finding] = []
     data = record.data
     for rule in rules:
-        if rule.where_facets and not _where_holds(rule, data, ctx):
+        if rule.where_facets and not where_holds(rule, data, ctx):
             continue
         for selector in rule.selectors:
             for target in selector.find(data):
@@ -56,7 +56,7 @@ def _sub_value(value: object, field_parts: tuple) -> object:
     return value
 
 
-def _where_holds(rule: CompiledRule, data: object, ctx: Context) -> bool:
+def where_holds(rule: CompiledRule, data: object, ctx: Context) -> bool:
     for key, condition in rule.where_facets:
         if key == "absent":
             if condition.find(data):

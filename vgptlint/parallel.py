@@ -20,7 +20,7 @@ from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, finis
                              peek_kind, plan_for, process_chunk)
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
-from vgptlint.inputs.style import describe_file
+from vgptlint.inputs.style import describe_file, line_is_json
 
 RECORDS_PER_CHUNK = 2_000
 MIN_RANGE_BYTES = 1 << 20
@@ -87,6 +87,9 @@ def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:
     count = max(1, min(pieces, size // MIN_RANGE_BYTES))
     with open(path, "rb") as stream:
         data = stream.read()  # counting newlines needs the bytes once; workers re-read their own range
+    first = next((line for line in data.split(b"\n", 64)[:64] if line.strip()), b"")
+    if not line_is_json(first):  # e.g. one pretty-printed object: the parent's reader reports it once
+        return None
     bounds = [0]
     for k in range(1, count):
         cut = data.find(b"\n", k * size // count)

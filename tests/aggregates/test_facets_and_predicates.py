@@ -86,7 +86,7 @@ rules:
     assert [(f.rule, f.location.record_index) for f in result.findings] == [("sql-answer-too-short", 0)]
 
 
-def test_an_undeclared_facet_is_a_usage_error(tmp_path, monkeypatch):
+def test_an_undeclared_facet_is_a_located_policy_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, "p.yaml", """\
 rules:
@@ -96,8 +96,11 @@ rules:
     then: {function: truthy}
 """)
     _write(tmp_path, "train.json", json.dumps([{"instruction": "q", "output": "a"}]))
-    with pytest.raises(UsageError, match='facet "flavour" is not declared'):
+    with pytest.raises(PolicyError) as caught:
         check(["train.json"], CheckOptions(policy="p.yaml"))
+    assert caught.value.problems[0].render() == (
+        'p.yaml:3:12: error[unknown-facet]: rule "r": "where" names facet "flavour", which the policy does not declare; '
+        "known: none (declare them under facets:)")
 
 
 @pytest.mark.parametrize("chosen, rejected, expected", [

@@ -36,6 +36,7 @@ class AggregateOutcome:
     details: dict = field(default_factory=dict)
     hits: tuple[AggregateHit, ...] = ()
     has_metric: bool = True
+    note: str | None = None  # said once per run, e.g. why the check could not run
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ DATASET_SUFFIXES = (".json", ".jsonl")
 # LLaMA-Factory's dataset registry sits beside the datasets it names; it is not a dataset.
 NOT_DATASETS = frozenset({"dataset_info.json"})
 _GLOB_CHARS = frozenset("*?[")
+REJECTS_SUFFIX = ".rejected.jsonl"
 
 
 def is_dataset_file(path: Path) -> bool:
@@ -33,6 +34,7 @@ def is_dataset_file(path: Path) -> bool:
         path.suffix.lower() in DATASET_SUFFIXES
         and not name.startswith(".")
         and name not in NOT_DATASETS
+        and not name.endswith(REJECTS_SUFFIX)  # records --fix removed: kept for people, not linted again
     )
 
 

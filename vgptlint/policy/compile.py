@@ -201,10 +201,15 @@ def _compile_where(where: object, problem, policy: Policy):
         if key == "kind":
             for word in values:
                 if word not in DATASET_KINDS:
-                    problem("where", "invalid-kind", f'dataset kind must be one of sft, dpo, kto; got "{word}"',
+                    problem("where", "invalid-kind", f'dataset kind must be one of sft, dpo, kto, eval; got "{word}"',
                             did_you_mean(word, DATASET_KINDS))
             kinds = frozenset(values)
         else:
+            declared = getattr(policy.facets, "facets", None) or {}
+            if key not in declared:
+                known = ", ".join(sorted(declared)) or "none (declare them under facets:)"
+                problem("where", "unknown-facet", f'"where" names facet "{key}", which the policy does not declare; known: {known}',
+                        did_you_mean(str(key), declared))
             facets.append((str(key), frozenset(values)))
     return kinds, tuple(facets)
 

@@ -60,6 +60,7 @@ class Merged:
     rules: dict[str, RuleLayer] = field(default_factory=dict)
     settings: dict[str, tuple[object, CommentedMap, str, Path]] = field(default_factory=dict)
     overrides: list[tuple[CommentedMap, str]] = field(default_factory=list)
+    facet_layers: list[tuple[object, CommentedMap, str]] = field(default_factory=list)
     description: str = ""
 
 
@@ -145,8 +146,10 @@ def _merge_document(path: Path, merged: Merged, problems: list[Problem], stack: 
     for rule_id, body in (rules or {}).items():
         _merge_rule(str(rule_id), body, rules, display, pack, merged, problems)
     for key in DOCUMENT_KEYS:
-        if key in document and key not in ("rules", "extends", "pack", "description", "overrides"):
+        if key in document and key not in ("rules", "extends", "pack", "description", "overrides", "facets"):
             merged.settings[key] = (document[key], document, display, path.parent)
+    if "facets" in document:  # facets merge by name across extends, later documents win
+        merged.facet_layers.append((document["facets"], document, display))
     for entry in _as_list(document.get("overrides")):
         merged.overrides.append((entry, display))
     if document.get("description"):
@@ -224,14 +227,17 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
             policy.datasets = tuple(_dataset_globs(value, node, source, problems))
         elif key == "trainer":
             policy.trainer = str(value) if value else None
-        elif key == "facets":
-            from vgptlint.facets import compile_facets
-
-            # Compiled here, before any rule, so facet predicates are checked with the rest of the policy.
-            policy.facets = compile_facets(value, source, node, problems)
-            policy.settings["facets"] = policy.facets  # reaches Context.settings through the run settings
         else:
             policy.settings[key] = plain(value)
+    if merged.facet_layers:
+        from vgptlint.facets import FacetSet, compile_facets
+
+        # Compiled here, before any rule, so facet predicates are checked with the rest of the policy.
+        combined = FacetSet()
+        for value, node, source in merged.facet_layers:
+            combined.facets.update(compile_facets(value, source, node, problems).facets)
+        policy.facets = combined
+        policy.settings["facets"] = combined  # reaches Context.settings through the run settings
 
 
 def import_functions_module(name: str, policy_dir: Path) -> None:
@@ -255,12 +261,12 @@ def _check_dialect(name: str, source: str, line: int, col: int, problems: list[P
 def _dataset_globs(value: object, node: object, source: str, problems: list[Problem]):
     if not isinstance(value, CommentedMap):
         line, col = value_position(node, "datasets")
-        problems.append(Problem(source, line, col, "invalid-datasets", '"datasets" must map file globs to a kind (sft, dpo, kto)'))
+        problems.append(Problem(source, line, col, "invalid-datasets", '"datasets" must map file globs to a kind (sft, dpo, kto, eval)'))
         return
     for glob, kind in value.items():
         if str(kind) not in DATASET_KINDS:
             line, col = value_position(value, glob)
-            problems.append(Problem(source, line, col, "invalid-kind", f'dataset kind must be one of sft, dpo, kto; got "{kind}"',
+            problems.append(Problem(source, line, col, "invalid-kind", f'dataset kind must be one of sft, dpo, kto, eval; got "{kind}"',
                                     did_you_mean(str(kind), DATASET_KINDS)))
         yield str(glob), str(kind)
 

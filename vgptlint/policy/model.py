@@ -9,7 +9,7 @@ from vgptlint.model import Applicability, Severity
 from vgptlint.select.jsonpath import Selector
 
 RULE_KINDS = ("record", "pair", "aggregate")
-DATASET_KINDS = ("sft", "dpo", "kto")
+DATASET_KINDS = ("sft", "dpo", "kto", "eval")  # eval: a held-out validation/test suite, not training data
 
 
 @dataclass(frozen=True, slots=True)
