@@ -108,7 +108,7 @@ def dask_client(scheduler: str | None) -> Iterator[object]:
         return
     # One single-threaded worker process per core: linting is pure Python, so threads would
     # only contend for the GIL.
-    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
