@@ -68,10 +68,17 @@ def unknown_tables(analysis: Analysis, catalog: Catalog, unverifiable_prefixes: 
         if owners:
             message += f"; it is a column of {_listing(owners)}"
         else:
-            close = difflib.get_close_matches(name, [n for n, t in catalog.tables.items() if not t.base_of], n=1, cutoff=0.8)
+            close = _close_table_name(name, catalog)
             if close:
-                message += f'; did you mean "{close[0]}"?'
+                message += f'; did you mean "{close}"?'
         yield Issue(message, source.name_span, None, {"table": name})
+
+
+@functools.lru_cache(maxsize=4096)  # short names: a few hundred KB at most
+def _close_table_name(name: str, catalog: Catalog) -> str | None:
+    """The catalog name most like ``name`` (difflib, cutoff 0.8); cached, as unknown names recur."""
+    close = difflib.get_close_matches(name, [n for n, t in catalog.tables.items() if not t.base_of], n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def base_tables(analysis: Analysis, catalog: Catalog, prefixes: tuple[str, ...], allow_in_dml: bool) -> Iterator[Issue]:

@@ -79,16 +79,22 @@ class ParsedStatement:
     is_opaque: bool = False
     isolation_level: str | None = None
     _found: dict[type, tuple[exp.Expression, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _by_type: dict[type, list[exp.Expression]] = field(default_factory=dict, compare=False, repr=False)
 
     def find_all(self, node_type: type[E]) -> tuple[E, ...]:
         """``tuple(self.expression.find_all(node_type))``: the same nodes in the same (breadth-first)
         order, from one walk of the tree shared by every rule that asks (tables, selects, joins…)."""
         found = self._found.get(node_type)
         if found is None:
-            every = self._found.get(exp.Expression)
-            if every is None:
-                every = self._found[exp.Expression] = tuple(self.expression.walk())
-            found = self._found[node_type] = tuple(node for node in every if isinstance(node, node_type))
+            if not self._by_type:
+                for node in self.expression.walk():
+                    self._by_type.setdefault(type(node), []).append(node)
+            kinds = [kind for kind in self._by_type if issubclass(kind, node_type)]
+            if len(kinds) <= 1:
+                found = tuple(self._by_type[kinds[0]]) if kinds else ()
+            else:  # several node classes match: keep the walk's order
+                found = tuple(node for node in self.expression.walk() if isinstance(node, node_type))
+            self._found[node_type] = found
         return found
 
 
