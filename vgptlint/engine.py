@@ -66,6 +66,17 @@ def infer_kind(data: object) -> str:
     return "sft"
 
 
+def infer_format(data: object) -> str:
+    """LLaMA-Factory's formatting for a record without a dataset_info entry: conversations → sharegpt,
+    role/content messages → openai, else alpaca."""
+    if isinstance(data, dict):
+        messages = data.get("conversations", data.get("messages"))
+        if isinstance(messages, list):
+            first = messages[0] if messages else None
+            return "openai" if isinstance(first, dict) and "role" in first else "sharegpt"
+    return "alpaca"
+
+
 def kind_from_globs(policy: Policy, display: str) -> str | None:
     for pattern, kind in policy.datasets:
         if fnmatch.fnmatch(display, pattern) or fnmatch.fnmatch(Path(display).name, pattern):
@@ -73,14 +84,14 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
     return None
 
 
-def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str) -> FilePlan:
+def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str, file_format: str = "alpaca") -> FilePlan:
     effective = dict(rules)
     for override in policy.overrides:
         if any(fnmatch.fnmatch(display, g) or fnmatch.fnmatch(Path(display).name, g) for g in override.globs):
             for rule_id, rule in override.rules.items():
                 if rule_id in effective:
                     effective[rule_id] = rule
-    active = [r for r in effective.values() if r.is_enabled and r.applies_to(kind)]
+    active = [r for r in effective.values() if r.is_enabled and r.applies_to(kind, file_format)]
     return FilePlan(
         record_rules=tuple(r for r in active if r.kind != "aggregate"),
         aggregate_rules=tuple(r for r in active if r.kind == "aggregate"),
@@ -109,10 +120,15 @@ class ChunkOutcome:
 
 @dataclass(frozen=True, slots=True)
 class FileRun:
-    """A file whose kind is known: enough for any process to rebuild its plan and context."""
+    """A file whose kind and format are known: enough for any process to rebuild its plan and context."""
 
     task: FileTask
     kind: str
+    format: str = "alpaca"
+
+    @property
+    def plan_key(self) -> tuple[str, str, str]:
+        return self.task.display, self.kind, self.format
 
 
 def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
@@ -125,21 +141,31 @@ def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], se
 
 
 def peek_kind(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[str, Iterator]:
-    """The file's kind: known up front, or inferred from its first record (which is not lost)."""
-    if task.kind is not None:
-        return task.kind, records
+    """The file's kind (see :func:`peek_file`, which also gives the format)."""
+    run, records = peek_file(task, records)
+    return run.kind, records
+
+
+def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[FileRun, Iterator]:
+    """The file's kind and format: from its dataset_info entry or the policy, else inferred from its
+    first record (which is not lost)."""
+    spec_format = getattr(task.spec, "formatting", None)
+    if task.kind is not None and spec_format is not None:
+        return FileRun(task, task.kind, spec_format), records
     pending: list = []
-    kind = None
+    first = None
     for item in records:
         pending.append(item)
         if isinstance(item, Record):
-            kind = infer_kind(item.data)
+            first = item.data
             break
-    return kind or "sft", _chain(pending, records)
+    kind = task.kind or (infer_kind(first) if first is not None else "sft")
+    return FileRun(task, kind, spec_format or infer_format(first)), _chain(pending, records)
 
 
 def file_context(run: FileRun, policy: Policy, services: dict, settings: dict) -> Context:
-    file_settings = {**settings, "dataset_spec": run.task.spec, "kind": run.kind, "path": run.task.display}
+    file_settings = {**settings, "dataset_spec": run.task.spec, "kind": run.kind, "format": run.format,
+                     "path": run.task.display}
     return Context(record=None, kind=run.kind, path=run.task.display, dialect=policy.dialect,
                    settings=file_settings, services=services)
 
@@ -223,9 +249,8 @@ def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Findi
 def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],
                services: dict, settings: dict) -> FileOutcome:
     """Lint one file's records (any iterator of records and input problems, e.g. from a reader)."""
-    kind, records = peek_kind(task, records)
-    run = FileRun(task, kind)
-    plan = plan_for(policy, rules, task.display, kind)
+    run, records = peek_file(task, records)
+    plan = plan_for(policy, rules, task.display, run.kind, run.format)
     outcome = process_chunk(records, plan, file_context(run, policy, services, settings))
     return finish_file(run, plan, outcome)
 

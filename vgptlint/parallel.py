@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, finish_file, file_context, merge_chunks,
-                             peek_kind, plan_for, process_chunk)
+from vgptlint.engine import (ChunkOutcome, FileOutcome, FileTask, finish_file, file_context, merge_chunks,
+                             peek_file, plan_for, process_chunk)
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.style import describe_file, line_is_json
@@ -64,14 +64,12 @@ def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object
 def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool) -> FileOutcome:
     ranges = jsonl_ranges(task.path) if task.path != "-" else None
     if ranges is None:
-        kind, records = peek_kind(task, read_source(task.path, task.display))
-        run = FileRun(task, kind)
+        run, records = peek_file(task, read_source(task.path, task.display))
         work = pool.imap(_lint_records, ((run, chunk) for chunk in _chunks(records, RECORDS_PER_CHUNK)))
     else:
-        kind, _ = peek_kind(task, islice(read_source(task.path, task.display), 1))
-        run = FileRun(task, kind)
+        run, _ = peek_file(task, islice(read_source(task.path, task.display), 1))
         work = pool.imap(_lint_range, ((run, byte_range) for byte_range in ranges))
-    plan = plan_for(policy, rules, task.display, kind)
+    plan = plan_for(policy, rules, task.display, run.kind, run.format)
     return finish_file(run, plan, merge_chunks(plan, work))
 
 
@@ -117,9 +115,9 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def _plan_and_context(run: FileRun):
-    key = (run.task.display, run.kind)
+    key = run.plan_key
     if key not in _WORKER["plans"]:
-        plan = plan_for(_WORKER["policy"], _WORKER["rules"], run.task.display, run.kind)
+        plan = plan_for(_WORKER["policy"], _WORKER["rules"], run.task.display, run.kind, run.format)
         _WORKER["plans"][key] = (plan, file_context(run, _WORKER["policy"], _WORKER["services"], _WORKER["settings"]))
     return _WORKER["plans"][key]
 

@@ -34,16 +34,20 @@ def turns(*roles: str, tag: str = "from", content: str = "value") -> list[dict]:
 def test_columns_present_reports_each_absent_mapped_field():
     entry = {"columns": {"prompt": "instruction", "query": "input", "response": "output", "system": "system"}}
     hits = run("lf_columns_present", {"instruction": "q"}, entry)
-    assert [h.data["column"] for h in hits] == ["query", "response", "system"]
-    assert [h.severity for h in hits] == [Severity.WARNING, None, Severity.WARNING]
+    # system is optional: a record without it reads null; only a file where no record has it fails
+    # (lf-column-absent, a dataset-level rule)
+    assert [h.data["column"] for h in hits] == ["query", "response"]
+    assert [h.severity for h in hits] == [Severity.WARNING, None]
     assert hits[1].data == {"column": "response", "field": "output", "effect": "skip"}
 
 
-def test_columns_present_skips_system_when_the_first_message_is_one():
-    entry = {"formatting": "sharegpt", "columns": {"messages": "conversations", "system": "system"}}
-    record = {"conversations": turns("system", "human", "gpt")}
-    assert run("lf_columns_present", record, entry) == []
-    assert run("lf_columns_present", {"conversations": turns("human", "gpt")}, entry)[0].data["field"] == "system"
+def test_optional_columns_skip_system_when_the_first_message_is_one():
+    from vgptlint.llamafactory.checks import optional_columns_present
+    from vgptlint.llamafactory.dataset_info import spec_from_entry
+
+    spec = spec_from_entry("t", {"formatting": "sharegpt", "columns": {"messages": "conversations", "system": "system"}})
+    assert "system" not in optional_columns_present({"conversations": turns("system", "human", "gpt")}, spec)
+    assert optional_columns_present({"conversations": turns("human", "gpt")}, spec)["system"] == ("system", False)
 
 
 def test_columns_present_is_silent_without_dataset_info():

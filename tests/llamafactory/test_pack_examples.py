@@ -15,7 +15,7 @@ def test_every_lf_rule_has_valid_and_invalid_examples():
     seen: dict[str, set[bool]] = {}
     for case in CASES:
         seen.setdefault(case.rule_id, set()).add(case.is_valid)
-    assert sorted(seen) == ["lf-column-missing", "lf-dataset-info-invalid", "lf-history-shape",
+    assert sorted(seen) == ["lf-column-absent", "lf-column-missing", "lf-dataset-info-invalid", "lf-history-shape",
                             "lf-media-token-mismatch", "lf-message-count", "lf-output-not-string",
                             "lf-preference-role", "lf-sharegpt-roles"]
     assert all(kinds == {True, False} for kinds in seen.values())

@@ -130,3 +130,41 @@ def lf_dataset_info_entry(state: tuple[str, ...], targets: list, ctx: Context, r
     if not problems or set(problems) <= set(state):
         return state
     return tuple(sorted(set(state) | set(problems)))
+
+
+# ------------------------------------------------------------- optional columns absent everywhere
+
+
+def _no_columns(opts: object) -> dict:
+    return {}
+
+
+def _merge_columns(left: dict, right: dict, opts: object) -> dict:
+    merged = dict(left)
+    for logical, (name, seen) in right.items():
+        merged[logical] = (name, seen or merged.get(logical, (name, False))[1])
+    return merged
+
+
+def _report_columns(state: dict, opts: object) -> AggregateOutcome:
+    hits = tuple(
+        AggregateHit(f'no record has the "{name}" field (dataset_info column "{logical}"); LLaMA-Factory indexes it '
+                     f"with example[...] and stops with KeyError", fingerprint_basis=logical)
+        for logical, (name, seen) in sorted(state.items()) if not seen)
+    return AggregateOutcome(hits=hits, has_metric=False)
+
+
+@accumulator("lf_optional_columns", options=NoOptions, empty=_no_columns, merge=_merge_columns,
+             finalize=_report_columns)
+def lf_optional_columns(state: dict, targets: list, ctx: Context, ref: object, opts: NoOptions) -> dict:
+    """Optional columns (history, system, tools, media) mapped for this file that no record has.
+
+    State: one entry per mapped optional column (at most a dozen), so it is bounded."""
+    record = targets[0].value if targets else None  # given: $
+    spec = spec_of(record, ctx) if isinstance(record, Mapping) else None
+    if spec is None:
+        return state
+    for logical, (name, present) in checks.optional_columns_present(record, spec).items():
+        if present or logical not in state:
+            state[logical] = (name, present or state.get(logical, (name, False))[1])
+    return state

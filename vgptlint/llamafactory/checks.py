@@ -51,21 +51,34 @@ def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
 
 
 def column_missing(record: Mapping, spec: DatasetSpec) -> list[Issue]:
-    """Mapped columns this record lacks. Silent for an inferred spec: nothing was mapped."""
+    """Mapped columns this record lacks. Silent for an inferred spec: nothing was mapped.
+
+    Optional columns (history, system, tools, media) are not reported per record: HF datasets gives
+    a record null for a field other records have, and the converter treats null as absent. A file
+    where *no* record has one is reported once by :func:`optional_columns_present`'s rule.
+    """
     if spec.is_inferred:
         return []
     issues = []
     for logical in accessed_columns(record, spec):
         name = spec.columns[logical]
-        if name in record:
+        if name in record or logical not in _EFFECT_OF_ABSENCE:
             continue
-        effect, consequence = _EFFECT_OF_ABSENCE.get(logical, ("degraded", "reads it as null"))
+        effect, consequence = _EFFECT_OF_ABSENCE[logical]
         mapping = f'dataset_info column "{logical}"' if logical in spec.explicit_columns else \
             f'the default for column "{logical}"'
         issues.append(Issue("column-missing", f'record has no "{name}" field ({mapping}); LLaMA-Factory '
                             f"{consequence}, and stops with KeyError if no record in the file has it",
                             (), effect, {"column": logical, "field": name}))
     return issues
+
+
+def optional_columns_present(record: Mapping, spec: DatasetSpec) -> dict[str, tuple[str, bool]]:
+    """For each optional column the converter indexes (``example[...]``): (field, does this record have it)."""
+    if spec.is_inferred:
+        return {}
+    return {logical: (spec.columns[logical], spec.columns[logical] in record)
+            for logical in accessed_columns(record, spec) if logical not in _EFFECT_OF_ABSENCE}
 
 
 def _starts_with_system(record: Mapping, spec: DatasetSpec) -> bool:

@@ -15,7 +15,7 @@ from vgptlint.errors import Problem
 from vgptlint.fixes.base import FIXERS
 from vgptlint.functions.base import REGISTRY, OptionError, build_options, did_you_mean
 from vgptlint.model import Applicability, Severity
-from vgptlint.policy.model import DATASET_KINDS, RULE_KINDS, Check, CompiledRule, FixSpec, Origin, Policy
+from vgptlint.policy.model import DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, Check, CompiledRule, FixSpec, Origin, Policy
 from vgptlint.policy.yamlio import key_position, node_position, plain, value_position
 from vgptlint.select.jsonpath import SelectorError, compile_selector
 
@@ -90,7 +90,7 @@ def compile_rule(rule_id: str, definition: CommentedMap, source: str, pack: str,
             problem("given", "invalid-jsonpath", f'"given" is not valid JSONPath ("{expression}"): {exc}')
 
     checks, accumulator, accumulator_options, needs = _compile_then(get("then"), kind, option_layers, problem, rule_id, source, problems)
-    where_kinds, where_facets = _compile_where(get("where"), problem, policy)
+    where_kinds, where_facets, where_formats = _compile_where(get("where"), problem, policy)
     fix = _compile_fix(get("fix"), problem)
     requires = set(needs)
     for requirement in get("requires") or []:
@@ -110,6 +110,7 @@ def compile_rule(rule_id: str, definition: CommentedMap, source: str, pack: str,
         message=str(get("message")) if get("message") is not None else None,
         where_kinds=where_kinds,
         where_facets=where_facets,
+        where_formats=where_formats,
         fix=fix,
         rationale=str(get("rationale", "") or "").strip(),
         help_uri=str(get("help_uri", "") or ""),
@@ -181,13 +182,13 @@ def _compile_then(then: object, kind: str, option_layers, problem, rule_id: str,
 
 def _compile_where(where: object, problem, policy: Policy):
     if where is None:
-        return None, ()
+        return None, (), None
     if isinstance(where, (list, CommentedSeq, str)):
         where = {"kind": where}
     if not isinstance(where, dict):
         problem("where", "invalid-where", '"where" must be a list of dataset kinds or a mapping')
-        return None, ()
-    kinds = None
+        return None, (), None
+    kinds = formats = None
     facets = []
     for key, value in where.items():
         values = [str(v) for v in (value if isinstance(value, (list, CommentedSeq)) else [value])]
@@ -197,6 +198,13 @@ def _compile_where(where: object, problem, policy: Policy):
                     facets.append((key, compile_selector(expression if expression.startswith("$") else f"$.{expression}")))
                 except SelectorError as exc:
                     problem("where", "invalid-jsonpath", f'"where.{key}" is not valid JSONPath ("{expression}"): {exc}')
+            continue
+        if key == "format":
+            for word in values:
+                if word not in DATASET_FORMATS:
+                    problem("where", "invalid-format", f'dataset format must be one of {", ".join(DATASET_FORMATS)}; got "{word}"',
+                            did_you_mean(word, DATASET_FORMATS))
+            formats = frozenset(values)
             continue
         if key == "kind":
             for word in values:
@@ -211,7 +219,7 @@ def _compile_where(where: object, problem, policy: Policy):
                 problem("where", "unknown-facet", f'"where" names facet "{key}", which the policy does not declare; known: {known}',
                         did_you_mean(str(key), declared))
             facets.append((str(key), frozenset(values)))
-    return kinds, tuple(facets)
+    return kinds, tuple(facets), formats
 
 
 def _compile_fix(fix: object, problem) -> FixSpec | None:

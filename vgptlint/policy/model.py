@@ -9,6 +9,7 @@ from vgptlint.model import Applicability, Severity
 from vgptlint.select.jsonpath import Selector
 
 RULE_KINDS = ("record", "pair", "aggregate")
+DATASET_FORMATS = ("alpaca", "sharegpt", "openai")
 DATASET_KINDS = ("sft", "dpo", "kto", "eval")  # eval: a held-out validation/test suite, not training data
 
 
@@ -58,6 +59,7 @@ class CompiledRule:
     help_uri: str
     origin: Origin
     requires: frozenset[str] = frozenset()
+    where_formats: frozenset[str] | None = None
     examples: dict = field(default_factory=dict, compare=False, hash=False)
     aliases: tuple[str, ...] = ()
     accumulator: object = None  # an aggregates.base.Accumulator for kind=aggregate
@@ -72,8 +74,9 @@ class CompiledRule:
     def is_enabled(self) -> bool:
         return self.severity is not Severity.OFF
 
-    def applies_to(self, kind: str) -> bool:
-        return self.where_kinds is None or kind in self.where_kinds
+    def applies_to(self, kind: str, file_format: str = "alpaca") -> bool:
+        return (self.where_kinds is None or kind in self.where_kinds) and \
+            (self.where_formats is None or file_format in self.where_formats)
 
 
 @dataclass(frozen=True, slots=True)
