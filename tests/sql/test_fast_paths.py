@@ -1,0 +1,94 @@
+"""The speed-ups in the SQL layer give exactly what the plain versions give: the shared walk behind
+``ParsedStatement.find_all``, the lazy first-token lookups, and fix verification that takes the hint
+out of the edited tree instead of adding it to a deep copy of the original."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+
+from vgptlint.fixes.sql import _hint_edits, _take_out_hint, apply_edits, verify
+from vgptlint.functions.base import Context
+from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
+from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
+from vgptlint.sql.split import first_significant, lex, significant_tokens
+
+CTX = Context(record={}, kind="sft")
+STATEMENTS = [
+    "SELECT a FROM APTH h WITH (NOLOCK) JOIN APTL l ON l.APCo = h.APCo WHERE h.APCo = 1",
+    "WITH x AS (SELECT * FROM APTH) SELECT * FROM x WHERE EXISTS (SELECT 1 FROM APTD d WHERE d.Mth = x.Mth)",
+    "UPDATE h SET h.Status = 1 FROM APTH h (NOLOCK) INNER JOIN APTL l ON l.KeyID = h.KeyID",
+    "SELECT TOP 5 CAST(a AS int), COUNT(*) FROM (SELECT a FROM t1 UNION ALL SELECT b FROM t2) d GROUP BY a",
+    "DELETE FROM APTH WHERE Mth IN (SELECT Mth FROM APTL WITH (INDEX(ix1)))",
+    "SELECT * FROM OPENJSON(@j) WITH (a int) AS j CROSS JOIN APTH",
+]
+NODE_TYPES = [exp.Table, exp.Select, exp.Subquery, exp.CTE, exp.Join, exp.Column, exp.Func, exp.Query,
+              exp.Expression, exp.OpenJSON, exp.Update, exp.Exists]
+
+
+@pytest.mark.parametrize("sql", STATEMENTS)
+def test_find_all_matches_sqlglot(sql: str) -> None:
+    parsed = parse_fresh(sql)
+    assert isinstance(parsed, ParsedStatement)
+    for node_type in NODE_TYPES:
+        assert [id(n) for n in parsed.find_all(node_type)] == [id(n) for n in parsed.expression.find_all(node_type)]
+        assert parsed.find_all(node_type) is parsed.find_all(node_type)  # computed once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="SELCT ab'\"[]-/*\n\t;()", max_size=40), st.integers(0, 45), st.integers(0, 45))
+def test_first_significant_is_first_of_truncated_lex(text: str, start: int, end: int) -> None:
+    expected = next((t for t in lex(text[:end]) if t.is_significant), None)
+    assert first_significant(text, 0, end) == expected
+    shifted = [(t.kind, t.start + start, t.end + start, t.upper) for t in lex(text[start:]) if t.is_significant]
+    assert [tuple(t) for t in significant_tokens(text, start)] == shifted
+
+
+def _add_hint(root: exp.Expression, node_index: int, hint: str) -> None:
+    """The original check: the intended change, applied to a copy of the original tree."""
+    table = list(root.find_all(exp.Table))[node_index]
+    hints = table.args.get("hints") or []
+    group = next((h for h in hints if isinstance(h, exp.WithTableHint)), None)
+    if group is None:
+        table.set("hints", [*hints, exp.WithTableHint(expressions=[exp.Var(this=hint)])])
+    else:
+        group.append("expressions", exp.Var(this=hint))
+
+
+def _copy_verify(value: str, data: dict, edits: tuple, node_index: int, hint: str) -> str | None:
+    start, end = int(data["statement_start"]), int(data["statement_end"])
+    original = parse_statement(value[start:end])
+    edited = parse_statement(apply_edits(value[start:end], edits, start))
+    if not isinstance(original, ParsedStatement) or original.is_opaque:
+        return "the original statement does not parse"
+    if not isinstance(edited, ParsedStatement) or edited.is_opaque:
+        return "the edited statement would not parse"
+    expected = original.expression.copy()
+    try:
+        _add_hint(expected, node_index, hint)
+    except IndexError:
+        return "the table could not be found again in the statement"
+    return None if expected == edited.expression else "the edited statement would differ by more than the hint"
+
+
+VALUES = [
+    "SELECT a FROM APTH h JOIN APTL l WITH (INDEX(ix1)) ON 1 = 1 WHERE b IN (SELECT b FROM APTD)",
+    "Use: SELECT a FROM APTH AS h (NOLOCK), APTL x WITH (FORCESEEK)",
+    "```sql\nSELECT a FROM [dbo].[APTH] -- note\nWHERE x = 1\n```",
+    "DECLARE @co int = 1\nSELECT a FROM APTH h /* c */ LEFT JOIN APTL ON 1 = 1",
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_take_out_verification_agrees_with_copy_verification(value: str) -> None:
+    hits = list(sql_table_hint(value, SqlTableHintOptions(), CTX))
+    assert hits
+    for hit in hits:
+        real = int(hit.data["node_index"])
+        for node_index in {real, real + 1, 0, -1, 40}:
+            for written, intended in (("NOLOCK", "NOLOCK"), ("TABLOCK", "NOLOCK")):
+                data = dict(hit.data, node_index=node_index)
+                edits = _hint_edits(value, data, written)
+                new = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, node_index, intended), "tsql")
+                assert new == _copy_verify(value, data, edits, node_index, intended), (value, node_index, written)
