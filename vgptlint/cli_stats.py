@@ -12,7 +12,8 @@ import click
 @click.argument("paths", nargs=-1)
 @click.option("--policy", "-p", default=None, help="Policy for dataset kinds and facets (default: vgptlint.yaml if present, else pretrain).")
 @click.option("--dataset-info", default=None, help="LLaMA-Factory dataset_info.json mapping dataset names to files.")
-@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown", "html"]), default="table",
+              help="html: one self-contained page with the metrics as charts and the findings table.")
 @click.option("--output", "-o", default=None, help="Write the tables to this file.")
 def stats(paths, policy, dataset_info, report_format, output) -> None:
     """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
@@ -28,4 +29,20 @@ def _stats(paths, policy, dataset_info, report_format, output) -> None:
     from vgptlint.stats import compute_stats, render_stats
 
     load_builtins()
+    if report_format == "html":
+        write_report(_html_page(paths, policy, dataset_info), output)
+        return
     write_report(render_stats(compute_stats(tuple(paths), policy, dataset_info), report_format), output)
+
+
+def _html_page(paths, policy, dataset_info) -> str:
+    """The charts are drawn from the policy's metrics (their thresholds included) and its findings,
+    so the page is a check run rendered by the html reporter."""
+    from pathlib import Path
+
+    from vgptlint.api import CheckOptions, default_policy_reference, execute, prepare
+    from vgptlint.reports.base import ReportOptions, render
+
+    options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info)
+    result = execute(prepare(tuple(paths), options))
+    return render("html", result, ReportOptions(cwd=Path.cwd()))
