@@ -111,7 +111,7 @@ def test_policy_ignore_example_loads(tour):
 def test_report_commands(tour):
     assert run_cli(*shown("vgptlint check --policy pretrain examples/ --format sarif -o vgptlint.sarif")).exit_code == 1
     assert json.loads((tour / "vgptlint.sarif").read_text())["version"] == "2.1.0"
-    assert run_cli(*shown("vgptlint check --policy team.yaml examples/ --format html -o report.html")).exit_code == 1
+    assert run_cli(*shown("vgptlint stats --policy team.yaml examples/ --format html -o report.html")).exit_code == 0
     assert (tour / "report.html").read_text().count("<svg") >= 4
     assert run_cli(*shown("vgptlint rules --format markdown -o docs/rules.md")[:-2]).exit_code == 0
 
@@ -127,7 +127,7 @@ def test_every_vgptlint_command_shown_is_tested():
         "vgptlint check --policy pretrain examples/ --write-baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --format sarif -o vgptlint.sarif",
-        "vgptlint check --policy team.yaml examples/ --format html -o report.html",
+        "vgptlint stats --policy team.yaml examples/ --format html -o report.html",
         "vgptlint rules --format markdown -o docs/rules.md",
     }
     assert commands_shown() - {c for c in commands_shown() if c.startswith("pip ")} <= tested
