@@ -5,7 +5,7 @@ URLs such as ``s3://bucket/data/*.jsonl``) and builds a task graph; workers do a
 and linting (see :mod:`vgptlint.distributed_worker`). Per file:
 
 1. ``survey_file``: where the file splits (JSON Lines blocks of ``BLOCK_BYTES``, Parquet row
-   groups, or one reader for JSON arrays) and its dataset kind.
+   groups, or one reader for JSON arrays that cuts their records in chunks) and its dataset kind.
 2. one task per piece: record rules and accumulators over its records (``process_chunk``).
 3. accumulator states merged pairwise up a balanced tree in file order (a tree reduction: depth
    log2(pieces), so no single task merges every state); the tree's shape depends only on the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,10 @@ from vgptlint.model import Finding
 from vgptlint.result import RunResult
 
 NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
-BLOCK_BYTES = 32 << 20  # a JSON Lines block per task: big enough to dwarf task overhead (~1 ms)
+# Bytes of input per lint task (a JSON Lines block; a JSON array's records are cut likewise):
+# seconds of linting, which dwarfs a task's ~1 ms of scheduling, and small enough to spread
+# one review-sized file over several workers.
+BLOCK_BYTES = 8 << 20
 CONNECT_TIMEOUT = "20s"
 
 
@@ -68,6 +72,7 @@ def worker_setup(prepared, options) -> object:
         catalog=tuple(str(Path(p).resolve()) for p in catalog),
         settings=pickle.dumps(_settings_beyond_policy(prepared.settings, prepared.policy.settings)),
         rule_ids=tuple(sorted(prepared.rules)),
+        run_id=uuid.uuid4().hex,
     )
 
 

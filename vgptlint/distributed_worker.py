@@ -50,6 +50,8 @@ class WorkerSetup:
     settings: bytes
     rule_ids: tuple[str, ...]
     version: str = __version__
+    # One per run: a policy file edited between two runs on a long-lived cluster is compiled again.
+    run_id: str = ""
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Partial:
 
 _LOADED: dict[WorkerSetup, Loaded] = {}
 _PLANS: dict[tuple, object] = {}
+_KEPT_SETUPS = 2  # a long-lived worker keeps the latest runs' policies, not every run's
 _LOCK = threading.Lock()  # a worker may run several tasks at once in threads
 
 
@@ -97,8 +100,17 @@ def loaded(setup: WorkerSetup) -> Loaded:
         with _LOCK:
             found = _LOADED.get(setup)
             if found is None:
-                found = _LOADED[setup] = _load(setup)
+                found = _load(setup)
+                while len(_LOADED) >= _KEPT_SETUPS:
+                    _forget(next(iter(_LOADED)))
+                _LOADED[setup] = found
     return found
+
+
+def _forget(setup: WorkerSetup) -> None:
+    del _LOADED[setup]
+    for key in [k for k in _PLANS if k[0] == setup]:
+        del _PLANS[key]
 
 
 def _load(setup: WorkerSetup) -> Loaded:
@@ -133,7 +145,9 @@ def _plan_and_context(setup: WorkerSetup, run: FileRun):
     key = (setup, run.task.display, run.kind)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = plan_for(state.policy, state.rules, run.task.display, run.kind)
+        plan = plan_for(state.policy, state.rules, run.task.display, run.kind)
+        with _LOCK:
+            _PLANS[key] = plan
     # A fresh context per task: process_chunk writes the current record into it.
     return plan, file_context(run, state.policy, state.services, state.settings)
 
