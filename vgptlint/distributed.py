@@ -4,7 +4,7 @@ The client (this machine) loads and validates the policy, lists the files (throu
 URLs such as ``s3://bucket/data/*.jsonl``) and builds a task graph; workers do all the reading
 and linting (see :mod:`vgptlint.distributed_worker`). Per file:
 
-1. ``survey_file``: where the file splits (JSON Lines blocks of ``BLOCK_BYTES``, Parquet row
+1. ``survey_file``: where the file splits (JSON Lines blocks of :func:`block_size`, Parquet row
    groups, or one reader for JSON arrays that cuts their records in chunks) and its dataset kind.
 2. one task per piece: record rules and accumulators over its records (``process_chunk``).
 3. accumulator states merged pairwise up a balanced tree in file order (a tree reduction: depth
@@ -35,9 +35,12 @@ from vgptlint.result import RunResult
 
 NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
 # Bytes of input per lint task (a JSON Lines block; a JSON array's records are cut likewise):
-# seconds of linting, which dwarfs a task's ~1 ms of scheduling, and small enough to spread
-# one review-sized file over several workers.
-BLOCK_BYTES = 8 << 20
+# about PIECES_PER_THREAD pieces per worker thread, so that uneven pieces even out, but at least
+# a second of linting (which dwarfs a task's ~1 ms of scheduling) and at most a bounded amount
+# of memory per task.
+PIECES_PER_THREAD = 4
+MIN_BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 64 << 20
 CONNECT_TIMEOUT = "20s"
 
 
@@ -153,13 +156,24 @@ def lint_files(client, setup, prepared) -> list[FileOutcome]:
     from vgptlint import distributed_worker as worker
 
     remote = [task for task in prepared.tasks if task.path != "-"]
-    surveys = client.gather(client.map(worker.survey_file, remote, block_bytes=BLOCK_BYTES, pure=False))
+    sizes = client.gather(client.map(worker.size_or_zero, [t.path for t in remote], pure=False))
+    threads = sum(client.nthreads().values()) or 1
+    surveys = client.gather(client.map(worker.survey_file, remote, block_bytes=block_size(sum(sizes), threads),
+                                       pure=False))
     gathered = iter(client.gather([_file_graph(client, setup, task, survey) for task, survey in zip(remote, surveys)]))
     settings = {"trainer": prepared.policy.trainer, **prepared.settings}
     return [next(gathered) if task.path != "-" else
             lint_items(read_source(task.path, task.display), task, prepared.policy, prepared.rules,
                        prepared.services, settings)
             for task in prepared.tasks]
+
+
+def block_size(total_bytes: int, threads: int) -> int:
+    """
+    >>> block_size(64 << 20, 2) == 8 << 20, block_size(1 << 40, 64) == MAX_BLOCK_BYTES
+    (True, True)
+    """
+    return max(MIN_BLOCK_BYTES, min(MAX_BLOCK_BYTES, total_bytes // (PIECES_PER_THREAD * threads)))
 
 
 def _file_graph(client, setup, task: FileTask, survey):

@@ -184,6 +184,13 @@ def _survey_parquet(task: FileTask) -> Survey:
     return Survey("row-groups", kind, groups)
 
 
+def size_or_zero(path: str) -> int:
+    try:
+        return file_size(path)
+    except OSError:
+        return 0
+
+
 def read_whole(task: FileTask, pieces: int) -> tuple[str, list[list]]:
     """Read a file whole (as the local engine would) and cut its records into ``pieces`` chunks."""
     kind, items = peek_kind(task, read_input(task))

@@ -25,7 +25,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 @pytest.fixture
 def small_blocks(monkeypatch):
     # ~4 KB blocks: the 400-record JSONL becomes a dozen blocks, the arrays several chunks each
-    monkeypatch.setattr(dask_engine, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(dask_engine, "MIN_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(dask_engine, "MAX_BLOCK_BYTES", 4096)
 
 
 def check(*args: str) -> str:
@@ -42,7 +43,7 @@ def local_and_dask(scheduler: str, *args: str) -> tuple[str, str]:
 def test_pretrain_reports_are_byte_identical(tmp_path, scheduler, small_blocks, report_format):
     root = dataset(tmp_path, with_parquet=True)
     with open(root / "sft.jsonl", "rb") as stream:
-        assert len(jsonl_blocks(stream, dask_engine.BLOCK_BYTES)[0]) >= 5  # really split
+        assert len(jsonl_blocks(stream, 4096)[0]) >= 5  # really split
     # a directory walk lists .json and .jsonl files; Parquet files are named
     parquet = [str(root / "sft.parquet"), str(root / "damaged.parquet")]
     local, dask = local_and_dask(scheduler, "--policy", "pretrain", "-f", report_format, str(root), *parquet)
