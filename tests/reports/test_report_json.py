@@ -76,6 +76,11 @@ def test_set_values_that_are_not_plain_json_still_serialize(make_result, opts):
     assert entry["fix"]["changes"][0]["value"] == {"3": "{1}", "a": None, "b": [1, 2]}
 
 
-def test_deterministic_and_indented(result, opts):
+def test_deterministic_and_one_finding_per_line(result, opts):
     text = render("json", result, opts)
-    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert text == render("json", result, opts)
+    document = json.loads(text)
+    lines = text.splitlines()
+    start = lines.index('  "findings": [') + 1
+    finding_lines = lines[start:start + len(document["findings"])]
+    assert [json.loads(line.rstrip(",")) for line in finding_lines] == document["findings"]

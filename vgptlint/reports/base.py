@@ -139,6 +139,7 @@ def project_uri(*labels: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=4096)  # called once per finding, for a handful of distinct files
 def display_path(path: str, cwd: Path) -> str:
     """A finding's path as reports show it: relative to ``cwd`` when inside it, always with ``/``.
 
