@@ -329,7 +329,8 @@ def fill_fix_regions(result: RunResult) -> None:
 
     wanted: dict[str, list] = {}
     for finding in result.findings:
-        if finding.fix is not None and finding.fix.edits and finding.location.path not in ("-", "<stdin>"):
+        if (finding.fix is not None and finding.fix.edits and finding.location.path not in ("-", "<stdin>")
+                and not finding.location.path.lower().endswith(".parquet")):  # no text to place edits in
             wanted.setdefault(finding.location.path, []).append(finding)
     for path, findings in wanted.items():
         info = describe_file(path)
