@@ -23,6 +23,7 @@ import pickle
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from vgptlint import __version__
@@ -91,6 +92,12 @@ def _settings_beyond_policy(settings: dict, policy_settings: dict) -> dict:
 _ABSENT = object()
 
 
+def _absolute_unless_url(path: str) -> str:
+    from vgptlint.inputs.remote import is_url
+
+    return path if is_url(path) else os.path.abspath(path)
+
+
 def _absolute_if_file(reference: str) -> str:
     # A policy file is named by its absolute path, which a worker on this machine (or one sharing
     # this file system) can open whatever its working directory; a shipped name stays a name.
@@ -155,7 +162,9 @@ def lint_files(client, setup, prepared) -> list[FileOutcome]:
     """Every task's outcome, in task order; stdin is read and linted here (workers cannot see it)."""
     from vgptlint import distributed_worker as worker
 
-    remote = [task for task in prepared.tasks if task.path != "-"]
+    # Workers open local files by absolute path (their working directory is their own); reports
+    # keep the path as the user wrote it.
+    remote = [replace(task, path=_absolute_unless_url(task.path)) for task in prepared.tasks if task.path != "-"]
     sizes = client.gather(client.map(worker.size_or_zero, [t.path for t in remote], pure=False))
     threads = sum(client.nthreads().values()) or 1
     surveys = client.gather(client.map(worker.survey_file, remote, block_bytes=block_size(sum(sizes), threads),

@@ -137,3 +137,14 @@ def test_fix_stays_local(tmp_path, scheduler):
     result = CliRunner().invoke(main, ["check", "--fix", "--engine", "dask", "--scheduler", scheduler, str(tmp_path)])
     assert result.exit_code == 2
     assert "run them without --engine dask" in result.stderr
+
+
+def test_relative_paths_from_another_working_directory(tmp_path, scheduler, small_blocks, monkeypatch):
+    # The workers started in the repository; the client now runs elsewhere, with relative paths
+    # to its policy and data, as with workers on other machines sharing a file system.
+    dataset(tmp_path, with_parquet=True)
+    (tmp_path / "team.yaml").write_text("extends: [pretrain]\nrules:\n  output-too-short: error\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    local, dask = local_and_dask(scheduler, "--policy", "team.yaml", "-f", "json", ".", "sft.parquet")
+    assert dask == local
+    assert json.loads(local)["summary"]["records"] > 800
