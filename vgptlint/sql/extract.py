@@ -174,7 +174,13 @@ def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str
             position = match.end()
             continue
         paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
-        region_end = _prose_cut(text, match.start(), paragraph.start() if paragraph else end)
+        paragraph_end = paragraph.start() if paragraph else end
+        # Cheap first: a statement shape that fails on the whole paragraph fails on any prefix of it,
+        # so most prose ("with", "set", "if" …) never reaches the tokenizer in _prose_cut.
+        if not _SHAPES[keyword.upper()].match(text, match.start(), paragraph_end):
+            position = match.end()
+            continue
+        region_end = _prose_cut(text, match.start(), paragraph_end)
         candidate = text[match.start() : region_end]
         if _SHAPES[keyword.upper()].match(candidate) and (keyword.isupper() or _looks_like_sql(candidate, strict=True)):
             regions.append((match.start(), region_end, "inline"))
