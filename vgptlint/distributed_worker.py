@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint import __version__
-from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_kind,
-                             peek_kind, plan_for, process_chunk)
+from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_format, infer_kind,
+                             peek_file, plan_for, process_chunk)
 from vgptlint.errors import PolicyError, UsageError
 from vgptlint.inputs.parquet import is_parquet, open_parquet, read_parquet, read_row_groups, row_groups, column_names
 from vgptlint.inputs.read import read_source, read_stream
@@ -142,10 +142,10 @@ def _load(setup: WorkerSetup) -> Loaded:
 
 def _plan_and_context(setup: WorkerSetup, run: FileRun):
     state = loaded(setup)
-    key = (setup, run.task.display, run.kind)
+    key = (setup, *run.plan_key)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = plan_for(state.policy, state.rules, run.task.display, run.kind)
+        plan = plan_for(state.policy, state.rules, run.task.display, run.kind, run.format)
         with _LOCK:
             _PLANS[key] = plan
     # A fresh context per task: process_chunk writes the current record into it.
@@ -168,7 +168,7 @@ def survey_file(task: FileTask, block_bytes: int) -> Survey:
     except OSError:  # missing, unreadable: the whole-file reader reports it exactly as the local engine does
         return Survey("whole", None, (1,))
     kind = task.kind or (infer_kind(first_data) if first_data is not None else "sft")
-    return Survey("blocks", kind, tuple(blocks))
+    return Survey("blocks", (kind, _format(task, first_data)), tuple(blocks))
 
 
 def _survey_parquet(task: FileTask) -> Survey:
@@ -180,8 +180,14 @@ def _survey_parquet(task: FileTask) -> Survey:
         if not groups:
             return Survey("whole", None, (1,))
         # Every row holds every column, so the schema says what the first record's keys are.
-        kind = task.kind or infer_kind(dict.fromkeys(column_names(parquet_file)))
-    return Survey("row-groups", kind, groups)
+        columns = dict.fromkeys(column_names(parquet_file), [{}])  # a list value marks a conversation column
+        kind = task.kind or infer_kind(columns)
+    return Survey("row-groups", (kind, _format(task, columns)), groups)
+
+
+def _format(task: FileTask, first_data: object) -> str:
+    """As the local engine decides it (engine.peek_file): the dataset_info entry, else the first record."""
+    return getattr(task.spec, "formatting", None) or infer_format(first_data)
 
 
 def size_or_zero(path: str) -> int:
@@ -193,10 +199,10 @@ def size_or_zero(path: str) -> int:
 
 def read_whole(task: FileTask, pieces: int) -> tuple[str, list[list]]:
     """Read a file whole (as the local engine would) and cut its records into ``pieces`` chunks."""
-    kind, items = peek_kind(task, read_input(task))
+    run, items = peek_file(task, read_input(task))
     items = list(items)
     size = -(-len(items) // max(1, pieces)) or 1
-    return kind, [items[start:start + size] for start in range(0, len(items), size)] or [[]]
+    return (run.kind, run.format), [items[start:start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def chunk_of(whole: tuple[str, list[list]], number: int) -> tuple[str, list]:
@@ -226,24 +232,24 @@ def read_input(task: FileTask) -> Iterator[Record | InputProblem]:
 # ------------------------------------------------------------------------------- linting a piece
 
 def lint_block(setup: WorkerSetup, task: FileTask, kind: str, block: Block) -> Part:
-    return _lint(setup, FileRun(task, kind), read_block(task.path, task.display, block))
+    return _lint(setup, FileRun(task, *kind), read_block(task.path, task.display, block))
 
 
 def lint_row_group(setup: WorkerSetup, task: FileTask, kind: str, group) -> Part:
     with open_binary(task.path) as stream:
         parquet_file, problem = open_parquet(task.display, stream)
         items = [problem] if problem is not None else read_row_groups(task.display, parquet_file, [group])
-        return _lint(setup, FileRun(task, kind), items)
+        return _lint(setup, FileRun(task, *kind), items)
 
 
 def lint_records(setup: WorkerSetup, task: FileTask, chunk: tuple[str, list]) -> Part:
     kind, items = chunk
-    return _lint(setup, FileRun(task, kind), items)
+    return _lint(setup, FileRun(task, *kind), items)
 
 
 def _lint(setup: WorkerSetup, run: FileRun, items) -> Part:
     plan, ctx = _plan_and_context(setup, run)
-    return Part(run.kind, process_chunk(items, plan, ctx))
+    return Part((run.kind, run.format), process_chunk(items, plan, ctx))
 
 
 # ------------------------------------------------------------------------------- merging and finishing
@@ -258,14 +264,14 @@ def findings_of(part: Part) -> list:
 
 def merge_partials(setup: WorkerSetup, task: FileTask, left: Partial, right: Partial) -> Partial:
     """``left`` holds records before ``right``'s; the tree's shape is fixed, so the result is too."""
-    plan, _ = _plan_and_context(setup, FileRun(task, left.kind))
+    plan, _ = _plan_and_context(setup, FileRun(task, *left.kind))
     states = [rule.accumulator.merge(a, b, rule.accumulator_options)
               for rule, a, b in zip(plan.aggregate_rules, left.states, right.states)]
     return Partial(left.kind, states, left.record_count + right.record_count)
 
 
 def finish(setup: WorkerSetup, task: FileTask, root: Partial, *findings: list) -> FileOutcome:
-    run = FileRun(task, root.kind)
+    run = FileRun(task, *root.kind)
     plan, _ = _plan_and_context(setup, run)
     merged = ChunkOutcome([f for piece in findings for f in piece], root.states, root.record_count)
     return finish_file(run, plan, merged)

@@ -143,6 +143,8 @@ def _short(value: object, limit: int = 60) -> str:
 def stable_path(source: str) -> str:
     """The path as fingerprints see it: relative to the working directory, POSIX, no "./", so
     `examples/kto.jsonl`, `./examples/kto.jsonl` and its absolute spelling share baselines."""
+    if "://" in source:  # s3://bucket/key: not a local path, keep it as written
+        return source
     path = Path(source)
     if path.is_absolute():
         try:

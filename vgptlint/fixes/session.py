@@ -102,6 +102,10 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
                             services, settings)
         return _unchanged(task.display, linted, None, [f"{task.display}: stdin cannot be fixed (there is no file to "
                                                       "write); save the data to a file and fix that"])
+    if Path(task.path).suffix.lower() == ".parquet":  # columnar and binary: linted, never rewritten
+        outcome = lint_file(task, policy, rules, services, settings)
+        note = [f"{task.display}: not fixed: Parquet files are linted but not rewritten; fix the JSON/JSONL source"]
+        return FileFix(task.display, outcome.findings, outcome.metrics, outcome.summary, messages=note)
     try:
         snapshot = take_snapshot(task.path)
     except OSError:  # missing, a directory, unreadable: the engine reports it as a finding

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vgptlint.inputs.records import InputProblem
 
-DATASET_SUFFIXES = (".json", ".jsonl")
+DATASET_SUFFIXES = (".json", ".jsonl", ".parquet")
 # LLaMA-Factory's dataset registry sits beside the datasets it names; it is not a dataset.
 NOT_DATASETS = frozenset({"dataset_info.json"})
 _GLOB_CHARS = frozenset("*?[")

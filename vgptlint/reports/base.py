@@ -150,7 +150,7 @@ def display_path(path: str, cwd: Path) -> str:
     >>> display_path("/tmp/x.jsonl", Path("/repo"))
     '/tmp/x.jsonl'
     """
-    if not path or path == "-":  # no file (a dataset-wide metric) or stdin
+    if not path or path == "-" or "://" in path:  # no file (a dataset-wide metric), stdin, or a URL
         return path
     pure = PurePath(path)
     if pure.is_absolute():
