@@ -13,6 +13,8 @@ held-out index is built once per run and shared through ``Context.services``.
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +87,13 @@ def _resolve(name: str, linted: str) -> Path | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _folder(linted: str) -> str:
+    return str(Path(linted).parent)  # asked once per record: Path() costs more than the lookup it keys
+
+
 def held_out(opts: ContaminationOptions, linted: str, services: dict) -> HeldOut:
-    key = ("contamination", opts.against, opts.field, opts.id_field, opts.threshold, str(Path(linted).parent))
+    key = ("contamination", opts.against, opts.field, opts.id_field, opts.threshold, _folder(linted))
     found = services.get(key)
     if found is None:
         found = services[key] = _load(opts, linted)
