@@ -10,9 +10,10 @@ one position per copy: O(distinct records).
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
 ``bins`` values per record) and found with LSH banding; exact copies are left to ``duplicates``.
-Per record, ``add`` only stores the crc32 of each word (one C-level pass); signatures are computed
-for all records at once with numpy at finalize, then compared in record order, so any split of the
-records finds the same pairs. State: 4 bytes per word plus an 8-byte digest and a position per record, O(words).
+Per record, ``add`` stores the crc32 of each word (one C-level pass); every 4,096 records their
+signatures are computed at once with numpy and the word hashes dropped, and at finalize all
+signatures are compared in record order, so any split of the records finds the same pairs.
+State: ``4 * bins + 32`` bytes per record (160 with the default 32 bins), whatever the text length.
 We use our own MinHash rather than datasketch: datasketch hashes each shingle in Python (about 60 µs
 per record here against 3 µs), and its LSH index is not mergeable across chunks.
 """
@@ -239,11 +240,11 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float):
     count, bins = table.shape
     band_count = bins // rows_per_band
     weights = np.asarray(_SHINGLE_WEIGHTS[:rows_per_band], dtype=np.uint64)
-    band_values = (table.reshape(count, band_count, rows_per_band).astype(np.uint64) * weights).sum(axis=2)
     kept = np.nonzero(keep)[0]
     candidates = np.full((count, band_count), -1, dtype=np.int64)
     for band in range(band_count):
-        values = band_values[kept, band]
+        columns = table[kept, band * rows_per_band:(band + 1) * rows_per_band].astype(np.uint64)
+        values = columns @ weights  # uint64 arithmetic wraps: a hash of the band's values
         order = np.lexsort((kept, values))
         ordered_values, ordered_rows = values[order], kept[order]
         starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
@@ -251,7 +252,12 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float):
         candidates[ordered_rows, band] = np.where(first < ordered_rows, first, -1)
     pair_rows, pair_bands = np.nonzero(candidates >= 0)
     pair_candidates = candidates[pair_rows, pair_bands]
-    agree = (table[pair_rows] == table[pair_candidates]).sum(axis=1)
+    # Compared in slices: templated data gives millions of candidate pairs, and gathering both
+    # signature rows for all of them at once would cost 2 x pairs x bins x 4 bytes.
+    agree = np.empty(len(pair_rows), dtype=np.int64)
+    for start in range(0, len(pair_rows), _PAIRS_PER_SLICE):
+        stop = start + _PAIRS_PER_SLICE
+        agree[start:stop] = (table[pair_rows[start:stop]] == table[pair_candidates[start:stop]]).sum(axis=1)
     good = agree >= threshold * bins
     best = np.full(count, -1, dtype=np.int64)
     agreement = np.zeros(count, dtype=np.int64)
@@ -265,17 +271,37 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float):
     return best, agreement
 
 
+_PAIRS_PER_SLICE = 65536
+SIGNATURE_BATCH = 4096  # records whose word hashes wait before becoming fixed-size signatures
+
+
 @dataclass
 class NearState:
-    """Word hashes of every record back to back, with per-record (index, line, column, exact digest)."""
+    """Per record: a ``bins``-value MinHash signature (computed in batches), its index, line, column and
+    8-byte exact digest, in flat arrays; plus the word hashes of at most ``SIGNATURE_BATCH`` records
+    still waiting for their signature. Memory: about ``4 * bins + 32`` bytes per record."""
 
-    rows: list = field(default_factory=list)
-    lengths: array = field(default_factory=lambda: array("I"))
-    hashes: array = field(default_factory=lambda: array("I"))
+    index: array = field(default_factory=lambda: array("q"))
+    line: array = field(default_factory=lambda: array("q"))
+    column: array = field(default_factory=lambda: array("q"))
+    exact: bytearray = field(default_factory=bytearray)
+    signatures: array = field(default_factory=lambda: array("I"))
+    pending_lengths: array = field(default_factory=lambda: array("I"))
+    pending_hashes: array = field(default_factory=lambda: array("I"))
+
+    def flush(self, opts: NearDuplicateOptions) -> None:
+        """Signatures of the pending records (each record's signature depends on its words alone)."""
+        if self.pending_lengths:
+            table = signatures(self.pending_hashes, list(self.pending_lengths), opts.shingle, opts.bins)
+            self.signatures.frombytes(table.tobytes())
+            self.pending_lengths, self.pending_hashes = array("I"), array("I")
 
 
-def _near_merge(a: NearState, b: NearState, opts: object) -> NearState:
-    return NearState(a.rows + b.rows, a.lengths + b.lengths, a.hashes + b.hashes)
+def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearState:
+    a.flush(opts)
+    b.flush(opts)
+    return NearState(a.index + b.index, a.line + b.line, a.column + b.column, a.exact + b.exact,
+                     a.signatures + b.signatures)
 
 
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
@@ -286,48 +312,56 @@ def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOpti
     if words is None:
         return state
     joined = b" ".join(words)
-    exact = hashlib.blake2b(joined, digest_size=8).digest()
     if opts.mask_digits:
         words = joined.translate(_DIGITS_TO_ZERO).split()
-    state.rows.append((ref.index, ref.line, ref.column, exact))
-    state.lengths.append(max(len(words), opts.shingle))
-    state.hashes.extend(map(zlib.crc32, words))
+    state.index.append(ref.index)
+    state.line.append(ref.line)
+    state.column.append(ref.column)
+    state.exact += hashlib.blake2b(joined, digest_size=8).digest()
+    state.pending_lengths.append(max(len(words), opts.shingle))
+    state.pending_hashes.extend(map(zlib.crc32, words))
     if len(words) < opts.shingle:
-        state.hashes.extend([0] * (opts.shingle - len(words)))
+        state.pending_hashes.extend([0] * (opts.shingle - len(words)))
+    if len(state.pending_lengths) >= SIGNATURE_BATCH:
+        state.flush(opts)
     return state
 
 
 def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOutcome:
     import numpy as np
 
-    count = len(state.rows)
+    state.flush(opts)
+    count = len(state.index)
     found: list[tuple[int, int, float]] = []  # (row, earlier row, similarity), rows in record order
-    rows = state.rows
+    # numpy views of the flat arrays, in record order (chunks may arrive in any order); no
+    # per-record Python objects, so finalizing 590k records stays within a few signature tables.
+    order = np.argsort(np.frombuffer(state.index, dtype=np.int64), kind="stable")
+    exact = np.frombuffer(bytes(state.exact), dtype=np.uint64)[order]
     if count:
-        order = sorted(range(count), key=lambda r: rows[r][0])  # chunks may arrive in any order
-        table = signatures(state.hashes, state.lengths, opts.shingle, opts.bins)[order]
-        rows = [rows[r] for r in order]
-        seen_exact: set[bytes] = set()
+        table = np.frombuffer(state.signatures, dtype=np.uint32).reshape(count, opts.bins)[order]
+        _, first_of_each = np.unique(exact, return_index=True)
         keep = np.zeros(count, dtype=bool)  # exact copies are duplicates' business and join no band
-        for number, row in enumerate(rows):
-            if row[3] not in seen_exact:
-                seen_exact.add(row[3])
-                keep[number] = True
+        keep[first_of_each] = True
         best, agreement = earliest_similar(table, keep, opts.rows, opts.threshold)
         for number in np.nonzero((best >= 0) & keep)[0].tolist():
             found.append((number, int(best[number]), int(agreement[number]) / opts.bins))
+    index, line, column = (np.frombuffer(a, dtype=np.int64)[order] for a in (state.index, state.line, state.column))
+
+    def row(number: int) -> tuple[int, int, int, bytes]:
+        return int(index[number]), int(line[number]), int(column[number]), exact[number].tobytes()
+
     hits = []
     for count_reported, (number, earlier, similarity) in enumerate(found):
         if opts.max_reported and count_reported >= opts.max_reported:
             hits.append(AggregateHit(f"{len(found) - opts.max_reported:,} more near-duplicate records not listed",
                                      fingerprint_basis="more"))
             break
-        index, line, column = rows[number][:3]
-        first = rows[earlier]
-        hits.append(AggregateHit(f"record {index} is a near-duplicate ({similarity:.0%} similar) of record {first[0]} "
-                                 f"(line {first[1]})", record_index=index, line=line, column=column,
-                                 data={"first_index": first[0], "similarity": similarity},
-                                 fingerprint_basis=f"{first[3].hex()} {rows[number][3].hex()}"))
+        record_index, record_line, record_column, digest = row(number)
+        first = row(earlier)
+        hits.append(AggregateHit(f"record {record_index} is a near-duplicate ({similarity:.0%} similar) of record "
+                                 f"{first[0]} (line {first[1]})", record_index=record_index, line=record_line,
+                                 column=record_column, data={"first_index": first[0], "similarity": similarity},
+                                 fingerprint_basis=f"{first[3].hex()} {digest.hex()}"))
     value = share(len(found), count)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value)
