@@ -95,6 +95,7 @@ class Prepared:
     review: object = None  # vgptlint.review.Review: suppressions and baseline, applied after the run
     options: CheckOptions | None = None  # what it was prepared from (the Dask engine ships references)
     service_paths: tuple = (None, ())  # (dataset_info path, catalog paths): loaded again by Dask workers
+    progress: object = None  # a vgptlint.progress.TerminalProgress when stderr is a terminal
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
@@ -233,7 +234,7 @@ def execute(prepared: Prepared) -> RunResult:
         result = run_on_dask(prepared, prepared.options)
     else:
         result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
-                     prepared.notes, jobs=prepared.jobs)
+                     prepared.notes, jobs=prepared.jobs, progress=prepared.progress)
     result.findings.extend(input_finding(p) for p in prepared.input_problems)
     result.findings.extend(dataset_info_findings(prepared))
     result.findings.sort(key=lambda f: f.sort_key())

@@ -15,6 +15,7 @@ from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, ex
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import PolicyError, VgptlintError
 from vgptlint.model import Severity
+from vgptlint.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, render, reporter_names
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -154,6 +155,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
                            jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}),
                            **click.get_current_context().meta.get("vgptlint.engine", {}))
     prepared = prepare(tuple(paths), options)
+    prepared.progress = for_terminal()
     if apply_fixes or diff:
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)
         run = fix(prepared, fix_options)

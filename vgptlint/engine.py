@@ -20,6 +20,7 @@ from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
 from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding, stable_path, where_holds  # noqa: F401 (re-exported)
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
+from vgptlint.progress import counted
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
@@ -134,12 +135,13 @@ class FileRun:
 
 
 def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
-              pool: object = None) -> FileOutcome:
+              pool: object = None, progress: object = None) -> FileOutcome:
     if pool is not None:
         from vgptlint.parallel import lint_file_in_pool
 
         return lint_file_in_pool(task, policy, rules, services, settings, pool)
-    return lint_items(read_source(task.path, task.display), task, policy, rules, services, settings)
+    records = counted(read_source(task.path, task.display), task.display, progress)
+    return lint_items(records, task, policy, rules, services, settings)
 
 
 def peek_kind(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[str, Iterator]:
@@ -293,7 +295,7 @@ def input_finding(problem: InputProblem) -> Finding:
 
 def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
         services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
-        jobs: int = 1) -> RunResult:
+        jobs: int = 1, progress: object = None) -> RunResult:
     """Lint every file; returns sorted findings, per-file summaries and metrics.
 
     With ``jobs > 1`` files are split into chunks linted by worker processes; the report is
@@ -309,11 +311,13 @@ def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | 
 
     with fewer_full_collections(), worker_pool(jobs, policy, rules, services, settings) as pool:
         for task in tasks:
-            outcome = lint_file(task, policy, rules, services, settings, pool)
+            outcome = lint_file(task, policy, rules, services, settings, pool, progress)
             findings.extend(outcome.findings)
             files.append(outcome.summary)
             metrics.extend(outcome.metrics)
             notes = [*(notes or []), *(n for n in outcome.notes if n not in (notes or []))]
+    if progress is not None:
+        progress.close()
     findings.sort(key=Finding.sort_key)
     metrics.sort(key=lambda m: (m.rule, m.path))
     infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]
