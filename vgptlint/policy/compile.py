@@ -199,19 +199,16 @@ def _compile_where(where: object, problem, policy: Policy):
                 except SelectorError as exc:
                     problem("where", "invalid-jsonpath", f'"where.{key}" is not valid JSONPath ("{expression}"): {exc}')
             continue
-        if key == "format":
+        if key in ("format", "kind"):
+            allowed = DATASET_FORMATS if key == "format" else DATASET_KINDS
             for word in values:
-                if word not in DATASET_FORMATS:
-                    problem("where", "invalid-format", f'dataset format must be one of {", ".join(DATASET_FORMATS)}; got "{word}"',
-                            did_you_mean(word, DATASET_FORMATS))
-            formats = frozenset(values)
-            continue
-        if key == "kind":
-            for word in values:
-                if word not in DATASET_KINDS:
-                    problem("where", "invalid-kind", f'dataset kind must be one of sft, dpo, kto, eval; got "{word}"',
-                            did_you_mean(word, DATASET_KINDS))
-            kinds = frozenset(values)
+                if word not in allowed:
+                    problem("where", f"invalid-{key}", f'dataset {key} must be one of {", ".join(allowed)}; got "{word}"',
+                            did_you_mean(word, allowed))
+            if key == "format":
+                formats = frozenset(values)
+            else:
+                kinds = frozenset(values)
         else:
             declared = getattr(policy.facets, "facets", None) or {}
             if key not in declared:

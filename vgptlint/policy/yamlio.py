@@ -34,23 +34,18 @@ def load_yaml(path: Path, display: str) -> object:
 
 def key_position(node: object, key: object) -> tuple[int, int]:
     """1-based position of ``key`` in a mapping (or item ``key`` of a sequence)."""
-    try:
-        if isinstance(node, CommentedMap):
-            line, col = node.lc.key(key)
-            return line + 1, col + 1
-        if isinstance(node, CommentedSeq):
-            line, col = node.lc.item(key)
-            return line + 1, col + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
-    return node_position(node)
+    return _position(node, key, "key")
 
 
 def value_position(node: object, key: object) -> tuple[int, int]:
-    """1-based position of the value under ``key`` in a mapping."""
+    """1-based position of the value under ``key`` in a mapping (or item ``key`` of a sequence)."""
+    return _position(node, key, "value")
+
+
+def _position(node: object, key: object, part: str) -> tuple[int, int]:
     try:
         if isinstance(node, CommentedMap):
-            line, col = node.lc.value(key)
+            line, col = node.lc.key(key) if part == "key" else node.lc.value(key)
             return line + 1, col + 1
         if isinstance(node, CommentedSeq):
             line, col = node.lc.item(key)
