@@ -18,6 +18,7 @@ from vgptlint.functions.base import MISSING, Context, Hit
 from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
 from vgptlint.model import Applicability, Finding, Fix, Location, SetValue
+from vgptlint.policy.compile import typed_value
 from vgptlint.policy.model import CompiledRule
 from vgptlint.select.jsonpath import to_json_path, to_pointer
 
@@ -63,6 +64,10 @@ def where_holds(rule: CompiledRule, data: object, ctx: Context) -> bool:
                 return False
         elif key == "present":
             if not condition.find(data):
+                return False
+        elif key == "unless":
+            selector, forbidden = condition
+            if any(typed_value(target.value) in forbidden for target in selector.find(data)):
                 return False
         elif facet_value(key, data, ctx) not in condition:
             return False

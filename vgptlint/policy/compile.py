@@ -199,6 +199,19 @@ def _compile_where(where: object, problem, policy: Policy):
                 except SelectorError as exc:
                     problem("where", "invalid-jsonpath", f'"where.{key}" is not valid JSONPath ("{expression}"): {exc}')
             continue
+        if key == "unless":  # {JSONPath: [values]}: skip records where a selected value is one of them
+            if not isinstance(value, dict):
+                problem("where", "invalid-where", '"where.unless" maps JSONPath expressions to lists of values')
+                continue
+            for expression, forbidden in value.items():
+                try:
+                    selector = compile_selector(str(expression))
+                except SelectorError as exc:
+                    problem("where", "invalid-jsonpath", f'"where.unless" is not valid JSONPath ("{expression}"): {exc}')
+                    continue
+                choices = forbidden if isinstance(forbidden, (list, CommentedSeq)) else [forbidden]
+                facets.append(("unless", (selector, frozenset(typed_value(plain(v)) for v in choices))))
+            continue
         if key in ("format", "kind"):
             allowed = DATASET_FORMATS if key == "format" else DATASET_KINDS
             for word in values:
@@ -217,6 +230,11 @@ def _compile_where(where: object, problem, policy: Policy):
                         did_you_mean(str(key), declared))
             facets.append((str(key), frozenset(values)))
     return kinds, tuple(facets), formats
+
+
+def typed_value(value: object) -> tuple[str, object]:
+    """A JSON value with its type, so that false, 0 and "false" stay different in ``where.unless``."""
+    return type(value).__name__, value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
 
 
 def _compile_fix(fix: object, problem) -> FixSpec | None:
