@@ -24,24 +24,40 @@ from vgptlint.select.jsonpath import to_json_path, to_pointer
 
 
 def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context) -> list[Finding]:
-    """Every finding of every record rule on one record."""
+    """Every finding of every record rule on one record.
+
+    Work shared by rules is done once per record: selecting the same path (most rules read
+    ``$.output``), the same ``where`` condition, and a function's ``only_if`` on the same value.
+    """
     findings: list[Finding] = []
     data = record.data
+    selected: dict[str, list] = {}
+    admitted: dict[tuple, bool] = {}
     for rule in rules:
-        if rule.where_facets and not where_holds(rule, data, ctx):
+        if rule.where_facets and not where_holds(rule, data, ctx, admitted):
             continue
         for selector in rule.selectors:
-            for target in selector.find(data):
+            targets = selected.get(selector.expression)
+            if targets is None:
+                targets = selected[selector.expression] = selector.find(data)
+            for target in targets:
                 for check in rule.checks:
                     value, parts = target.value, target.parts
                     if check.field is not None:
                         value, parts = _sub_value(value, check.field), (*parts, *check.field)
                     elif value is MISSING:
                         continue
-                    accepts = check.function.accepts
-                    if accepts is not None and not isinstance(value, accepts):
+                    function = check.function
+                    if function.accepts is not None and not isinstance(value, function.accepts):
                         continue
-                    for hit in check.function.check(value, check.options, ctx):
+                    if function.only_if is not None:
+                        key = (function.only_if, id(value))
+                        holds = admitted.get(key)
+                        if holds is None:
+                            holds = admitted[key] = function.only_if(value)
+                        if not holds:
+                            continue
+                    for hit in function.check(value, check.options, ctx):
                         findings.append(make_finding(rule, record, parts, value, hit, ctx))
     return findings
 
@@ -57,21 +73,37 @@ def _sub_value(value: object, field_parts: tuple) -> object:
     return value
 
 
-def where_holds(rule: CompiledRule, data: object, ctx: Context) -> bool:
+def where_holds(rule: CompiledRule, data: object, ctx: Context, memo: dict | None = None) -> bool:
+    """Whether the rule's ``where`` conditions hold for this record; ``memo`` shares answers
+    between rules with the same condition (the SQL rules all carry the same ``unless``)."""
     for key, condition in rule.where_facets:
-        if key == "absent":
-            if condition.find(data):
-                return False
-        elif key == "present":
-            if not condition.find(data):
-                return False
-        elif key == "unless":
-            selector, forbidden = condition
-            if any(typed_value(target.value) in forbidden for target in selector.find(data)):
-                return False
-        elif facet_value(key, data, ctx) not in condition:
+        if memo is not None:
+            memo_key = (key, _condition_key(condition))
+            holds = memo.get(memo_key)
+            if holds is None:
+                holds = memo[memo_key] = _condition_holds(key, condition, data, ctx)
+        else:
+            holds = _condition_holds(key, condition, data, ctx)
+        if not holds:
             return False
     return True
+
+
+def _condition_key(condition: object) -> object:
+    if isinstance(condition, tuple):  # unless: (selector, forbidden values)
+        return condition[0].expression, condition[1]
+    return getattr(condition, "expression", condition)
+
+
+def _condition_holds(key: str, condition: object, data: object, ctx: Context) -> bool:
+    if key == "absent":
+        return not condition.find(data)
+    if key == "present":
+        return bool(condition.find(data))
+    if key == "unless":
+        selector, forbidden = condition
+        return not any(typed_value(target.value) in forbidden for target in selector.find(data))
+    return facet_value(key, data, ctx) in condition
 
 
 def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object, hit: Hit, ctx: Context) -> Finding:

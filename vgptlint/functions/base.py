@@ -65,6 +65,7 @@ class Function:
     check: CheckFn
     doc: str
     needs: frozenset[str] = frozenset()
+    only_if: Callable[[object], bool] | None = None
 
 
 REGISTRY: dict[str, Function] = {}
@@ -76,15 +77,19 @@ def function(
     options: type,
     accepts: tuple[type, ...] | None = None,
     needs: tuple[str, ...] = (),
+    only_if: Callable[[object], bool] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check under ``name``. ``accepts`` limits the value types it is called with;
-    other types are skipped silently (a ``type`` rule is the place to complain about types)."""
+    other types are skipped silently (a ``type`` rule is the place to complain about types).
+    ``only_if`` is a cheap predicate of the value (e.g. "contains SQL") that must hold for the check
+    to have anything to say; the engine evaluates it once per value and record for all the rules
+    that share it, so a dozen SQL rules cost one lookup on a prose answer."""
 
     def register(check: CheckFn) -> CheckFn:
         if name in REGISTRY and REGISTRY[name].check is not check:
             raise ValueError(f"function {name!r} is registered twice")
         doc = (check.__doc__ or "").strip()
-        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs))
+        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs), only_if)
         return check
 
     return register

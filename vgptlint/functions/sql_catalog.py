@@ -44,7 +44,7 @@ from vgptlint.functions.base import Context, Hit, function
 from vgptlint.model import Severity, Span
 from vgptlint.sql import catalog_checks as checks
 from vgptlint.sql.catalog import Catalog
-from vgptlint.sql.extract import extract_sql
+from vgptlint.sql.extract import extract_sql, contains_sql
 from vgptlint.sql.resolve import Analysis
 
 SEVERITY_CHOICES = ("error", "warning", "info", "off")
@@ -73,7 +73,7 @@ class SqlUnknownTableOptions:
     ignore: tuple[str, ...] = ()
 
 
-@function("sql_unknown_table", options=SqlUnknownTableOptions, accepts=(str,), needs=("catalog",))
+@function("sql_unknown_table", options=SqlUnknownTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_unknown_table(value: str, opts: SqlUnknownTableOptions, ctx: Context) -> Iterator[Hit]:
     """A table the catalog does not have (see the module documentation)."""
     ignore = frozenset(opts.ignore)
@@ -89,7 +89,7 @@ class SqlUnknownColumnOptions:
     report_unbound: bool = True
 
 
-@function("sql_unknown_column", options=SqlUnknownColumnOptions, accepts=(str,), needs=("catalog",))
+@function("sql_unknown_column", options=SqlUnknownColumnOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_unknown_column(value: str, opts: SqlUnknownColumnOptions, ctx: Context) -> Iterator[Hit]:
     """A column its table does not have (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.unknown_columns(a, c, opts.unverifiable_prefixes, opts.report_unbound))
@@ -104,7 +104,7 @@ class SqlIdentifierCaseOptions:
     aliases: bool = True
 
 
-@function("sql_identifier_case", options=SqlIdentifierCaseOptions, accepts=(str,), needs=("catalog",))
+@function("sql_identifier_case", options=SqlIdentifierCaseOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_identifier_case(value: str, opts: SqlIdentifierCaseOptions, ctx: Context) -> Iterator[Hit]:
     """A table, column or alias written in a case other than the catalog's (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.identifier_case(a, c, opts.tables, opts.columns, opts.aliases))
@@ -121,7 +121,7 @@ class SqlCompanyFilterOptions:
     check_write_targets: bool = True
 
 
-@function("sql_company_filter", options=SqlCompanyFilterOptions, accepts=(str,), needs=("catalog",))
+@function("sql_company_filter", options=SqlCompanyFilterOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_company_filter(value: str, opts: SqlCompanyFilterOptions, ctx: Context) -> Iterator[Hit]:
     """A company-keyed table read without a company filter (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.company_filters(a, c, opts.accept_group_by, opts.row_identifiers, opts.check_write_targets))
@@ -140,7 +140,7 @@ class SqlJoinKeysOptions:
         return None
 
 
-@function("sql_join_keys", options=SqlJoinKeysOptions, accepts=(str,), needs=("catalog",))
+@function("sql_join_keys", options=SqlJoinKeysOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_join_keys(value: str, opts: SqlJoinKeysOptions, ctx: Context) -> Iterator[Hit]:
     """A join that does not equate every key column of a declared relationship (see the module documentation)."""
     optional = None if opts.optional_severity == "off" else Severity(opts.optional_severity)
@@ -161,7 +161,7 @@ class SqlBaseTableOptions:
         return None
 
 
-@function("sql_base_table", options=SqlBaseTableOptions, accepts=(str,), needs=("catalog",))
+@function("sql_base_table", options=SqlBaseTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_base_table(value: str, opts: SqlBaseTableOptions, ctx: Context) -> Iterator[Hit]:
     """A base table used where its view exists (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.base_tables(a, c, opts.prefixes, opts.allow_in_dml))
