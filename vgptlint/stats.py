@@ -24,7 +24,7 @@ from tabulate import tabulate
 from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
 from vgptlint.aggregates.bounds import percent
 from vgptlint.aggregates.preference import NOLOCK_PATTERN
-from vgptlint.engine import infer_kind
+from vgptlint.engine import infer_format, infer_kind
 from vgptlint.functions.base import Context, build_options
 from vgptlint.select.jsonpath import compile_selector
 
@@ -88,13 +88,43 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
         kind = task.kind or (infer_kind(records[0].data) if records else "sft")
         if records and _is_validation_suite(records[0].data):
             kind = "validation"
+        trainer = _survival(records, task.spec)
+        file_format = getattr(task.spec, "formatting", None) or (infer_format(records[0].data) if records else "alpaca")
+        if file_format != "alpaca":  # the review's tables measure instruction/input/output fields
+            files.append({"path": task.display, "kind": kind, "records": len(records), "format": file_format, **trainer})
+            continue
         measures = VALIDATION if kind == "validation" else MEASURES[kind]
         ctx = Context(record=None, kind=kind if kind != "validation" else "sft", path=task.display,
                       dialect=prepared.policy.dialect, settings={**prepared.settings, "facets": facets},
                       services=prepared.services)
         outcomes = _measure(records, measures, ctx)
-        files.append({"path": task.display, "kind": kind, "records": len(records), **_SECTIONS[kind](outcomes)})
+        files.append({"path": task.display, "kind": kind, "records": len(records), **trainer, **_SECTIONS[kind](outcomes)})
     return {"files": files}
+
+
+def _survival(records: list, spec: object) -> dict:
+    """What LLaMA-Factory would do with the file's records, when dataset_info registers it."""
+    if spec is None:
+        return {}
+    from vgptlint.llamafactory.survival import survival
+
+    counted = survival((r.data for r in records), spec)
+    return {"llamafactory": {"dataset": counted.dataset, "stage": counted.stage, "records": counted.record_count,
+                             "train": counted.train_count, "skip": counted.skip_count,
+                             "different_kind": counted.different_kind_count, "fatal": counted.fatal_count,
+                             "reasons": dict(counted.reasons)}}
+
+
+def _trainer_table(file: dict) -> list:
+    trainer = file.get("llamafactory")
+    if not trainer:
+        return []
+    total = trainer["records"]
+    rows = [(label, f"{trainer[key]:,}", _count_share(trainer[key], total)[1])
+            for label, key in (("train as written", "train"), ("skipped (dropped)", "skip"),
+                               ("train as a different kind", "different_kind"), ("stop the run", "fatal"))]
+    rows += [(f"  why: {reason}", f"{count:,}", _count_share(count, total)[1]) for reason, count in trainer["reasons"].items()]
+    return [(f"LLaMA-Factory, dataset {trainer['dataset']} (stage {trainer['stage']})", ("records", "count", "%"), rows)]
 
 
 def _facets(policy):
@@ -198,6 +228,12 @@ def render_stats(report: dict, fmt: str = "table") -> str:
            tabulate([(f["path"], f["kind"], f"{f['records']:,}") for f in report["files"]],
                     headers=("file", "kind", "records"), tablefmt=style, colalign=("left", "left", "right")), ""]
     for file in report["files"]:
+        for title, headers, rows in _trainer_table(file):
+            out += [heading(f"{file['path']}: {title}"), tabulate(rows, headers=headers, tablefmt=style, disable_numparse=True), ""]
+        if file.get("format", "alpaca") != "alpaca":
+            out += [f"{file['path']}: {file['format']} conversations, not measured: the review's tables read "
+                    "alpaca fields (instruction, input, output)", ""]
+            continue
         for title, headers, rows in _RENDERERS[file["kind"]](file):
             out += [heading(f"{file['path']}: {title}"), tabulate(rows, headers=headers, tablefmt=style, disable_numparse=True), ""]
     return "\n".join(out)

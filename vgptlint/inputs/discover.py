@@ -95,7 +95,8 @@ def _walk(root: Path, include: Callable[[Path], bool]) -> Iterable[str]:
     found = []
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
-        found.extend(os.path.join(directory, name) for name in files if include(Path(directory, name)))
+        # normpath: "./sft.json" is shown as "sft.json", as editors and other linters show it
+        found.extend(os.path.normpath(os.path.join(directory, name)) for name in files if include(Path(directory, name)))
     return sorted(found)
 
 

@@ -1,0 +1,35 @@
+"""`vgptlint stats` says what LLaMA-Factory would do with each registered dataset's records."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from vgptlint.cli import main
+
+
+def test_stats_counts_what_llamafactory_trains(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    records = [{"instruction": "Open AP invoices?", "input": "", "output": "SELECT APRef FROM APTH WITH (NOLOCK)", "label": label}
+               for label in ("true", "false", True)]
+    (tmp_path / "kto.json").write_text(json.dumps(records))
+    (tmp_path / "chat.json").write_text(json.dumps([
+        {"conversations": [{"from": "human", "value": "Which view holds AP headers?"}, {"from": "gpt", "value": "APTH."}]},
+        {"conversations": [{"from": "gpt", "value": "Hello"}, {"from": "human", "value": "Which view?"}]},
+    ]))
+    (tmp_path / "dataset_info.json").write_text(json.dumps({
+        "kto": {"file_name": "kto.json", "columns": {"prompt": "instruction", "query": "input", "response": "output",
+                                                     "kto_tag": "label"}},
+        "chat": {"file_name": "chat.json", "formatting": "sharegpt", "columns": {"messages": "conversations"}},
+    }))
+    result = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "-f", "json", "."])
+    assert result.exit_code == 0, result.output
+    files = {f["path"]: f for f in json.loads(result.stdout)["files"]}
+    kto = files["kto.json"]["llamafactory"]
+    assert (kto["stage"], kto["records"], kto["train"], kto["different_kind"]) == ("kto", 3, 1, 2)
+    chat = files["chat.json"]
+    assert chat["format"] == "sharegpt"
+    assert (chat["llamafactory"]["train"], chat["llamafactory"]["skip"]) == (1, 1)
+    table = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "."]).stdout
+    assert "kto.json: LLaMA-Factory, dataset kto (stage kto)" in table
+    assert "chat.json: sharegpt conversations, not measured" in table
