@@ -17,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
+from vgptlint.policy.yamlio import key_position, node_position, value_position
 from vgptlint.sql.catalog import CatalogPart, KeyPair, Relationship, TableInfo, guess_company, relationship_problems
 
 TOP_KEYS = ("tables", "relationships", "name", "description", "version")
@@ -36,39 +37,6 @@ class _Collector:
         self.problems.append(Problem(self.source, where[0], where[1], code, message, hint))
 
 
-def _key_pos(node: object, key: object) -> tuple[int, int]:
-    if isinstance(node, CommentedMap):
-        try:
-            line, col = node.lc.key(key)
-            return line + 1, col + 1
-        except (KeyError, TypeError, AttributeError):
-            pass
-    return _node_pos(node)
-
-
-def _value_pos(node: object, key: object) -> tuple[int, int]:
-    if isinstance(node, CommentedMap):
-        try:
-            line, col = node.lc.value(key)
-            return line + 1, col + 1
-        except (KeyError, TypeError, AttributeError):
-            pass
-    if isinstance(node, CommentedSeq):
-        try:
-            line, col = node.lc.item(key)
-            return line + 1, col + 1
-        except (KeyError, TypeError, AttributeError, IndexError):
-            pass
-    return _node_pos(node)
-
-
-def _node_pos(node: object) -> tuple[int, int]:
-    lc = getattr(node, "lc", None)
-    if lc is not None and lc.line is not None:
-        return lc.line + 1, lc.col + 1
-    return 1, 1
-
-
 # ---------------------------------------------------------------------------- YAML / JSON
 
 
@@ -81,12 +49,12 @@ def parse_catalog_document(text: str, source: str) -> CatalogPart:
         raise PolicyError(errors.problems)
     for key in tree:
         if key not in TOP_KEYS:
-            errors.add(_key_pos(tree, key), "catalog-unknown-key", f'unknown catalog key "{key}"; known: {", ".join(TOP_KEYS)}', did_you_mean(str(key), TOP_KEYS))
+            errors.add(key_position(tree, key), "catalog-unknown-key", f'unknown catalog key "{key}"; known: {", ".join(TOP_KEYS)}', did_you_mean(str(key), TOP_KEYS))
     raw_tables = tree.get("tables")
     tables: dict[str, TableInfo] = {}
     explicit: dict[str, frozenset[str]] = {}
     if not isinstance(raw_tables, Mapping):
-        errors.add(_value_pos(tree, "tables") if "tables" in tree else (1, 1), "catalog-shape", '"tables" must be a mapping of table name to its description')
+        errors.add(value_position(tree, "tables") if "tables" in tree else (1, 1), "catalog-shape", '"tables" must be a mapping of table name to its description')
     else:
         for name, spec in raw_tables.items():
             table = _read_table(raw_tables, name, spec, errors)
@@ -123,17 +91,17 @@ def _load_tree(text: str, source: str) -> object:
 
 
 def _read_table(parent: Mapping, name: object, spec: object, errors: _Collector) -> TableInfo | None:
-    where = _key_pos(parent, name)
+    where = key_position(parent, name)
     if not isinstance(name, str) or not name.strip():
         errors.add(where, "catalog-shape", f"a table name must be a non-empty string; got {name!r}")
         return None
     if not isinstance(spec, Mapping):
-        errors.add(_value_pos(parent, name), "catalog-shape", f'table "{name}": expected a mapping with "columns"; got {_kind(spec)}')
+        errors.add(value_position(parent, name), "catalog-shape", f'table "{name}": expected a mapping with "columns"; got {_kind(spec)}')
         return None
     count = len(errors.problems)
     for key in spec:
         if key not in TABLE_KEYS:
-            errors.add(_key_pos(spec, key), "catalog-unknown-key", f'table "{name}": unknown key "{key}"; known: {", ".join(TABLE_KEYS)}', did_you_mean(str(key), TABLE_KEYS))
+            errors.add(key_position(spec, key), "catalog-unknown-key", f'table "{name}": unknown key "{key}"; known: {", ".join(TABLE_KEYS)}', did_you_mean(str(key), TABLE_KEYS))
     columns, types = _read_columns(spec, name, errors)
     known = set(columns)
 
@@ -142,21 +110,21 @@ def _read_table(parent: Mapping, name: object, spec: object, errors: _Collector)
         if value is None:
             return None
         if not isinstance(value, str):
-            errors.add(_value_pos(spec, key), "catalog-shape", f'table "{name}": "{key}" must be a column name; got {_kind(value)}')
+            errors.add(value_position(spec, key), "catalog-shape", f'table "{name}": "{key}" must be a column name; got {_kind(value)}')
             return None
         if value not in known:
-            errors.add(_value_pos(spec, key), "catalog-unknown-column", f'table "{name}": {key} "{value}" is not one of its columns', _case_hint(value, columns))
+            errors.add(value_position(spec, key), "catalog-unknown-column", f'table "{name}": {key} "{value}" is not one of its columns', _case_hint(value, columns))
         return value
 
     company, group = column_field("company"), column_field("group")
     key_columns = _string_list(spec, "key", name, errors)
     for index, column in enumerate(key_columns):
         if column not in known:
-            errors.add(_value_pos(spec["key"], index), "catalog-unknown-column", f'table "{name}": key column "{column}" is not one of its columns', _case_hint(column, columns))
+            errors.add(value_position(spec["key"], index), "catalog-unknown-column", f'table "{name}": key column "{column}" is not one of its columns', _case_hint(column, columns))
     module, view_of = spec.get("module"), spec.get("view_of")
     for key, value in (("module", module), ("view_of", view_of)):
         if value is not None and not isinstance(value, str):
-            errors.add(_value_pos(spec, key), "catalog-shape", f'table "{name}": "{key}" must be a string; got {_kind(value)}')
+            errors.add(value_position(spec, key), "catalog-shape", f'table "{name}": "{key}" must be a string; got {_kind(value)}')
     if len(errors.problems) > count:
         return None
     del group  # validated only: the company rule reads the scope from "company"
@@ -166,15 +134,15 @@ def _read_table(parent: Mapping, name: object, spec: object, errors: _Collector)
 def _read_columns(spec: Mapping, table: str, errors: _Collector) -> tuple[tuple[str, ...], dict[str, str]]:
     raw = spec.get("columns")
     if raw is None:
-        errors.add(_node_pos(spec), "catalog-shape", f'table "{table}": "columns" is required')
+        errors.add(node_position(spec), "catalog-shape", f'table "{table}": "columns" is required')
         return (), {}
     pairs: list[tuple[object, object, tuple[int, int]]] = []
     if isinstance(raw, Mapping):  # {Name: type}
-        pairs = [(k, v, _key_pos(raw, k)) for k, v in raw.items()]
+        pairs = [(k, v, key_position(raw, k)) for k, v in raw.items()]
     elif isinstance(raw, list):
-        pairs = [(v, None, _value_pos(raw, i)) for i, v in enumerate(raw)]
+        pairs = [(v, None, value_position(raw, i)) for i, v in enumerate(raw)]
     else:
-        errors.add(_value_pos(spec, "columns"), "catalog-shape", f'table "{table}": "columns" must be a list of names; got {_kind(raw)}')
+        errors.add(value_position(spec, "columns"), "catalog-shape", f'table "{table}": "columns" must be a list of names; got {_kind(raw)}')
         return (), {}
     columns: list[str] = []
     types: dict[str, str] = {}
@@ -197,7 +165,7 @@ def _string_list(spec: Mapping, key: str, table: str, errors: _Collector) -> lis
     if isinstance(raw, str):
         return [raw]
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        errors.add(_value_pos(spec, key), "catalog-shape", f'table "{table}": "{key}" must be a list of column names; got {_kind(raw)}')
+        errors.add(value_position(spec, key), "catalog-shape", f'table "{table}": "{key}" must be a list of column names; got {_kind(raw)}')
         return []
     return list(raw)
 
@@ -207,22 +175,22 @@ def _read_relationships(tree: Mapping, tables: Mapping[str, TableInfo], errors: 
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        errors.add(_value_pos(tree, "relationships"), "catalog-shape", f'"relationships" must be a list; got {_kind(raw)}')
+        errors.add(value_position(tree, "relationships"), "catalog-shape", f'"relationships" must be a list; got {_kind(raw)}')
         return ()
     found: list[Relationship] = []
     for index, item in enumerate(raw):
-        where = _value_pos(raw, index)
+        where = value_position(raw, index)
         if not isinstance(item, Mapping):
             errors.add(where, "catalog-shape", f"relationship {index + 1}: expected a mapping with parent, child and on; got {_kind(item)}")
             continue
         for key in item:
             if key not in RELATIONSHIP_KEYS:
-                errors.add(_key_pos(item, key), "catalog-unknown-key", f'relationship {index + 1}: unknown key "{key}"; known: {", ".join(RELATIONSHIP_KEYS)}', did_you_mean(str(key), RELATIONSHIP_KEYS))
+                errors.add(key_position(item, key), "catalog-unknown-key", f'relationship {index + 1}: unknown key "{key}"; known: {", ".join(RELATIONSHIP_KEYS)}', did_you_mean(str(key), RELATIONSHIP_KEYS))
         ends = {}
         for end in ("parent", "child"):
             value = item.get(end)
             if not isinstance(value, str):
-                errors.add(_value_pos(item, end) if end in item else where, "catalog-shape", f'relationship {index + 1}: "{end}" must be a table name')
+                errors.add(value_position(item, end) if end in item else where, "catalog-shape", f'relationship {index + 1}: "{end}" must be a table name')
             else:  # tables defined in another file of an overlay are checked when the files merge
 
                 ends[end] = value
@@ -236,11 +204,11 @@ def _read_pairs(item: Mapping, index: int, errors: _Collector) -> tuple[KeyPair,
     raw = item.get("on")
     label = f"relationship {index + 1}"
     if not isinstance(raw, list) or not raw:
-        errors.add(_value_pos(item, "on") if "on" in item else _node_pos(item), "catalog-shape", f'{label}: "on" must be a non-empty list of key columns')
+        errors.add(value_position(item, "on") if "on" in item else node_position(item), "catalog-shape", f'{label}: "on" must be a non-empty list of key columns')
         return ()
     pairs: list[KeyPair] = []
     for position, entry in enumerate(raw):
-        where = _value_pos(raw, position)
+        where = value_position(raw, position)
         if isinstance(entry, str):
             pair = KeyPair(entry, entry)
         elif isinstance(entry, Mapping):
