@@ -11,7 +11,7 @@ import functools
 import random
 from collections.abc import Sequence
 
-from bench.vista import COLUMNS, LINKS, TABLES, Table
+from bench.vista import COLUMNS, LINKS, Table
 
 # Exact length buckets of the review's §3 table: [lo, hi) in characters.
 BUCKETS: tuple[tuple[int, int], ...] = ((1, 50), (50, 200), (200, 500), (500, 1000), (1000, 2900))

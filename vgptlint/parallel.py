@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from vgptlint.engine import (ChunkOutcome, FileOutcome, FileTask, finish_file, file_context, merge_chunks,
+from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, finish_file, file_context, merge_chunks,
                              peek_file, plan_for, process_chunk)
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source

@@ -9,7 +9,7 @@ from vgptlint.aggregates.features import truncation
 from vgptlint.aggregates.predicate import PredicateError, compile_predicate
 from vgptlint.api import CheckOptions, check
 from vgptlint.builtins import load_builtins
-from vgptlint.errors import PolicyError, UsageError
+from vgptlint.errors import PolicyError
 from vgptlint.functions.base import Context
 from vgptlint.functions.pairs import trivial_difference
 from vgptlint.policy.load import load_policy

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 import vgptlint.fixes.sql  # noqa: F401  (registers the fixers)
 import vgptlint.functions.sql  # noqa: F401
 from vgptlint.fixes.base import FIXERS
-from vgptlint.functions.base import REGISTRY, Context, NoOptions, build_options
+from vgptlint.functions.base import REGISTRY, Context, build_options
 from vgptlint.model import Applicability
 
 PAIRS = YAML(typ="safe").load((Path(__file__).parent / "data" / "fix_pairs.yaml").read_text())
