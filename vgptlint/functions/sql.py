@@ -125,7 +125,7 @@ def _fix_data(statement: SqlStatement, ref: TableRef, hint: str) -> dict[str, ob
     return data
 
 
-# Hints beside which NOLOCK must never be injected (DOMAIN.md §6).
+# Hints beside which NOLOCK must never be injected (SQL Server error 1065 and the table hints reference).
 _BLOCKING_HINTS = frozenset({"HOLDLOCK", "UPDLOCK", "SERIALIZABLE", "READCOMMITTED", "READCOMMITTEDLOCK", "REPEATABLEREAD", "XLOCK", "TABLOCKX", "READPAST"})
 
 

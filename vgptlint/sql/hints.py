@@ -15,7 +15,7 @@ from sqlglot import exp
 from vgptlint.sql.split import Token, significant_tokens
 
 NOLOCK_EQUIVALENTS = frozenset({"NOLOCK", "READUNCOMMITTED"})
-# Lock hints SQL Server rejects next to NOLOCK (DOMAIN.md §6): never inject NOLOCK beside them.
+# Lock hints SQL Server rejects next to NOLOCK (SQL Server error 1065 and the table hints reference): never inject NOLOCK beside them.
 CONFLICTS_WITH_NOLOCK = frozenset(
     {"HOLDLOCK", "UPDLOCK", "SERIALIZABLE", "READCOMMITTED", "READCOMMITTEDLOCK", "REPEATABLEREAD", "XLOCK", "TABLOCKX", "READPAST"}
 )
