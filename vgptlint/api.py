@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
-from vgptlint.engine import FileTask, kind_from_globs, run
+from vgptlint.engine import FileTask, input_finding, kind_from_globs, run
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import did_you_mean
 from vgptlint.inputs.discover import discover
-from vgptlint.model import Severity
+from vgptlint.model import Finding, Severity
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.result import RunResult
@@ -226,8 +226,6 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 
 
 def execute(prepared: Prepared) -> RunResult:
-    from vgptlint.engine import input_finding
-
     if prepared.options is not None and prepared.options.engine == "dask":
         from vgptlint.distributed import run_on_dask
 
@@ -235,10 +233,16 @@ def execute(prepared: Prepared) -> RunResult:
     else:
         result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
                      prepared.notes, jobs=prepared.jobs, progress=prepared.progress)
-    result.findings.extend(input_finding(p) for p in prepared.input_problems)
-    result.findings.extend(dataset_info_findings(prepared))
-    result.findings.sort(key=lambda f: f.sort_key())
+    add_run_findings(result, prepared)
     return apply_review(result, prepared.review)
+
+
+def add_run_findings(result: RunResult, prepared: Prepared) -> None:
+    """Findings about the run's arguments and dataset_info.json, merged into the sorted findings."""
+    extra = [*(input_finding(p) for p in prepared.input_problems), *dataset_info_findings(prepared)]
+    if extra:  # the engine's findings are sorted already
+        result.findings.extend(extra)
+        result.findings.sort(key=Finding.sort_key)
 
 
 DATASET_INFO_RULE = "lf-dataset-info-invalid"
@@ -280,7 +284,6 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     Returns:
         Each file's changes and the run's remaining findings (re-linted after fixing).
     """
-    from vgptlint.engine import input_finding
     from vgptlint.fixes.session import fix_files
 
     if prepared.options is not None and prepared.options.engine == "dask":
@@ -288,9 +291,7 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
 
     run = fix_files(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
                     prepared.notes, options)
-    run.result.findings.extend(input_finding(p) for p in prepared.input_problems)
-    run.result.findings.extend(dataset_info_findings(prepared))  # as execute() does
-    run.result.findings.sort(key=lambda f: f.sort_key())
+    add_run_findings(run.result, prepared)
     apply_review(run.result, prepared.review)
     return run
 
