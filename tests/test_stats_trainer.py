@@ -33,3 +33,14 @@ def test_stats_counts_what_llamafactory_trains(tmp_path, monkeypatch):
     table = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "."]).stdout
     assert "kto.json: LLaMA-Factory, dataset kto (stage kto)" in table
     assert "chat.json: sharegpt conversations, not measured" in table
+
+
+def test_stats_on_a_question_suite_without_categories(tmp_path, monkeypatch):
+    # Spider/BIRD-style evaluation files: a question and gold SQL, no answer field and no category.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dev.json").write_text(json.dumps([{"question": "How many heads?", "query": "SELECT count(*) FROM head"}] * 3))
+    result = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "."])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["dev.json", "validation", "3"] in lines
+    assert ["(no", "category)", "3"] in lines

@@ -86,8 +86,8 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
     for task in prepared.tasks:
         records = [item for item in read_source(task.path, task.display) if isinstance(item, Record)]
         kind = task.kind or (infer_kind(records[0].data) if records else "sft")
-        if records and _is_validation_suite(records[0].data):
-            kind = "validation"
+        if kind == "eval" or (records and _is_validation_suite(records[0].data)):
+            kind = "validation"  # a held-out suite: questions per category, not training measures
         trainer = _survival(records, task.spec)
         file_format = getattr(task.spec, "formatting", None) or (infer_format(records[0].data) if records else "alpaca")
         if file_format != "alpaca":  # the review's tables measure instruction/input/output fields
@@ -295,7 +295,11 @@ def _kto_tables(f: dict) -> list:
 
 
 def _validation_tables(f: dict) -> list:
-    return [("questions per category", ("category", "questions"), [(k, f"{v:,}") for k, v in f["categories"].items()])]
+    rows = [(k, f"{v:,}") for k, v in f["categories"].items()]
+    counted = sum(f["categories"].values())
+    if counted < f["records"]:  # suites without a category field (Spider, BIRD) still show their size
+        rows.append(("(no category)", f"{f['records'] - counted:,}"))
+    return [("questions per category", ("category", "questions"), rows)]
 
 
 _RENDERERS = {"sft": _sft_tables, "dpo": _dpo_tables, "kto": _kto_tables, "validation": _validation_tables}
