@@ -14,11 +14,14 @@ from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, ex
                           fix_diff, fix_messages, prepare)
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import PolicyError, VgptlintError
+from vgptlint.fixes.base import DEFER_VERIFICATION
 from vgptlint.model import Severity
 from vgptlint.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, render, reporter_names
 
 FAIL_ON = ("error", "warning", "info", "never")
+# Reports that show fixes only as a count: proposed SQL fixes are verified when applied, not here.
+REPORT_ONLY_FORMATS = ("text", "table", "github")
 
 
 def handle_errors(command):
@@ -150,8 +153,11 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
+    settings = {} if seed is None else {"seed": seed}
+    if report_format in REPORT_ONLY_FORMATS and not (apply_fixes or diff):
+        settings[DEFER_VERIFICATION] = True  # nothing is applied or handed on: verify when it is
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
-                           select=select, ignore=ignore, extra_settings={} if seed is None else {"seed": seed},
+                           select=select, ignore=ignore, extra_settings=settings,
                            jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}),
                            **click.get_current_context().meta.get("vgptlint.engine", {}))
     prepared = prepare(tuple(paths), options)

@@ -33,3 +33,16 @@ def fixer(name: str, *, options: type, applicability: Applicability = Applicabil
         return compute
 
     return register
+
+
+DEFER_VERIFICATION = "defer_fix_verification"
+
+
+def is_verification_deferred(ctx: Context) -> bool:
+    """True in a report-only run (text, table, github): a proposed SQL fix is not re-parsed yet.
+
+    Verification re-parses every edited statement (more than half of a run's SQL parsing), and only
+    matters when a fix is applied (``--fix``), shown as a diff (``--diff``) or handed to tools
+    (JSON, SARIF): those runs always verify, and no unverified fix is ever written.
+    """
+    return bool(ctx.settings.get(DEFER_VERIFICATION)) if ctx.settings else False

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from vgptlint.fixes.base import fixer
+from vgptlint.fixes.base import fixer, is_verification_deferred
 from vgptlint.functions.base import Context, Hit, NoOptions
 from vgptlint.model import Applicability, Edit, Fix
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
@@ -49,6 +49,8 @@ def inject_table_hint(value: object, hit: Hit, opts: InjectTableHintOptions, ctx
     edits = _hint_edits(value, data, opts.hint)
     if data.get("fix_note"):
         return Fix(str(data["fix_note"]), Applicability.DISPLAY_ONLY, edits)
+    if is_verification_deferred(ctx):
+        return Fix(title, Applicability.SAFE, edits)
     problem = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, int(data["node_index"]), opts.hint), ctx.dialect or "tsql")
     if problem:
         return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
@@ -78,10 +80,13 @@ def rewrite_legacy_hint(value: object, hit: Hit, opts: NoOptions, ctx: Context) 
     if not isinstance(value, str) or data.get("hint_start") is None:
         return None
     edits = (_with_keyword_edit(value, int(data["hint_start"])),)
+    title = f"write WITH before the hint of {data.get('table')}"
+    if is_verification_deferred(ctx):
+        return Fix(title, Applicability.SAFE, edits)
     problem = verify(value, data, edits, lambda original, edited: True, ctx.dialect or "tsql")
     if problem:
         return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
-    return Fix(f"write WITH before the hint of {data.get('table')}", Applicability.SAFE, edits)
+    return Fix(title, Applicability.SAFE, edits)
 
 
 # ----------------------------------------------------------------------------- verification

@@ -11,7 +11,7 @@ where the catalog has the APCO parameters view): the writer probably meant somet
 """
 from __future__ import annotations
 
-from vgptlint.fixes.base import fixer
+from vgptlint.fixes.base import fixer, is_verification_deferred
 from vgptlint.functions.base import Context, Hit, NoOptions
 from vgptlint.model import Applicability, Edit, Fix
 from vgptlint.sql.extract import extract_sql
@@ -43,7 +43,7 @@ def fix_identifier_case(value: object, hit: Hit, opts: NoOptions, ctx: Context) 
     if edit is None:
         return None
     title = f'write "{expected}" for "{value[edit.start:edit.end]}"'
-    if not _still_parses(value, edit, ctx.dialect or "tsql"):
+    if not is_verification_deferred(ctx) and not _still_parses(value, edit, ctx.dialect or "tsql"):
         return Fix(f"not fixed: {title} would not parse", Applicability.DISPLAY_ONLY, (edit,))
     applicability = Applicability.SAFE if hit.data.get("is_safe", True) else Applicability.UNSAFE
     return Fix(title, applicability, (edit,))

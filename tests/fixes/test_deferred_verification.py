@@ -1,0 +1,51 @@
+"""Report-only runs (text, table, github) propose SQL fixes without re-parsing them; --fix, --diff,
+JSON and SARIF always verify, so no unverified edit is ever written or handed to another tool."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from vgptlint.cli import main
+from vgptlint.fixes import sql as sql_fixes
+
+
+@pytest.fixture
+def counted_verify(monkeypatch):
+    calls = []
+    real = sql_fixes.verify
+
+    def verify(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sql_fixes, "verify", verify)
+    return calls
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sft.jsonl").write_text(json.dumps(
+        {"instruction": "q", "input": "", "output": "SELECT APRef FROM APTH WHERE APCo = 1"}) + "\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, verified", [
+    (["-f", "text"], False),
+    (["-f", "github"], False),
+    (["-f", "json"], True),
+    (["-f", "sarif"], True),
+    (["--diff"], True),
+    (["--fix"], True),
+])
+def test_verification_runs_when_fixes_leave_the_report(data, counted_verify, args, verified):
+    result = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "sql-nolock-missing", *args, "sft.jsonl"])
+    assert result.exit_code in (0, 1), result.output
+    assert bool(counted_verify) is verified
+
+
+def test_text_report_counts_the_proposed_fix(data):
+    result = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "sql-nolock-missing", "sft.jsonl"])
+    assert result.stdout.splitlines()[-1].endswith("(1 fixable with --fix)")
