@@ -45,7 +45,7 @@ def dataset(scale: float, seed: int) -> Path:
 def vgptlint_command(files: list[Path], folder: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "vgptlint", "check", "--policy", "pretrain", "--dataset-info",
             str(folder / "dataset_info.json"), "--catalog", str(ROOT / "examples" / "catalog.yaml"),
-            "--fail-on", "never", "-f", "json", *extra, *map(str, files)]
+            "--fail-on", "never", *extra, *map(str, files)]
 
 
 def row(label: str, figures: dict, records: int) -> str:
