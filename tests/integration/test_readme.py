@@ -116,6 +116,21 @@ def test_report_commands(tour):
     assert run_cli(*shown("vgptlint rules --format markdown -o docs/rules.md")[:-2]).exit_code == 0
 
 
+def test_fixing_commands(tour):
+    before = {p.name: p.read_bytes() for p in (tour / "examples").iterdir()}
+    diff = run_cli(*shown("vgptlint check --policy pretrain examples/ --diff"))
+    assert diff.exit_code == 1
+    assert "+    \"output\": \"```sql\\nSELECT APTH.APRef, APTL.APLine, APTL.GrossAmt\\nFROM APTH WITH (NOLOCK)" in diff.stdout
+    assert {p.name: p.read_bytes() for p in (tour / "examples").iterdir()} == before  # --diff writes nothing
+    fixed = run_cli(*shown("vgptlint fix --policy pretrain examples/"))
+    assert fixed.exit_code == 1, fixed.stderr  # errors remain (unknown tables, LLaMA-Factory problems)
+    assert "Fixed " in fixed.stderr
+    assert run_cli("fix", "--policy", "pretrain", "examples/").stderr.splitlines()[0].startswith("Fixed 0 findings")
+    unsafe = run_cli(*shown("vgptlint fix --policy pretrain --unsafe-fixes --seed 7 examples/"))
+    assert unsafe.exit_code == 1, unsafe.stderr
+    assert (tour / "examples" / "sft.rejected.jsonl").is_file()
+
+
 def test_every_vgptlint_command_shown_is_tested():
     tested = {
         "vgptlint check --policy pretrain.yaml examples/",  # the quick start; .ci/run and test_cli run it
@@ -127,6 +142,9 @@ def test_every_vgptlint_command_shown_is_tested():
         "vgptlint check --policy pretrain examples/ --write-baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --format sarif -o vgptlint.sarif",
+        "vgptlint check --policy pretrain examples/ --diff",
+        "vgptlint fix --policy pretrain examples/",
+        "vgptlint fix --policy pretrain --unsafe-fixes --seed 7 examples/",
         "vgptlint stats --policy team.yaml examples/ --format html -o report.html",
         "vgptlint rules --format markdown -o docs/rules.md",
     }
