@@ -121,7 +121,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
         found = discover_anywhere(paths or (".",))
     else:
         found = discover(paths or (".",))
-    dataset_info_path = _dataset_info_path(options, policy, found.paths, paths)
+    dataset_info_path = find_dataset_info(options.dataset_info, policy, paths)
     specs = {}
     if dataset_info_path is not None:
         specs, info_notes = _load_dataset_info(dataset_info_path, services)
@@ -153,13 +153,14 @@ def _key(path: str) -> str:
     return str(Path(path).resolve())
 
 
-def _dataset_info_path(options: CheckOptions, policy: Policy, files, arguments) -> Path | None:
-    if options.dataset_info:
-        path = Path(options.dataset_info)
+def find_dataset_info(explicit: str | None, policy: Policy | None, arguments) -> Path | None:
+    """``--dataset-info``, else the policy's ``dataset_info``, else a dataset_info.json in a linted directory."""
+    if explicit:
+        path = Path(explicit)
         if not path.is_file():
-            raise UsageError(f'--dataset-info "{options.dataset_info}": no such file')
+            raise UsageError(f'--dataset-info "{explicit}": no such file')
         return path
-    if policy.dataset_info is not None:
+    if policy is not None and policy.dataset_info is not None:
         if not policy.dataset_info.is_file():
             raise UsageError(f'dataset_info "{policy.dataset_info}" (from policy {policy.path}): no such file')
         return policy.dataset_info

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.evaluate import compute_fix, evaluate_record, fingerprint_of, make_finding, stable_path, where_holds  # noqa: F401 (re-exported)
+from vgptlint.evaluate import evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
 from vgptlint.progress import counted
@@ -144,12 +144,6 @@ def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], se
     return lint_items(records, task, policy, rules, services, settings)
 
 
-def peek_kind(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[str, Iterator]:
-    """The file's kind (see :func:`peek_file`, which also gives the format)."""
-    run, records = peek_file(task, records)
-    return run.kind, records
-
-
 def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[FileRun, Iterator]:
     """The file's kind and format: from its dataset_info entry or the policy, else inferred from its
     first record (which is not lost)."""
@@ -224,7 +218,7 @@ def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome) -> FileOutc
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
-        findings.extend(aggregate_finding(rule, run.task.display, hit, result) for hit in result.hits)
+        findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in result.hits)
         if result.note:
             notes.append(f"{rule.id}: {result.note}")
     return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics, notes)
@@ -277,7 +271,7 @@ def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Me
                    outcome.passed, dict(outcome.details))]
 
 
-def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit, outcome: AggregateOutcome) -> Finding:
+def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit) -> Finding:
     location = Location(path=path, line=hit.line, column=hit.column, record_index=hit.record_index, pointer=hit.pointer)
     digest = hashlib.blake2b(f"{rule.id}\0{stable_path(path)}\0{hit.fingerprint_basis or hit.message}".encode(), digest_size=16)
     return Finding(rule.id, rule.severity, hit.message, location, digest.hexdigest())

@@ -68,7 +68,9 @@ def find_datasets(paths: tuple[str, ...], dataset_info: str | None) -> tuple[lis
     Raises:
         UsageError: ``--dataset-info`` names no file.
     """
-    info_path = _dataset_info_path(paths, dataset_info)
+    from vgptlint.api import find_dataset_info
+
+    info_path = find_dataset_info(dataset_info, None, paths)
     if info_path is not None:
         from vgptlint.llamafactory.dataset_info import load_dataset_info
 
@@ -77,18 +79,6 @@ def find_datasets(paths: tuple[str, ...], dataset_info: str | None) -> tuple[lis
                  for spec in info.specs for p in spec.paths if Path(p).is_file()]
         return found, _relative(info_path)
     return _inferred(paths), None
-
-
-def _dataset_info_path(paths: tuple[str, ...], dataset_info: str | None) -> Path | None:
-    if dataset_info:
-        if not Path(dataset_info).is_file():
-            raise UsageError(f'--dataset-info "{dataset_info}": no such file')
-        return Path(dataset_info)
-    for root in paths:
-        candidate = Path(root) / "dataset_info.json"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _inferred(paths: tuple[str, ...]) -> list[FoundDataset]:

@@ -107,7 +107,7 @@ def _run_case(case: ExampleCase) -> list[Finding]:
     policy = pack_policy(case.pack_path)
     rule = policy.rules[case.rule_id]
     kind = case.kind or infer_kind(case.records[0] if case.records else {})
-    spec = _spec(case.spec, kind) if case.spec is not None else None
+    spec = _spec(case.spec) if case.spec is not None else None
     data = json.dumps(list(case.records), indent=2, ensure_ascii=False).encode()
     task = FileTask(path="example.json", display="example.json", kind=kind, spec=spec)
     settings = {**policy.settings, "trainer": policy.trainer, "dataset_spec": spec}  # policy.settings carries facets
@@ -116,7 +116,7 @@ def _run_case(case: ExampleCase) -> list[Finding]:
     return [f for f in outcome.findings if f.rule == rule.id]
 
 
-def _spec(raw: dict, kind: str):
+def _spec(raw: dict):
     from vgptlint.llamafactory.dataset_info import spec_from_entry
 
     return spec_from_entry("example", raw)

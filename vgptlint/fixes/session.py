@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vgptlint.engine import FileTask, compute_fix, evaluate_record, lint_file, lint_items, plan_for
+from vgptlint.engine import FileTask, lint_file, lint_items, plan_for
+from vgptlint.evaluate import compute_fix, evaluate_record
 from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
 from vgptlint.fixes.regions import fix_regions
