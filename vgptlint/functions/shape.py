@@ -4,8 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-import jsonschema
-
 from vgptlint.functions.base import MISSING, Context, Hit, NoOptions, describe_json_type, function
 
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
@@ -108,6 +106,8 @@ class JsonSchemaOptions:
     validator: object = field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
+        import jsonschema  # only policies with a json_schema rule pay for importing it
+
         try:
             cls = jsonschema.validators.validator_for(self.schema, default=jsonschema.Draft202012Validator)
             cls.check_schema(self.schema)

@@ -4,25 +4,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from ruamel.yaml import __version__ as ruamel_version
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from vgptlint.cache import cached
 from vgptlint.errors import PolicyError, Problem
 
 
 def load_yaml(path: Path, display: str) -> object:
-    """Round-trip load (keeps line/column on every mapping and sequence)."""
+    """Round-trip load (keeps line/column on every mapping and sequence); cached by content."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        content = path.read_bytes()
+        text = content.decode("utf-8-sig")
     except FileNotFoundError:
         raise PolicyError([Problem(display, 1, 1, "file-not-found", f'"{display}" does not exist')]) from None
     except UnicodeDecodeError as exc:
         raise PolicyError([Problem(display, 1, 1, "invalid-utf8", f"not valid UTF-8: {exc.reason}")]) from None
     except OSError as exc:
         raise PolicyError([Problem(display, 1, 1, "unreadable", exc.strerror or str(exc))]) from None
-    yaml = YAML(typ="rt")
+    return cached("yaml", content, lambda: _parse(text, display), ruamel_version)
+
+
+def _parse(text: str, display: str) -> object:
     try:
-        return yaml.load(text)
+        return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
