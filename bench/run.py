@@ -58,6 +58,8 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs-compare", action="store_true", help="also time --jobs 1 vs --jobs 2 (JSONL)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the policy pack by pack (JSONL): where the time goes")
     parser.add_argument("--sqlfluff-sample", type=int, default=200, help="statements given to sqlfluff")
     args = parser.parse_args()
     folder = dataset(args.scale, args.seed)
@@ -90,11 +92,43 @@ def main() -> int:
             results["jobs"] = {"jobs1": lint["wall"], "jobs2": two["wall"], "speedup": lint["wall"] / two["wall"]}
             print(row("vgptlint -j2", two, count))
             print(f"{'speedup -j2 over -j1':<34} {lint['wall'] / two['wall']:8.2f} x")
+        if args.breakdown and suffix == "jsonl":
+            results["breakdown"] = breakdown(files, folder, floor["wall"], lint["wall"])
     results["sql"] = sql_benchmark(folder, args.sqlfluff_sample)
     out = ROOT / "bench" / "out" / f"results-scale-{args.scale:g}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nfigures written to {out.relative_to(ROOT)}")
     return 0
+
+
+# Cumulative steps: each adds packs to the one before; the last is the whole policy.
+BREAKDOWN_STEPS = (
+    ("start-up (policy, imports; 1 record)", None),
+    ("+ reading, core/sft/llamafactory rules", ("sql", "sql_catalog", "dataset", "preference")),
+    ("+ SQL rules (sql, sql_catalog)", ("dataset", "preference")),
+    ("+ dataset and pair rules (whole policy)", ()),
+)
+
+
+def breakdown(files: list[Path], folder: Path, floor_wall: float, whole_wall: float) -> list[dict]:
+    """Where the time goes: the policy grown pack by pack, each step's increment in floors."""
+    print(f"\n{'where the time goes (JSONL, -j1)':<44} {'step':>8} {'increment':>10} {'in floors':>10}")
+    steps, previous = [], 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp) / "one.jsonl"
+        one.write_text(json.dumps({"instruction": "q", "input": "", "output": "a"}) + "\n")
+        for label, ignored in BREAKDOWN_STEPS:
+            if ignored is None:
+                wall = measure(vgptlint_command([one], folder, "--jobs", "1"))["wall"]
+            elif not ignored:
+                wall = whole_wall
+            else:
+                wall = measure(vgptlint_command(files, folder, "--jobs", "1", "--ignore", ",".join(ignored)))["wall"]
+            increment = max(0.0, wall - previous)
+            steps.append({"step": label, "wall": wall, "increment": increment, "floors": increment / floor_wall})
+            print(f"{label:<44} {wall:7.2f}s {increment:9.2f}s {increment / floor_wall:9.1f}x")
+            previous = wall
+    return steps
 
 
 def sql_statements(folder: Path) -> list[str]:
