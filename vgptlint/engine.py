@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.evaluate import evaluate_record, stable_path, where_holds
+from vgptlint.evaluate import RecordMemo, evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
 from vgptlint.progress import counted
@@ -25,7 +25,6 @@ from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.result import FileSummary, RuleInfo, RunResult
-from vgptlint.select.jsonpath import Target
 from vgptlint.suppress import split_suppression
 from vgptlint.suppress import suppression_field as record_suppression_field
 
@@ -189,15 +188,16 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
         if suppression_field in item.data:  # metadata: stripped before any rule or accumulator sees it
             item, suppression = split_suppression(item, suppression_field, ctx.settings)
         ctx.record, ctx.record_index = item.data, item.index
+        memo = RecordMemo()
         if record_rules or suppression is not None:
-            found = evaluate_record(item, record_rules, ctx) if record_rules else []
+            found = evaluate_record(item, record_rules, ctx, memo) if record_rules else []
             findings.extend(found if suppression is None else suppression.apply(found))
         if aggregates:
             ref = RecordRef(item.index, item.line, item.column)
             for position, rule in enumerate(aggregates):
-                if rule.where_facets and not where_holds(rule, item.data, ctx):
+                if rule.where_facets and not where_holds(rule, item.data, ctx, memo.admitted):
                     continue
-                states[position] = rule.accumulator.add(states[position], _targets(rule, item.data), ctx, ref,
+                states[position] = rule.accumulator.add(states[position], memo.targets(rule, item.data), ctx, ref,
                                                         rule.accumulator_options)
     return ChunkOutcome(findings, states, record_count)
 
@@ -256,12 +256,6 @@ def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy:
 def _chain(first: list, rest: Iterator) -> Iterator:
     yield from first
     yield from rest
-
-
-def _targets(rule: CompiledRule, data: object) -> list[Target]:
-    if len(rule.selectors) == 1:
-        return rule.selectors[0].find(data)
-    return [t for s in rule.selectors for t in s.find(data)]
 
 
 def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Metric]:

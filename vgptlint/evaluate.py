@@ -20,27 +20,44 @@ from vgptlint.inputs.records import Record
 from vgptlint.model import Applicability, Finding, Fix, Location, SetValue
 from vgptlint.policy.compile import typed_value
 from vgptlint.policy.model import CompiledRule
-from vgptlint.select.jsonpath import to_json_path, to_pointer
+from vgptlint.select.jsonpath import Selector, Target, to_json_path, to_pointer
 
 
-def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context) -> list[Finding]:
-    """Every finding of every record rule on one record.
+class RecordMemo:
+    """Work rules share on one record, done once: selecting a path (most rules read ``$.output``), a
+    ``where`` condition, a function's ``only_if`` on a value. Record rules and accumulators use one."""
 
-    Work shared by rules is done once per record: selecting the same path (most rules read
-    ``$.output``), the same ``where`` condition, and a function's ``only_if`` on the same value.
-    """
+    __slots__ = ("selected", "admitted")
+
+    def __init__(self) -> None:
+        self.selected: dict[str, list[Target]] = {}
+        self.admitted: dict[tuple, bool] = {}
+
+    def select(self, selector: Selector, data: object) -> list[Target]:
+        targets = self.selected.get(selector.expression)
+        if targets is None:
+            targets = self.selected[selector.expression] = selector.find(data)
+        return targets
+
+    def targets(self, rule: CompiledRule, data: object) -> list[Target]:
+        """What the rule's ``given`` selects, all selectors in order."""
+        if len(rule.selectors) == 1:
+            return self.select(rule.selectors[0], data)
+        return [target for selector in rule.selectors for target in self.select(selector, data)]
+
+
+def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
+                    memo: RecordMemo | None = None) -> list[Finding]:
+    """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`)."""
     findings: list[Finding] = []
     data = record.data
-    selected: dict[str, list] = {}
-    admitted: dict[tuple, bool] = {}
+    memo = memo if memo is not None else RecordMemo()
+    admitted = memo.admitted
     for rule in rules:
         if rule.where_facets and not where_holds(rule, data, ctx, admitted):
             continue
         for selector in rule.selectors:
-            targets = selected.get(selector.expression)
-            if targets is None:
-                targets = selected[selector.expression] = selector.find(data)
-            for target in targets:
+            for target in memo.select(selector, data):
                 for check in rule.checks:
                     value, parts = target.value, target.parts
                     if check.field is not None:
