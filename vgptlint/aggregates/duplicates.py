@@ -4,8 +4,8 @@
 whitespace collapsed and lower-cased, are equal; ``mask_digits: true`` also equates records that
 differ only in numbers (templated copies: the same answer for company 1 and company 7). Every copy
 after the first is a finding at its record that names the first occurrence; ``max`` bounds the
-share of copies. State: one 8-byte digest and one (index, line, column) per distinct record, plus
-one position per copy: O(distinct records).
+share of copies. State: one 8-byte digest and one (index, line, column) per record, in flat arrays
+(32 bytes a record); copies are found at finalize by one sort.
 
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
@@ -72,23 +72,17 @@ class DuplicateOptions:
 
 @dataclass
 class DuplicateState:
-    first: dict = field(default_factory=dict)  # digest -> (index, line, column) of the earliest record
-    copies: list = field(default_factory=list)  # (digest, index, line, column) of every other record
-    records: int = 0
+    """Per record: the 8-byte digest of its normalized text and its (index, line, column), in flat
+    arrays (32 bytes a record); copies are found at finalize by sorting, so merging is concatenation."""
+
+    digests: bytearray = field(default_factory=bytearray)
+    index: array = field(default_factory=lambda: array("q"))
+    line: array = field(default_factory=lambda: array("q"))
+    column: array = field(default_factory=lambda: array("q"))
 
 
 def _dup_merge(a: DuplicateState, b: DuplicateState, opts: object) -> DuplicateState:
-    merged = DuplicateState(dict(a.first), list(a.copies), a.records + b.records)
-    for digest, ref in b.first.items():
-        held = merged.first.get(digest)
-        if held is None:
-            merged.first[digest] = ref
-        else:  # both chunks saw it: the earlier record stays first, the other becomes a copy
-            early, late = (held, ref) if held[0] < ref[0] else (ref, held)
-            merged.first[digest] = early
-            merged.copies.append((digest, *late))
-    merged.copies.extend(b.copies)
-    return merged
+    return DuplicateState(a.digests + b.digests, a.index + b.index, a.line + b.line, a.column + b.column)
 
 
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
@@ -98,44 +92,61 @@ def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions)
     key = record_key(ctx.record, opts.fields, opts.mask_digits)
     if key is None:
         return state
-    state.records += 1
-    digest = _digest(key)
-    position = (ref.index, ref.line, ref.column)
-    held = state.first.get(digest)
-    if held is None:
-        state.first[digest] = position
-    elif held[0] <= ref.index:
-        state.copies.append((digest, *position))
-    else:
-        state.first[digest] = position
-        state.copies.append((digest, *held))
+    state.digests += _digest(key)
+    state.index.append(ref.index)
+    state.line.append(ref.line)
+    state.column.append(ref.column)
     return state
 
 
+def copies_of(digests: bytes, index: array) -> list[tuple[int, int]]:
+    """(copy, first) positions into the arrays, in record order: every record whose digest an
+    earlier record has, with the earliest record that has it.
+
+    >>> copies_of(bytes([1] * 8 + [2] * 8 + [1] * 8), array("q", [0, 1, 2]))
+    [(2, 0)]
+    """
+    import numpy as np
+
+    if not index:
+        return []
+    values = np.frombuffer(digests, dtype=">u8")
+    indexes = np.frombuffer(index, dtype=np.int64)
+    order = np.lexsort((indexes, values))  # by digest, then record index
+    ordered = values[order]
+    is_first = np.r_[True, ordered[1:] != ordered[:-1]]
+    first_of = order[is_first][np.cumsum(is_first) - 1]
+    copies, firsts = order[~is_first], first_of[~is_first]
+    in_record_order = np.argsort(indexes[copies], kind="stable")
+    return list(zip(copies[in_record_order].tolist(), firsts[in_record_order].tolist()))
+
+
 def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOutcome:
-    copies = sorted(state.copies, key=lambda c: c[1])
+    copies = copies_of(bytes(state.digests), state.index)
+    records = len(state.index)
     what = opts.label or ("near-duplicate (numbers masked)" if opts.mask_digits else "duplicate")
     fields = " + ".join(opts.fields)
     hits = []
-    for number, (digest, index, line, column) in enumerate(copies):
+    for number, (copy, first) in enumerate(copies):
         if opts.max_reported and number >= opts.max_reported:
             break
-        first = state.first[digest]
-        hits.append(AggregateHit(f"record {index} is a {what} of record {first[0]} (line {first[1]}) on {fields}",
-                                 record_index=index, line=line, column=column, pointer="",
-                                 data={"first_index": first[0], "first_line": first[1]},
-                                 fingerprint_basis=f"{digest.hex()} {index - first[0]}"))
-    value = share(len(copies), state.records)
+        index, first_index, first_line = state.index[copy], state.index[first], state.line[first]
+        digest = state.digests[8 * copy:8 * copy + 8]
+        hits.append(AggregateHit(f"record {index} is a {what} of record {first_index} (line {first_line}) on {fields}",
+                                 record_index=index, line=state.line[copy], column=state.column[copy], pointer="",
+                                 data={"first_index": first_index, "first_line": first_line},
+                                 fingerprint_basis=f"{digest.hex()} {index - first_index}"))
+    value = share(len(copies), records)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value)
     if opts.max_reported and len(copies) > opts.max_reported:
         hits.append(AggregateHit(f"{len(copies) - opts.max_reported:,} more {what} records not listed (max_reported: "
                                  f"{opts.max_reported:,})", fingerprint_basis="more"))
     if broken:
-        hits.append(AggregateHit(f"{what} records {percent(value)} ({counts(len(copies), state.records)}) {broken}",
+        hits.append(AggregateHit(f"{what} records {percent(value)} ({counts(len(copies), records)}) {broken}",
                                  fingerprint_basis=f"share {broken}"))
-    details = {"label": what, "groups": len({c[0] for c in copies})}
-    return AggregateOutcome(value, len(copies), state.records, bounds.as_dict(), not broken, details, tuple(hits))
+    details = {"label": what, "groups": len({bytes(state.digests[8 * first:8 * first + 8]) for _, first in copies})}
+    return AggregateOutcome(value, len(copies), records, bounds.as_dict(), not broken, details, tuple(hits))
 
 
 # ---------------------------------------------------------------------------- near duplicates
