@@ -1,6 +1,7 @@
 """The speed-ups in the SQL layer give exactly what the plain versions give: the shared walk behind
-``ParsedStatement.find_all``, the lazy first-token lookups, and fix verification that takes the hint
-out of the edited tree instead of adding it to a deep copy of the original."""
+``ParsedStatement.find_all``, the lazy first-token lookups, fix verification that takes the hint
+out of the edited tree instead of adding it to a deep copy of the original, and extraction's
+substring gate and lower-cased keyword search."""
 from __future__ import annotations
 
 import pytest
@@ -8,9 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from unittest import mock
+
 from vgptlint.fixes.sql import _hint_edits, _take_out_hint, apply_edits, verify
 from vgptlint.functions.base import Context
 from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
+from vgptlint.sql import extract
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
 from vgptlint.sql.split import first_significant, lex, significant_tokens
 
@@ -92,3 +96,32 @@ def test_take_out_verification_agrees_with_copy_verification(value: str) -> None
                 edits = _hint_edits(value, data, written)
                 new = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, node_index, intended), "tsql")
                 assert new == _copy_verify(value, data, edits, node_index, intended), (value, node_index, written)
+
+
+# Prose and SQL pieces: every statement shape, its keyword alone, fences, sentence ends, comments,
+# and characters where str.lower() and re.I disagree.
+PIECES = ["SELECT a FROM t", "select x from APTH", "Select the vendor", "with", "WITH c AS (SELECT 1 FROM t)", "set",
+          "SET @x = 1", "SET NOCOUNT ON", "if", "IF EXISTS (SELECT 1 FROM t)", "update", "UPDATE t SET a = 1",
+          "delete from t", "exec", "EXEC dbo.p", "exec sp_who", "DECLARE @co int", "MERGE t USING s ON", "INSERT INTO t VALUES (1)",
+          "create table", "ALTER VIEW v AS SELECT 1", "truncate table x", "```sql\n", "```\n", "\n```", "~~~", ". ", ": ", "\n\n",
+          "\n", " ", "This returns", "`", "(NOLOCK)", "--", "/*", "*/", "'", ";", "GO\n", "\u017felect a from t", "\u0130F EXISTS (",
+          "\u0131f @x", "é", "FROM", "from", "AS", "as (", "@", ".", "the"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map(" ".join))
+def test_gate_only_rejects_texts_without_sql(text: str) -> None:
+    with mock.patch.object(extract, "_may_hold_sql", lambda text, lowered: True):
+        ungated = extract._extract_cached.__wrapped__(text)
+    assert extract._extract_cached.__wrapped__(text) == ungated
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([p for p in PIECES if p.isascii()]), max_size=12).map(" ".join))
+def test_lower_cased_keyword_search_finds_what_re_i_finds(text: str) -> None:
+    assert extract._inline_regions(text, text.lower(), 0, len(text)) == extract._inline_regions(text, None, 0, len(text))
+
+
+def test_dotted_capital_i_is_not_a_keyword() -> None:
+    found = extract.extract_sql("Note: \u0130F EXISTS (SELECT 1 FROM t) is shown.")  # used to raise KeyError
+    assert [s.text[:6] for s in found] == ["SELECT"]

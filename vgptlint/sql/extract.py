@@ -14,7 +14,7 @@ statement's shape (``SELECT … FROM name``, ``UPDATE name SET``, ``DELETE FROM 
 lower-case one must also parse.
 
 Each region is then split into statements (see :mod:`vgptlint.sql.split`). Most records hold no
-SQL at all, so a single regex gate rejects them before any other work.
+SQL at all, so a few substring searches reject them before any other work.
 """
 from __future__ import annotations
 
@@ -45,9 +45,6 @@ class SqlStatement:
     batch: int
 
 
-_GATE_RE = re.compile(
-    r"```|~~~|\b(?:select|insert|update|delete|merge|declare|exec|execute|create|alter|truncate|with|set|if)\b", re.I
-)
 _FENCE_RE = re.compile(
     r"^[ \t]*(?P<mark>`{3,}|~{3,})[ \t]*(?P<label>[\w+#.-]*)[^\n]*\n(?P<body>.*?)(?:^[ \t]*(?P=mark)[ \t]*$|\Z)",
     re.M | re.S,
@@ -73,7 +70,30 @@ _SHAPES = {
 }
 _SHAPES["EXECUTE"] = _SHAPES["EXEC"]
 _SHAPES["ALTER"] = _SHAPES["CREATE"]
+# Words each shape needs besides its keyword (``SELECT … FROM``, ``UPDATE … SET``): an ASCII text
+# that holds no keyword together with one of its words holds no statement. Substring searches on
+# the lower-cased text reject most prose far faster than any case-insensitive regex could.
+_SHAPE_WORDS = (
+    ("select", ("from",)),
+    ("with", ("as",)),
+    ("insert", ("select", "values", "exec", "with", "default", "output")),
+    ("update", ("set",)),
+    ("delete", ("from",)),
+    ("merge", ("using",)),
+    ("declare", ("@",)),
+    ("set", ("@", "nocount", "transaction", "xact_abort", "ansi_", "quoted_identifier", "dateformat")),
+    ("exec", (".", "sp_", "usp", "vsp", "vrpt")),  # and execute
+    ("if", ("exists", "@", "object_id")),
+    ("create", ("table", "view", "proc", "function", "trigger", "index")),
+    ("alter", ("table", "view", "proc", "function", "trigger", "index")),
+    ("truncate", ("table",)),
+)
+# Outside ASCII, str.lower() and re.I disagree (ſ matches s, İ lower-cases to two characters),
+# so such texts are gated by their keywords alone.
+_NON_ASCII_GATE_RE = re.compile(r"\b(?:select|insert|update|delete|merge|declare|exec|execute|create|alter|truncate|with|set|if)\b", re.I)
 _CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted(_SHAPES, key=len, reverse=True)) + r")\b", re.I)
+# The same on lower-cased ASCII text (identical offsets), where no case-insensitive matching is needed.
+_LOWER_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted((k.lower() for k in _SHAPES), key=len, reverse=True)) + r")\b")
 # Lower-case inline SQL must also show something prose never has (an operator, a dotted name, a clause).
 _LOWER_CASE_SIGNAL_RE = re.compile(r"[*=<>(@]|\w\.\w|\b(?:where|join|group\s+by|order\s+by|top|distinct|union|having|nolock|values|set)\b")
 _PARAGRAPH_END_RE = re.compile(r"\n[ \t]*\n")
@@ -106,12 +126,14 @@ def extract_sql(text: str) -> tuple[SqlStatement, ...]:
 # including for prose (the gate's regex scan of a long answer costs more than the lookup).
 @functools.lru_cache(maxsize=1024)  # field values: the fields of one record, with room to spare
 def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
-    if not _GATE_RE.search(text):
+    # ASCII text lower-cases to the same offsets, and matches plainly what re.I matches in it.
+    lowered = text.lower() if text.isascii() else None
+    if not _may_hold_sql(text, lowered):
         return ()
     regions: list[tuple[int, int, str]] = []
     prose_start = 0
     for fence in _FENCE_RE.finditer(text):
-        regions.extend(_inline_regions(text, prose_start, fence.start()))
+        regions.extend(_inline_regions(text, lowered, prose_start, fence.start()))
         prose_start = fence.end()
         body_start, body_end = fence.span("body")
         label = fence.group("label").lower()
@@ -120,7 +142,7 @@ def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
     if prose_start == 0 and _is_all_sql(text):
         regions.append((0, len(text), "whole"))
     else:
-        regions.extend(_inline_regions(text, prose_start, len(text)))
+        regions.extend(_inline_regions(text, lowered, prose_start, len(text)))
     if len(regions) == 1 and regions[0][2] == "inline" and not text[: regions[0][0]].strip() and not text[regions[0][1] :].strip(" \t\r\n;."):
         regions = [(regions[0][0], regions[0][1], "whole")]
     statements: list[SqlStatement] = []
@@ -133,6 +155,25 @@ def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
             )
         batch += max((s.batch for s in segments), default=0)
     return tuple(statements)
+
+
+def _may_hold_sql(text: str, lowered: str | None) -> bool:
+    """False when ``text`` cannot hold a statement: no fence, and no statement shape's words.
+    ``lowered`` is ``text.lower()`` for ASCII text, else None.
+
+    >>> [_may_hold_sql(t, t.lower()) for t in ("Set the vendor's status if it changed.", "SET @co = 1")]
+    [False, True]
+    """
+    if "```" in text or "~~~" in text:
+        return True
+    if lowered is None:
+        return _NON_ASCII_GATE_RE.search(text) is not None
+    for keyword, words in _SHAPE_WORDS:  # loops, not any(): this runs on every text field
+        if keyword in lowered:
+            for word in words:
+                if word in lowered:
+                    return True
+    return False
 
 
 # Words a paragraph of SQL may start with (a blank line inside or between statements).
@@ -161,28 +202,32 @@ def _is_all_sql(text: str) -> bool:
     return True
 
 
-def _inline_regions(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """SQL regions in prose between fences: from a shaped keyword to the end of its paragraph."""
+def _inline_regions(text: str, lowered: str | None, start: int, end: int) -> list[tuple[int, int, str]]:
+    """SQL regions in prose between fences: from a shaped keyword to the end of its paragraph.
+    ``lowered``: see :func:`_may_hold_sql`."""
     regions: list[tuple[int, int, str]] = []
+    candidates, searched = (_CANDIDATE_RE, text) if lowered is None else (_LOWER_CANDIDATE_RE, lowered)
     position = start
     while position < end:
-        match = _CANDIDATE_RE.search(text, position, end)
+        match = candidates.search(searched, position, end)
         if not match:
             break
-        keyword = match.group()
-        if not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
+        keyword = text[match.start() : match.end()]
+        # re.I also matches "İF" (upper-cased: not a keyword): no shape, not SQL
+        shape = _SHAPES.get(keyword.upper())
+        if shape is None or not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
             position = match.end()
             continue
         paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
         paragraph_end = paragraph.start() if paragraph else end
         # Cheap first: a statement shape that fails on the whole paragraph fails on any prefix of it,
         # so most prose ("with", "set", "if" …) never reaches the tokenizer in _prose_cut.
-        if not _SHAPES[keyword.upper()].match(text, match.start(), paragraph_end):
+        if not shape.match(text, match.start(), paragraph_end):
             position = match.end()
             continue
         region_end = _prose_cut(text, match.start(), paragraph_end)
         candidate = text[match.start() : region_end]
-        if _SHAPES[keyword.upper()].match(candidate) and (keyword.isupper() or _looks_like_sql(candidate, strict=True)):
+        if shape.match(candidate) and (keyword.isupper() or _looks_like_sql(candidate, strict=True)):
             regions.append((match.start(), region_end, "inline"))
             position = region_end
         else:

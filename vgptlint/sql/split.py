@@ -13,23 +13,23 @@ their tables are still checked.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+# One pattern per token kind; the lexer tries them in this order at each position.
+_WS = r"[ \t\r\f\v]"
+_COMMENT = r"--[^\n]*|/\*.*?(?:\*/|\Z)"
+_STRING = r"N?'(?:[^']|'')*(?:'|\Z)"
+_QUOTED = r'\[(?:[^\]]|\]\])*(?:\]|\Z)|"(?:[^"]|"")*(?:"|\Z)'
+_WORD = r"[@#]{0,2}[A-Za-z_\u00c0-\uffff][\w@$#]*"
+_NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 _TOKEN_RE = re.compile(
-    r"""
-     (?P<ws>[ \t\r\f\v]+)
-    |(?P<nl>\n)
-    |(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    |(?P<string>N?'(?:[^']|'')*(?:'|\Z))
-    |(?P<quoted>\[(?:[^\]]|\]\])*(?:\]|\Z)|"(?:[^"]|"")*(?:"|\Z))
-    |(?P<word>[@#]{0,2}[A-Za-z_\u00c0-\uffff][\w@$#]*)
-    |(?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)
-    |(?P<punct>.)
-    """,
-    re.S | re.X,
+    rf"(?P<ws>{_WS}+)|(?P<nl>\n)|(?P<comment>{_COMMENT})|(?P<string>{_STRING})|(?P<quoted>{_QUOTED})"
+    rf"|(?P<word>{_WORD})|(?P<number>{_NUMBER})|(?P<punct>.)",
+    re.S,
 )
 
 
@@ -96,6 +96,63 @@ _DML_BODIES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"})
 _PROCEDURE_OBJECTS = frozenset({"PROC", "PROCEDURE", "TRIGGER", "FUNCTION"})
 
 
+# Words the splitter acts on; every other token only extends the statement in progress.
+_SPLITTER_WORDS = (
+    STATEMENT_KEYWORDS | _SEPARATORS | _SEPARATOR_TAILS | _CONTINUATION_PREVIOUS | _DML_BODIES
+    | {"GO", "CASE", "END", "AS", "FOR", "VALUES", "DEFAULT"}
+) - {"(", ",", "="}
+def _trie(words: frozenset[str] | list[str]) -> str:
+    """A regex alternation of plain words that shares prefixes, which sre tries much faster than
+    a flat alternation of 60 words.
+
+    >>> _trie(["AS", "ALL", "ALTER", "GO"])
+    'A(?:L(?:L|TER)|S)|GO'
+    """
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(words):
+        by_first.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in by_first.items():
+        if rests == [""] or len(rests) == 1:
+            branches.append(first + rests[0])
+        else:
+            optional = "?" if "" in rests else ""
+            branches.append(f"{first}(?:{_trie([r for r in rests if r])}){optional}")
+    return "|".join(branches)
+
+
+# The splitter's scanner: a "run" is a stretch of tokens the splitter would pass over one by one
+# without acting (strings, numbers, operators, ASCII words not in _SPLITTER_WORDS, and balanced
+# parentheses, two deep, holding only those), matched by the regex engine in one step. A run
+# never ends with "," or "=" (they matter as the token before a keyword) and never holds a
+# comment. Each token alternative is atomic, so a run splits the text into exactly the tokens of
+# _TOKEN_RE; anything else is scanned as that lexer would (tests/sql/test_split_scanner.py).
+_PLAIN_TOKEN = (
+    rf"(?>{_STRING}|{_QUOTED}"
+    rf"|(?!(?i:{_trie(_SPLITTER_WORDS)})(?![\w@$#]))[@#]{{0,2}}[A-Za-z_][A-Za-z0-9_@$#]*(?![\w@$#])"
+    rf"|(?![@#]{{0,2}}[A-Za-z_\u00c0-\uffff])(?:{_NUMBER}|(?!--|/\*)[^ \t\r\f\v\n();,=]))"
+)
+_PLAIN_GROUP = rf"\((?:[ \t\r\f\v\n,=]|{_PLAIN_TOKEN})*+\)"
+_PLAIN_ITEM = rf"(?:{_PLAIN_TOKEN}|\((?:[ \t\r\f\v\n,=]|{_PLAIN_TOKEN}|{_PLAIN_GROUP})*+\))"
+_SCAN_RE = re.compile(
+    rf"{_WS}*+(?:(?P<run>{_PLAIN_ITEM}(?:{_WS}*(?:[,=]{_WS}*)*{_PLAIN_ITEM})*)"
+    rf"|(?P<nl>\n)|(?P<comment>{_COMMENT})|(?P<word>{_WORD})|(?P<punct>.))",
+    re.S,
+)
+
+
+def _scan(text: str) -> list[Token]:
+    """The splitter's view of ``text``: runs (kind ``run``, ``upper`` empty), newlines, comments,
+    and the tokens between runs, with offsets in ``text``; whitespace is left out."""
+    make = tuple.__new__
+    items = []
+    for match in _SCAN_RE.finditer(text):
+        kind = match.lastgroup
+        start, end = match.span(kind)
+        items.append(make(Token, (kind, start, end, text[start:end].upper() if kind == "word" else "" if kind == "run" else text[start:end])))
+    return items
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A statement found by :func:`split_statements`: ``[start, end)`` in the text, and its GO batch."""
@@ -123,7 +180,7 @@ def split_statements(text: str) -> tuple[Segment, ...]:
     >>> [text[s.start:s.end] for text in ["DECLARE @co int\\nSELECT 1 FROM t"] for s in split_statements(text)]
     ['DECLARE @co int', 'SELECT 1 FROM t']
     """
-    tokens = [t for t in lex(text) if t.kind != "ws"]
+    items = _scan(text)
     segments: list[Segment] = []
     state = _Statement()
     batch = depth = case_depth = 0
@@ -134,28 +191,40 @@ def split_statements(text: str) -> tuple[Segment, ...]:
     def flush() -> None:
         nonlocal state
         if state.first >= 0:
+            start, end = items[state.first].start, items[state.last].end
             if state.condition:
-                segments.extend(_condition_subqueries(tokens, state.first, state.last, batch))
+                segments.extend(_condition_subqueries(text, start, end, batch))
             else:
-                segments.append(Segment(tokens[state.first].start, tokens[state.last].end, batch))
+                segments.append(Segment(start, end, batch))
         state = _Statement()
 
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "nl":
+    while index < len(items):
+        token = items[index]
+        kind = token.kind
+        if kind == "run":  # passes over tokens that only extend the statement (see _SCAN_RE)
+            at_line_start = False
+            if state.first < 0:
+                state.first = index
+                state.head = ""
+            state.last = index
+            previous = token
+            index += 1
+            continue
+        if kind == "nl":
             at_line_start = True
             index += 1
             continue
-        if token.kind == "comment":
+        if kind == "comment":
             index += 1
             continue
         line_start, at_line_start = at_line_start, False
-        word = token.upper if token.kind == "word" else ""
-        if word == "GO" and line_start and _rest_of_line_is_go(tokens, index):
+        word = token.upper if kind == "word" else ""
+        if word == "GO" and line_start and _rest_of_line_is_go(text, token.end):
             flush()
             batch += 1
             depth = case_depth = 0
-            index = _skip_line(tokens, index)
+            while index < len(items) and items[index].kind != "nl":
+                index += 1
             previous = None
             continue
         if depth == 0 and case_depth == 0:
@@ -167,14 +236,14 @@ def split_statements(text: str) -> tuple[Segment, ...]:
             if word in _SEPARATORS:
                 flush()
                 index += 1
-                if index < len(tokens) and tokens[index].upper in _SEPARATOR_TAILS:
+                if index < len(items) and items[index].upper in _SEPARATOR_TAILS:
                     index += 1
                 previous = None
                 continue
-            if word in STATEMENT_KEYWORDS and _starts_statement(tokens, index, state, previous, line_start):
+            if word in STATEMENT_KEYWORDS and _starts_statement(text, token, state, previous, line_start):
                 flush()
                 state.head = word
-                state.condition = word in ("IF", "WHILE") or _returns_subquery(tokens, index)
+                state.condition = word in ("IF", "WHILE") or (word == "RETURN" and _next_token(text, token.end, 1)[:1] == ["("])
                 state.first = index
         if token.upper == "(":
             depth += 1
@@ -192,17 +261,29 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         state.last = index
         previous = token
         index += 1
-        if word == "AS" and depth == 0 and _is_routine_header(tokens, state):
+        if word == "AS" and depth == 0 and state.head in ("CREATE", "ALTER") and _is_routine_header(text, items[state.first]):
             state = _Statement()  # "CREATE PROCEDURE p @a int AS": only its body is SQL to check
-        elif word == "FOR" and depth == 0 and state.head == "DECLARE" and _declares_cursor(tokens, state):
+        elif word == "FOR" and depth == 0 and state.head == "DECLARE" and _declares_cursor(text, items[state.first].start, token.end):
             state = _Statement()  # "DECLARE c CURSOR … FOR": its SELECT is checked on its own
     flush()
     return tuple(segments)
 
 
-def _starts_statement(tokens: list[Token], index: int, state: _Statement, previous: Token | None, line_start: bool) -> bool:
-    word = tokens[index].upper
-    if word == "WITH" and not _opens_cte(tokens, index):
+def _next_token(text: str, offset: int, count: int) -> list[str]:
+    """``upper`` of the next ``count`` tokens after ``offset``, whitespace skipped (newlines and
+    comments count). The splitter looks ahead only here, in the lexer's tokens, not in runs."""
+    found: list[str] = []
+    for token in _tokens(text, offset, len(text)):
+        if token.kind != "ws":
+            found.append(token.upper)
+            if len(found) == count:
+                break
+    return found
+
+
+def _starts_statement(text: str, token: Token, state: _Statement, previous: Token | None, line_start: bool) -> bool:
+    word = token.upper
+    if word == "WITH" and not _opens_cte(text, token.end):
         return False  # a table hint such as "FROM t\nWITH (NOLOCK)"
     if state.first < 0:
         return True
@@ -237,51 +318,39 @@ def _note_progress(state: _Statement, word: str, depth: int) -> None:
         state.head = word
 
 
-def _opens_cte(tokens: list[Token], index: int) -> bool:
+def _opens_cte(text: str, offset: int) -> bool:
     """``WITH name AS (`` or ``WITH name (cols) AS (`` — not ``WITH (NOLOCK)``."""
-    following = [t for t in tokens[index + 1 : index + 3] if t.is_significant]
+    following = [t for t in itertools.islice((t for t in _tokens(text, offset, len(text)) if t.kind != "ws"), 2) if t.is_significant]
     return bool(following) and following[0].kind in ("word", "quoted") and following[0].upper not in ("XMLNAMESPACES",)
 
 
-def _is_routine_header(tokens: list[Token], state: _Statement) -> bool:
-    if state.head not in ("CREATE", "ALTER"):
-        return False
-    words = [t.upper for t in tokens[state.first + 1 : state.first + 4] if t.kind == "word"]
-    return any(w in _PROCEDURE_OBJECTS for w in words[:3])
+def _is_routine_header(text: str, head: Token) -> bool:
+    """The three tokens after CREATE/ALTER name a procedure, trigger or function."""
+    following = itertools.islice((t for t in _tokens(text, head.end, len(text)) if t.kind != "ws"), 3)
+    return any(t.kind == "word" and t.upper in _PROCEDURE_OBJECTS for t in following)
 
 
-def _declares_cursor(tokens: list[Token], state: _Statement) -> bool:
-    return any(t.upper == "CURSOR" for t in tokens[state.first : state.last + 1])
+def _declares_cursor(text: str, start: int, end: int) -> bool:
+    return any(t.upper == "CURSOR" for t in _tokens(text, start, end))
 
 
-def _returns_subquery(tokens: list[Token], index: int) -> bool:
-    """``RETURN (SELECT …)`` in an inline table-valued function: check the subquery."""
-    return tokens[index].upper == "RETURN" and index + 1 < len(tokens) and tokens[index + 1].upper == "("
-
-
-def _rest_of_line_is_go(tokens: list[Token], index: int) -> bool:
-    for token in tokens[index + 1 :]:
+def _rest_of_line_is_go(text: str, offset: int) -> bool:
+    for token in _tokens(text, offset, len(text)):
         if token.kind == "nl":
             return True
-        if token.kind == "comment" or token.kind == "number" or token.upper == ";":
+        if token.kind in ("ws", "comment", "number") or token.upper == ";":
             continue
         return False
     return True
 
 
-def _skip_line(tokens: list[Token], index: int) -> int:
-    while index < len(tokens) and tokens[index].kind != "nl":
-        index += 1
-    return index
-
-
-def _condition_subqueries(tokens: list[Token], first: int, last: int, batch: int) -> list[Segment]:
+def _condition_subqueries(text: str, start: int, end: int, batch: int) -> list[Segment]:
     """Parenthesized ``SELECT``/``WITH`` inside an IF/WHILE condition, each as a statement."""
+    tokens = [t for t in _tokens(text, start, end) if t.kind != "ws"]
     found: list[Segment] = []
     depth = 0
     opened_at = -1
-    for index in range(first, last + 1):
-        token = tokens[index]
+    for index, token in enumerate(tokens):
         if token.upper == "(":
             depth += 1
             if depth == 1:
