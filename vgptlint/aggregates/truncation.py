@@ -29,7 +29,7 @@ from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
 from vgptlint.aggregates.features import _DANGLING, truncation
 from vgptlint.select.jsonpath import to_pointer
 
-_LAST_TOKEN = re.compile(r"(\w+|[^\w\s])\s*$")
+_TRAILING_WORD = re.compile(r"\w+\Z")
 _WINDOW = 50
 
 
@@ -37,10 +37,25 @@ def maybe_truncated(value: str):
     """:func:`features.truncation`, skipping the SQL look for values that end like prose."""
     if "```" in value or "~~~" in value:
         return truncation(value)
-    last = _LAST_TOKEN.search(value[-40:])
-    if last is None or last.group(1).upper() not in _DANGLING:
+    if last_token(value).upper() not in _DANGLING:
         return None
     return truncation(value)
+
+
+def last_token(value: str) -> str:
+    """The value's last word or punctuation mark ("" when blank); most prose ends on ".", decided
+    without a regex scan.
+
+    >>> last_token("SELECT a FROM t WHERE  "), last_token("It is the AP header."), last_token(" ")
+    ('WHERE', '.', '')
+    """
+    tail = value[-40:].rstrip()
+    if not tail:
+        return ""
+    if not (tail[-1].isalnum() or tail[-1] == "_"):
+        return tail[-1]
+    word = _TRAILING_WORD.search(tail)
+    return word.group(0) if word is not None else tail[-1]
 
 
 @dataclass(frozen=True, slots=True)
