@@ -1,7 +1,8 @@
 """The speed-ups in the SQL layer give exactly what the plain versions give: the shared walk behind
 ``ParsedStatement.find_all``, the lazy first-token lookups, fix verification that takes the hint
-out of the edited tree instead of adding it to a deep copy of the original, and extraction's
-substring gate and lower-cased keyword search."""
+out of the edited tree instead of adding it to a deep copy of the original, extraction's
+substring gate and lower-cased keyword search, and pair comparison on a fresh parse instead of a
+copy of the cached tree."""
 from __future__ import annotations
 
 import pytest
@@ -13,6 +14,7 @@ from unittest import mock
 
 from vgptlint.fixes.sql import _hint_edits, _take_out_hint, apply_edits, verify
 from vgptlint.functions.base import Context
+from vgptlint.functions.pairs import _strip_hints, _stripped_sql
 from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
 from vgptlint.sql import extract
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
@@ -125,3 +127,14 @@ def test_lower_cased_keyword_search_finds_what_re_i_finds(text: str) -> None:
 def test_dotted_capital_i_is_not_a_keyword() -> None:
     found = extract.extract_sql("Note: \u0130F EXISTS (SELECT 1 FROM t) is shown.")  # used to raise KeyError
     assert [s.text[:6] for s in found] == ["SELECT"]
+
+
+@pytest.mark.parametrize("sql", [*STATEMENTS, "SELECT a FROM APTH WITH (NOLOCK, INDEX(ix1)) JOIN APTL l (READUNCOMMITTED) ON 1 = 1",
+                                 "UPDATE t WITH (ROWLOCK) SET a = 1 WHERE b IN (SELECT b FROM x WITH (NOLOCK))"])
+def test_stripped_sql_from_a_fresh_parse_is_that_of_a_copy(sql: str) -> None:
+    hints = ("NOLOCK", "READUNCOMMITTED")
+    cached = parse_statement(sql).expression
+    before = cached.sql()
+    plain = _strip_hints(cached.copy(), hints).sql(dialect="tsql", normalize=True, pretty=False)
+    assert _stripped_sql(sql, hints, "tsql") == plain
+    assert cached.sql() == before  # the cached tree is left alone

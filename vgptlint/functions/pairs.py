@@ -15,13 +15,18 @@ Example: ``{chosen: "SELECT a FROM APTH WITH (NOLOCK)", rejected: "SELECT a FROM
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import vgptlint.functions.sql  # noqa: F401  (dpo-chosen-violates reuses the SQL functions: make sure they are registered)
 from vgptlint.functions.base import MISSING, Context, Hit, function
 from vgptlint.sql.extract import extract_sql
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 def side_text(value: object) -> str | None:
@@ -96,6 +101,8 @@ def pair_trivial_difference(value: dict, opts: PairOptions, ctx: Context) -> Ite
                   data={"compared": compared, "chosen": opts.chosen, "rejected": opts.rejected})
 
 
+# dpo-trivial-difference and dpo-trivial-share ask about the same record one after the other.
+@functools.lru_cache(maxsize=64)
 def trivial_difference(chosen: str, rejected: str, hints: tuple[str, ...], dialect: str) -> str | None:
     """``"ast"`` or ``"text"`` when the sides are equal without ``hints`` (how it was decided), else None.
 
@@ -139,14 +146,21 @@ def _prose(text: str, statements: tuple) -> str:
 
 
 def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str) -> str | None:
-    from sqlglot import exp
+    from vgptlint.sql.parse import ParsedStatement, parse_fresh
 
-    from vgptlint.sql.parse import ParsedStatement, parse_statement
-
-    parsed = parse_statement(sql, dialect)
+    # A tree of our own to edit: parsing again is several times cheaper than copying a cached
+    # tree (sqlglot's deep copy), and gives the same tree.
+    parsed = parse_fresh(sql, dialect)
     if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
         return None
-    tree = parsed.expression.copy()  # the parse cache shares trees: never mutate them
+    tree = _strip_hints(parsed.expression, hints)
+    return tree.sql(dialect=dialect, normalize=True, pretty=False, copy=False)  # the generator may edit our tree
+
+
+def _strip_hints(tree: exp.Expression, hints: tuple[str, ...]) -> exp.Expression:
+    """``tree`` with ``hints`` removed from every table, edited in place."""
+    from sqlglot import exp
+
     for table in tree.find_all(exp.Table):
         kept = []
         for hint in table.args.get("hints") or ():
@@ -158,4 +172,4 @@ def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str) -> str | None:
             else:
                 kept.append(hint)
         table.set("hints", kept or None)
-    return tree.sql(dialect=dialect, normalize=True, pretty=False)
+    return tree

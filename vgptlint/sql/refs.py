@@ -91,10 +91,16 @@ def table_refs(statement: SqlStatement, dialect: str = "tsql") -> tuple[TableRef
 
     Returns () when the statement did not parse or is opaque (see ``sql-unverifiable``).
     """
-    parsed = parse_statement(statement.text, dialect)
+    return _field_refs(statement.text, statement.start, dialect)
+
+
+# The hint rules ask for the same statement's references one after another: shift them once.
+@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _field_refs(text: str, start: int, dialect: str) -> tuple[TableRef, ...]:
+    parsed = parse_statement(text, dialect)
     if isinstance(parsed, ParseFailure):
         return ()
-    return shift_refs(statement_table_refs(parsed), statement.start)
+    return shift_refs(statement_table_refs(parsed), start)
 
 
 def shift_refs(refs: tuple[TableRef, ...], base: int) -> tuple[TableRef, ...]:
