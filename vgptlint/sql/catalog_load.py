@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
+from ruamel.yaml import __version__ as ruamel_version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from vgptlint.cache import cached
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
 from vgptlint.policy.yamlio import key_position, node_position, value_position
@@ -71,9 +73,10 @@ def parse_catalog_document(text: str, source: str) -> CatalogPart:
 
 
 def _load_tree(text: str, source: str) -> object:
-    yaml = YAML(typ="rt")
     try:
-        return yaml.load(text)
+        # Cached by content like the policy files (see vgptlint.cache): ruamel's round-trip
+        # loader is most of a run's catalog cost. A document that fails to parse is not stored.
+        return cached("yaml", text.encode("utf-8"), lambda: YAML(typ="rt").load(text), ruamel_version)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
