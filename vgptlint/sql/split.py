@@ -10,6 +10,10 @@ a CTE's body, ``UNION`` branches, anything inside parentheses or a CASE expressi
 ``IF``/``WHILE`` conditions and ``CREATE PROCEDURE … AS`` headers are not statements sqlglot can
 verify on their own; subqueries inside a condition are emitted as statements of their own so
 their tables are still checked.
+
+Every SQL answer is split, so the splitter does not walk the tokens one by one: a scanner hands it
+each stretch of tokens it would only pass over (``SELECT a, ISNULL(b, 0) FROM APTH h``'s
+``a, ISNULL(b, 0)``) as one item, matched by the regex engine (see ``_SCAN_RE``).
 """
 from __future__ import annotations
 
@@ -101,6 +105,8 @@ _SPLITTER_WORDS = (
     STATEMENT_KEYWORDS | _SEPARATORS | _SEPARATOR_TAILS | _CONTINUATION_PREVIOUS | _DML_BODIES
     | {"GO", "CASE", "END", "AS", "FOR", "VALUES", "DEFAULT"}
 ) - {"(", ",", "="}
+
+
 def _trie(words: frozenset[str] | list[str]) -> str:
     """A regex alternation of plain words that shares prefixes, which sre tries much faster than
     a flat alternation of 60 words.
@@ -243,7 +249,7 @@ def split_statements(text: str) -> tuple[Segment, ...]:
             if word in STATEMENT_KEYWORDS and _starts_statement(text, token, state, previous, line_start):
                 flush()
                 state.head = word
-                state.condition = word in ("IF", "WHILE") or (word == "RETURN" and _next_token(text, token.end, 1)[:1] == ["("])
+                state.condition = word in ("IF", "WHILE") or (word == "RETURN" and [t.upper for t in _following(text, token.end, 1)] == ["("])
                 state.first = index
         if token.upper == "(":
             depth += 1
@@ -269,16 +275,10 @@ def split_statements(text: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _next_token(text: str, offset: int, count: int) -> list[str]:
-    """``upper`` of the next ``count`` tokens after ``offset``, whitespace skipped (newlines and
-    comments count). The splitter looks ahead only here, in the lexer's tokens, not in runs."""
-    found: list[str] = []
-    for token in _tokens(text, offset, len(text)):
-        if token.kind != "ws":
-            found.append(token.upper)
-            if len(found) == count:
-                break
-    return found
+def _following(text: str, offset: int, count: int) -> list[Token]:
+    """The next ``count`` tokens after ``offset``, whitespace skipped (newlines and comments
+    count). The splitter looks ahead only here, in the lexer's tokens, never in runs."""
+    return list(itertools.islice((t for t in _tokens(text, offset, len(text)) if t.kind != "ws"), count))
 
 
 def _starts_statement(text: str, token: Token, state: _Statement, previous: Token | None, line_start: bool) -> bool:
@@ -320,14 +320,13 @@ def _note_progress(state: _Statement, word: str, depth: int) -> None:
 
 def _opens_cte(text: str, offset: int) -> bool:
     """``WITH name AS (`` or ``WITH name (cols) AS (`` — not ``WITH (NOLOCK)``."""
-    following = [t for t in itertools.islice((t for t in _tokens(text, offset, len(text)) if t.kind != "ws"), 2) if t.is_significant]
+    following = [t for t in _following(text, offset, 2) if t.is_significant]
     return bool(following) and following[0].kind in ("word", "quoted") and following[0].upper not in ("XMLNAMESPACES",)
 
 
 def _is_routine_header(text: str, head: Token) -> bool:
     """The three tokens after CREATE/ALTER name a procedure, trigger or function."""
-    following = itertools.islice((t for t in _tokens(text, head.end, len(text)) if t.kind != "ws"), 3)
-    return any(t.kind == "word" and t.upper in _PROCEDURE_OBJECTS for t in following)
+    return any(t.kind == "word" and t.upper in _PROCEDURE_OBJECTS for t in _following(text, head.end, 3))
 
 
 def _declares_cursor(text: str, start: int, end: int) -> bool:
