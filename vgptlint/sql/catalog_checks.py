@@ -293,6 +293,10 @@ def equalities(analysis: Analysis) -> Equalities:
 def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool, row_identifiers: tuple[str, ...], check_write_targets: bool) -> Iterator[Issue]:
     if analysis.is_ddl:
         return
+    # A table keyed by its company alone (HQCO, APCO) is the list of companies: reading it whole is fine.
+    company_tables = [s for s in analysis.tables if s.entry is not None and s.entry.company and s.entry.key != (s.entry.company,)]
+    if not company_tables:
+        return  # nothing to judge, so no equalities to build (half of all statements)
     is_insert = isinstance(analysis.statement, exp.Insert)
     eq = equalities(analysis)
     classes = eq.classes
@@ -301,8 +305,6 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
     for node in list(classes.parent):
         if isinstance(node, tuple) and isinstance(node[0], int):
             members.setdefault(classes.find(node), []).append(node)
-    # A table keyed by its company alone (HQCO, APCO) is the list of companies: reading it whole is fine.
-    company_tables = [s for s in analysis.tables if s.entry is not None and s.entry.company and s.entry.key != (s.entry.company,)]
     company_ids = {id(s) for s in company_tables}
     derived = [s for scope in analysis.scopes for s in scope.sources.values() if s.kind in ("derived", "cte") and s.inner is not None]
     scoped: set[int] = set()
@@ -381,6 +383,8 @@ def _relationship_joins(analysis: Analysis, catalog: Catalog, eq: Equalities):
 
 
 def join_keys(analysis: Analysis, catalog: Catalog, optional_severity: Severity | None) -> Iterator[Issue]:
+    if sum(source.entry is not None for source in analysis.tables) < 2:
+        return  # _relationship_joins pairs two catalog tables: none, so no equalities to build
     eq = equalities(analysis)
     for parent, child, (relationship, missing) in _relationship_joins(analysis, catalog, eq):
         if not missing:
