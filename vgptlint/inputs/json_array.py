@@ -1,9 +1,10 @@
 """Read a JSON array of records (LLaMA-Factory's ``.json`` datasets) with exact positions.
 
-Speed: the whole file is decoded once, then the C decoder (``JSONDecoder.scan_once``, what
-``raw_decode`` calls) parses one element at a time from its offset; positions come from counting newlines between consecutive
-record starts. Memory is the decoded text plus the record being processed, about what
-``json.load`` needs for its own copy of the text, and far less than its list of all records.
+Speed: the text is decoded once, then the C decoder (``JSONDecoder.scan_once``, what
+``raw_decode`` calls) parses one element at a time from its offset; positions come from counting
+newlines between consecutive record starts. This module reads a whole text; files are read a window
+at a time by :mod:`~vgptlint.inputs.array_stream`, which hands over to :func:`read_elements` (with
+the rest of the file) only when something is wrong.
 
 Recovery from a broken element: the damaged region counts as one record (its index is the one
 reported), then reading resumes at the next element that decodes and is followed by ``,`` and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 
 from vgptlint.inputs.records import InputProblem, Record, RecordBuilder
 from vgptlint.inputs.text import WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name
@@ -42,6 +44,38 @@ def read_json_array(
         start: offset of the opening ``[``.
         bad_bytes: invalid UTF-8 sequences found while decoding, reported with their record.
     """
+    pos = WHITESPACE_RE.match(text, start + 1).end()
+    if text.startswith("]", pos):
+        lines = LineCounter(text)
+        yield _problem(source, lines, start, "the array holds no records", None, "info", "no-records")
+        yield from _after_close(source, text, pos + 1, lines)
+        return
+    yield from read_elements(source, text, ArrayPosition(pos), bad_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayPosition:
+    """Where reading an array's elements starts in a text that may begin anywhere in the file.
+
+    ``pos`` is the first element's offset in the text; ``index`` its record index; ``line`` the file
+    line of text offset ``counted_to`` (at or before ``pos``), a line starting at text offset
+    ``line_start`` (negative when the line begins before the text); ``offset_base`` the file
+    offset (in characters) of text offset 0.
+    """
+
+    pos: int
+    index: int = 0
+    counted_to: int = 0
+    line: int = 1
+    line_start: int = 0
+    offset_base: int = 0
+
+
+def read_elements(
+    source: str, text: str, at: ArrayPosition, bad_bytes: tuple[BadByte, ...] = ()
+) -> Iterator[Record | InputProblem]:
+    """Yield the records from an element start (after ``[`` or a ``,``) to the end of the array, and
+    every problem found; ``bad_bytes`` have offsets in ``text``."""
     skip_ws = WHITESPACE_RE.match
     skip_comma = _COMMA_RE.match
     # The C scanner itself: raw_decode is a Python wrapper around it, one more call per record.
@@ -50,14 +84,9 @@ def read_json_array(
     pending_bad = list(bad_bytes)
     # Line state of the hot loop: newlines are counted up to `counted_to`, which is on `line`,
     # a line that starts at `line_start`. Rare problems take a LineCounter from this state.
-    counted_to, line, line_start = 0, 1, 0
-    pos = skip_ws(text, start + 1).end()
-    index = 0
-    if text.startswith("]", pos):
-        lines = LineCounter(text)
-        yield _problem(source, lines, start, "the array holds no records", None, "info", "no-records")
-        yield from _after_close(source, text, pos + 1, lines)
-        return
+    counted_to, line, line_start = at.counted_to, at.line, at.line_start
+    pos, index, offset_base = at.pos, at.index, at.offset_base
+    origin = (at.counted_to, at.line, at.line_start)  # where a LineCounter recounts from
     is_closed = False
     while True:
         element_start = pos
@@ -65,7 +94,7 @@ def read_json_array(
             value, end = scan(text, pos)
         except (json.JSONDecodeError, StopIteration) as failure:
             err = _as_decode_error(failure, text)
-            lines = LineCounter(text, counted_to, line, line_start)
+            lines = LineCounter(text, counted_to, line, line_start, origin)
             if pos >= len(text):
                 yield _problem(source, lines, pos, "the array is not closed: expected ']' at the end of the file", None)
                 break
@@ -82,21 +111,15 @@ def read_json_array(
         counted_to = element_start
         column = element_start - line_start + 1
         if pending_bad:
-            lines = LineCounter(text, counted_to, line, line_start)
+            lines = LineCounter(text, counted_to, line, line_start, origin)
             yield from _bad_bytes_before(source, lines, pending_bad, end, index, element_start)
-        if type(value) is dict:
-            record = RecordBuilder(source, index, line, column, value, text[element_start:end], element_start)
-            record.__class__ = Record  # new_record() inlined: this line runs once per record
-            yield record
-        else:
-            message = f"record {index} is {json_type_name(value)}, not an object"
-            yield InputProblem(source, line, column, message, index, "error", "not-an-object")
+        yield element_item(source, index, line, column, value, text[element_start:end], offset_base + element_start)
         index += 1
         comma = skip_comma(text, end)
         if comma is not None:
             pos = comma.end()
             if text.startswith("]", pos):
-                lines = LineCounter(text, counted_to, line, line_start)
+                lines = LineCounter(text, counted_to, line, line_start, origin)
                 yield _problem(source, lines, pos, "trailing comma before ']': Python's json module rejects it", None)
                 pos += 1
                 is_closed = True
@@ -107,15 +130,26 @@ def read_json_array(
             pos += 1
             is_closed = True
             break
-        lines = LineCounter(text, counted_to, line, line_start)
+        lines = LineCounter(text, counted_to, line, line_start, origin)
         resume = yield from _bad_separator(source, text, lines, pos, index)
         if resume is None:
             break
         pos = resume
-    lines = LineCounter(text, counted_to, line, line_start)
+    lines = LineCounter(text, counted_to, line, line_start, origin)
     yield from _bad_bytes_before(source, lines, pending_bad, len(text) + 1, None, len(text))
     if is_closed:
         yield from _after_close(source, text, pos, lines)
+
+
+def element_item(source: str, index: int, line: int, column: int, value: object, raw: str,
+                 offset: int) -> Record | InputProblem:
+    """The record an array element is, or the problem when it is not an object."""
+    if type(value) is dict:
+        record = RecordBuilder(source, index, line, column, value, raw, offset)
+        record.__class__ = Record  # new_record() inlined: this runs once per record
+        return record
+    message = f"record {index} is {json_type_name(value)}, not an object"
+    return InputProblem(source, line, column, message, index, "error", "not-an-object")
 
 
 def _as_decode_error(failure: Exception, text: str) -> json.JSONDecodeError:

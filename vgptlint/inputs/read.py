@@ -1,7 +1,8 @@
 """``read_source``: one entry point for a dataset file or stdin, whatever its format.
 
 The format is sniffed from the first non-blank line (see :func:`style.sniff_format`): a JSON
-array is read whole and parsed element by element with the C decoder; JSON Lines is streamed.
+array is read a window at a time and parsed element by element with the C decoder
+(:mod:`~vgptlint.inputs.array_stream`); JSON Lines is streamed line by line.
 Nothing here raises on bad input: every problem is yielded as an :class:`InputProblem`.
 """
 from __future__ import annotations
@@ -14,12 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from vgptlint.inputs.json_array import read_json_array
+from vgptlint.inputs.array_stream import read_array_stream
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.parquet import PARQUET_SUFFIX, read_parquet
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.inputs.style import line_is_json, sniff_format
 from vgptlint.inputs.text import FOREIGN_BOMS, JSON_WHITESPACE, UTF8_BOM, WHITESPACE_RE, decode_utf8
+
+# The first line of a compact JSON array is the whole file: it is sniffed from its first bytes.
+HEAD_LINE_BYTES = 1 << 16
 
 STDIN_NAME = "<stdin>"
 _DECODER = json.JSONDecoder()
@@ -65,13 +69,15 @@ def read_source(argument: str, display: str | None = None) -> Iterator[Record | 
 def read_stream(stream: BinaryIO, source: str, suffix: str) -> Iterator[Record | InputProblem]:
     """Read an open binary stream; ``suffix`` (``.json``, ``.jsonl`` or "") guides the sniffing."""
     head: list[bytes] = []
-    for raw in stream:
+    while raw := stream.readline(HEAD_LINE_BYTES):
         if not head:
             raw, problem = _strip_bom(raw, source)
             if problem is not None:
                 yield problem
                 if problem.severity == "error":
                     return
+        if not raw.endswith(b"\n") and not (raw.lstrip(_BLANK).startswith(b"[") and suffix != ".jsonl"):
+            raw += stream.readline()  # JSON Lines (and the sniffing of .jsonl files) need whole lines
         head.append(raw)
         if raw.strip(_BLANK):
             break
@@ -84,7 +90,7 @@ def read_stream(stream: BinaryIO, source: str, suffix: str) -> Iterator[Record |
         if suffix == ".jsonl":
             message = "is a JSON array, not JSON Lines; it was read as an array"
             yield InputProblem(source, 1, 1, message, None, "warning", "format")
-        yield from _read_array(source, b"".join(head) + stream.read())
+        yield from read_array_stream(source, b"".join(head), stream)
     elif line_is_json(head[-1]):
         yield from read_jsonl(source, itertools.chain(head, stream))
     else:
@@ -103,14 +109,6 @@ def _strip_bom(first: bytes, source: str) -> tuple[bytes, InputProblem | None]:
             message = f"is encoded as {encoding} (it starts with a {encoding} byte order mark); expected UTF-8"
             return first, InputProblem(source, 1, 1, message, None, "error", "encoding")
     return first, None
-
-
-def _read_array(source: str, data: bytes) -> Iterator[Record | InputProblem]:
-    # Not a generator itself: the bytes are freed when this returns, and the records skip one
-    # generator layer. Peak memory is bytes + text for a moment, then the text alone.
-    decoded = decode_utf8(data)
-    start = WHITESPACE_RE.match(decoded.text).end()
-    return read_json_array(source, decoded.text, start, decoded.bad_bytes)
 
 
 def _read_jsonl_or_single_value(source: str, data: bytes) -> Iterator[Record | InputProblem]:

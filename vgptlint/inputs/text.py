@@ -37,18 +37,25 @@ class LineCounter:
     (1, 2)
     """
 
-    __slots__ = ("text", "offset", "line", "line_start")
+    __slots__ = ("text", "offset", "line", "line_start", "origin")
 
-    def __init__(self, text: str, offset: int = 0, line: int = 1, line_start: int = 0) -> None:
-        """Start counting at ``offset``, which is on ``line``, a line that starts at ``line_start``."""
+    def __init__(self, text: str, offset: int = 0, line: int = 1, line_start: int = 0,
+                 origin: tuple[int, int, int] = (0, 1, 0)) -> None:
+        """Start counting at ``offset``, which is on ``line``, a line that starts at ``line_start``.
+
+        ``origin`` is the same for the text's first known position, where counting starts again when
+        an earlier offset is asked for: (0, 1, 0) for a whole file; a text that is the rest of a file
+        read a window at a time starts on a later line.
+        """
         self.text = text
         self.offset = offset
         self.line = line
         self.line_start = line_start
+        self.origin = origin
 
     def position(self, offset: int) -> tuple[int, int]:
         if offset < self.offset:  # rare (a problem found behind the last record): recount
-            self.offset, self.line, self.line_start = 0, 1, 0
+            self.offset, self.line, self.line_start = self.origin
         text = self.text
         newline_count = text.count("\n", self.offset, offset)
         if newline_count:
