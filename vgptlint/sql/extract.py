@@ -88,9 +88,6 @@ _SHAPE_WORDS = (
     ("alter", ("table", "view", "proc", "function", "trigger", "index")),
     ("truncate", ("table",)),
 )
-# Outside ASCII, str.lower() and re.I disagree (ſ matches s, İ lower-cases to two characters),
-# so such texts are gated by their keywords alone.
-_NON_ASCII_GATE_RE = re.compile(r"\b(?:select|insert|update|delete|merge|declare|exec|execute|create|alter|truncate|with|set|if)\b", re.I)
 _CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted(_SHAPES, key=len, reverse=True)) + r")\b", re.I)
 # The same on lower-cased ASCII text (identical offsets), where no case-insensitive matching is needed.
 _LOWER_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted((k.lower() for k in _SHAPES), key=len, reverse=True)) + r")\b")
@@ -123,7 +120,7 @@ def extract_sql(text: str) -> tuple[SqlStatement, ...]:
 
 
 # Every SQL rule asks about the same field in turn: the cache turns all but the first into a lookup,
-# including for prose (the gate's regex scan of a long answer costs more than the lookup).
+# including for prose (the gate's scan of a long answer costs more than the lookup).
 @functools.lru_cache(maxsize=1024)  # field values: the fields of one record, with room to spare
 def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
     # ASCII text lower-cases to the same offsets, and matches plainly what re.I matches in it.
@@ -166,8 +163,8 @@ def _may_hold_sql(text: str, lowered: str | None) -> bool:
     """
     if "```" in text or "~~~" in text:
         return True
-    if lowered is None:
-        return _NON_ASCII_GATE_RE.search(text) is not None
+    if lowered is None:  # outside ASCII, str.lower() and re.I disagree (ſ, İ): keywords alone gate
+        return _CANDIDATE_RE.search(text) is not None
     for keyword, words in _SHAPE_WORDS:  # loops, not any(): this runs on every text field
         if keyword in lowered:
             for word in words:
