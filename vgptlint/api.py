@@ -241,9 +241,10 @@ def execute(prepared: Prepared) -> RunResult:
 def add_run_findings(result: RunResult, prepared: Prepared) -> None:
     """Findings about the run's arguments and dataset_info.json, merged into the sorted findings."""
     extra = [*(input_finding(p) for p in prepared.input_problems), *dataset_info_findings(prepared)]
-    if extra:  # the engine's findings are sorted already
+    if extra:
         result.findings.extend(extra)
-        result.findings.sort(key=Finding.sort_key)
+        if isinstance(result.findings, list):  # a spool sorts as it is read
+            result.findings.sort(key=Finding.sort_key)
 
 
 DATASET_INFO_RULE = "lf-dataset-info-invalid"
@@ -271,7 +272,9 @@ def dataset_info_findings(prepared: Prepared) -> list:
 def exit_code(result: RunResult, fail_on: Severity | None) -> int:
     if fail_on is None:
         return 0
-    return 1 if any(f.severity.rank >= fail_on.rank for f in result.findings) else 0
+    counts = result.count_by_severity()  # kept as findings arrived: no pass over them
+    failing = (s for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if s.rank >= fail_on.rank)
+    return 1 if any(counts[s.value] for s in failing) else 0
 
 
 # ------------------------------------------------------------------------------- fixes (--fix, --diff)
@@ -321,24 +324,48 @@ def fix_diff(run: FixRun) -> str:
 
 
 def fill_fix_regions(result: RunResult) -> None:
-    """Add file-coordinate replacements (SARIF ``fixes``) for findings whose fix has text edits.
+    """Let reports show fixes with text edits in file coordinates (SARIF ``fixes``, JSON ``replacements``).
 
-    Reads again only the files that have such findings.
+    Computed as the report reaches each finding: the files are read again alongside the sorted
+    findings, one record at a time (:class:`FixRegionReader`), so nothing is held for it.
     """
-    from vgptlint.fixes.regions import fix_regions
-    from vgptlint.inputs.read import read_source
-    from vgptlint.inputs.records import Record
-    from vgptlint.inputs.style import describe_file
+    result.fix_region_reader = FixRegionReader()
 
-    wanted: dict[str, list] = {}
-    for finding in result.findings:
-        if (finding.fix is not None and finding.fix.edits and finding.location.path not in ("-", "<stdin>")
-                and not finding.location.path.lower().endswith(".parquet")):  # no text to place edits in
-            wanted.setdefault(finding.location.path, []).append(finding)
-    for path, findings in wanted.items():
-        info = describe_file(path)
-        if info is None:
-            continue
-        indexes = {f.location.record_index for f in findings}
-        records = {item.index: item for item in read_source(path) if isinstance(item, Record) and item.index in indexes}
-        result.fix_regions.update(fix_regions(findings, records, info))
+
+class FixRegionReader:
+    """A fix's replacements in file coordinates, for findings asked about in report order.
+
+    Findings come sorted by path and position, so each file is read forward once, holding one
+    record; a finding asked about out of order reads its file again from the start.
+    """
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+        self.info = None
+        self.records = iter(())
+        self.record = None
+
+    def __call__(self, finding: Finding) -> tuple:
+        from vgptlint.fixes.regions import file_replacements
+
+        path, index = finding.location.path, finding.location.record_index
+        if (finding.fix is None or not finding.fix.edits or index is None or path in ("-", "<stdin>")
+                or path.lower().endswith(".parquet")):  # no text to place edits in
+            return ()
+        record = self._record(path, index)
+        return () if record is None else file_replacements(finding, record, self.info)
+
+    def _record(self, path: str, index: int):
+        from vgptlint.inputs.read import read_source
+        from vgptlint.inputs.records import Record
+        from vgptlint.inputs.style import describe_file
+
+        if path != self.path or (self.record is not None and index < self.record.index):
+            self.path, self.info, self.record = path, describe_file(path), None
+            self.records = (item for item in read_source(path) if isinstance(item, Record)) if self.info else iter(())
+        while self.record is None or self.record.index < index:
+            following = next(self.records, None)
+            if following is None:
+                return None
+            self.record = following
+        return self.record if self.record.index == index else None

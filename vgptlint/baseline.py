@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.errors import UsageError
@@ -55,16 +56,35 @@ class Baseline:
         return counts
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineOutcome:
-    """What applying a baseline did: the findings still to report and the two counts users see."""
+class BaselineFilter:
+    """A baseline over a stream of findings (:meth:`apply`): drops the findings it knows, one per counted
+    occurrence; what is left of its counts afterwards are stale entries.
 
-    findings: list[Finding]
-    baselined_count: int
-    stale_count: int
+    Findings are visited in their (sorted) report order, so which copy of a duplicated finding is
+    reported as new does not depend on processing order. Holds only the baseline's counts.
+    """
 
-    def note(self, source: str) -> str:
-        note = f"baseline {source}: {self.baselined_count:,} known finding{'s' if self.baselined_count != 1 else ''} not shown"
+    def __init__(self, baseline: Baseline) -> None:
+        self.baseline = baseline
+        self.remaining = baseline.counts()
+        self.baselined_count = 0
+
+    def apply(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        remaining = self.remaining
+        for finding in findings:
+            if remaining.get(finding.fingerprint, 0) > 0:
+                remaining[finding.fingerprint] -= 1
+                self.baselined_count += 1
+            else:
+                yield finding
+
+    @property
+    def stale_count(self) -> int:
+        return sum(1 for entry_count in self.remaining.values() if entry_count > 0)
+
+    def note(self) -> str:
+        note = (f"baseline {self.baseline.source}: {self.baselined_count:,} known "
+                f"finding{'s' if self.baselined_count != 1 else ''} not shown")
         if self.stale_count:
             entries = "entries no longer occur" if self.stale_count != 1 else "entry no longer occurs"
             note += (f"; {self.stale_count:,} {entries} "
@@ -72,16 +92,19 @@ class BaselineOutcome:
         return note
 
 
-def baseline_entries(findings: list[Finding], cwd: Path | None = None) -> list[BaselineEntry]:
-    """One entry per distinct fingerprint, counting duplicates; sorted by path, rule, fingerprint."""
+def baseline_entries(findings: Iterable[Finding], cwd: Path | None = None) -> list[BaselineEntry]:
+    """One entry per distinct fingerprint (from its first finding), counting duplicates; sorted by
+    path, rule, fingerprint. One pass: holds one entry per distinct finding, not the findings."""
     cwd = cwd or Path.cwd()
-    counts = Counter(f.fingerprint for f in findings)
-    first: dict[str, Finding] = {}
+    entries: dict[str, BaselineEntry] = {}
     for finding in findings:
-        first.setdefault(finding.fingerprint, finding)
-    entries = [BaselineEntry(fp, f.rule, display_path(f.location.path, cwd), f.message, counts[fp])
-               for fp, f in first.items()]
-    return sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint))
+        entry = entries.get(finding.fingerprint)
+        if entry is None:
+            entries[finding.fingerprint] = BaselineEntry(finding.fingerprint, finding.rule,
+                                                         display_path(finding.location.path, cwd), finding.message)
+        else:
+            entries[finding.fingerprint] = replace(entry, count=entry.count + 1)
+    return sorted(entries.values(), key=lambda e: (e.path, e.rule, e.fingerprint))
 
 
 def render_baseline(entries: list[BaselineEntry]) -> str:
@@ -94,7 +117,7 @@ def render_baseline(entries: list[BaselineEntry]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_baseline(findings: list[Finding], path: str | Path) -> int:
+def write_baseline(findings: Iterable[Finding], path: str | Path) -> int:
     """Write the baseline of ``findings`` to ``path``; returns the number of findings recorded."""
     entries = baseline_entries(findings)
     try:
@@ -134,20 +157,3 @@ def load_baseline(path: str | Path) -> Baseline:
         parsed.append(BaselineEntry(entry["fingerprint"], str(entry.get("rule", "")), str(entry.get("path", "")),
                                     str(entry.get("message", "")), count if isinstance(count, int) and count > 0 else 1))
     return Baseline(source, tuple(parsed))
-
-
-def apply_baseline(findings: list[Finding], baseline: Baseline) -> BaselineOutcome:
-    """Drop findings the baseline knows, one per counted occurrence; leftovers are stale entries.
-
-    Findings are visited in their (sorted) report order, so which copy of a duplicated finding is
-    reported as new does not depend on processing order.
-    """
-    remaining = baseline.counts()
-    kept = []
-    for finding in findings:
-        if remaining.get(finding.fingerprint, 0) > 0:
-            remaining[finding.fingerprint] -= 1
-        else:
-            kept.append(finding)
-    stale_count = sum(1 for entry_count in remaining.values() if entry_count > 0)
-    return BaselineOutcome(kept, len(findings) - len(kept), stale_count)

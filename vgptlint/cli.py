@@ -17,7 +17,8 @@ from vgptlint.errors import PolicyError, VgptlintError
 from vgptlint.fixes.base import DEFER_VERIFICATION
 from vgptlint.model import Severity
 from vgptlint.progress import for_terminal
-from vgptlint.reports.base import ReportOptions, render, reporter_names
+from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
+from vgptlint.reports.base import write_report as write_formatted
 
 FAIL_ON = ("error", "warning", "info", "never")
 # Reports that show fixes only as a count: proposed SQL fixes are verified when applied, not here.
@@ -60,6 +61,15 @@ def write_report(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def stream_report(report_format: str, result, opts: ReportOptions, output: str | None) -> None:
+    """Write the report as the reporter makes it (findings come from the spool one by one)."""
+    if output:
+        with open(output, "w", encoding="utf-8") as stream:
+            write_formatted(report_format, result, opts, stream.write)
+    else:
+        write_formatted(report_format, result, opts, lambda text: click.echo(text, nl=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,9 +183,9 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         result = run.result
     else:
         result = execute(prepared)
-        fill_fix_regions(result)
-    text = render(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)))
-    write_report(text, output)
+        if find_reporter(report_format).shows_fix_regions:
+            fill_fix_regions(result)
+    stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)), output)
     threshold = prepared.policy.fail_on if fail_on is None else (None if fail_on == "never" else Severity(fail_on))
     sys.exit(exit_code(result, threshold))
 

@@ -12,8 +12,9 @@ and linting (see :mod:`vgptlint.distributed_worker`). Per file:
    number of pieces, and merges are associative, so the states match a single pass.
 4. ``finish``: findings concatenated in file order, file-wide collapsing, accumulators finalized.
 
-The client gathers the files' outcomes in argument order and sorts findings and metrics exactly
-as :func:`vgptlint.engine.run` does, so reports are byte-identical to the local engine's.
+The client gathers the files' outcomes one at a time in argument order into a findings spool and
+sorts metrics exactly as :func:`vgptlint.engine.run` does, so reports are byte-identical to the local
+engine's, and the client holds one file's findings at a time (workers hold one file's while finishing it).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import logging
 import os
 import pickle
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -31,8 +32,8 @@ from vgptlint.engine import INVALID_INPUT, FileOutcome, FileTask, lint_items, ru
 from vgptlint.errors import UsageError
 from vgptlint.inputs.discover import Discovery
 from vgptlint.inputs.read import read_source
-from vgptlint.model import Finding
 from vgptlint.result import RunResult
+from vgptlint.spool import FindingSpool
 
 NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
 # Bytes of input per lint task (a JSON Lines block; a JSON array's records are cut likewise):
@@ -144,22 +145,27 @@ def run_on_dask(prepared, options, client=None) -> RunResult:
     return run_result(prepared, outcomes)
 
 
-def run_result(prepared, outcomes: list[FileOutcome]) -> RunResult:
-    """Files' outcomes (in task order) → the run's result, assembled as :func:`vgptlint.engine.run` does."""
-    findings: list[Finding] = [f for outcome in outcomes for f in outcome.findings]
-    metrics = [m for outcome in outcomes for m in outcome.metrics]
-    notes = list(prepared.notes)
+def run_result(prepared, outcomes: Iterable[FileOutcome]) -> RunResult:
+    """Files' outcomes (in task order) → the run's result, assembled as :func:`vgptlint.engine.run` does.
+
+    Each outcome's findings go to the spool as it arrives and are not kept with it.
+    """
+    findings = FindingSpool()
+    files, metrics, notes = [], [], list(prepared.notes)
     for outcome in outcomes:
+        findings.extend(outcome.findings)
+        files.append(outcome.summary)
+        metrics.extend(outcome.metrics)
         notes = [*notes, *(n for n in getattr(outcome, "notes", ()) if n not in notes)]
-    findings.sort(key=Finding.sort_key)
     metrics.sort(key=lambda m: (m.rule, m.path))
     infos = [INVALID_INPUT, *(rule_info(r) for r in prepared.rules.values() if r.is_enabled)]
     return RunResult(policy=prepared.policy.path, tool_version=__version__, findings=findings,
-                     files=[o.summary for o in outcomes], rules=infos, metrics=metrics, notes=notes)
+                     files=files, rules=infos, metrics=metrics, notes=notes)
 
 
-def lint_files(client, setup, prepared) -> list[FileOutcome]:
-    """Every task's outcome, in task order; stdin is read and linted here (workers cannot see it)."""
+def lint_files(client, setup, prepared) -> Iterator[FileOutcome]:
+    """Every task's outcome, in task order, each gathered when it is needed; stdin is read and linted
+    here (workers cannot see it)."""
     from vgptlint import distributed_worker as worker
 
     # Workers open local files by absolute path (their working directory is their own); reports
@@ -169,12 +175,16 @@ def lint_files(client, setup, prepared) -> list[FileOutcome]:
     threads = sum(client.nthreads().values()) or 1
     surveys = client.gather(client.map(worker.survey_file, remote, block_bytes=block_size(sum(sizes), threads),
                                        pure=False))
-    gathered = iter(client.gather([_file_graph(client, setup, task, survey) for task, survey in zip(remote, surveys)]))
+    futures = iter([_file_graph(client, setup, task, survey) for task, survey in zip(remote, surveys)])
     settings = {"trainer": prepared.policy.trainer, **prepared.settings}
-    return [next(gathered) if task.path != "-" else
-            lint_items(read_source(task.path, task.display), task, prepared.policy, prepared.rules,
-                       prepared.services, settings)
-            for task in prepared.tasks]
+    for task in prepared.tasks:
+        if task.path != "-":
+            future = next(futures)
+            yield future.result()
+            future.release()  # the cluster may now forget this file's findings
+        else:
+            yield lint_items(read_source(task.path, task.display), task, prepared.policy, prepared.rules,
+                             prepared.services, settings)
 
 
 def block_size(total_bytes: int, threads: int) -> int:

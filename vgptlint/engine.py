@@ -3,7 +3,9 @@
 ``run`` is the one entry point. Per file it decides the dataset kind, picks the rules that apply
 (policy + file overrides), streams the records through every record rule and feeds every
 aggregate rule's accumulator, then finalizes the accumulators into metrics and findings.
-Findings are sorted so output never depends on processing order.
+Findings go to a :class:`~vgptlint.spool.FindingSpool` as each chunk of records is done, so a
+run holds a bounded number of them whatever its size, and come out sorted, so output never depends
+on processing order.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
+from vgptlint.collapse import FileWide, collapse_file_wide, forget_collapsed
 from vgptlint.evaluate import RecordMemo, evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
 from vgptlint.inputs.read import read_source
@@ -25,8 +29,13 @@ from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.result import FileSummary, RuleInfo, RunResult
+from vgptlint.spool import FindingSpool
 from vgptlint.suppress import split_suppression
 from vgptlint.suppress import suppression_field as record_suppression_field
+
+# Records per process_chunk call in one process: the findings of this many records are held before
+# they go to the spool (about 10,000 findings at most). Bigger means fewer accumulator merges.
+RECORDS_PER_PASS = 16_384
 
 INVALID_INPUT = RuleInfo(
     id="invalid-input",
@@ -105,6 +114,8 @@ def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind:
 
 @dataclass
 class FileOutcome:
+    """A finished file. ``findings`` is empty when they went to the run's spool (:class:`FileFindings`)."""
+
     summary: FileSummary
     findings: list[Finding]
     metrics: list[Metric]
@@ -133,14 +144,33 @@ class FileRun:
         return self.task.display, self.kind, self.format
 
 
+class FileFindings:
+    """Where one file's findings go while it is linted: the run's spool, with :class:`FileWide` beside
+    it to decide at the end which problems every record has."""
+
+    __slots__ = ("spool", "wide")
+
+    def __init__(self, spool: FindingSpool) -> None:
+        self.spool = spool
+        self.wide = FileWide()
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        see, add = self.wide.see, self.spool.add
+        for finding in findings:
+            see(finding)
+            add(finding)
+
+
 def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
-              pool: object = None, progress: object = None) -> FileOutcome:
+              pool: object = None, progress: object = None, spool: FindingSpool | None = None) -> FileOutcome:
+    """Lint one file; with ``spool``, its findings go there (in bounded memory) instead of the outcome."""
+    sink = None if spool is None else FileFindings(spool)
     if pool is not None:
         from vgptlint.parallel import lint_file_in_pool
 
-        return lint_file_in_pool(task, policy, rules, services, settings, pool)
+        return lint_file_in_pool(task, policy, rules, services, settings, pool, sink)
     records = counted(read_source(task.path, task.display), task.display, progress)
-    return lint_items(records, task, policy, rules, services, settings)
+    return lint_items(records, task, policy, rules, services, settings, sink)
 
 
 def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[FileRun, Iterator]:
@@ -202,55 +232,78 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
     return ChunkOutcome(findings, states, record_count)
 
 
-def merge_chunks(plan: FilePlan, outcomes: Iterable[ChunkOutcome]) -> ChunkOutcome:
-    """Chunks in file order → one outcome; accumulator merge is associative, so any split agrees."""
-    merged = ChunkOutcome([], empty_states(plan), 0)
+def merge_chunks(plan: FilePlan, outcomes: Iterable[ChunkOutcome], sink: FileFindings | None = None) -> ChunkOutcome:
+    """Chunks in file order → one outcome; with ``sink``, each chunk's findings go there as it arrives.
+
+    Accumulator states merge up a binary tree of neighbouring chunks (as a binary counter: a state
+    is copied log2(chunks) times, not once per later chunk; merging concatenates arrays, so merging
+    in a line would copy a big file's state hundreds of times). Merge is associative, so any split
+    and any tree agree.
+    """
+    stack: list[tuple[int, ChunkOutcome]] = []  # (chunks merged into it, outcome), oldest first
     for outcome in outcomes:
-        merged.findings.extend(outcome.findings)
-        merged.record_count += outcome.record_count
-        merged.states = [rule.accumulator.merge(a, b, rule.accumulator_options)
-                         for rule, a, b in zip(plan.aggregate_rules, merged.states, outcome.states)]
+        if sink is not None:
+            sink.extend(outcome.findings)
+            outcome = ChunkOutcome([], outcome.states, outcome.record_count)
+        size = 1
+        while stack and stack[-1][0] == size:
+            _, earlier = stack.pop()
+            outcome, size = _merge_two(plan, earlier, outcome), size * 2
+        stack.append((size, outcome))
+    if not stack:
+        return ChunkOutcome([], empty_states(plan), 0)
+    merged = stack[-1][1]
+    for _, earlier in reversed(stack[:-1]):
+        merged = _merge_two(plan, earlier, merged)
     return merged
 
 
-def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome) -> FileOutcome:
-    findings, metrics, notes = collapse_file_wide(outcome.findings, outcome.record_count), [], []
+def _merge_two(plan: FilePlan, earlier: ChunkOutcome, later: ChunkOutcome) -> ChunkOutcome:
+    states = [rule.accumulator.merge(a, b, rule.accumulator_options)
+              for rule, a, b in zip(plan.aggregate_rules, earlier.states, later.states)]
+    return ChunkOutcome(earlier.findings + later.findings, states, earlier.record_count + later.record_count)
+
+
+def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileFindings | None = None) -> FileOutcome:
+    """Collapse file-wide problems and finalize the accumulators; with ``sink``, the findings go there."""
+    if sink is None:
+        findings = collapse_file_wide(outcome.findings, outcome.record_count)
+    else:
+        findings = forget_collapsed(sink.spool, run.task.display, sink.wide, outcome.record_count)
+    metrics, notes = [], []
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
         findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in result.hits)
         if result.note:
             notes.append(f"{rule.id}: {result.note}")
+    if sink is not None:
+        sink.spool.extend(findings)
+        findings = []
     return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics, notes)
 
 
-def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Finding]:
-    """One finding for a problem every record of a file has (a column missing from all 59,021
-    records is one mistake, not 59,021). Findings with a fix stay per record so --fix can apply them."""
-    if record_count < 2:
-        return list(findings)
-    groups: dict[tuple, list[Finding]] = {}
-    for finding in findings:
-        if finding.fix is None and finding.location.record_index is not None and finding.rule != "invalid-input":
-            groups.setdefault((finding.rule, finding.location.pointer, finding.message), []).append(finding)
-    collapsed = {key for key, group in groups.items() if len({f.location.record_index for f in group}) == record_count}
-    if not collapsed:
-        return list(findings)
-    kept = [f for f in findings if (f.rule, f.location.pointer, f.message) not in collapsed or f.fix is not None]
-    for key in sorted(collapsed):
-        first = min(groups[key], key=Finding.sort_key)
-        message = f"{first.message} (in all {record_count:,} records of this file)"
-        kept.append(Finding(first.rule, first.severity, message, first.location, first.fingerprint + "-all"))
-    return kept
-
-
 def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],
-               services: dict, settings: dict) -> FileOutcome:
-    """Lint one file's records (any iterator of records and input problems, e.g. from a reader)."""
+               services: dict, settings: dict, sink: FileFindings | None = None) -> FileOutcome:
+    """Lint one file's records (any iterator of records and input problems, e.g. from a reader).
+
+    With ``sink`` the records are linted RECORDS_PER_PASS at a time and each pass's findings go to
+    the sink, so memory does not grow with the file's findings; without, in one pass.
+    """
     run, records = peek_file(task, records)
     plan = plan_for(policy, rules, task.display, run.kind, run.format)
-    outcome = process_chunk(records, plan, file_context(run, policy, services, settings))
-    return finish_file(run, plan, outcome)
+    ctx = file_context(run, policy, services, settings)
+    if sink is None:
+        return finish_file(run, plan, process_chunk(records, plan, ctx))
+    passes = (process_chunk(chunk, plan, ctx) for chunk in _slices(records, RECORDS_PER_PASS))
+    return finish_file(run, plan, merge_chunks(plan, passes, sink), sink)
+
+
+def _slices(items: Iterator, size: int) -> Iterator[Iterator]:
+    """Consecutive slices of at most ``size`` items, each consumed before the next is made."""
+    items = iter(items)
+    for first in items:
+        yield _chain([first], islice(items, size - 1))
 
 
 def _chain(first: list, rest: Iterator) -> Iterator:
@@ -284,7 +337,8 @@ def input_finding(problem: InputProblem) -> Finding:
 def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
         services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
         jobs: int = 1, progress: object = None) -> RunResult:
-    """Lint every file; returns sorted findings, per-file summaries and metrics.
+    """Lint every file; returns sorted findings (a :class:`~vgptlint.spool.FindingSpool`), per-file
+    summaries and metrics.
 
     With ``jobs > 1`` files are split into chunks linted by worker processes; the report is
     byte-identical to ``jobs=1`` (findings are sorted, accumulator states merged in file order).
@@ -292,21 +346,19 @@ def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | 
     rules = policy.rules if rules is None else rules
     services = services if services is not None else {}
     settings = {"trainer": policy.trainer, **(settings or {})}
-    findings: list[Finding] = []
+    findings = FindingSpool()
     files: list[FileSummary] = []
     metrics: list[Metric] = []
     from vgptlint.parallel import worker_pool
 
     with fewer_full_collections(), worker_pool(jobs, policy, rules, services, settings) as pool:
         for task in tasks:
-            outcome = lint_file(task, policy, rules, services, settings, pool, progress)
-            findings.extend(outcome.findings)
+            outcome = lint_file(task, policy, rules, services, settings, pool, progress, findings)
             files.append(outcome.summary)
             metrics.extend(outcome.metrics)
             notes = [*(notes or []), *(n for n in outcome.notes if n not in (notes or []))]
     if progress is not None:
         progress.close()
-    findings.sort(key=Finding.sort_key)
     metrics.sort(key=lambda m: (m.rule, m.path))
     infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]
     return RunResult(policy=policy.path, tool_version=__version__, findings=findings, files=files,

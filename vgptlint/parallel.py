@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, finish_file, file_context, merge_chunks,
-                             peek_file, plan_for, process_chunk)
+from vgptlint.engine import (ChunkOutcome, FileFindings, FileOutcome, FileRun, FileTask, finish_file, file_context,
+                             merge_chunks, peek_file, plan_for, process_chunk)
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.style import describe_file, line_is_json
@@ -61,7 +61,9 @@ def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object
         _WORKER.clear()
 
 
-def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool) -> FileOutcome:
+def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool,
+                      sink: FileFindings | None = None) -> FileOutcome:
+    """Lint one file in the pool; with ``sink``, each chunk's findings go there as the chunk comes back."""
     ranges = jsonl_ranges(task.path) if task.path != "-" else None
     if ranges is None:
         run, records = peek_file(task, read_source(task.path, task.display))
@@ -70,7 +72,7 @@ def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool) -
         run, _ = peek_file(task, islice(read_source(task.path, task.display), 1))
         work = pool.imap(_lint_range, ((run, byte_range) for byte_range in ranges))
     plan = plan_for(policy, rules, task.display, run.kind, run.format)
-    return finish_file(run, plan, merge_chunks(plan, work))
+    return finish_file(run, plan, merge_chunks(plan, work, sink), sink)
 
 
 def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:

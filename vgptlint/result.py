@@ -1,11 +1,12 @@
 """What a run produced: the one object every reporter renders."""
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vgptlint.model import Finding, Metric, Severity
+from vgptlint.spool import FindingCounts, FindingSpool
 
 if TYPE_CHECKING:  # reports.base imports this module; the annotation alone needs the name
     from vgptlint.reports.base import FileReplacement
@@ -46,11 +47,16 @@ class FileSummary:
 
 @dataclass
 class RunResult:
-    """Findings are sorted (path, line, column, rule); metrics by (rule, path)."""
+    """Findings are sorted (path, line, column, rule); metrics by (rule, path).
+
+    ``findings`` is a list, or (from the engine) a :class:`~vgptlint.spool.FindingSpool`: iterable any
+    number of times in sorted order, with ``len()``, but no indexing, and held on disk past a
+    bounded number. Reports iterate it once and take their totals from :meth:`counts`.
+    """
 
     policy: str
     tool_version: str
-    findings: list[Finding]
+    findings: list[Finding] | FindingSpool
     files: list[FileSummary]
     rules: list[RuleInfo]
     metrics: list[Metric] = field(default_factory=list)
@@ -58,24 +64,38 @@ class RunResult:
     # A fix's replacements in file coordinates, by fix_region_key(finding); filled by the engine
     # where it can map value offsets to the file. SARIF only emits ``fixes`` for findings listed here.
     fix_regions: dict[FixRegionKey, tuple[FileReplacement, ...]] = field(default_factory=dict)
+    # Computes the replacements of findings not in ``fix_regions`` as reports reach them (in report
+    # order), instead of holding them all: see vgptlint.api.fill_fix_regions.
+    fix_region_reader: Callable[[Finding], tuple[FileReplacement, ...]] | None = None
 
     @property
     def record_count(self) -> int:
         return sum(f.record_count for f in self.files)
 
+    def counts(self) -> FindingCounts:
+        """Totals of the findings, by severity and rule, fixable: kept by a spool, counted for a list."""
+        return counts_of(self.findings)
+
     def count_by_severity(self) -> dict[str, int]:
-        counts = Counter(f.severity.value for f in self.findings)
-        return {s.value: counts.get(s.value, 0) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+        return self.counts().severity_counts()
 
     def count_by_rule(self) -> dict[str, int]:
-        return dict(sorted(Counter(f.rule for f in self.findings).items()))
+        return self.counts().rule_counts()
 
     def file_replacements(self, finding: Finding) -> tuple[FileReplacement, ...]:
         """The file-coordinate replacements of ``finding``'s fix; () when unknown."""
-        return self.fix_regions.get(fix_region_key(finding), ())
+        found = self.fix_regions.get(fix_region_key(finding))
+        if found is None and self.fix_region_reader is not None:
+            return self.fix_region_reader(finding)
+        return found or ()
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for info in self.rules:
             if info.id == rule_id:
                 return info
         return None
+
+
+def counts_of(findings: Iterable[Finding] | FindingSpool) -> FindingCounts:
+    """The counts a spool kept while filling, or those of a list (counted now)."""
+    return findings.counts if isinstance(findings, FindingSpool) else FindingCounts.of(findings)

@@ -6,12 +6,15 @@ before rules run); everything here works on the finished, sorted findings, so it
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgptlint.baseline import Baseline, apply_baseline, load_baseline, write_baseline
+from vgptlint.baseline import Baseline, BaselineFilter, load_baseline, write_baseline
+from vgptlint.model import Finding
 from vgptlint.result import RunResult
-from vgptlint.suppress import UNUSED_SUPPRESSION, PolicyIgnore, apply_policy_ignores, policy_ignores
+from vgptlint.spool import FindingSpool
+from vgptlint.suppress import UNUSED_SUPPRESSION, PolicyIgnore, PolicyIgnoreFilter, policy_ignores
 
 
 @dataclass(frozen=True)
@@ -65,23 +68,44 @@ def _relative(path: Path) -> str:
 
 
 def apply_review(result: RunResult, review: Review | None) -> RunResult:
-    """Suppress, then write or apply the baseline; updates ``result`` in place and returns it."""
+    """Suppress, then write or apply the baseline; updates ``result`` in place and returns it.
+
+    One pass over the sorted findings into new ones of the same kind (a list, or a spool when the
+    engine spooled them), so a review of any size holds no more findings than the run did.
+    """
     if review is None:
         return result
-    findings, suppressed_count = apply_policy_ignores(result.findings, list(review.ignores))
-    if suppressed_count:
-        result.notes.append(f"{suppressed_count:,} finding{'s' if suppressed_count != 1 else ''} suppressed by the policy's ignore entries")
-    if review.write_to is not None:
-        recorded = write_baseline(findings, review.write_to)
-        result.notes.append(f"baseline {review.write_to}: wrote {recorded:,} finding{'s' if recorded != 1 else ''}; "
-                            f"later runs with --baseline {review.write_to} report only new ones")
-        findings = []
-    elif review.baseline is not None:
-        outcome = apply_baseline(findings, review.baseline)
-        findings = outcome.findings
-        result.notes.append(outcome.note(review.baseline.source))
-    findings.sort(key=lambda f: f.sort_key())
-    result.findings = findings
-    if any(f.rule == UNUSED_SUPPRESSION.id for f in findings) and result.rule(UNUSED_SUPPRESSION.id) is None:
+    if review.ignores or review.write_to is not None or review.baseline is not None:
+        ignore_filter = PolicyIgnoreFilter(list(review.ignores))
+        findings = ignore_filter.apply(result.findings)
+        baseline_filter = None
+        if review.write_to is not None:
+            recorded = write_baseline(findings, review.write_to)
+            findings = iter(())
+        elif review.baseline is not None:
+            baseline_filter = BaselineFilter(review.baseline)
+            findings = baseline_filter.apply(findings)
+        reviewed = sorted_like(result.findings, findings)
+        if ignore_filter.suppressed_count:
+            count = ignore_filter.suppressed_count
+            result.notes.append(f"{count:,} finding{'s' if count != 1 else ''} suppressed by the policy's ignore entries")
+        if review.write_to is not None:
+            result.notes.append(f"baseline {review.write_to}: wrote {recorded:,} finding{'s' if recorded != 1 else ''}; "
+                                f"later runs with --baseline {review.write_to} report only new ones")
+        elif baseline_filter is not None:
+            result.notes.append(baseline_filter.note())
+        if isinstance(result.findings, FindingSpool):
+            result.findings.close()
+        result.findings = reviewed
+    if result.counts().by_rule.get(UNUSED_SUPPRESSION.id) and result.rule(UNUSED_SUPPRESSION.id) is None:
         result.rules.append(UNUSED_SUPPRESSION)
     return result
+
+
+def sorted_like(original: list[Finding] | FindingSpool, findings: Iterable[Finding]) -> list[Finding] | FindingSpool:
+    """``findings`` sorted, in a spool when ``original`` is one, else in a list."""
+    if isinstance(original, FindingSpool):
+        spool = FindingSpool(original.memory_limit)
+        spool.extend(findings)
+        return spool
+    return sorted(findings, key=Finding.sort_key)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -238,30 +239,34 @@ def _entry_position(nodes: object, index: int) -> tuple[int, int]:
     return 1, 1
 
 
-def apply_policy_ignores(findings: list[Finding], ignores: list[PolicyIgnore]) -> tuple[list[Finding], int]:
-    """Drop findings an entry matches; add an ``unused-suppression`` finding per entry that matched none.
+class PolicyIgnoreFilter:
+    """The policy's ``ignore:`` entries over a stream of findings (:meth:`apply`): drops the findings an
+    entry matches, then adds an ``unused-suppression`` finding per entry that matched none.
 
-    Returns:
-        The findings to report and how many were suppressed.
+    Holds only which entries were used, so it runs over a spooled run of any size.
     """
-    if not ignores:
-        return findings, 0
-    used: set[int] = set()
-    kept: list[Finding] = []
-    for finding in findings:
-        matched = [i for i, ignore in enumerate(ignores) if ignore.matches(finding)]
-        if matched and finding.rule != UNUSED_SUPPRESSION.id:
-            used.update(matched)
-        else:
-            kept.append(finding)
-    suppressed_count = len(findings) - len(kept)
-    for index, ignore in enumerate(ignores):
-        if index not in used:
-            location = Location(path=ignore.source, line=ignore.line, column=ignore.column)
-            message = f"policy ignore entry ({ignore.describe()}) matched no finding; remove it"
-            kept.append(Finding(UNUSED_SUPPRESSION.id, Severity.INFO, message, location,
-                                _digest(UNUSED_SUPPRESSION.id, ignore.source, ignore.describe())))
-    return kept, suppressed_count
+
+    def __init__(self, ignores: list[PolicyIgnore]) -> None:
+        self.ignores = list(ignores)
+        self.used: set[int] = set()
+        self.suppressed_count = 0
+
+    def apply(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        """The findings no entry matches, in their order, then the unused entries' findings."""
+        ignores = self.ignores
+        for finding in findings:
+            matched = [i for i, ignore in enumerate(ignores) if ignore.matches(finding)] if ignores else ()
+            if matched and finding.rule != UNUSED_SUPPRESSION.id:
+                self.used.update(matched)
+                self.suppressed_count += 1
+            else:
+                yield finding
+        for index, ignore in enumerate(ignores):
+            if index not in self.used:
+                location = Location(path=ignore.source, line=ignore.line, column=ignore.column)
+                message = f"policy ignore entry ({ignore.describe()}) matched no finding; remove it"
+                yield Finding(UNUSED_SUPPRESSION.id, Severity.INFO, message, location,
+                              _digest(UNUSED_SUPPRESSION.id, ignore.source, ignore.describe()))
 
 
 def _digest(*pieces: str) -> str:

@@ -2,8 +2,14 @@
 
 A reporter is ``render(result: RunResult, opts: ReportOptions) -> str``, registered by the name of
 its format (``@reporter("sarif")``). It never computes findings or metrics: it only lays out what
-the engine put in the :class:`~vgptlint.result.RunResult`. The CLI calls :func:`render` with the
-name the user typed and never branches on format names.
+the engine put in the :class:`~vgptlint.result.RunResult`. The CLI calls :func:`write_report` with
+the name the user typed and never branches on format names.
+
+A reporter whose output can be written as it is made also registers ``stream=``, a function that
+yields the same text in pieces: the findings of a big run (a :class:`~vgptlint.spool.FindingSpool`)
+then go from the spool to the output one by one, and neither they nor the report's text are ever
+held whole. The built-in text, github, json and sarif reporters stream; table and html summarize
+(their memory is bounded by rules and files, and html shows the first 1,000 findings).
 
 Third-party reporters register the same way, from a module named by a ``vgptlint.reporters``
 entry point; :func:`render` and :func:`reporter_names` load those on first use.
@@ -12,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -20,6 +26,7 @@ from vgptlint.errors import UsageError
 from vgptlint.result import RunResult
 
 RenderFn = Callable[[RunResult, "ReportOptions"], str]
+StreamFn = Callable[[RunResult, "ReportOptions"], Iterator[str]]
 
 ENTRY_POINT_GROUP = "vgptlint.reporters"
 
@@ -71,21 +78,32 @@ class ReportOptions:
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
+    """``stream``: the same text as ``render`` in pieces (None: ``render`` is written whole).
+    ``shows_fix_regions``: the report shows fixes in file coordinates (``RunResult.file_replacements``)."""
+
     name: str
     render: RenderFn
     doc: str
+    stream: StreamFn | None = None
+    shows_fix_regions: bool = True
 
 
 REPORTERS: dict[str, Reporter] = {}
 
 
-def reporter(name: str) -> Callable[[RenderFn], RenderFn]:
-    """Register ``render`` as the reporter for format ``name`` (``--format name``)."""
+def reporter(name: str, *, stream: StreamFn | None = None,
+             shows_fix_regions: bool = True) -> Callable[[RenderFn], RenderFn]:
+    """Register ``render`` as the reporter for format ``name`` (``--format name``).
+
+    Args:
+        stream: yields the text ``render`` returns, in pieces, so it can be written as it is made.
+        shows_fix_regions: False when the report never shows a fix's file regions (they are then not computed).
+    """
 
     def register(render_fn: RenderFn) -> RenderFn:
         if name in REPORTERS and REPORTERS[name].render is not render_fn:
             raise ValueError(f"reporter {name!r} is registered twice")
-        REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip())
+        REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip(), stream, shows_fix_regions)
         return render_fn
 
     return register
@@ -103,12 +121,49 @@ def render(name: str, result: RunResult, opts: ReportOptions) -> str:
     Raises:
         UsageError: no reporter has that name.
     """
+    return find_reporter(name).render(result, opts)
+
+
+def find_reporter(name: str) -> Reporter:
+    """The reporter registered as ``name``.
+
+    Raises:
+        UsageError: no reporter has that name.
+    """
     _load_plugins()
     found = REPORTERS.get(name)
     if found is None:
         known = ", ".join(sorted(REPORTERS))
         raise UsageError(f'unknown report format "{name}"; known: {known}')
-    return found.render(result, opts)
+    return found
+
+
+# Pieces are gathered to about this many characters before each write: a write per finding would
+# cost more than the report, and a whole report in memory is what streaming avoids.
+WRITE_CHUNK_CHARS = 1 << 16
+
+
+def write_report(name: str, result: RunResult, opts: ReportOptions, write: Callable[[str], object]) -> None:
+    """Write the report in format ``name`` through ``write`` (e.g. ``TextIO.write``), piece by piece
+    when the reporter streams: the same text as :func:`render`.
+
+    Raises:
+        UsageError: no reporter has that name.
+    """
+    found = find_reporter(name)
+    if found.stream is None:
+        write(found.render(result, opts))
+        return
+    pending: list[str] = []
+    size = 0
+    for piece in found.stream(result, opts):
+        pending.append(piece)
+        size += len(piece)
+        if size >= WRITE_CHUNK_CHARS:
+            write("".join(pending))
+            pending, size = [], 0
+    if pending:
+        write("".join(pending))
 
 
 @functools.cache

@@ -7,6 +7,8 @@ percent-encoded; in properties also ``:`` and ``,``, which would otherwise end a
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, reporter
 from vgptlint.reports.text import summary_line
@@ -15,13 +17,19 @@ from vgptlint.result import RunResult
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.OFF: "notice"}
 
 
-@reporter("github")
+def github_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
+    """The github report, line by line (each with its newline)."""
+    for finding in result.findings:
+        yield annotation(finding, opts) + "\n"
+    for note in result.notes:
+        yield workflow_command("notice", {"title": "vgptlint"}, note) + "\n"
+    yield summary_line(result, opts.show_fixes) + "\n"
+
+
+@reporter("github", stream=github_lines, shows_fix_regions=False)
 def render_github(result: RunResult, opts: ReportOptions) -> str:
     """One workflow command per finding, a ``notice`` per run note, then the plain summary line."""
-    lines = [annotation(finding, opts) for finding in result.findings]
-    lines.extend(workflow_command("notice", {"title": "vgptlint"}, note) for note in result.notes)
-    lines.append(summary_line(result, opts.show_fixes))
-    return "\n".join(lines) + "\n"
+    return "".join(github_lines(result, opts))
 
 
 def annotation(finding: Finding, opts: ReportOptions) -> str:

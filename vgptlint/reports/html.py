@@ -84,12 +84,16 @@ def view_from_result(result: RunResult, opts: ReportOptions, title: str = "vgptl
     facts = (("policy", result.policy), ("files", f"{len(result.files):,}"), ("records", f"{result.record_count:,}"),
              ("errors", f"{counts['error']:,}"), ("warnings", f"{counts['warning']:,}"), ("info", f"{counts['info']:,}"))
     charts = [chart for metric in result.metrics for chart in _charts_of(metric, opts)]
-    severities = {f.rule: f.severity.value for f in result.findings}
-    rows = tuple(FindingRow(f.severity.value, f.rule,
-                            f"{display_path(f.location.path, opts.cwd)}:{f.location.line}:{f.location.column}", f.message)
-                 for f in result.findings[:FINDINGS_SHOWN])
+    severities: dict[str, str] = {}  # each rule's severity as its last finding has it
+    rows = []
+    for finding in result.findings:  # one pass: the first FINDINGS_SHOWN rows, every rule's severity
+        severities[finding.rule] = finding.severity.value
+        if len(rows) < FINDINGS_SHOWN:
+            loc = finding.location
+            rows.append(FindingRow(finding.severity.value, finding.rule,
+                                   f"{display_path(loc.path, opts.cwd)}:{loc.line}:{loc.column}", finding.message))
     by_rule = tuple((rule, severities[rule], count) for rule, count in result.count_by_rule().items())
-    return ReportView(title, facts, tuple(_ordered(charts)), rows, len(result.findings), by_rule)
+    return ReportView(title, facts, tuple(_ordered(charts)), tuple(rows), len(result.findings), by_rule)
 
 
 _CHART_ORDER = ("length", "mix", "shares", "skew", "balance")
@@ -302,7 +306,7 @@ def _chart_html(chart: Chart) -> str:
             f"{svg}</div>")
 
 
-@reporter("html")
+@reporter("html", shows_fix_regions=False)
 def render_html(result: RunResult, opts: ReportOptions) -> str:
     """One self-contained HTML page: dataset charts (inline SVG) and the findings table."""
     return render_view(view_from_result(result, opts))

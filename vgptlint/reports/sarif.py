@@ -14,13 +14,15 @@ The log validates against the OASIS schema and follows GitHub's ingestion rules
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import FileReplacement, ReportOptions, display_path, reporter
-from vgptlint.reports.serialize import dumps, metric_dict, summary_dict
+from vgptlint.reports.serialize import Items, dump_pieces, metric_dict, summary_dict
 from vgptlint.result import RuleInfo, RunResult
+from vgptlint.spool import FindingCounts
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -29,22 +31,21 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+([-+].*)?$")
 
 
-@reporter("sarif")
-def render_sarif(result: RunResult, opts: ReportOptions) -> str:
-    """A SARIF 2.1.0 log with one run: rules, results, artifacts, metrics."""
+def sarif_pieces(result: RunResult, opts: ReportOptions) -> Iterator[str]:
+    """The SARIF log in pieces; results are read from ``result`` as they are written."""
     rules = rule_descriptors(result)
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
     artifacts = artifact_paths(result)
     artifact_index = {path: index for index, path in enumerate(artifacts)}
-    findings, left_out = keep_most_severe(result.findings, opts.sarif_result_limit)
+    counts = result.counts()
+    findings, left_out = keep_most_severe(result.findings, counts, opts.sarif_result_limit)
+    results = (sarif_result(f, rule_index[f.rule], artifact_index[f.location.path], result, opts) for f in findings)
     run = {
         "tool": {"driver": driver(result, rules, opts)},
         "invocations": [invocation(result, left_out)],
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(opts.cwd)}},
         "artifacts": [artifact(path, result, opts) for path in artifacts],
-        "results": [
-            sarif_result(f, rule_index[f.rule], artifact_index[f.location.path], result, opts) for f in findings
-        ],
+        "results": Items(results, counts.total - left_out),
         "columnKind": "unicodeCodePoints",
         "properties": {
             "policy": result.policy,
@@ -52,16 +53,22 @@ def render_sarif(result: RunResult, opts: ReportOptions) -> str:
             "metrics": [metric_dict(m, opts) for m in result.metrics],
         },
     }
-    return dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
+    return dump_pieces({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
+
+
+@reporter("sarif", stream=sarif_pieces)
+def render_sarif(result: RunResult, opts: ReportOptions) -> str:
+    """A SARIF 2.1.0 log with one run: rules, results, artifacts, metrics."""
+    return "".join(sarif_pieces(result, opts))
 
 
 def rule_descriptors(result: RunResult) -> list[RuleInfo]:
     """The run's rules by id, plus any rule a finding names that the run did not list (a built-in
     such as ``invalid-input``), so every result has a ``ruleIndex``."""
     rules = {rule.id: rule for rule in result.rules}
-    for finding in result.findings:
-        if finding.rule not in rules:
-            rules[finding.rule] = RuleInfo(id=finding.rule, severity=finding.severity, description=finding.rule)
+    for rule_id, (_, severity) in result.counts().first_of_rule.items():
+        if rule_id not in rules and result.counts().by_rule.get(rule_id, 0) > 0:
+            rules[rule_id] = RuleInfo(id=rule_id, severity=severity, description=rule_id)
     return [rules[rule_id] for rule_id in sorted(rules)]
 
 
@@ -170,7 +177,7 @@ def artifact_paths(result: RunResult) -> list[str]:
     """The run's files in run order, then paths that only findings mention (unreadable files)."""
     paths = [f.path for f in result.files]
     seen = set(paths)
-    extra = sorted({f.location.path for f in result.findings} - seen)
+    extra = sorted({path for path, count in result.counts().paths.items() if count > 0} - seen)
     return paths + extra
 
 
@@ -184,13 +191,34 @@ def artifact(path: str, result: RunResult, opts: ReportOptions) -> dict[str, obj
     return entry
 
 
-def keep_most_severe(findings: list[Finding], limit: int | None) -> tuple[list[Finding], int]:
-    """At most ``limit`` findings, the most severe first chosen, in their original order."""
-    if limit is None or len(findings) <= limit:
-        return findings, 0
-    ranked = sorted(range(len(findings)), key=lambda i: (-findings[i].severity.rank, i))
-    kept = sorted(ranked[:limit])
-    return [findings[i] for i in kept], len(findings) - limit
+def keep_most_severe(findings: Iterable[Finding], counts: FindingCounts,
+                     limit: int | None) -> tuple[Iterator[Finding], int]:
+    """At most ``limit`` findings, the most severe first chosen, in their original order, and how many
+    were left out. Streams: the counts say how many of each severity fit, then the first that many
+    of each are kept as they pass.
+
+    >>> from vgptlint.model import Location
+    >>> found = [Finding("r", s, "m", Location("a.json", n), "fp") for n, s in
+    ...          enumerate([Severity.INFO, Severity.ERROR, Severity.WARNING, Severity.ERROR, Severity.WARNING])]
+    >>> kept, left_out = keep_most_severe(found, FindingCounts.of(found), 3)
+    >>> [f.location.line for f in kept], left_out
+    ([1, 2, 3], 2)
+    """
+    if limit is None or counts.total <= limit:
+        return iter(findings), 0
+    quota: dict[Severity, int] = {}
+    room = limit
+    for severity in sorted(Severity, key=lambda s: -s.rank):
+        quota[severity] = min(room, max(0, counts.by_severity.get(severity.value, 0)))
+        room -= quota[severity]
+
+    def kept() -> Iterator[Finding]:
+        for finding in findings:
+            if quota[finding.severity]:
+                quota[finding.severity] -= 1
+                yield finding
+
+    return kept(), counts.total - limit
 
 
 def artifact_uri(path: str, cwd: Path) -> tuple[str, bool]:

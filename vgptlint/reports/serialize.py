@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from vgptlint.model import DropRecord, Edit, Finding, Fix, Metric, ReorderDataset, SetValue
 from vgptlint.reports.base import FileReplacement, ReportOptions, display_path
@@ -18,6 +19,17 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", 
 # Lists that can hold thousands of objects: one object per line (easy to grep and diff, and encoded
 # by the C encoder, which json's indent mode cannot use: about 10x faster on 50k findings).
 ONE_PER_LINE = frozenset({"findings", "metrics", "files", "results", "rules", "artifacts"})
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """A list written one item at a time (from a spool) without being held: ``count`` items of ``items``.
+
+    In a document given to :func:`dump_pieces` it is written exactly as the list of the same items.
+    """
+
+    items: Iterable[object]
+    count: int
 
 
 def dumps(document: object) -> str:
@@ -37,11 +49,32 @@ def dumps(document: object) -> str:
       "empty": []
     }
     """
-    return "".join(_render(document, 0, None)) + "\n"
+    return "".join(dump_pieces(document))
+
+
+def dump_pieces(document: object) -> Iterator[str]:
+    """:func:`dumps` in pieces, for writing as it is made; :class:`Items` values are read as they are written."""
+    yield from _render(document, 0, None)
+    yield "\n"
 
 
 def _render(value: object, depth: int, key: str | None):
     pad = "  " * depth
+    if isinstance(value, Items):
+        if not value.count:
+            yield "[]"
+            return
+        yield "[\n"
+        written = 0
+        for item in value.items:
+            written += 1
+            yield pad + "  "
+            yield from ([_COMPACT.encode(item)] if key in ONE_PER_LINE else _render(item, depth + 1, None))
+            yield ",\n" if written < value.count else "\n"
+        if written != value.count:  # the commas written so far would be wrong
+            raise RuntimeError(f"{key}: {written} items written where {value.count} were announced")
+        yield pad + "]"
+        return
     if isinstance(value, dict) and value:
         yield "{\n"
         for position, (name, item) in enumerate(value.items()):
@@ -78,13 +111,14 @@ def json_safe(value: object) -> object:
 
 
 def summary_dict(result: RunResult) -> dict[str, object]:
+    counts = result.counts()
     return {
         "files": len(result.files),
         "records": result.record_count,
-        "findings": len(result.findings),
-        "fixable": sum(1 for f in result.findings if f.is_fixable),
-        "by_severity": result.count_by_severity(),
-        "by_rule": result.count_by_rule(),
+        "findings": counts.total,
+        "fixable": counts.fixable_count,
+        "by_severity": counts.severity_counts(),
+        "by_rule": counts.rule_counts(),
     }
 
 

@@ -7,6 +7,7 @@ only appears in findings (a file that could not be read) is listed after them.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from tabulate import tabulate
 
@@ -18,33 +19,58 @@ from vgptlint.result import RunResult
 _TABLE_FORMAT = "simple"
 
 
-@reporter("table")
+@reporter("table", shows_fix_regions=False)
 def render_table(result: RunResult, opts: ReportOptions) -> str:
     """A table of findings by rule, a table of files, then the summary line."""
+    by_rule, by_path = tally(result.findings)
     parts = []
-    if result.findings:
-        parts.append(rules_table(result.findings, opts))
-    parts.append(files_table(result, opts))
+    if by_rule:
+        parts.append(rules_table(by_rule, opts))
+    parts.append(files_table(result, by_path, opts))
     tail = [f"note: {one_line(note)}" for note in result.notes]
     tail.append(summary_line(result, opts.show_fixes))
     parts.append("\n".join(tail))
     return "\n\n".join(parts) + "\n"
 
 
-def rules_table(findings: list[Finding], opts: ReportOptions) -> str:
-    by_rule: dict[str, list[Finding]] = {}
+class RuleTally:
+    """One rule's row: how many findings, how many fixable, the worst severity, the first location."""
+
+    __slots__ = ("count", "fixable_count", "worst", "first")
+
+    def __init__(self, finding: Finding) -> None:
+        self.count, self.fixable_count, self.worst, self.first = 0, 0, finding.severity, finding.location
+
+
+def tally(findings: Iterable[Finding]) -> tuple[dict[str, RuleTally], dict[str, Counter[str]]]:
+    """One pass over the (sorted) findings: a tally per rule, and severity counts per path.
+
+    Memory is bounded by rules and files, not findings.
+    """
+    by_rule: dict[str, RuleTally] = {}
+    by_path: dict[str, Counter[str]] = {}
     for finding in findings:  # already sorted by location, so the first is the first location
-        by_rule.setdefault(finding.rule, []).append(finding)
+        row = by_rule.get(finding.rule)
+        if row is None:
+            row = by_rule[finding.rule] = RuleTally(finding)
+        row.count += 1
+        row.fixable_count += finding.is_fixable
+        if finding.severity.rank > row.worst.rank:
+            row.worst = finding.severity
+        by_path.setdefault(finding.location.path, Counter())[finding.severity.value] += 1
+    return by_rule, by_path
+
+
+def rules_table(by_rule: dict[str, RuleTally], opts: ReportOptions) -> str:
     rows = []
     for rule_id in sorted(by_rule):
-        group = by_rule[rule_id]
-        worst = max((f.severity for f in group), key=lambda s: s.rank)
-        first = group[0].location
+        row = by_rule[rule_id]
+        first = row.first
         rows.append([
             rule_id,
-            worst.value,
-            f"{len(group):,}",
-            f"{sum(1 for f in group if f.is_fixable):,}",
+            row.worst.value,
+            f"{row.count:,}",
+            f"{row.fixable_count:,}",
             f"{display_path(first.path, opts.cwd)}:{first.line}:{first.column}",
         ])
     headers = ["rule", "severity", "count", "fixable", "first location"]
@@ -52,10 +78,7 @@ def rules_table(findings: list[Finding], opts: ReportOptions) -> str:
                     colalign=("left", "left", "right", "right", "left"))
 
 
-def files_table(result: RunResult, opts: ReportOptions) -> str:
-    counts: dict[str, Counter[str]] = {}
-    for finding in result.findings:
-        counts.setdefault(finding.location.path, Counter())[finding.severity.value] += 1
+def files_table(result: RunResult, counts: dict[str, Counter[str]], opts: ReportOptions) -> str:
     rows = []
     listed = set()
     for summary in result.files:

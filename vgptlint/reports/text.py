@@ -6,9 +6,12 @@ indented ``note:`` line under its finding; the run's own notes come before the s
 """
 from __future__ import annotations
 
-from vgptlint.model import Applicability, Finding, Severity
+from collections.abc import Iterator
+
+from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, plural, reporter
 from vgptlint.result import RunResult
+from vgptlint.spool import FindingCounts
 
 _RESET = "\x1b[0m"
 _STYLE = {
@@ -23,17 +26,21 @@ _STYLE = {
 }
 
 
-@reporter("text")
+def text_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
+    """The text report, line by line (each with its newline)."""
+    for finding in result.findings:
+        yield finding_line(finding, opts) + "\n"
+        if finding.note:
+            yield "    " + _paint("note", f"note: {one_line(finding.note)}", opts.color) + "\n"
+    for note in result.notes:
+        yield _paint("note", f"note: {one_line(note)}", opts.color) + "\n"
+    yield _paint("summary", summary_line(result, opts.show_fixes), opts.color) + "\n"
+
+
+@reporter("text", stream=text_lines, shows_fix_regions=False)
 def render_text(result: RunResult, opts: ReportOptions) -> str:
     """One ``path:line:col: severity rule-id message`` line per finding, then a summary line."""
-    lines = []
-    for finding in result.findings:
-        lines.append(finding_line(finding, opts))
-        if finding.note:
-            lines.append("    " + _paint("note", f"note: {one_line(finding.note)}", opts.color))
-    lines.extend(_paint("note", f"note: {one_line(note)}", opts.color) for note in result.notes)
-    lines.append(_paint("summary", summary_line(result, opts.show_fixes), opts.color))
-    return "\n".join(lines) + "\n"
+    return "".join(text_lines(result, opts))
 
 
 def finding_line(finding: Finding, opts: ReportOptions) -> str:
@@ -50,22 +57,22 @@ def summary_line(result: RunResult, show_fixes: bool = True) -> str:
     With no finding: ``No findings in 4 files (120 records)``.
     """
     scope = f"in {plural(len(result.files), 'file')} ({plural(result.record_count, 'record')})"
-    if not result.findings:
+    counts = result.counts()
+    if not counts.total:
         return f"No findings {scope}"
-    counts = result.count_by_severity()
+    by_severity = counts.severity_counts()
     line = (
-        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
-        f"{plural(counts['info'], 'info', 'info')} {scope}"
+        f"{plural(by_severity['error'], 'error')}, {plural(by_severity['warning'], 'warning')}, "
+        f"{plural(by_severity['info'], 'info', 'info')} {scope}"
     )
-    return line + (fixable_suffix(result.findings) if show_fixes else "")
+    return line + (fixable_suffix(counts) if show_fixes else "")
 
 
-def fixable_suffix(findings: list[Finding]) -> str:
+def fixable_suffix(counts: FindingCounts) -> str:
     """`` (2 fixable with --fix)``; unsafe fixes (ruff's term) are counted apart because
     ``--fix`` alone leaves them."""
-    fixable = [f for f in findings if f.is_fixable]
-    unsafe_count = sum(1 for f in fixable if f.fix.applicability is Applicability.UNSAFE)
-    safe_count = len(fixable) - unsafe_count
+    unsafe_count = counts.unsafe_fixable_count
+    safe_count = counts.safe_fixable_count
     if safe_count and unsafe_count:
         return f" ({safe_count:,} fixable with --fix, {unsafe_count:,} more with --unsafe-fixes)"
     if safe_count:

@@ -1,0 +1,174 @@
+"""The findings spool: any order in, sorted out (stable, as ``sorted`` is), whatever it spills; and a
+run whose spool spills to disk reports exactly what a run held in memory reports."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.test_parallel import records
+from vgptlint import parallel, spool
+from vgptlint.cli import main
+from vgptlint.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
+                            Span)
+from vgptlint.reports.sarif import keep_most_severe
+from vgptlint.spool import FindingCounts, FindingSpool, decode, encode
+
+SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
+FIXES = st.none() | st.builds(
+    Fix, st.sampled_from(["add it", "drop it"]), st.sampled_from(list(Applicability)),
+    st.lists(st.builds(Edit, st.integers(0, 9), st.integers(0, 9), st.text(max_size=3)), max_size=2).map(tuple),
+    st.lists(st.builds(SetValue, st.just("/label"), st.booleans() | st.text(max_size=3) | st.none())
+             | st.builds(DropRecord, st.text(max_size=5)) | st.builds(ReorderDataset, st.integers(0, 3)),
+             max_size=2).map(tuple))
+# Few distinct values, so that equal sort keys (which must keep their arrival order) are common.
+FINDINGS = st.builds(
+    Finding, st.sampled_from(["a-rule", "b-rule"]), SEVERITIES, st.sampled_from(["m", "n"]),
+    st.builds(Location, st.sampled_from(["a.json", "b.jsonl"]), st.integers(1, 4), st.integers(1, 3),
+              st.none() | st.integers(0, 3), st.sampled_from(["", "/output"]),
+              st.none() | st.builds(Span, st.integers(0, 5), st.integers(5, 9))),
+    st.text("0123456789abcdef", min_size=1, max_size=4), FIXES, st.none() | st.just("a note"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FINDINGS, max_size=80) | st.lists(FINDINGS, min_size=250, max_size=400), st.integers(1, 12))
+def test_the_merged_stream_is_the_stable_sort_whatever_spills(findings, memory_limit):
+    found = FindingSpool(memory_limit)
+    found.extend(findings)
+    expected = sorted(findings, key=Finding.sort_key)
+    assert list(found) == expected
+    assert list(found) == expected  # iterating again reads the runs again
+    assert len(found) == len(findings)
+    assert found.counts == FindingCounts.of(findings)
+    if len(findings) >= 250 and memory_limit == 1:
+        assert found.spilled_run_count < len(findings)  # runs were merged as they piled up
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDINGS)
+def test_a_finding_survives_encoding(finding):
+    assert decode(encode(finding)) == finding
+
+
+def test_findings_added_after_reading_are_merged_in():
+    found = FindingSpool(2)
+    early = [Finding("r", Severity.INFO, "m", Location("a.json", line), "fp") for line in (9, 5, 7)]
+    found.extend(early)
+    assert [f.location.line for f in found] == [5, 7, 9]
+    found.add(Finding("r", Severity.INFO, "m", Location("a.json", 6), "fp"))
+    assert [f.location.line for f in found] == [5, 6, 7, 9]
+
+
+def _record_findings(record_count: int, per_record: list[tuple[str, str]]) -> list[Finding]:
+    return [Finding(rule, Severity.WARNING, message, Location("f.jsonl", index + 1, 1, index, "/input"), f"fp{index}")
+            for index in range(record_count) for rule, message in per_record]
+
+
+@pytest.mark.parametrize("memory_limit", [1, 3, 1000])
+def test_forgetting_a_file_wide_problem_matches_collapsing_it_in_memory(memory_limit):
+    findings = _record_findings(5, [("input-empty", "input is empty"), ("short", "too short")])
+    findings[3] = Finding("short", Severity.WARNING, "too short!", findings[3].location, "fpx")  # one record differs
+    found, wide = FindingSpool(memory_limit), FileWide()
+    for finding in findings:
+        wide.see(finding)
+        found.add(finding)
+    found.extend(forget_collapsed(found, "f.jsonl", wide, 5))
+    expected = sorted(collapse_file_wide(findings, 5), key=Finding.sort_key)
+    assert list(found) == expected
+    assert found.counts.total == len(expected) and found.counts.rule_counts() == {"input-empty": 1, "short": 5}
+    assert [f.message for f in expected if f.rule == "input-empty"] == ["input is empty (in all 5 records of this file)"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(SEVERITIES, max_size=40), st.integers(0, 45))
+def test_keeping_the_most_severe_streams_the_same_choice(severities, limit):
+    findings = [Finding("r", s, "m", Location("a.json", n), "fp") for n, s in enumerate(severities)]
+    kept, left_out = keep_most_severe(iter(findings), FindingCounts.of(findings), limit)
+    chosen = sorted(sorted(range(len(findings)), key=lambda i: (-findings[i].severity.rank, i))[:limit])
+    assert list(kept) == [findings[i] for i in chosen]
+    assert left_out == max(0, len(findings) - limit)
+
+
+# ------------------------------------------------------------------------------- whole runs
+
+
+POLICY = """\
+extends: [pretrain]
+rules:
+  input-empty: warning
+ignore:
+  - files: ["*kto*"]
+    rules: [kto-label-format]
+  - fingerprint: 0000000000000000
+"""
+
+
+@pytest.fixture
+def dataset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text(POLICY)
+    tmp_path = tmp_path / "data"
+    tmp_path.mkdir()
+    rows = records(120, seed=3)
+    lines = [json.dumps(r) for r in rows]
+    lines[10:10] = ["", "   "]
+    lines[40] = "{broken"
+    (tmp_path / "sft.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "kto.json").write_text(json.dumps([{**r, "label": "true"} for r in rows[:50]], indent=2))
+    (tmp_path / "dpo.json").write_text(json.dumps([{"instruction": r["instruction"], "input": "", "chosen": r["output"],
+                                                     "rejected": r["output"] + "."} for r in rows[:30]], indent=2))
+    return tmp_path
+
+
+def check(*args: str) -> str:
+    result = CliRunner().invoke(main, ["check", "--policy", "p.yaml", "--fail-on", "never", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def run_count(monkeypatch):
+    """How many sorted runs the spools of a test wrote."""
+    written = []
+    original = spool._Run.__init__
+
+    def counting(self, encoded, level):
+        original(self, encoded, level)
+        written.append(level)
+
+    monkeypatch.setattr(spool._Run, "__init__", counting)
+    return written
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "table", "html"])
+def test_a_run_that_spills_reports_what_an_in_memory_run_reports(dataset, monkeypatch, run_count, fmt):
+    in_memory = check("-f", fmt, "data")
+    assert not run_count
+    monkeypatch.setenv(spool.LIMIT_VARIABLE, "3")
+    assert check("-f", fmt, "data") == in_memory
+    assert len(run_count) > 16 and max(run_count) >= 1  # it spilled, and merged runs as they piled up
+    if fmt == "text":
+        assert "(in all 119 records of this file)" in in_memory and "suppressed by the policy" in in_memory
+
+
+def test_spilled_parallel_runs_and_baselines_report_the_same(dataset, monkeypatch, run_count):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(parallel, "RECORDS_PER_CHUNK", 7)
+    check("--write-baseline", "in-memory.json", "data")
+    expected = check("-f", "json", "--jobs", "1", "data")
+    (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question 7", "question seven"))
+    after_edit = check("-f", "sarif", "--baseline", "in-memory.json", "data")
+    assert "known findings not shown" in after_edit
+    monkeypatch.setenv(spool.LIMIT_VARIABLE, "2")
+    (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question seven", "question 7"))
+    check("--write-baseline", "spilled.json", "data")
+    assert (dataset / ".." / "spilled.json").read_text() == (dataset / ".." / "in-memory.json").read_text()
+    assert check("-f", "json", "--jobs", "2", "data") == expected
+    (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question 7", "question seven"))
+    assert check("-f", "sarif", "--baseline", "in-memory.json", "data") == after_edit
+    assert run_count

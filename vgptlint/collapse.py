@@ -1,0 +1,111 @@
+"""File-wide findings: one finding for a problem every record of a file has.
+
+A column missing from all 59,021 records is one mistake, not 59,021: the engine replaces the
+per-record findings of such a problem with one finding at the first of them, whose message ends
+"(in all 59,021 records of this file)". Findings with a fix stay per record so --fix can apply
+them; input problems (``invalid-input``) are never collapsed.
+
+:class:`FileWide` decides this while a file's findings stream past, without holding them: a problem
+(rule, pointer, message) can only be in every record if it is in the first record that has a
+finding at all, so only that record's problems are followed, each with the number of distinct
+records it has been seen in. That relies on a file's record findings arriving in record order,
+which the engine guarantees (records are linted in file order, chunks merged in file order).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from vgptlint.model import Finding
+
+INVALID_INPUT_RULE = "invalid-input"
+Key = tuple[str, str, str]  # rule, pointer, message
+
+
+def collapse_key(finding: Finding) -> Key | None:
+    """The problem a finding can be collapsed under, or None (it has a fix, no record, or is an input problem)."""
+    if finding.fix is not None or finding.location.record_index is None or finding.rule == INVALID_INPUT_RULE:
+        return None
+    return finding.rule, finding.location.pointer, finding.message
+
+
+class _Problem:
+    __slots__ = ("last_index", "record_count", "first", "severities")
+
+    def __init__(self, finding: Finding) -> None:
+        self.last_index = finding.location.record_index
+        self.record_count = 1
+        self.first = finding
+        self.severities: Counter = Counter()
+
+
+class FileWide:
+    """Follows one file's record findings, in record order, to find the problems every record has."""
+
+    __slots__ = ("first_index", "problems")
+
+    def __init__(self) -> None:
+        self.first_index: int | None = None  # the first record with a finding that can collapse
+        self.problems: dict[Key, _Problem] = {}
+
+    def see(self, finding: Finding) -> None:
+        key = collapse_key(finding)
+        if key is None:
+            return
+        index = finding.location.record_index
+        if self.first_index is None:
+            self.first_index = index
+        problem = self.problems.get(key)
+        if problem is None:
+            if index != self.first_index:  # not in the first record, so not in every record
+                return
+            problem = self.problems[key] = _Problem(finding)
+        elif index != problem.last_index:
+            problem.last_index = index
+            problem.record_count += 1
+        if finding.sort_key() < problem.first.sort_key():
+            problem.first = finding
+        problem.severities[finding.severity.value] += 1
+
+    def collapsed(self, record_count: int) -> dict[Key, _Problem]:
+        """The problems every one of ``record_count`` records has, by key, sorted (none below 2 records)."""
+        if record_count < 2:
+            return {}
+        return {key: self.problems[key] for key in sorted(self.problems)
+                if self.problems[key].record_count == record_count}
+
+    @staticmethod
+    def replacement(problem: _Problem, record_count: int) -> Finding:
+        first = problem.first
+        message = f"{first.message} (in all {record_count:,} records of this file)"
+        return Finding(first.rule, first.severity, message, first.location, first.fingerprint + "-all")
+
+
+def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Finding]:
+    """``findings`` (one file's, in record order) with every problem all records have collapsed into one
+    finding, appended after the others in key order.
+
+    >>> from vgptlint.model import Location, Severity
+    >>> every = [Finding("r", Severity.ERROR, "no id", Location("f.jsonl", i + 1, 1, i), f"fp{i}") for i in range(3)]
+    >>> [f.message for f in collapse_file_wide(every, 3)]
+    ['no id (in all 3 records of this file)']
+    >>> len(collapse_file_wide(every, 4))
+    3
+    """
+    wide = FileWide()
+    for finding in findings:
+        wide.see(finding)
+    collapsed = wide.collapsed(record_count)
+    if not collapsed:
+        return list(findings)
+    kept = [f for f in findings if collapse_key(f) not in collapsed]
+    kept.extend(FileWide.replacement(problem, record_count) for problem in collapsed.values())
+    return kept
+
+
+def forget_collapsed(spool, path: str, wide: FileWide, record_count: int) -> Iterable[Finding]:
+    """For a file whose findings went to ``spool``: drop the collapsed problems' findings from it and
+    return their replacements (to be added after them, as :func:`collapse_file_wide` orders them)."""
+    collapsed = wide.collapsed(record_count)
+    spool.forget(path, set(collapsed), {key: problem.severities for key, problem in collapsed.items()})
+    return [FileWide.replacement(problem, record_count) for problem in collapsed.values()]

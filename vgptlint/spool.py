@@ -1,0 +1,323 @@
+"""A findings spool: findings in any order in, one sorted stream out, in bounded memory.
+
+The engine produces findings file by file, in record order, with each file's dataset-level findings
+at its end; reports list them sorted by :meth:`Finding.sort_key`. Holding them all to sort them was
+most of a big run's memory (370,000 findings of about 1 KB each for 625,000 records), so the spool
+keeps at most ``memory_limit`` findings in memory. When that many are waiting it sorts them and
+writes them to an anonymous temporary file as one sorted *run* (batches of plain tuples, pickled and
+compressed: about 45 bytes a finding), then starts again. Iterating merges the runs and the findings
+still in memory with :func:`heapq.merge`, one batch per run in memory at a time. Runs are merged 16
+into 1 as they pile up (``FAN_IN``), so a run of any size keeps few files and few batches open.
+
+The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable, runs are written
+in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, so findings with equal
+keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
+arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
+
+``VGPTLINT_FINDINGS_IN_MEMORY`` (an integer) sets the default limit; tests set it tiny to make every
+run spill.
+"""
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import os
+import pickle
+import tempfile
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+
+from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
+                            Span)
+
+LIMIT_VARIABLE = "VGPTLINT_FINDINGS_IN_MEMORY"
+# 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
+# writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
+DEFAULT_MEMORY_LIMIT = 20_000
+BATCH_SIZE = 256  # findings per pickled batch: what a run's reader holds in memory
+FAN_IN = 16
+_SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
+_SEVERITIES = {s.value: s for s in Severity}
+_APPLICABILITIES = {a.value: a for a in Applicability}
+
+
+def default_memory_limit() -> int:
+    """``VGPTLINT_FINDINGS_IN_MEMORY`` when it is a positive integer, else ``DEFAULT_MEMORY_LIMIT``."""
+    value = os.environ.get(LIMIT_VARIABLE, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MEMORY_LIMIT
+
+
+# ------------------------------------------------------------------------------- counts
+
+
+@dataclasses.dataclass
+class FindingCounts:
+    """What reports summarize, kept as findings arrive: totals by severity and rule, fixable counts,
+    the paths findings name, and the severity of each rule's first finding in report order."""
+
+    total: int = 0
+    by_severity: Counter = dataclasses.field(default_factory=Counter)
+    by_rule: Counter = dataclasses.field(default_factory=Counter)
+    paths: Counter = dataclasses.field(default_factory=Counter)
+    safe_fixable_count: int = 0
+    unsafe_fixable_count: int = 0
+    first_of_rule: dict = dataclasses.field(default_factory=dict)  # rule -> (sort key, severity)
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> FindingCounts:
+        counts = cls()
+        for finding in findings:
+            counts.add(finding)
+        return counts
+
+    def add(self, finding: Finding) -> None:
+        self.total += 1
+        self.by_severity[finding.severity.value] += 1
+        self.by_rule[finding.rule] += 1
+        self.paths[finding.location.path] += 1
+        fix = finding.fix
+        if fix is not None and fix.applicability is not Applicability.DISPLAY_ONLY:
+            if fix.applicability is Applicability.UNSAFE:
+                self.unsafe_fixable_count += 1
+            else:
+                self.safe_fixable_count += 1
+        first = self.first_of_rule.get(finding.rule)
+        if first is None or finding.sort_key() < first[0]:
+            self.first_of_rule[finding.rule] = (finding.sort_key(), finding.severity)
+
+    def remove(self, rule: str, path: str, by_severity: Counter) -> None:
+        """Forget findings without a fix (``by_severity``: how many of each) of one rule and path.
+
+        The rule's first finding is kept: what replaces forgotten findings (a file-wide finding)
+        sits at the first of them, with their severity.
+        """
+        count = sum(by_severity.values())
+        self.total -= count
+        self.by_severity.subtract(by_severity)
+        self.by_rule[rule] -= count
+        self.paths[path] -= count
+        for counter, key in ((self.by_rule, rule), (self.paths, path)):
+            if counter[key] <= 0:
+                del counter[key]
+
+    @property
+    def fixable_count(self) -> int:
+        return self.safe_fixable_count + self.unsafe_fixable_count
+
+    def severity_counts(self) -> dict[str, int]:
+        """``{"error": n, "warning": n, "info": n}``."""
+        return {s.value: max(0, self.by_severity.get(s.value, 0))
+                for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+
+    def rule_counts(self) -> dict[str, int]:
+        """Findings per rule, sorted by rule id."""
+        return dict(sorted((rule, count) for rule, count in self.by_rule.items() if count > 0))
+
+
+# ------------------------------------------------------------------------------- encoding
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; decoding builds a mutable
+# twin with the same slots and gives it the frozen class (as inputs.records does for records): about
+# three times faster, and the result is an ordinary Finding.
+def _builder(cls: type) -> type:
+    return dataclasses.make_dataclass(f"_{cls.__name__}Builder", [(f.name, f.type) for f in dataclasses.fields(cls)],
+                                      slots=True)
+
+
+_FindingBuilder, _LocationBuilder, _SpanBuilder = _builder(Finding), _builder(Location), _builder(Span)
+
+
+def encode(finding: Finding) -> tuple:
+    """A finding as plain data, sort key first (what a run stores)."""
+    loc = finding.location
+    span = loc.span
+    return (loc.path, loc.line, loc.column, finding.rule, loc.pointer, finding.message, finding.severity.value,
+            finding.fingerprint, loc.record_index, None if span is None else (span.start, span.end), loc.end_line,
+            loc.end_column, None if finding.fix is None else _encode_fix(finding.fix), finding.note)
+
+
+def decode(data: tuple) -> Finding:
+    """The finding ``encode`` was given, equal to it.
+
+    >>> finding = Finding("r", Severity.ERROR, "m", Location("a.json", 2, 3, 1, "/x", Span(0, 2)), "fp")
+    >>> decode(encode(finding)) == finding
+    True
+    """
+    (path, line, column, rule, pointer, message, severity, fingerprint, record_index, span, end_line, end_column, fix,
+     note) = data
+    if span is not None:
+        span = _SpanBuilder(*span)
+        span.__class__ = Span
+    location = _LocationBuilder(path, line, column, record_index, pointer, span, end_line, end_column)
+    location.__class__ = Location
+    finding = _FindingBuilder(rule, _SEVERITIES[severity], message, location, fingerprint,
+                              None if fix is None else _decode_fix(fix), note)
+    finding.__class__ = Finding
+    return finding
+
+
+def _encode_fix(fix: Fix) -> tuple:
+    edits = tuple((e.start, e.end, e.replacement) for e in fix.edits)
+    return fix.title, fix.applicability.value, edits, tuple(_encode_change(c) for c in fix.changes)
+
+
+def _encode_change(change: object) -> tuple:
+    if type(change) is SetValue:
+        return 0, change.pointer, change.value
+    if type(change) is DropRecord:
+        return 1, change.reason
+    if type(change) is ReorderDataset:
+        return 2, change.seed
+    return 3, change  # anything else is pickled as it is
+
+
+def _decode_fix(data: tuple) -> Fix:
+    title, applicability, edits, changes = data
+    return Fix(title, _APPLICABILITIES[applicability], tuple(Edit(*e) for e in edits),
+               tuple(_decode_change(c) for c in changes))
+
+
+def _decode_change(data: tuple) -> object:
+    tag = data[0]
+    if tag == 0:
+        return SetValue(data[1], data[2])
+    if tag == 1:
+        return DropRecord(data[1])
+    if tag == 2:
+        return ReorderDataset(data[1])
+    return data[1]
+
+
+# ------------------------------------------------------------------------------- runs
+
+
+class _Run:
+    """One sorted run in its own anonymous temporary file: compressed pickled batches of encoded findings."""
+
+    __slots__ = ("file", "batches", "level")
+
+    def __init__(self, encoded: Iterable[tuple], level: int) -> None:
+        self.file = tempfile.TemporaryFile(prefix="vgptlint-findings-")
+        self.batches: list[tuple[int, int]] = []  # (offset, length) of each batch
+        self.level = level
+        batch: list[tuple] = []
+        for item in encoded:
+            batch.append(item)
+            if len(batch) == BATCH_SIZE:
+                self._write(batch)
+                batch = []
+        if batch:
+            self._write(batch)
+
+    def _write(self, batch: list[tuple]) -> None:
+        blob = zlib.compress(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL), 1)
+        self.batches.append((self.file.tell(), len(blob)))
+        self.file.write(blob)
+
+    def __iter__(self) -> Iterator[tuple]:
+        """The encoded findings in order; any number of readers may interleave (each seeks before it reads)."""
+        for offset, length in self.batches:
+            self.file.seek(offset)
+            yield from pickle.loads(zlib.decompress(self.file.read(length)))
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# ------------------------------------------------------------------------------- the spool
+
+
+class FindingSpool:
+    """Findings in any order in (:meth:`add`), sorted out (iteration), in bounded memory; see the module docstring.
+
+    Iterating does not consume: each iteration merges from the start, and findings may still be
+    added afterwards. ``len()`` and :attr:`counts` are known without iterating.
+
+    >>> spool = FindingSpool(memory_limit=2)
+    >>> spool.extend(Finding("r", Severity.INFO, "m", Location("a.json", line), "fp") for line in (5, 3, 9, 1, 4))
+    >>> [f.location.line for f in spool], len(spool), spool.spilled_run_count
+    ([1, 3, 4, 5, 9], 5, 2)
+    """
+
+    def __init__(self, memory_limit: int | None = None) -> None:
+        self.memory_limit = max(1, memory_limit or default_memory_limit())
+        self.counts = FindingCounts()
+        self._waiting: list[Finding] = []
+        self._runs: list[_Run] = []
+        self._forgotten: dict[str, set[tuple[str, str, str]]] = {}
+
+    def add(self, finding: Finding) -> None:
+        self._waiting.append(finding)
+        self.counts.add(finding)
+        if len(self._waiting) >= self.memory_limit:
+            self._spill()
+
+    append = add  # so code written for a list of findings can fill a spool
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
+        """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
+        message) is in ``keys`` (what a file-wide finding replaces); ``removed`` says how many of each
+        severity every key had, for the counts."""
+        if not keys:
+            return
+        self._forgotten.setdefault(path, set()).update(keys)
+        self._waiting = [f for f in self._waiting if not self._is_forgotten(f)]
+        for key in keys:
+            self.counts.remove(key[0], path, removed[key])
+
+    def _is_forgotten(self, finding: Finding) -> bool:
+        keys = self._forgotten.get(finding.location.path)
+        return (keys is not None and finding.fix is None and finding.location.record_index is not None
+                and (finding.rule, finding.location.pointer, finding.message) in keys)
+
+    def _is_forgotten_encoded(self, data: tuple) -> bool:
+        keys = self._forgotten.get(data[0])
+        return keys is not None and data[12] is None and data[8] is not None and (data[3], data[4], data[5]) in keys
+
+    def __len__(self) -> int:
+        return self.counts.total
+
+    def __bool__(self) -> bool:
+        return self.counts.total > 0
+
+    @property
+    def spilled_run_count(self) -> int:
+        return len(self._runs)
+
+    def __iter__(self) -> Iterator[Finding]:
+        self._waiting.sort(key=Finding.sort_key)  # stable: equal keys keep their arrival order
+        if not self._runs:
+            return iter(list(self._waiting))
+        spilled = map(decode, self._merged_encoded(self._runs))
+        return heapq.merge(spilled, list(self._waiting), key=Finding.sort_key)
+
+    def _merged_encoded(self, runs: list[_Run]) -> Iterator[tuple]:
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_SORT_FIELDS)
+        if not self._forgotten:
+            return iter(merged)
+        return (data for data in merged if not self._is_forgotten_encoded(data))
+
+    def _spill(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        waiting.sort(key=Finding.sort_key)
+        self._runs.append(_Run(map(encode, waiting), level=0))
+        # Tiered merging: FAN_IN consecutive runs of one level become one run of the next, so each
+        # finding is rewritten about log16(findings / memory_limit) times and few runs stay open.
+        while len(self._runs) >= FAN_IN and len({run.level for run in self._runs[-FAN_IN:]}) == 1:
+            group = self._runs[-FAN_IN:]
+            merged = _Run(self._merged_encoded(group), level=group[0].level + 1)
+            for run in group:
+                run.close()
+            self._runs[-FAN_IN:] = [merged]
+
+    def close(self) -> None:
+        """Delete the temporary files now (they go anyway when the spool is garbage collected)."""
+        for run in self._runs:
+            run.close()
+        self._runs = []
