@@ -79,6 +79,7 @@ def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:
     """Newline-aligned byte ranges of a JSON Lines file, with the line and record index each starts at.
 
     None when the file is not plain JSON Lines (array, BOM, unreadable): the parent reads it instead.
+    The parent reads the file once, a block at a time, to count lines; workers re-read their own range.
     """
     info = describe_file(path)
     if info is None or info.format != "jsonl" or info.has_bom:
@@ -86,29 +87,56 @@ def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:
     size = os.path.getsize(path)
     count = max(1, min(pieces, size // MIN_RANGE_BYTES))
     with open(path, "rb") as stream:
-        data = stream.read()  # counting newlines needs the bytes once; workers re-read their own range
-    first = next((line for line in data.split(b"\n", 64)[:64] if line.strip()), b"")
-    if not line_is_json(first):  # e.g. one pretty-printed object: the parent's reader reports it once
-        return None
-    bounds = [0]
-    for k in range(1, count):
-        cut = data.find(b"\n", k * size // count)
-        if cut == -1:
-            break
-        if cut + 1 > bounds[-1]:
-            bounds.append(cut + 1)
-    bounds.append(size)
-    ranges, line, index = [], 1, 0
-    for start, end in zip(bounds, bounds[1:]):
-        if end <= start:
-            continue
-        ranges.append(ByteRange(start, end, line, index))
-        newlines = data.count(b"\n", start, end)
-        blank = len(_BLANK_LINE.findall(data, start, end))
-        tail_is_record = end == size and not data.endswith(b"\n") and data[data.rfind(b"\n") + 1:].strip() != b""
-        line += newlines
-        index += newlines - blank + (1 if tail_is_record else 0)
+        first = next((line for line in islice(stream, 64) if line.strip()), b"")
+        if not line_is_json(first):  # e.g. one pretty-printed object: the parent's reader reports it once
+            return None
+        bounds = [0]
+        for k in range(1, count):
+            cut = _next_newline(stream, k * size // count)
+            if cut == -1:
+                break
+            if cut + 1 > bounds[-1]:
+                bounds.append(cut + 1)
+        bounds.append(size)
+        ranges, line, index = [], 1, 0
+        for start, end in zip(bounds, bounds[1:]):
+            if end <= start:
+                continue
+            ranges.append(ByteRange(start, end, line, index))
+            newlines, blank, last_line = _count_lines(stream, start, end)
+            tail_is_record = end == size and last_line.strip() != b""  # a last line without its newline
+            line += newlines
+            index += newlines - blank + (1 if tail_is_record else 0)
     return ranges
+
+
+COUNT_BLOCK_BYTES = 16 << 20
+
+
+def _next_newline(stream, offset: int) -> int:
+    """The offset of the first newline at or after ``offset``, or -1."""
+    stream.seek(offset)
+    while block := stream.read(COUNT_BLOCK_BYTES):
+        found = block.find(b"\n")
+        if found != -1:
+            return offset + found
+        offset += len(block)
+    return -1
+
+
+def _count_lines(stream, start: int, end: int) -> tuple[int, int, bytes]:
+    """Newlines and blank lines in ``[start, end)`` (which starts a line), and the text after its last newline."""
+    stream.seek(start)
+    newlines = blank = 0
+    pending = b""  # the start of a line that goes on in the next block
+    while start < end and (block := stream.read(min(COUNT_BLOCK_BYTES, end - start))):
+        start += len(block)
+        block = pending + block
+        cut = block.rfind(b"\n") + 1
+        newlines += block.count(b"\n", 0, cut)
+        blank += len(_BLANK_LINE.findall(block, 0, cut))
+        pending = block[cut:]
+    return newlines, blank, pending
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

@@ -7,6 +7,8 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vgptlint import parallel
 from vgptlint.cli import main
@@ -67,3 +69,43 @@ def test_ranges_cover_the_file_with_exact_starts(tmp_path, monkeypatch):
         assert byte_range.first_line == data[: byte_range.start].count(b"\n") + 1
         before = data[: byte_range.start].decode().split("\n")[:-1]
         assert byte_range.first_index == sum(1 for line in before if line.strip())
+
+
+def reference_ranges(data: bytes, count: int) -> list[tuple[int, int, int, int]]:
+    """The ranges computed from the whole file in memory, as the parent once did."""
+    size = len(data)
+    bounds = [0]
+    for k in range(1, count):
+        cut = data.find(b"\n", k * size // count)
+        if cut == -1:
+            break
+        if cut + 1 > bounds[-1]:
+            bounds.append(cut + 1)
+    bounds.append(size)
+    ranges, line, index = [], 1, 0
+    for start, end in zip(bounds, bounds[1:]):
+        if end <= start:
+            continue
+        ranges.append((start, end, line, index))
+        newlines = data.count(b"\n", start, end)
+        blank = len(parallel._BLANK_LINE.findall(data, start, end))
+        tail_is_record = end == size and not data.endswith(b"\n") and data[data.rfind(b"\n") + 1:].strip() != b""
+        line += newlines
+        index += newlines - blank + (1 if tail_is_record else 0)
+    return ranges
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(['{"a": 1}', '{"text": "a longer record"}', "", "  ", "\t\r"]), min_size=1, max_size=40),
+       st.booleans(), st.integers(1, 9), st.integers(1, 8))
+def test_ranges_are_counted_a_block_at_a_time(tmp_path_factory, lines, trailing_newline, block_bytes, pieces):
+    lines[0] = '{"first": true}'
+    path = tmp_path_factory.mktemp("ranges") / "d.jsonl"
+    path.write_bytes(("\n".join(lines) + ("\n" if trailing_newline else "")).encode())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_RANGE_BYTES", 1)
+        patch.setattr(parallel, "COUNT_BLOCK_BYTES", block_bytes)
+        ranges = parallel.jsonl_ranges(str(path), pieces=pieces)
+    data = path.read_bytes()
+    expected = reference_ranges(data, max(1, min(pieces, len(data))))
+    assert [(r.start, r.end, r.first_line, r.first_index) for r in ranges] == expected
