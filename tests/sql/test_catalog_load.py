@@ -185,6 +185,13 @@ def test_missing_file_is_a_located_error(tmp_path):
     assert "catalog-unreadable" in line
 
 
+def test_non_utf8_file_is_a_located_error(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("tables:\n  APTH\xe9: {columns: [APCo]}\n".encode("latin-1"))
+    [line] = problems(path)
+    assert line.startswith(f"{path}:1:1:") and "invalid-utf8" in line  # was an internal error
+
+
 def test_not_a_mapping(tmp_path):
     [line] = problems(write(tmp_path, "l.yaml", "- a\n- b\n"))
     assert 'a catalog must be a mapping with a "tables" key' in line

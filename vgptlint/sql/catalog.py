@@ -198,6 +198,8 @@ def read_catalog_file(path: str | os.PathLike) -> CatalogPart:
             text = handle.read()
     except OSError as exc:
         raise PolicyError([Problem(source, 1, 1, "catalog-unreadable", f"cannot read the catalog: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError([Problem(source, 1, 1, "invalid-utf8", f"the catalog is not valid UTF-8: {exc.reason} at byte {exc.start}")]) from None
     # Imported here: the loaders depend on this module's types.
     from vgptlint.sql.catalog_load import parse_catalog_document, parse_columns_csv
 
