@@ -66,8 +66,9 @@ def rule_descriptors(result: RunResult) -> list[RuleInfo]:
     """The run's rules by id, plus any rule a finding names that the run did not list (a built-in
     such as ``invalid-input``), so every result has a ``ruleIndex``."""
     rules = {rule.id: rule for rule in result.rules}
-    for rule_id, (_, severity) in result.counts().first_of_rule.items():
-        if rule_id not in rules and result.counts().by_rule.get(rule_id, 0) > 0:
+    counts = result.counts()
+    for rule_id, (_, severity) in counts.first_of_rule.items():
+        if rule_id not in rules and counts.by_rule.get(rule_id, 0) > 0:
             rules[rule_id] = RuleInfo(id=rule_id, severity=severity, description=rule_id)
     return [rules[rule_id] for rule_id in sorted(rules)]
 
