@@ -180,12 +180,17 @@ def sqlfluff_rate(statements: list[str], tmp: Path) -> float | None:
         subprocess.run(["sqlfluff", "version"], capture_output=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    folder = tmp / "sqlfluff"
+    folder, single = tmp / "sqlfluff", tmp / "sqlfluff-one"
     folder.mkdir()
+    single.mkdir()
     for number, statement in enumerate(statements):
         (folder / f"s{number:05d}.sql").write_text(statement + "\n")
-    figures = measure(["sqlfluff", "lint", "--dialect", "tsql", "--processes", "1", "--disable-progress-bar", str(folder)])
-    return len(statements) / figures["wall"]
+    (single / "s00000.sql").write_text(statements[0] + "\n")
+    command = ["sqlfluff", "lint", "--dialect", "tsql", "--processes", "1", "--disable-progress-bar"]
+    # Start-up is subtracted for sqlfluff as for vgptlint, so both rates are per statement.
+    start_up = measure([*command, str(single)])["wall"]
+    figures = measure([*command, str(folder)])
+    return (len(statements) - 1) / max(1e-9, figures["wall"] - start_up)
 
 
 if __name__ == "__main__":
