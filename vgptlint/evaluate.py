@@ -27,11 +27,12 @@ class RecordMemo:
     """Work rules share on one record, done once: selecting a path (most rules read ``$.output``), a
     ``where`` condition, a function's ``only_if`` on a value. Record rules and accumulators use one."""
 
-    __slots__ = ("selected", "admitted")
+    __slots__ = ("selected", "admitted", "idle")
 
     def __init__(self) -> None:
         self.selected: dict[str, list[Target]] = {}
         self.admitted: dict[tuple, bool] = {}
+        self.idle: set[int] = set()  # guard ids of rules that called no function on this record
 
     def select(self, selector: Selector, data: object) -> list[Target]:
         targets = self.selected.get(selector.expression)
@@ -48,14 +49,23 @@ class RecordMemo:
 
 def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
                     memo: RecordMemo | None = None) -> list[Finding]:
-    """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`)."""
+    """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`).
+
+    Whether a rule calls any function on a record depends only on its guard (``where``, ``given``,
+    and each check's field, ``accepts`` and ``only_if``); when one rule found nothing to do, rules
+    with the same guard are skipped at once (the 17 SQL rules on the 90% of answers without SQL).
+    """
     findings: list[Finding] = []
     data = record.data
     memo = memo if memo is not None else RecordMemo()
-    admitted = memo.admitted
+    admitted, idle = memo.admitted, memo.idle
     for rule in rules:
-        if rule.where_facets and not where_holds(rule, data, ctx, admitted):
+        if rule.guard_id in idle:
             continue
+        if rule.where_facets and not where_holds(rule, data, ctx, admitted):
+            idle.add(rule.guard_id)
+            continue
+        has_worked = False
         for selector in rule.selectors:
             for target in memo.select(selector, data):
                 for check in rule.checks:
@@ -74,8 +84,11 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
                             holds = admitted[key] = function.only_if(value)
                         if not holds:
                             continue
+                    has_worked = True
                     for hit in function.check(value, check.options, ctx):
                         findings.append(make_finding(rule, record, parts, value, hit, ctx))
+        if not has_worked:
+            idle.add(rule.guard_id)
     return findings
 
 
@@ -93,9 +106,8 @@ def _sub_value(value: object, field_parts: tuple) -> object:
 def where_holds(rule: CompiledRule, data: object, ctx: Context, memo: dict | None = None) -> bool:
     """Whether the rule's ``where`` conditions hold for this record; ``memo`` shares answers
     between rules with the same condition (the SQL rules all carry the same ``unless``)."""
-    for key, condition in rule.where_facets:
+    for memo_key, (key, condition) in zip(rule.where_keys, rule.where_facets):
         if memo is not None:
-            memo_key = (key, _condition_key(condition))
             holds = memo.get(memo_key)
             if holds is None:
                 holds = memo[memo_key] = _condition_holds(key, condition, data, ctx)
@@ -104,12 +116,6 @@ def where_holds(rule: CompiledRule, data: object, ctx: Context, memo: dict | Non
         if not holds:
             return False
     return True
-
-
-def _condition_key(condition: object) -> object:
-    if isinstance(condition, tuple):  # unless: (selector, forbidden values)
-        return condition[0].expression, condition[1]
-    return getattr(condition, "expression", condition)
 
 
 def _condition_holds(key: str, condition: object, data: object, ctx: Context) -> bool:

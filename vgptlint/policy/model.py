@@ -43,6 +43,16 @@ class Origin:
     pack: str
 
 
+def condition_key(condition: object) -> object:
+    """A ``where`` condition as a hashable key: equal conditions of different rules share a memo entry."""
+    if isinstance(condition, tuple):  # unless: (selector, forbidden values)
+        return condition[0].expression, condition[1]
+    return getattr(condition, "expression", condition)
+
+
+_GUARD_IDS: dict[tuple, int] = {}  # guard -> its number; rules with equal guards share one
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     id: str
@@ -65,6 +75,17 @@ class CompiledRule:
     accumulator: object = None  # an aggregates.base.Accumulator for kind=aggregate
     accumulator_options: object = None
     raw: dict = field(default_factory=dict, compare=False, hash=False)
+    # Derived once here, used per record: the memo key of each where condition, and a small number
+    # naming what decides whether the rule does any work on a record (see evaluate.evaluate_record).
+    where_keys: tuple = field(default=(), init=False, compare=False, hash=False, repr=False)
+    guard_id: int = field(default=0, init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where_keys = tuple((key, condition_key(condition)) for key, condition in self.where_facets)
+        guard = (where_keys, tuple(s.expression for s in self.selectors),
+                 tuple((c.field, c.function.accepts, c.function.only_if) for c in self.checks))
+        object.__setattr__(self, "where_keys", where_keys)
+        object.__setattr__(self, "guard_id", _GUARD_IDS.setdefault(guard, len(_GUARD_IDS) + 1))
 
     @property
     def is_fixable(self) -> bool:
