@@ -146,6 +146,7 @@ def run_count(monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "table", "html"])
 def test_a_run_that_spills_reports_what_an_in_memory_run_reports(dataset, monkeypatch, run_count, fmt):
+    monkeypatch.delenv(spool.LIMIT_VARIABLE, raising=False)
     in_memory = check("-f", fmt, "data")
     assert not run_count
     monkeypatch.setenv(spool.LIMIT_VARIABLE, "3")
@@ -159,6 +160,7 @@ def test_spilled_parallel_runs_and_baselines_report_the_same(dataset, monkeypatc
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(parallel, "MIN_RANGE_BYTES", 1)
     monkeypatch.setattr(parallel, "RECORDS_PER_CHUNK", 7)
+    monkeypatch.delenv(spool.LIMIT_VARIABLE, raising=False)
     check("--write-baseline", "in-memory.json", "data")
     expected = check("-f", "json", "--jobs", "1", "data")
     (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question 7", "question seven"))
