@@ -240,45 +240,42 @@ def signatures(hashes, lengths: list[int], shingle: int, bins: int):
 
 
 def earliest_similar(table, keep, rows_per_band: int, threshold: float):
-    """For each record (row of ``table``, in record order), the earliest earlier kept record that shares
-    an LSH band with it and whose signature agrees on at least ``threshold`` of the bins; -1 if none.
+    """For each kept record (row of ``table``, in record order), the earliest earlier kept record that
+    shares an LSH band with it and whose signature agrees on at least ``threshold`` of the bins; -1 if
+    none (and for records not kept).
 
-    Vectorized: per band, sort (band value, record) and take each group's first record as the
-    candidate; then compare all (record, candidate) pairs at once.
+    Vectorized, one band at a time: sort (band value, record) and take each group's first record as
+    the candidate, compare every (record, candidate) pair of the band in slices, and keep per record
+    the smallest candidate that agrees. Memory: a few arrays of one value per record, whatever the
+    number of candidate pairs (templated data has millions).
     """
     import numpy as np
 
     count, bins = table.shape
-    band_count = bins // rows_per_band
     weights = np.asarray(_SHINGLE_WEIGHTS[:rows_per_band], dtype=np.uint64)
     kept = np.nonzero(keep)[0]
-    candidates = np.full((count, band_count), -1, dtype=np.int64)
-    for band in range(band_count):
-        columns = table[kept, band * rows_per_band:(band + 1) * rows_per_band].astype(np.uint64)
-        values = columns @ weights  # uint64 arithmetic wraps: a hash of the band's values
-        order = np.lexsort((kept, values))
-        ordered_values, ordered_rows = values[order], kept[order]
-        starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
-        first = ordered_rows[starts][np.cumsum(starts) - 1]
-        candidates[ordered_rows, band] = np.where(first < ordered_rows, first, -1)
-    pair_rows, pair_bands = np.nonzero(candidates >= 0)
-    pair_candidates = candidates[pair_rows, pair_bands]
-    # Compared in slices: templated data gives millions of candidate pairs, and gathering both
-    # signature rows for all of them at once would cost 2 x pairs x bins x 4 bytes.
-    agree = np.empty(len(pair_rows), dtype=np.int64)
-    for start in range(0, len(pair_rows), _PAIRS_PER_SLICE):
-        stop = start + _PAIRS_PER_SLICE
-        agree[start:stop] = (table[pair_rows[start:stop]] == table[pair_candidates[start:stop]]).sum(axis=1)
-    good = agree >= threshold * bins
     best = np.full(count, -1, dtype=np.int64)
     agreement = np.zeros(count, dtype=np.int64)
-    if good.any():
-        rows_ok, candidates_ok, agree_ok = pair_rows[good], pair_candidates[good], agree[good]
-        order = np.lexsort((candidates_ok, rows_ok))
-        rows_ok, candidates_ok, agree_ok = rows_ok[order], candidates_ok[order], agree_ok[order]
-        firsts = np.r_[True, rows_ok[1:] != rows_ok[:-1]]
-        best[rows_ok[firsts]] = candidates_ok[firsts]
-        agreement[rows_ok[firsts]] = agree_ok[firsts]
+    for band in range(bins // rows_per_band if len(kept) else 0):
+        columns = table[kept, band * rows_per_band:(band + 1) * rows_per_band].astype(np.uint64)
+        values = columns @ weights  # uint64 arithmetic wraps: a hash of the band's values
+        del columns
+        order = np.lexsort((kept, values))
+        ordered_values, ordered_rows = values[order], kept[order]
+        del values, order
+        starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
+        first = ordered_rows[starts][np.cumsum(starts) - 1]
+        has_candidate = first < ordered_rows
+        rows, candidates = ordered_rows[has_candidate], first[has_candidate]  # each row once per band
+        del ordered_values, ordered_rows, starts, first, has_candidate
+        for start in range(0, len(rows), _PAIRS_PER_SLICE):
+            row, candidate = rows[start:start + _PAIRS_PER_SLICE], candidates[start:start + _PAIRS_PER_SLICE]
+            agree = (table[row] == table[candidate]).sum(axis=1)
+            good = agree >= threshold * bins
+            row, candidate, agree = row[good], candidate[good], agree[good]
+            earlier = (best[row] < 0) | (candidate < best[row])
+            best[row[earlier]] = candidate[earlier]
+            agreement[row[earlier]] = agree[earlier]
     return best, agreement
 
 
@@ -346,7 +343,9 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
     found: list[tuple[int, int, float]] = []  # (row, earlier row, similarity), rows in record order
     # numpy views of the flat arrays, in record order (chunks may arrive in any order); no
     # per-record Python objects, so finalizing 590k records stays within a few signature tables.
-    order = np.argsort(np.frombuffer(state.index, dtype=np.int64), kind="stable")
+    indexes = np.frombuffer(state.index, dtype=np.int64)
+    # Chunks merged in file order leave the records in order already: then views, not copies.
+    order = slice(None) if bool(np.all(indexes[1:] >= indexes[:-1])) else np.argsort(indexes, kind="stable")
     exact = np.frombuffer(bytes(state.exact), dtype=np.uint64)[order]
     if count:
         table = np.frombuffer(state.signatures, dtype=np.uint32).reshape(count, opts.bins)[order]
