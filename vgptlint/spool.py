@@ -6,7 +6,7 @@ most of a big run's memory (370,000 findings of about 1 KB each for 625,000 reco
 keeps at most ``memory_limit`` findings in memory. When that many are waiting it sorts them and
 writes them to an anonymous temporary file as one sorted *run* (batches of plain tuples, pickled and
 compressed: about 45 bytes a finding), then starts again. Iterating merges the runs and the findings
-still in memory with :func:`heapq.merge`, one batch per run in memory at a time. Runs are merged 16
+still in memory with :func:`heapq.merge`, one batch per run in memory at a time. Runs are merged 64
 into 1 as they pile up (``FAN_IN``), so a run of any size keeps few files and few batches open.
 
 The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable, runs are written
@@ -37,7 +37,7 @@ LIMIT_VARIABLE = "VGPTLINT_FINDINGS_IN_MEMORY"
 # writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
 DEFAULT_MEMORY_LIMIT = 20_000
 BATCH_SIZE = 256  # findings per pickled batch: what a run's reader holds in memory
-FAN_IN = 16
+FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while merging
 _SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
 _SEVERITIES = {s.value: s for s in Severity}
 _APPLICABILITIES = {a.value: a for a in Applicability}
@@ -308,7 +308,8 @@ class FindingSpool:
         waiting.sort(key=Finding.sort_key)
         self._runs.append(_Run(map(encode, waiting), level=0))
         # Tiered merging: FAN_IN consecutive runs of one level become one run of the next, so each
-        # finding is rewritten about log16(findings / memory_limit) times and few runs stay open.
+        # finding is rewritten about log64(findings / memory_limit) times and few runs stay open
+        # (none up to 1.28 million findings with the default limit).
         while len(self._runs) >= FAN_IN and len({run.level for run in self._runs[-FAN_IN:]}) == 1:
             group = self._runs[-FAN_IN:]
             merged = _Run(self._merged_encoded(group), level=group[0].level + 1)

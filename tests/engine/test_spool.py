@@ -151,7 +151,7 @@ def test_a_run_that_spills_reports_what_an_in_memory_run_reports(dataset, monkey
     assert not run_count
     monkeypatch.setenv(spool.LIMIT_VARIABLE, "3")
     assert check("-f", fmt, "data") == in_memory
-    assert len(run_count) > 16 and max(run_count) >= 1  # it spilled, and merged runs as they piled up
+    assert len(run_count) > spool.FAN_IN and max(run_count) >= 1  # it spilled, and merged runs as they piled up
     if fmt == "text":
         assert "(in all 119 records of this file)" in in_memory and "suppressed by the policy" in in_memory
 
