@@ -201,10 +201,12 @@ def empty_states(plan: FilePlan) -> list:
     return [rule.accumulator.empty(rule.accumulator_options) for rule in plan.aggregate_rules]
 
 
-def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context) -> ChunkOutcome:
-    """Record rules and accumulators over some of a file's records, in one pass."""
+def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context,
+                  states: list | None = None) -> ChunkOutcome:
+    """Record rules and accumulators over some of a file's records, in one pass; ``states`` continues
+    the accumulator states of the records before them (default: fresh ones)."""
     findings: list[Finding] = []
-    states = empty_states(plan)
+    states = empty_states(plan) if states is None else states
     aggregates = plan.aggregate_rules
     record_rules = plan.record_rules
     record_count = 0
@@ -295,8 +297,12 @@ def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy:
     ctx = file_context(run, policy, services, settings)
     if sink is None:
         return finish_file(run, plan, process_chunk(records, plan, ctx))
-    passes = (process_chunk(chunk, plan, ctx) for chunk in _slices(records, RECORDS_PER_PASS))
-    return finish_file(run, plan, merge_chunks(plan, passes, sink), sink)
+    states, record_count = empty_states(plan), 0
+    for chunk in _slices(records, RECORDS_PER_PASS):  # one state carried through: nothing to merge
+        outcome = process_chunk(chunk, plan, ctx, states)
+        sink.extend(outcome.findings)
+        states, record_count = outcome.states, record_count + outcome.record_count
+    return finish_file(run, plan, ChunkOutcome([], states, record_count), sink)
 
 
 def _slices(items: Iterator, size: int) -> Iterator[Iterator]:
