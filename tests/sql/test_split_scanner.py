@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint.sql.split import _SPLITTER_WORDS, _scan, lex, split_statements
+from vgptlint.sql.split import _SPLITTER_WORDS, _scan, lex, split_statements, statement_tail
 
 # Fragments that exercise every branch of the lexer and the scanner: keywords in any case, words
 # that merely contain one, all punctuation the splitter acts on, strings and quoted names holding
@@ -68,3 +68,11 @@ def test_split_acts_on_the_merged_tokens() -> None:
         "DECLARE @co int = 1", "SELECT a FROM t WHERE x IN (1, 2) AND y = CASE WHEN z = 1 THEN 2 END", "UPDATE t SET a = 1",
     ]
     assert [s.batch for s in split_statements(text)] == [0, 0, 1]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(TEXTS)
+def test_statement_tail_is_the_lexers_last_token_and_depth(text: str) -> None:
+    tokens = [t for t in lex(text) if t.is_significant]
+    depth = sum(1 if t.upper == "(" else -1 if t.upper == ")" else 0 for t in tokens)
+    assert statement_tail(text) == ((tokens[-1] if tokens else None), depth)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
 from vgptlint.sql.extract import extract_sql
+from vgptlint.sql.split import statement_tail
 
 _COMPANY_FILTER_STRICT = re.compile(r"\b(?:\w+\.)?\[?[A-Z]{0,4}Co\]?\s*(?:=\s*(?:@\w+|\d+|N?'[^']*')|IN\s*\()")
 _KEY_COLUMN = re.compile(r"(?:Co|Group)$")
@@ -109,14 +110,11 @@ def truncation(value: str) -> Truncation | None:
             return Truncation("ends inside an unclosed code fence", Span(last.start(1), len(value)))
     statements = extract_sql(value)
     if statements:
-        from vgptlint.sql.split import lex
-
         last = statements[-1]
-        tokens = [t for t in lex(last.text) if t.is_significant]
-        depth = sum(1 if t.upper == "(" else -1 if t.upper == ")" else 0 for t in tokens)
-        if tokens and (tokens[-1].upper in _DANGLING or depth > 0):
-            word = last.text[tokens[-1].start:tokens[-1].end]
-            why = f'after "{word}"' if tokens[-1].upper in _DANGLING else "with an unclosed parenthesis"
+        token, depth = statement_tail(last.text)
+        if token is not None and (token.upper in _DANGLING or depth > 0):
+            word = last.text[token.start:token.end]
+            why = f'after "{word}"' if token.upper in _DANGLING else "with an unclosed parenthesis"
             return Truncation(f"its SQL ends mid-statement ({why})", Span(last.start, last.end))
     return None
 

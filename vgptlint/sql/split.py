@@ -70,6 +70,25 @@ def _tokens(text: str, start: int, end: int) -> Iterator[Token]:
         yield make(Token, (kind, match.start(), match.end(), value.upper() if kind == "word" else value))
 
 
+def statement_tail(text: str) -> tuple[Token | None, int]:
+    """The last significant token of ``text`` and its bracket depth (``(`` minus ``)``), as
+    :func:`lex` would give them, lexing only the last stretch of :func:`_scan` (stretches hold
+    balanced brackets only, so the depth is the bare brackets').
+
+    >>> statement_tail("SELECT a FROM t WHERE (b = ')' AND")
+    (Token(kind='word', start=31, end=34, upper='AND'), 1)
+    """
+    items = _scan(text)
+    depth = sum(1 if item.upper == "(" else -1 if item.upper == ")" else 0 for item in items if item.kind == "punct")
+    for item in reversed(items):
+        if item.kind == "run":
+            tokens = [t for t in _tokens(text, item.start, item.end) if t.kind not in _INSIGNIFICANT]
+            return tokens[-1], depth
+        if item.kind not in _INSIGNIFICANT:
+            return item, depth
+    return None, depth
+
+
 def significant_tokens(text: str, start: int = 0) -> Iterator[Token]:
     """The significant tokens of ``text[start:]`` (offsets in ``text``), lexed as they are consumed."""
     return (token for token in _tokens(text, start, len(text)) if token.kind not in _INSIGNIFICANT)
