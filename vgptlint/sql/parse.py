@@ -55,11 +55,13 @@ E = TypeVar("E", bound=exp.Expression)
 # How many statements each per-statement cache (parse trees, table references, catalog analyses,
 # equalities) keeps. The rules of one record run one after another, so a cache must hold every
 # statement of a record, or each rule would parse them all again; beyond that reuse is rare (the
-# review-scale data parses 13 statements twice in 60k records), while each cached statement costs
-# about 25 KB and about 70 objects in reference cycles (sqlglot nodes point at their parents) that
-# every full garbage collection walks and interpreter exit frees: at 1,024 statements exit alone
-# took 0.4 s. 256 statements: about 6 MB in all, whatever the dataset size.
-STATEMENT_CACHE_SIZE = 256
+# review-scale data parses 13 statements twice in 60k records). Each cached statement is about
+# 25 KB and 70 objects in reference cycles (sqlglot nodes point at their parents), which only the
+# cycle collector frees: a tree that stays cached for hundreds of records reaches the oldest
+# generation and waits, dead, for a full collection (and makes every one slower). At 32 a tree dies
+# young: the 14,270 DPO pairs of scale 10 peaked at 354 MB with 256 and 144 MB with 32, and the whole review-scale
+# run took 12.1 s instead of 13.4 s (bench/README.md).
+STATEMENT_CACHE_SIZE = 32
 
 
 @dataclass(frozen=True, slots=True)
