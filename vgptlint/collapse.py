@@ -30,12 +30,12 @@ def collapse_key(finding: Finding) -> Key | None:
 
 
 class _Problem:
-    __slots__ = ("last_index", "record_count", "first", "severities")
+    __slots__ = ("last_index", "record_count", "first", "first_key", "severities")
 
     def __init__(self, finding: Finding) -> None:
         self.last_index = finding.location.record_index
         self.record_count = 1
-        self.first = finding
+        self.first, self.first_key = finding, finding.sort_key()
         self.severities: Counter = Counter()
 
 
@@ -63,8 +63,9 @@ class FileWide:
         elif index != problem.last_index:
             problem.last_index = index
             problem.record_count += 1
-        if finding.sort_key() < problem.first.sort_key():
-            problem.first = finding
+        key = finding.sort_key()
+        if key < problem.first_key:
+            problem.first, problem.first_key = finding, key
         problem.severities[finding.severity.value] += 1
 
     def collapsed(self, record_count: int) -> dict[Key, _Problem]:

@@ -34,7 +34,7 @@ from vgptlint.suppress import split_suppression
 from vgptlint.suppress import suppression_field as record_suppression_field
 
 # Records per process_chunk call in one process: the findings of this many records are held before
-# they go to the spool (about 10,000 findings at most). Bigger means fewer accumulator merges.
+# they go to the spool (about 10,000 findings at most).
 RECORDS_PER_PASS = 16_384
 
 INVALID_INPUT = RuleInfo(

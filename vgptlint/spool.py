@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
+from vgptlint.collapse import collapse_key
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 
@@ -83,9 +84,10 @@ class FindingCounts:
                 self.unsafe_fixable_count += 1
             else:
                 self.safe_fixable_count += 1
+        key = finding.sort_key()
         first = self.first_of_rule.get(finding.rule)
-        if first is None or finding.sort_key() < first[0]:
-            self.first_of_rule[finding.rule] = (finding.sort_key(), finding.severity)
+        if first is None or key < first[0]:
+            self.first_of_rule[finding.rule] = (key, finding.severity)
 
     def remove(self, rule: str, path: str, by_severity: Counter) -> None:
         """Forget findings without a fix (``by_severity``: how many of each) of one rule and path.
@@ -273,8 +275,7 @@ class FindingSpool:
 
     def _is_forgotten(self, finding: Finding) -> bool:
         keys = self._forgotten.get(finding.location.path)
-        return (keys is not None and finding.fix is None and finding.location.record_index is not None
-                and (finding.rule, finding.location.pointer, finding.message) in keys)
+        return keys is not None and collapse_key(finding) in keys
 
     def _is_forgotten_encoded(self, data: tuple) -> bool:
         keys = self._forgotten.get(data[0])

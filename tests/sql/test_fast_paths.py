@@ -138,3 +138,12 @@ def test_stripped_sql_from_a_fresh_parse_is_that_of_a_copy(sql: str) -> None:
     plain = _strip_hints(cached.copy(), hints).sql(dialect="tsql", normalize=True, pretty=False)
     assert _stripped_sql(sql, hints, "tsql") == plain
     assert cached.sql() == before  # the cached tree is left alone
+
+
+def test_every_statement_shape_has_gate_words():
+    """The substring gate knows every shape the extractor looks for (a keyword it lacks would be SQL
+    silently never found in ASCII text)."""
+    from vgptlint.sql.extract import _SHAPE_WORDS, _SHAPES
+
+    gated = [keyword for keyword, words in _SHAPE_WORDS if words]
+    assert all(any(keyword in shape.lower() for keyword in gated) for shape in _SHAPES)

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from vgptlint.inputs.json_array import ArrayPosition, element_item, read_elements, read_json_array
 from vgptlint.inputs.records import InputProblem, Record
-from vgptlint.inputs.text import JSON_WHITESPACE, WHITESPACE_RE, BadByte, decode_utf8
+from vgptlint.inputs.text import JSON_WHITESPACE, WHITESPACE_RE, BadByte, decode_utf8, line_at
 
 WINDOW_BYTES = 8 << 20
 _DECODER = json.JSONDecoder()
@@ -100,10 +100,7 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
             # a number or literal may go on in the next block; "," or "]" must be seen and followed
             need_more = end == len(text) or (following == len(text) and separator != "]")
         if need_more and not blocks.is_at_end:
-            newline_count = text.count("\n", counted_to, pos)  # lines are counted before their text goes
-            if newline_count:
-                line += newline_count
-                line_start = text.rfind("\n", counted_to, pos) + 1
+            line, line_start = line_at(text, counted_to, pos, line, line_start)  # counted before the text goes
             counted_to = pos
             if (added := blocks.more()) is not None:
                 text = text[pos:] + added
@@ -116,10 +113,7 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
                                offset_base + counted_to)
             yield from _rest_of(source, text[counted_to:], blocks, at)
             return
-        newline_count = text.count("\n", counted_to, element_start)
-        if newline_count:
-            line += newline_count
-            line_start = text.rfind("\n", counted_to, element_start) + 1
+        line, line_start = line_at(text, counted_to, element_start, line, line_start)
         counted_to = element_start
         column = element_start - line_start + 1
         yield element_item(source, index, line, column, value, text[element_start:end], offset_base + element_start)

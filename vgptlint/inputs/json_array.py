@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from vgptlint.inputs.records import InputProblem, Record, RecordBuilder
-from vgptlint.inputs.text import WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name
+from vgptlint.inputs.text import WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name, line_at
 
 _DECODER = json.JSONDecoder()
 # A lenient token scan for bracket matching inside damaged text: a string ends at its closing
@@ -80,7 +80,6 @@ def read_elements(
     skip_comma = _COMMA_RE.match
     # The C scanner itself: raw_decode is a Python wrapper around it, one more call per record.
     scan = _DECODER.scan_once
-    count_newlines = text.count
     pending_bad = list(bad_bytes)
     # Line state of the hot loop: newlines are counted up to `counted_to`, which is on `line`,
     # a line that starts at `line_start`. Rare problems take a LineCounter from this state.
@@ -104,10 +103,7 @@ def read_elements(
             index += 1
             pos = resume
             continue
-        newline_count = count_newlines("\n", counted_to, element_start)
-        if newline_count:
-            line += newline_count
-            line_start = text.rfind("\n", counted_to, element_start) + 1
+        line, line_start = line_at(text, counted_to, element_start, line, line_start)
         counted_to = element_start
         column = element_start - line_start + 1
         if pending_bad:

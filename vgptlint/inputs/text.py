@@ -56,13 +56,22 @@ class LineCounter:
     def position(self, offset: int) -> tuple[int, int]:
         if offset < self.offset:  # rare (a problem found behind the last record): recount
             self.offset, self.line, self.line_start = self.origin
-        text = self.text
-        newline_count = text.count("\n", self.offset, offset)
-        if newline_count:
-            self.line += newline_count
-            self.line_start = text.rfind("\n", self.offset, offset) + 1
+        self.line, self.line_start = line_at(self.text, self.offset, offset, self.line, self.line_start)
         self.offset = offset
         return self.line, offset - self.line_start + 1
+
+
+def line_at(text: str, counted_to: int, offset: int, line: int, line_start: int) -> tuple[int, int]:
+    """(line, line start) of ``text[offset]``, counting on from ``counted_to``, which is on ``line``,
+    a line that starts at ``line_start`` (the readers' incremental line state).
+
+    >>> line_at("a\\nbc\\nd", 0, 6, 1, 0)
+    (3, 5)
+    """
+    newline_count = text.count("\n", counted_to, offset)
+    if newline_count:
+        return line + newline_count, text.rfind("\n", counted_to, offset) + 1
+    return line, line_start
 
 
 def position_in(text: str, offset: int, line: int = 1, column: int = 1) -> tuple[int, int]:
