@@ -35,6 +35,8 @@ class CheckOptions:
     baseline: str | None = None  # report only findings not in this baseline file
     write_baseline: str | None = None  # record today's findings in this baseline file
     use_suppressions: bool = True  # False: --no-suppressions (record/policy suppressions and baseline off)
+    train_config: str | None = None  # a LLaMA-Factory training YAML: lint the run it describes
+    tokenizer: str | None = None  # the model's tokenizer.json (default: the local Hugging Face cache)
     engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.distributed; paths may be fsspec URLs)
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
 
@@ -96,6 +98,7 @@ class Prepared:
     options: CheckOptions | None = None  # what it was prepared from (the Dask engine ships references)
     service_paths: tuple = (None, ())  # (dataset_info path, catalog paths): loaded again by Dask workers
     progress: object = None  # a vgptlint.progress.TerminalProgress when stderr is a terminal
+    run_plan: object = None  # a vgptlint.llamafactory.run.RunPlan with --train-config
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
@@ -115,13 +118,22 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
     services: dict = {}
     settings: dict = {"trainer": policy.trainer, **policy.settings, **options.extra_settings}
 
-    if options.engine == "dask":
+    run_plan = _plan_training_run(options, policy)
+    if run_plan is not None and not paths:
+        from vgptlint.llamafactory.run_report import plan_files
+
+        paths = plan_files(run_plan)
+    if run_plan is not None and not paths:
+        found = discover(())  # nothing the config names could be found: no file to lint
+    elif options.engine == "dask":
         from vgptlint.distributed import discover as discover_anywhere
 
         found = discover_anywhere(paths or (".",))
     else:
         found = discover(paths or (".",))
     dataset_info_path = find_dataset_info(options.dataset_info, policy, paths)
+    if dataset_info_path is None and run_plan is not None and run_plan.info is not None:
+        dataset_info_path = run_plan.info.path
     specs = {}
     if dataset_info_path is not None:
         specs, info_notes = _load_dataset_info(dataset_info_path, services)
@@ -146,7 +158,20 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
     review = prepare_review(policy, settings, baseline=options.baseline, write_baseline_to=options.write_baseline,
                             use_suppressions=options.use_suppressions)
     return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs, review, options,
-                    (dataset_info_path, catalog_paths))
+                    (dataset_info_path, catalog_paths), run_plan=run_plan)
+
+
+def _plan_training_run(options: CheckOptions, policy: Policy):
+    """``--train-config`` (else the policy's ``train_config:``): what that LLaMA-Factory run will see."""
+    train_config = options.train_config or (str(policy.train_config) if policy.train_config else None)
+    if train_config is None:
+        return None
+    if not Path(train_config).is_file():
+        raise UsageError(f'--train-config "{train_config}": no such file')
+    from vgptlint.llamafactory.run_report import plan_for
+    from vgptlint.stats import content_facets
+
+    return plan_for(train_config, options.tokenizer, content_facets(policy))
 
 
 def _key(path: str) -> str:
@@ -241,6 +266,14 @@ def execute(prepared: Prepared) -> RunResult:
 def add_run_findings(result: RunResult, prepared: Prepared) -> None:
     """Findings about the run's arguments and dataset_info.json, merged into the sorted findings."""
     extra = [*(input_finding(p) for p in prepared.input_problems), *dataset_info_findings(prepared)]
+    if prepared.run_plan is not None:
+        from vgptlint.llamafactory.run_report import TABLE_HEADERS, rule_infos, run_findings, run_table, table_rows, table_title
+
+        found = run_findings(prepared.run_plan)
+        extra += found
+        result.rules = [*result.rules, *rule_infos(found)]
+        table = run_table(prepared.run_plan)
+        result.tables.append((table_title(table), TABLE_HEADERS, table_rows(table)))
     if extra:
         result.findings.extend(extra)
         if isinstance(result.findings, list):  # a spool sorts as it is read
@@ -248,6 +281,21 @@ def add_run_findings(result: RunResult, prepared: Prepared) -> None:
 
 
 DATASET_INFO_RULE = "lf-dataset-info-invalid"
+
+
+def _named_by_run(problems, run_plan) -> list:
+    """With --train-config, only the problems of the datasets the run reads (missing files: lf-run-dataset says it)."""
+    if run_plan is None:
+        return list(problems)
+    import re
+
+    names = {run.ref.name for run in run_plan.datasets}
+    kept = []
+    for problem in problems:
+        named = re.match(r'dataset "([^"]*)"', problem.message)
+        if named is None or (named.group(1) in names and "does not exist next to" not in problem.message):
+            kept.append(problem)
+    return kept
 
 
 def dataset_info_findings(prepared: Prepared) -> list:
@@ -261,7 +309,7 @@ def dataset_info_findings(prepared: Prepared) -> list:
     if rule is None or not rule.is_enabled or info is None:
         return []
     findings = []
-    for problem in info.problems:
+    for problem in _named_by_run(info.problems, prepared.run_plan):
         severity = rule.severity if problem.severity == "error" else Severity(problem.severity)
         digest = hashlib.blake2b(f"{rule.id}\0{problem.source}\0{problem.code}\0{problem.message}".encode(), digest_size=16)
         findings.append(Finding(rule.id, severity, problem.message, Location(problem.source, problem.line, problem.column),

@@ -36,7 +36,7 @@ def handle_errors(command):
             for problem in exc.problems:
                 click.echo(problem.render(), err=True)
             count = len(exc.problems)
-            click.echo(f"vgptlint: {count} problem{'s' if count != 1 else ''} in the policy; nothing was checked", err=True)
+            click.echo(f"vgptlint: {count} problem{'s' if count != 1 else ''} in {exc.subject}; nothing was checked", err=True)
             sys.exit(2)
         except VgptlintError as exc:
             click.echo(f"vgptlint: error: {exc}", err=True)
@@ -92,10 +92,22 @@ def check_options(command):
                      callback=_remember_engine, help="local (this machine) or dask (a Dask cluster; docs/dask.md)."),
         click.option("--scheduler", default=None, metavar="ADDRESS", expose_value=False, callback=_remember_engine,
                      help="With --engine dask: the scheduler (tcp://host:8786); default: a local cluster."),
+        *train_config_options(_remember_engine),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def train_config_options(callback=None) -> list:
+    """--train-config/--tokenizer: check the LLaMA-Factory run a training YAML describes (docs/llamafactory.md)."""
+    extra = {"expose_value": False, "callback": callback} if callback else {}
+    return [
+        click.option("--train-config", default=None, metavar="YAML", **extra,
+                     help="A LLaMA-Factory training config: lint the datasets it names, as that run will see them."),
+        click.option("--tokenizer", default=None, metavar="PATH", **extra,
+                     help="The model's tokenizer.json (or its folder); default: the local Hugging Face cache."),
+    ]
 
 
 def _remember_engine(ctx: click.Context, param: click.Parameter, value):

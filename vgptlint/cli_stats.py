@@ -15,27 +15,32 @@ import click
 @click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown", "html"]), default="table",
               help="html: one self-contained page with the metrics as charts and the findings table.")
 @click.option("--output", "-o", default=None, help="Write the tables to this file.")
-def stats(paths, policy, dataset_info, report_format, output) -> None:
+@click.option("--train-config", default=None, metavar="YAML",
+              help="A LLaMA-Factory training config: add what that run trains on, dataset by dataset.")
+@click.option("--tokenizer", default=None, metavar="PATH",
+              help="The model's tokenizer.json (or its folder); default: the local Hugging Face cache.")
+def stats(paths, policy, dataset_info, report_format, output, train_config, tokenizer) -> None:
     """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
     usage, DPO chosen vs rejected, KTO balance, duplicates, truncation, ordering."""
     from vgptlint.cli import handle_errors
 
-    handle_errors(_stats)(paths, policy, dataset_info, report_format, output)
+    handle_errors(_stats)(paths, policy, dataset_info, report_format, output, {"train_config": train_config,
+                                                                             "tokenizer": tokenizer})
 
 
-def _stats(paths, policy, dataset_info, report_format, output) -> None:
+def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
     from vgptlint.builtins import load_builtins
     from vgptlint.cli import write_report
     from vgptlint.stats import compute_stats, render_stats
 
     load_builtins()
     if report_format == "html":
-        write_report(_html_page(paths, policy, dataset_info), output)
+        write_report(_html_page(paths, policy, dataset_info, run), output)
         return
-    write_report(render_stats(compute_stats(tuple(paths), policy, dataset_info), report_format), output)
+    write_report(render_stats(compute_stats(tuple(paths), policy, dataset_info, **run), report_format), output)
 
 
-def _html_page(paths, policy, dataset_info) -> str:
+def _html_page(paths, policy, dataset_info, run) -> str:
     """The charts are drawn from the policy's metrics (their thresholds included) and its findings,
     so the page is a check run rendered by the html reporter."""
     from pathlib import Path
@@ -43,6 +48,6 @@ def _html_page(paths, policy, dataset_info) -> str:
     from vgptlint.api import CheckOptions, default_policy_reference, execute, prepare
     from vgptlint.reports.base import ReportOptions, render
 
-    options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info)
+    options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, **run)
     result = execute(prepare(tuple(paths), options))
     return render("html", result, ReportOptions(cwd=Path.cwd()))

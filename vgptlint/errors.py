@@ -30,6 +30,8 @@ class Problem:
 class PolicyError(VgptlintError):
     """All problems found while loading a policy; reported together."""
 
+    subject = "the policy"  # how the CLI names what was wrong ("3 problems in the policy")
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(p.render() for p in problems))
@@ -37,3 +39,9 @@ class PolicyError(VgptlintError):
 
 class UsageError(VgptlintError):
     """An unusable command-line argument (missing policy file, unknown format, ...)."""
+
+
+class TrainConfigError(PolicyError):
+    """A LLaMA-Factory training config vgptlint cannot read (not YAML, a value of the wrong type)."""
+
+    subject = "the training config"

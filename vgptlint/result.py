@@ -61,6 +61,8 @@ class RunResult:
     rules: list[RuleInfo]
     metrics: list[Metric] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Extra (title, headers, rows) tables some reports show, e.g. what a training run trains on.
+    tables: list[tuple[str, tuple[str, ...], list[tuple]]] = field(default_factory=list)
     # A fix's replacements in file coordinates, by fix_region_key(finding); filled by the engine
     # where it can map value offsets to the file. SARIF only emits ``fixes`` for findings listed here.
     fix_regions: dict[FixRegionKey, tuple[FileReplacement, ...]] = field(default_factory=dict)

@@ -74,14 +74,18 @@ VALIDATION = (
 MEASURES = {"sft": SFT, "dpo": DPO, "kto": KTO}
 
 
-def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_info: str | None = None) -> dict:
-    """Measure every file under ``paths``; the kinds come from dataset_info / the policy / the records."""
+def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_info: str | None = None,
+                  train_config: str | None = None, tokenizer: str | None = None) -> dict:
+    """Measure every file under ``paths``; the kinds come from dataset_info / the policy / the records.
+    With ``train_config``, the files are the datasets that LLaMA-Factory config names, and ``run`` says
+    what the run trains on (vgptlint.llamafactory.run_report.run_table)."""
     from vgptlint.api import CheckOptions, default_policy_reference, prepare
     from vgptlint.inputs.read import read_source
     from vgptlint.inputs.records import Record
 
-    prepared = prepare(tuple(paths), CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info))
-    facets = _facets(prepared.policy)
+    prepared = prepare(tuple(paths), CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info,
+                                                  train_config=train_config, tokenizer=tokenizer))
+    facets = content_facets(prepared.policy)
     files = []
     for task in prepared.tasks:
         records = [item for item in read_source(task.path, task.display) if isinstance(item, Record)]
@@ -99,7 +103,11 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
                       services=prepared.services)
         outcomes = _measure(records, measures, ctx)
         files.append({"path": task.display, "kind": kind, "records": len(records), **trainer, **_SECTIONS[kind](outcomes)})
-    return {"files": files}
+    if prepared.run_plan is None:
+        return {"files": files}
+    from vgptlint.llamafactory.run_report import run_table
+
+    return {"run": run_table(prepared.run_plan), "files": files}
 
 
 def _survival(records: list, spec: object) -> dict:
@@ -127,7 +135,8 @@ def _trainer_table(file: dict) -> list:
     return [(f"LLaMA-Factory, dataset {trainer['dataset']} (stage {trainer['stage']})", ("records", "count", "%"), rows)]
 
 
-def _facets(policy):
+def content_facets(policy):
+    """The policy's facets when they define content_type, else the shipped dataset pack's."""
     from vgptlint.facets import FacetSet
     from vgptlint.policy.load import load_policy
     from vgptlint.resources import builtin_dir
@@ -224,7 +233,8 @@ def render_stats(report: dict, fmt: str = "table") -> str:
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     style = "github" if fmt == "markdown" else "simple"
     heading = (lambda text: f"## {text}\n") if fmt == "markdown" else (lambda text: f"{text}\n{'=' * len(text)}\n")
-    out = [heading("Records per file"),
+    out = _run_tables(report, heading, style)
+    out += [heading("Records per file"),
            tabulate([(f["path"], f["kind"], f"{f['records']:,}") for f in report["files"]],
                     headers=("file", "kind", "records"), tablefmt=style, colalign=("left", "left", "right")), ""]
     for file in report["files"]:
@@ -237,6 +247,16 @@ def render_stats(report: dict, fmt: str = "table") -> str:
         for title, headers, rows in _RENDERERS[file["kind"]](file):
             out += [heading(f"{file['path']}: {title}"), tabulate(rows, headers=headers, tablefmt=style, disable_numparse=True), ""]
     return "\n".join(out)
+
+
+def _run_tables(report: dict, heading, style: str) -> list[str]:
+    if "run" not in report:
+        return []
+    from vgptlint.llamafactory.run_report import TABLE_HEADERS, table_rows, table_title
+
+    run = report["run"]
+    return [heading(table_title(run)), tabulate(table_rows(run), headers=TABLE_HEADERS, tablefmt=style,
+                                                disable_numparse=True), run["tokens"], ""]
 
 
 def _count_share(count: int, total: int) -> tuple[str, str]:

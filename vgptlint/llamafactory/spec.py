@@ -107,6 +107,7 @@ class DatasetSpec:
     column: int = 1
     is_inferred: bool = False
     entry_problems: tuple[str, ...] = ()  # only for inline entries (no dataset_info file to point at)
+    num_samples: int | None = None  # loader.py L145-155: sample this many at random instead of reading in order
 
     @property
     def kind(self) -> str:
@@ -181,6 +182,8 @@ def build_spec(name: str, entry: Mapping[str, object], paths: tuple[Path, ...] =
         line=line,
         column=column,
         entry_problems=entry_problems,
+        num_samples=num_samples if isinstance(num_samples := entry.get("num_samples"), int)
+        and not isinstance(num_samples, bool) else None,
     )
 
 

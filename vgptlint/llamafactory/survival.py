@@ -71,8 +71,9 @@ def survival(records: Iterable[object], spec: DatasetSpec) -> Survival:
                     counts[DIFFERENT_KIND], counts[FATAL], tuple(sorted(reasons.items())))
 
 
-def classify(record: object, spec: DatasetSpec) -> Verdict:
-    """What LLaMA-Factory does with one record in the stage its dataset is meant for."""
+def classify(record: object, spec: DatasetSpec, stage: str | None = None) -> Verdict:
+    """What LLaMA-Factory does with one record in the stage its dataset is meant for, or in ``stage``
+    (the loader's: pt, sft, rm, kto) when a training config says which."""
     if not isinstance(record, Mapping):
         return Verdict(FATAL, "record is not a JSON object")
     issues = (checks.column_missing(record, spec) + checks.history_shape(record, spec)
@@ -80,7 +81,7 @@ def classify(record: object, spec: DatasetSpec) -> Verdict:
     fatal = next((i for i in issues if i.effect == "fatal"), None)
     if fatal:
         return Verdict(FATAL, fatal.check)
-    stage = stage_of(spec)
+    stage = stage or stage_of(spec)
     if stage == "pt":  # the pretrain processor takes the first prompt message as text
         return Verdict(TRAIN)
     prompt_count, response_count, reason = _converted_shape(record, spec)

@@ -31,6 +31,7 @@ DOCUMENT_KEYS = {
     "dialect": "SQL dialect for sqlglot",
     "catalog": "schema catalog file(s)",
     "dataset_info": "LLaMA-Factory dataset_info.json",
+    "train_config": "LLaMA-Factory training config (YAML) whose run to check",
     "datasets": "file glob -> dataset kind",
     "overrides": "per-file-glob rule overrides",
     "functions": "Python modules that register extra functions",
@@ -223,6 +224,8 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
             policy.catalog = tuple(_resolve_path(str(v), base) for v in _as_list(value))
         elif key == "dataset_info":
             policy.dataset_info = _resolve_path(str(value), base) if value else None
+        elif key == "train_config":
+            policy.train_config = _resolve_path(str(value), base) if value else None
         elif key == "datasets":
             policy.datasets = tuple(_dataset_globs(value, node, source, problems))
         elif key == "trainer":

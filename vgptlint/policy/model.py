@@ -117,6 +117,7 @@ class Policy:
     dialect: str = "tsql"
     catalog: tuple[Path, ...] = ()
     dataset_info: Path | None = None
+    train_config: Path | None = None
     datasets: tuple[tuple[str, str], ...] = ()
     overrides: tuple[FileOverride, ...] = ()
     trainer: str | None = None

@@ -77,6 +77,7 @@ class ReportView:
     findings: tuple[FindingRow, ...]
     findings_total: int
     by_rule: tuple[tuple[str, str, int], ...] = field(default=())  # rule, severity, count
+    tables: tuple = ()  # RunResult.tables: (title, headers, rows)
 
 
 def view_from_result(result: RunResult, opts: ReportOptions, title: str = "vgptlint report") -> ReportView:
@@ -93,7 +94,8 @@ def view_from_result(result: RunResult, opts: ReportOptions, title: str = "vgptl
             rows.append(FindingRow(finding.severity.value, finding.rule,
                                    f"{display_path(loc.path, opts.cwd)}:{loc.line}:{loc.column}", finding.message))
     by_rule = tuple((rule, severities[rule], count) for rule, count in result.count_by_rule().items())
-    return ReportView(title, facts, tuple(_ordered(charts)), tuple(rows), len(result.findings), by_rule)
+    return ReportView(title, facts, tuple(_ordered(charts)), tuple(rows), len(result.findings), by_rule,
+                      tuple(result.tables))
 
 
 _CHART_ORDER = ("length", "mix", "shares", "skew", "balance")
@@ -265,6 +267,10 @@ def render_view(view: ReportView) -> str:
            f"<h1>{html.escape(view.title)}</h1>", '<div class="facts">']
     out += [f'<div class="fact">{html.escape(name)}<b>{html.escape(value)}</b></div>' for name, value in view.facts]
     out.append("</div>")
+    for title, headers, rows in view.tables:
+        out.append(f"<h2>{html.escape(title)}</h2><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>")
+        out += ["<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows]
+        out.append("</table>")
     out.append("<h2>Dataset</h2>")
     if not view.charts:
         out.append('<p class="sub">No dataset metrics in this run: policies that extend the <code>dataset</code> and '
