@@ -31,7 +31,6 @@ DOCUMENT_KEYS = {
     "dialect": "SQL dialect for sqlglot",
     "catalog": "schema catalog file(s)",
     "dataset_info": "LLaMA-Factory dataset_info.json",
-    "train_config": "LLaMA-Factory training config (YAML) whose run to check",
     "datasets": "file glob -> dataset kind",
     "overrides": "per-file-glob rule overrides",
     "functions": "Python modules that register extra functions",
@@ -41,6 +40,7 @@ DOCUMENT_KEYS = {
     "example_catalog": "catalog the pack's examples run against",
     "baseline": "baseline file of accepted findings",
     "ignore": "suppressed findings",
+    "train_config": "LLaMA-Factory training config (YAML) whose run to check",
 }
 OVERRIDE_KEYS = ("severity", "options", "message", "where", "given", "fix", "description")
 SEVERITY_WORDS = ("error", "warning", "info", "off")
