@@ -243,6 +243,20 @@ def init(paths, dataset_info, output) -> None:
     click.echo(f"wrote {target}: {len(datasets)} dataset{'s' if len(datasets) != 1 else ''} (kinds: {kinds})", err=True)
 
 
+# ------------------------------------------------------------------------ editor support: schema, server
+# (docs/editors.md: the policy JSON Schema for YAML editors, and the language server)
+
+
+@main.command()
+@click.option("--output", "-o", default=None, help="Write the schema to this file instead of printing it.")
+@handle_errors
+def schema(output) -> None:
+    """Print the JSON Schema of policy files (for editors; docs/editors.md)."""
+    from vgptlint.policy.json_schema import generate_schema, render_schema
+
+    write_report(render_schema(generate_schema()), output)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

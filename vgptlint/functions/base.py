@@ -166,7 +166,7 @@ def _accepts(value: object, hint: object) -> bool:
         return value in typing.get_args(hint)
     if hint is type(None):
         return value is None
-    if origin in (tuple, list):
+    if origin in (tuple, list) or hint in (tuple, list):  # a bare ``tuple`` takes a YAML list too
         args = typing.get_args(hint)
         item = args[0] if args else object
         return isinstance(value, (list, tuple)) and all(_accepts(v, item) for v in value)
