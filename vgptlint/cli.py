@@ -13,7 +13,7 @@ from vgptlint import __version__
 from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fill_fix_regions, fix,
                           fix_diff, fix_messages, prepare)
 from vgptlint.builtins import load_builtins
-from vgptlint.errors import PolicyError, VgptlintError
+from vgptlint.errors import PolicyError, UsageError, VgptlintError
 from vgptlint.fixes.base import DEFER_VERIFICATION
 from vgptlint.model import Severity
 from vgptlint.progress import for_terminal
@@ -255,6 +255,18 @@ def schema(output) -> None:
     from vgptlint.policy.json_schema import generate_schema, render_schema
 
     write_report(render_schema(generate_schema()), output)
+
+
+@main.command()
+@click.option("--stdio", is_flag=True, help="Speak LSP on stdin/stdout (the default and only transport; accepted for clients that pass it).")
+@handle_errors
+def server(stdio) -> None:
+    """Run the language server (LSP over stdio): diagnostics, quick fixes and hover in the editor."""
+    try:
+        from vgptlint.server.app import serve
+    except ImportError as exc:
+        raise UsageError(f'the language server needs the "lsp" extra: pip install "vgptlint[lsp]" ({exc})') from None
+    serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

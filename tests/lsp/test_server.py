@@ -1,0 +1,197 @@
+"""`vgptlint server` end to end: LSP spoken over stdio to the real process (tests/lsp/client.py).
+
+One server serves the module (starting one costs seconds); each test opens its own files.
+Expected ranges are computed here from the file text, counting UTF-16 code units as LSP does.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.lsp.client import LspClient
+
+pytest.importorskip("pygls", reason="the language server needs the lsp extra")
+
+POLICY = """\
+extends: [sql]
+rules:
+  team-short-output:
+    description: Outputs have at least 20 characters.
+    severity: error
+    given: $.output
+    then: {function: length, options: {min: 20}}
+  team-sql-share:
+    description: Most outputs teach SQL.
+    severity: warning
+    kind: aggregate
+    given: $.output
+    then: {function: ratio, options: {label: SQL share, when: {function: sql_present}, min: 0.9}}
+"""
+# Non-ASCII before the problems: "é" and "🙂" (two UTF-16 units) raw, and \u00e9 escapes inside the value.
+LINES = [
+    '{"instruction": "Café 🙂 vendors", "input": "", "output": "-- r\\u00e9sum\\u00e9\\nSELECT Vendor FROM APVM WHERE VendorGroup = 1"}',
+    '{"instruction": "Headers", "input": "", "output": "SELECT APRef FROM APTH WITH (NOLOCK) WHERE APCo = 1"}',
+    '{"instruction": "Yes or no?", "input": "", "output": "ok"}',
+]
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def span(lines: list[str], line: int, needle: str, occurrence: int = 0) -> dict:
+    """The LSP range of ``needle`` (its ``occurrence``-th appearance) on ``line``."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = lines[line].index(needle, start + 1)
+    before = utf16(lines[line][:start])
+    return {"start": {"line": line, "character": before}, "end": {"line": line, "character": before + utf16(needle)}}
+
+
+def summary(diagnostics: list[dict]) -> list[tuple]:
+    return sorted((d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"], d["range"]["end"]["line"],
+                   d["range"]["end"]["character"], d["severity"]) for d in diagnostics)
+
+
+def as_tuple(code: str, r: dict, severity: int) -> tuple:
+    return code, r["start"]["line"], r["start"]["character"], r["end"]["line"], r["end"]["character"], severity
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("workspace")
+    (root / "vgptlint.yaml").write_text(POLICY, encoding="utf-8")
+    (root / "data").mkdir()
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(workspace):
+    client = LspClient(workspace)
+    yield client
+    client.close()
+
+
+def test_record_diagnostics_have_exact_ranges_in_utf16(client, workspace):
+    path = workspace / "data" / "sft.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    assert json.loads(LINES[0])["output"].startswith("-- résumé\nSELECT")
+    diagnostics = client.diagnostics(client.open(path))
+    record_level = [d for d in diagnostics if d["code"] != "team-sql-share"]
+    assert summary(record_level) == sorted([
+        as_tuple("sql-nolock-missing", span(LINES, 0, "APVM"), 2),
+        as_tuple("team-short-output", span(LINES, 2, '"ok"'), 1),
+    ])
+    nolock = next(d for d in diagnostics if d["code"] == "sql-nolock-missing")
+    assert nolock["message"] == "APVM is read without WITH (NOLOCK) (fixable)"
+    assert nolock["source"] == "vgptlint"
+    assert nolock["codeDescription"]["href"].endswith("docs/rules.md#sql-nolock-missing")
+    short = next(d for d in diagnostics if d["code"] == "team-short-output")
+    assert short["message"] == "output is 2 characters long; the minimum is 20"
+
+
+def test_dataset_level_rules_run_on_open_and_save_not_on_change(client, workspace):
+    path = workspace / "data" / "mix.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    uri = client.open(path)
+    share = [d for d in client.diagnostics(uri) if d["code"] == "team-sql-share"]
+    assert [d["message"] for d in share] == ["SQL share 66.7% (2/3) is below the minimum 90.0%"]
+    assert share[0]["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": utf16(LINES[0])}}
+
+    # A fourth record, with SQL: the record rules see it at once, the share stays as of the last save.
+    added = '{"instruction": "Jobs", "input": "", "output": "SELECT Job FROM JCJM WHERE JCCo = 1"}'
+    text = "\n".join([*LINES, added]) + "\n"
+    client.change(uri, 2, text)
+    changed = client.diagnostics(uri, version=2)
+    lines = text.splitlines()
+    assert as_tuple("sql-nolock-missing", span(lines, 3, "JCJM"), 2) in summary(changed)
+    assert [d["message"] for d in changed if d["code"] == "team-sql-share"] == ["SQL share 66.7% (2/3) is below the minimum 90.0%"]
+
+    path.write_text(text, encoding="utf-8")
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    saved = client.diagnostics(uri, version=2)
+    assert [d["message"] for d in saved if d["code"] == "team-sql-share"] == ["SQL share 75.0% (3/4) is below the minimum 90.0%"]
+
+
+def test_code_action_applies_the_nolock_fix(client, workspace):
+    path = workspace / "data" / "fix.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    uri = client.open(path)
+    nolock = next(d for d in client.diagnostics(uri) if d["code"] == "sql-nolock-missing")
+    actions = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": nolock["range"],
+                                                         "context": {"diagnostics": [nolock]}})
+    assert [a["title"] for a in actions] == ["add WITH (NOLOCK) to APVM (vgptlint sql-nolock-missing)"]
+    action = actions[0]
+    assert action["kind"] == "quickfix" and action["isPreferred"] is True
+    edits = action["edit"]["changes"][uri]
+    after_table = span(LINES, 0, "APVM")["end"]
+    assert edits == [{"range": {"start": after_table, "end": after_table}, "newText": " WITH (NOLOCK)"}]
+    fixed = apply_edits(LINES[0], edits)
+    assert fixed == LINES[0].replace("FROM APVM WHERE", "FROM APVM WITH (NOLOCK) WHERE")
+
+    # No quick fix where the finding has no safe text fix.
+    elsewhere = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": span(LINES, 2, '"ok"'),
+                                                           "context": {"diagnostics": []}})
+    assert elsewhere == []
+
+
+def apply_edits(line: str, edits: list[dict]) -> str:
+    """Apply single-line LSP edits (UTF-16 columns) to ``line``, last first."""
+    encoded = line.encode("utf-16-le")
+    for edit in sorted(edits, key=lambda e: e["range"]["start"]["character"], reverse=True):
+        start, end = edit["range"]["start"]["character"], edit["range"]["end"]["character"]
+        encoded = encoded[: 2 * start] + edit["newText"].encode("utf-16-le") + encoded[2 * end:]
+    return encoded.decode("utf-16-le")
+
+
+def test_hover_on_a_diagnostic_explains_its_rule(client, workspace):
+    path = workspace / "data" / "hover.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    uri = client.open(path)
+    client.diagnostics(uri)
+    inside = span(LINES, 0, "APVM")["start"]
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": inside})
+    text = hover["contents"]["value"]
+    assert hover["contents"]["kind"] == "markdown"
+    assert text.startswith("```text\nsql-nolock-missing (warning, record, pack sql)\n\nEvery table a query reads carries WITH (NOLOCK)")
+    assert "Reference: docs/rules.md#sql-nolock-missing" in text
+    nothing = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}})
+    assert nothing is None
+
+
+def test_policy_problems_as_typed_and_hover_on_rule_ids(client, workspace):
+    path = workspace / "team.vgptlint.yaml"
+    text = "extends: [vgptlint.yaml]\nrules:\n  team-short-output:\n    options: {minimum: 30}\n"
+    path.write_text(text, encoding="utf-8")
+    uri = client.open(path, "yaml")
+    lines = text.splitlines()
+    diagnostics = client.diagnostics(uri)
+    assert [(d["code"], d["range"], d["message"]) for d in diagnostics] == [
+        ("invalid-option", span(lines, 3, "{minimum: 30}"),
+         'rule "team-short-output": option "minimum" is not accepted by any function of this rule')]
+
+    typed = text.replace("{minimum: 30}", "{min: 30}") + "  sql-select-star: warn\n"
+    client.change(uri, 2, typed)
+    typed_lines = typed.splitlines()
+    assert [(d["code"], d["range"], d["message"]) for d in client.diagnostics(uri, version=2)] == [
+        ("invalid-severity", span(typed_lines, 4, "sql-select-star"),
+         'rule "sql-select-star": severity must be one of error, warning, info, off; got "warn"\nhint: did you mean "warning"?')]
+    assert sorted(p.name for p in workspace.iterdir()) == ["data", "team.vgptlint.yaml", "vgptlint.yaml"]  # no temporary left
+
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": {"line": 2, "character": 6}})
+    assert hover["contents"]["value"].startswith("```text\nteam-short-output (error, record, pack vgptlint)\n\nOutputs have at least 20 characters.")
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 4}})
+    assert hover["contents"]["value"].startswith("```text\nsql-select-star (")
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}}) is None
+
+
+def test_a_json_array_file_across_lines(client, workspace):
+    path = workspace / "data" / "array.json"
+    text = '[\n  {\n    "instruction": "Ünïcödé 🙂",\n    "input": "",\n    "output": "SELECT Nämé FROM APVM"\n  }\n]\n'
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    diagnostics = client.diagnostics(client.open(path))
+    assert as_tuple("sql-nolock-missing", span(lines, 4, "APVM"), 2) in summary(diagnostics)
