@@ -64,6 +64,7 @@ DOCUMENT_VALUES: dict[str, dict] = {
     "settings": {"type": "object"},
     "example_catalog": _STRING,
     "baseline": _STRING,
+    "train_config": {"type": ["string", "null"]},
     "ignore": {"anyOf": [{"$ref": _REF + "ignoreEntry"}, {"type": "array", "items": {"$ref": _REF + "ignoreEntry"}}]},
 }
 RULE_VALUES: dict[str, tuple[dict, str]] = {
