@@ -17,7 +17,6 @@ import fnmatch
 import os
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +56,7 @@ class VgptlintServer(LanguageServer):
         super().__init__(SOURCE, __version__)
         self.policy: str | None = None  # from initializationOptions, else vgptlint.yaml in the root, else pretrain
         self.shown: dict[str, Shown] = {}
-        self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vgptlint-lint")  # one run at a time
+        self.last_error: str | None = None  # said once, not on every keystroke
 
     def policy_reference(self) -> str:
         return self.policy or default_policy_reference()
@@ -79,18 +78,18 @@ def initialize(ls: VgptlintServer, params: types.InitializeParams) -> None:
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-async def did_open(ls: VgptlintServer, params: types.DidOpenTextDocumentParams) -> None:
-    await lint(ls, params.text_document.uri, dataset_level=True)
+def did_open(ls: VgptlintServer, params: types.DidOpenTextDocumentParams) -> None:
+    lint(ls, params.text_document.uri, dataset_level=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-async def did_save(ls: VgptlintServer, params: types.DidSaveTextDocumentParams) -> None:
+def did_save(ls: VgptlintServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
-    await lint(ls, uri, dataset_level=True)
+    lint(ls, uri, dataset_level=True)
     if kind_of(uri) == "policy":  # the rules of every open dataset may have changed
         for other in list(ls.shown):
             if other != uri and kind_of(other) == "dataset":
-                await lint(ls, other, dataset_level=True)
+                lint(ls, other, dataset_level=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -103,7 +102,7 @@ def did_change(ls: VgptlintServer, params: types.DidChangeTextDocumentParams) ->
 
 async def _lint_after_pause(ls: VgptlintServer, uri: str) -> None:
     await asyncio.sleep(CHANGE_DELAY_SECONDS)
-    await lint(ls, uri, dataset_level=False)
+    lint(ls, uri, dataset_level=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -124,7 +123,7 @@ def kind_of(uri: str) -> str | None:
     return "dataset" if is_dataset_file(path) else None
 
 
-async def lint(ls: VgptlintServer, uri: str, *, dataset_level: bool) -> None:
+def lint(ls: VgptlintServer, uri: str, *, dataset_level: bool) -> None:
     kind = kind_of(uri)
     document = ls.workspace.get_text_document(uri)
     if kind == "yaml" and _POLICY_KEYS.search(document.source):
@@ -133,25 +132,24 @@ async def lint(ls: VgptlintServer, uri: str, *, dataset_level: bool) -> None:
         return
     path, text, version = Path(to_fs_path(uri)), document.source, document.version
     shown = ls.shown.setdefault(uri, Shown())
-    loop = asyncio.get_running_loop()
     page = DocumentText(text, ls.workspace.position_codec)
+    # Runs in the event loop's (main) thread, one at a time: the engine may rely on being there
+    # (signal handlers, process-wide caches), and a run on an edited buffer takes well under a second.
     if kind == "policy":
-        problems = await loop.run_in_executor(ls.linter, check_policy, path, text)
+        problems = check_policy(path, text)
         shown.record_level = [(_problem_diagnostic(p, page, path), None) for p in problems]
         shown.dataset_level = []
     else:
-        outcome = await loop.run_in_executor(ls.linter, lambda: lint_dataset(path, text, ls.policy_reference(),
-                                                                              dataset_level=dataset_level))
-        if outcome.error is not None:
+        outcome = lint_dataset(path, text, ls.policy_reference(), dataset_level=dataset_level)
+        if outcome.error is not None and outcome.error != ls.last_error:
             ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"vgptlint: {outcome.error}"))
+        ls.last_error = outcome.error
         for note in outcome.notes:
             ls.window_log_message(types.LogMessageParams(types.MessageType.Info, f"vgptlint: {note}"))
         entries = [(_finding_diagnostic(item, page), item) for item in outcome.findings]
         shown.record_level = [entry for entry in entries if not entry[1].is_dataset_level]
         if dataset_level:
             shown.dataset_level = [entry for entry in entries if entry[1].is_dataset_level]
-    if ls.workspace.get_text_document(uri).version != version:
-        return  # edited meanwhile: a newer run is on its way
     shown.version = version
     diagnostics = [d for d, _ in shown.record_level + shown.dataset_level]
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
@@ -215,7 +213,7 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-async def hover(ls: VgptlintServer, params: types.HoverParams) -> types.Hover | None:
+def hover(ls: VgptlintServer, params: types.HoverParams) -> types.Hover | None:
     uri, here = params.text_document.uri, params.position
     shown = ls.shown.get(uri)
     cursor = types.Range(start=here, end=here)
@@ -228,9 +226,7 @@ async def hover(ls: VgptlintServer, params: types.HoverParams) -> types.Hover | 
         line = lines[here.line] if here.line < len(lines) else ""
         word = next((m for m in _WORD.finditer(line) if m.start() <= _column(ls, line, here) <= m.end()), None)
         rule_ids = [word.group()] if word else []
-    loop = asyncio.get_running_loop()
-    texts = [text for rule_id in rule_ids
-             if (text := await loop.run_in_executor(ls.linter, explain, rule_id, policies)) is not None]
+    texts = [text for rule_id in rule_ids if (text := explain(rule_id, policies)) is not None]
     if not texts:
         return None
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
