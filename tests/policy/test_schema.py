@@ -118,6 +118,10 @@ def test_readme_policies_are_valid(validator):
      ["rules", "my-rule", "where", 1], "'dppo' is not one of ['sft', 'dpo', 'kto', 'eval']"),
     ("rules:\n  My_Rule:\n    then: truthy\n", ["rules"], "'My_Rule' does not match '^[a-z][a-z0-9]*(-[a-z0-9]+)*$'"),
     ("datasets: {'*.jsonl': dop}\n", ["datasets", "*.jsonl"], "'dop' is not one of ['sft', 'dpo', 'kto', 'eval']"),
+    ("dataset_info: 3.14\n", ["dataset_info"], "3.14 is not of type 'string', 'null'"),
+    ("pack: [1, 2]\n", ["pack"], "[1, 2] is not of type 'string'"),
+    ("rules:\n  my-rule:\n    given: 12\n    then: truthy\n", ["rules", "my-rule", "given"],
+     "12 is not valid under any of the given schemas"),
 ])
 def test_known_mistakes_fail_where_they_are_written(validator, yaml_text, path, message):
     assert problem(validator, yaml_text) == (path, message)
@@ -132,6 +136,7 @@ def test_an_aggregate_rule_names_an_aggregate_function(validator):
     "extends: [pretrain]\nrules:\n  output-too-short: {severity: info, options: {min: 30}}\n  input-empty: warning\n",
     "rules:\n  my-rule:\n    given: [$.output, $.chosen]\n    then: [truthy, {function: length, options: {max: 9}, field: output}]\n",
     "overrides:\n  - files: ['*/kto.jsonl']\n    rules: {output-too-short: off}\n",
+    "overrides: {files: '*/kto.jsonl', rules: {output-too-short: off}}\n",
     "ignore:\n  - {files: ['legacy/*.json'], rules: [output-too-short], reason: old}\n  - {fingerprint: 0b03}\n",
     "",
 ])

@@ -57,7 +57,8 @@ DOCUMENT_VALUES: dict[str, dict] = {
     "catalog": _STRINGS,
     "dataset_info": {"type": ["string", "null"]},
     "datasets": {"type": "object", "additionalProperties": {"enum": list(DATASET_KINDS)}},
-    "overrides": {"type": "array", "items": {"$ref": _REF + "fileOverride"}},
+    "overrides": {"if": {"type": "array"}, "then": {"items": {"$ref": _REF + "fileOverride"}},  # one entry or a list
+                  "else": {"$ref": _REF + "fileOverride"}},
     "functions": _STRINGS,
     "trainer": {"type": ["string", "null"], "examples": ["llamafactory"]},
     "facets": {"type": "object", "additionalProperties": {"$ref": _REF + "facet"}},
