@@ -195,3 +195,20 @@ def test_a_json_array_file_across_lines(client, workspace):
     lines = text.splitlines()
     diagnostics = client.diagnostics(client.open(path))
     assert as_tuple("sql-nolock-missing", span(lines, 4, "APVM"), 2) in summary(diagnostics)
+
+
+def test_a_catalog_beside_the_first_file_opened_is_used(tmp_path):
+    """Its own server: the first run of a process is where a missing set-up step shows."""
+    (tmp_path / "vgptlint.yaml").write_text("extends: [sql_catalog]\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "catalog.yaml").write_text(
+        "tables:\n  APVM:\n    columns: [VendorGroup, Vendor, Name]\n    key: [VendorGroup, Vendor]\n", encoding="utf-8")
+    line = '{"instruction": "Vendors", "input": "", "output": "SELECT Name FROM APVMX WHERE VendorGroup = 1"}'
+    path = tmp_path / "data" / "sft.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    client = LspClient(tmp_path)
+    try:
+        diagnostics = client.diagnostics(client.open(path))
+    finally:
+        client.close()
+    assert [(d["code"], d["range"]) for d in diagnostics] == [("sql-unknown-table", span([line], 0, "APVMX"))]

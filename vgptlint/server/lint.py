@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.api import CATALOG_NAMES, CheckOptions, execute, prepare
+from vgptlint.builtins import load_builtins
 from vgptlint.docs import anchor, explain_rule
 from vgptlint.errors import PolicyError, Problem, VgptlintError
 from vgptlint.fixes.regions import file_replacements
@@ -82,6 +83,7 @@ def _options(path: Path, policy: str) -> CheckOptions:
     catalogs = [folder / name for name in CATALOG_NAMES if (folder / name).is_file()][:1]
     if not info.is_file() and not catalogs:
         return CheckOptions(policy=policy, jobs=1)
+    load_builtins()  # the policy names functions: they must be registered before it loads
     try:
         loaded = load_policy(policy)
     except VgptlintError:
