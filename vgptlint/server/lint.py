@@ -28,8 +28,6 @@ from vgptlint.policy.compile import RULE_ID
 from vgptlint.policy.load import display_path, load_policy
 from vgptlint.reports.base import FileReplacement, project_uri
 
-DATASET_SUFFIXES = (".json", ".jsonl")
-
 
 @dataclass(frozen=True, slots=True)
 class LintedFinding:
