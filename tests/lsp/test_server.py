@@ -28,6 +28,13 @@ rules:
     kind: aggregate
     given: $.output
     then: {function: ratio, options: {label: SQL share, when: {function: sql_present}, min: 0.9}}
+  team-negative-category:
+    description: Refusals carry a category.
+    severity: warning
+    where: {absent: [category]}
+    given: $.output
+    then: refusal_language
+    fix: {set: {category: negative_example}, applicability: safe, title: "add category: negative_example"}
 """
 # Non-ASCII before the problems: "é" and "🙂" (two UTF-16 units) raw, and \u00e9 escapes inside the value.
 LINES = [
@@ -128,8 +135,8 @@ def test_code_action_applies_the_nolock_fix(client, workspace):
     edits = action["edit"]["changes"][uri]
     after_table = span(LINES, 0, "APVM")["end"]
     assert edits == [{"range": {"start": after_table, "end": after_table}, "newText": " WITH (NOLOCK)"}]
-    fixed = apply_edits(LINES[0], edits)
-    assert fixed == LINES[0].replace("FROM APVM WHERE", "FROM APVM WITH (NOLOCK) WHERE")
+    text = "\n".join(LINES) + "\n"
+    assert apply_document_edits(text, edits) == text.replace("FROM APVM WHERE", "FROM APVM WITH (NOLOCK) WHERE")
 
     # No quick fix where the finding has no safe text fix.
     elsewhere = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": span(LINES, 2, '"ok"'),
@@ -137,13 +144,31 @@ def test_code_action_applies_the_nolock_fix(client, workspace):
     assert elsewhere == []
 
 
-def apply_edits(line: str, edits: list[dict]) -> str:
-    """Apply single-line LSP edits (UTF-16 columns) to ``line``, last first."""
-    encoded = line.encode("utf-16-le")
-    for edit in sorted(edits, key=lambda e: e["range"]["start"]["character"], reverse=True):
-        start, end = edit["range"]["start"]["character"], edit["range"]["end"]["character"]
-        encoded = encoded[: 2 * start] + edit["newText"].encode("utf-16-le") + encoded[2 * end:]
-    return encoded.decode("utf-16-le")
+def test_code_action_sets_a_field_in_a_pretty_json_array(client, workspace):
+    path = workspace / "data" / "negatives.json"
+    text = ('[\n  {\n    "instruction": "Query the Vendörs table 🙂",\n    "input": "",\n'
+            '    "output": "There is no table named Vendors in Viewpoint; vendors live in APVM."\n  }\n]\n')
+    path.write_text(text, encoding="utf-8")
+    uri = client.open(path)
+    negative = next(d for d in client.diagnostics(uri) if d["code"] == "team-negative-category")
+    actions = client.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": negative["range"],
+                                                         "context": {"diagnostics": [negative]}})
+    assert [a["title"] for a in actions] == ["add category: negative_example (vgptlint team-negative-category)"]
+    fixed = apply_document_edits(text, actions[0]["edit"]["changes"][uri])
+    assert fixed == text.replace('APVM."\n  }', 'APVM.",\n    "category": "negative_example"\n  }')
+
+
+def apply_document_edits(text: str, edits: list[dict]) -> str:
+    """Apply LSP edits (UTF-16 positions) to a whole document, last first."""
+    lines = text.split("\n")
+
+    def offset(position: dict) -> int:
+        line = lines[position["line"]].encode("utf-16-le")[: 2 * position["character"]].decode("utf-16-le")
+        return sum(len(earlier) + 1 for earlier in lines[: position["line"]]) + len(line)
+
+    for edit in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]), reverse=True):
+        text = text[: offset(edit["range"]["start"])] + edit["newText"] + text[offset(edit["range"]["end"]):]
+    return text
 
 
 def test_hover_on_a_diagnostic_explains_its_rule(client, workspace):

@@ -72,8 +72,9 @@ def test_schema_is_a_valid_draft7_schema_with_an_id_and_title():
 
 
 def test_schema_tables_describe_exactly_the_loaders_keys():
-    assert set(DOCUMENT_VALUES) == set(DOCUMENT_KEYS)
-    assert set(RULE_VALUES) == set(RULE_KEYS)
+    where = "describe each key the loader accepts in vgptlint/policy/json_schema.py"
+    assert set(DOCUMENT_VALUES) == set(DOCUMENT_KEYS), f"{where} (DOCUMENT_VALUES)"
+    assert set(RULE_VALUES) == set(RULE_KEYS), f"{where} (RULE_VALUES)"
     assert set(OVERRIDE_KEYS) <= set(RULE_KEYS) | {"options"}
 
 

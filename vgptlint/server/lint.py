@@ -19,11 +19,15 @@ from vgptlint.api import CATALOG_NAMES, CheckOptions, execute, prepare
 from vgptlint.builtins import load_builtins
 from vgptlint.docs import anchor, explain_rule
 from vgptlint.errors import PolicyError, Problem, VgptlintError
+from vgptlint.fixes.apply import apply_fixes
+from vgptlint.fixes.layout import base_indent
 from vgptlint.fixes.regions import file_replacements
+from vgptlint.fixes.splice import common_affixes, rewrite_record_text
+from vgptlint.inputs.locate import record_position
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import Record
 from vgptlint.inputs.style import describe_file
-from vgptlint.model import Applicability, Finding
+from vgptlint.model import Applicability, Finding, SetValue
 from vgptlint.policy.compile import RULE_ID
 from vgptlint.policy.load import display_path, load_policy
 from vgptlint.reports.base import FileReplacement, project_uri
@@ -101,23 +105,41 @@ def _buffer_copy(path: Path, text: str) -> Iterator[Path]:
 
 
 def _safe_replacements(findings: list[Finding], copy: Path, display: str) -> dict[int, tuple[FileReplacement, ...]]:
-    """For each finding with a safe text fix: its edits in file coordinates (one read of the buffer)."""
+    """For each finding with a safe fix that stays inside its record (text edits, fields set): its
+    replacements in file coordinates, as ``vgptlint check --fix`` would write them (one read of the buffer)."""
     wanted: dict[int, list[int]] = {}
     for position, finding in enumerate(findings):
         fix = finding.fix
-        if fix is not None and fix.edits and fix.applicability is Applicability.SAFE and finding.location.record_index is not None:
+        if fix is not None and fix.applicability is Applicability.SAFE and finding.location.record_index is not None \
+                and (fix.edits or fix.changes) and all(isinstance(change, SetValue) for change in fix.changes):
             wanted.setdefault(finding.location.record_index, []).append(position)
     if not wanted:
         return {}
     info = describe_file(str(copy))
+    text = copy.read_text(encoding="utf-8-sig")  # offsets of records exclude a BOM
     out = {}
     for item in read_source(str(copy), display):
         if isinstance(item, Record) and item.index in wanted:
             for position in wanted[item.index]:
-                found = file_replacements(findings[position], item, info)
+                finding = findings[position]
+                found = _record_replacement(finding, item, info, base_indent(text, item.offset)) if finding.fix.changes \
+                    else file_replacements(finding, item, info)
                 if found:
                     out[position] = found
     return out
+
+
+def _record_replacement(finding: Finding, record: Record, info: object, indent: str) -> tuple[FileReplacement, ...]:
+    """A record-level fix (fields set) as one replacement of the part of the record's text it changes."""
+    try:
+        new_data = apply_fixes(record.data, [finding])
+    except ValueError:
+        return ()
+    new_text = rewrite_record_text(record.text, record.data, new_data, info, indent)
+    prefix, suffix = common_affixes(record.text, new_text)
+    start = record_position(record, prefix)
+    end = record_position(record, len(record.text) - suffix)
+    return (FileReplacement(*start, *end, new_text[prefix:len(new_text) - suffix]),)
 
 
 def _help_uri(rule: object) -> str:
