@@ -101,8 +101,13 @@ class Prepared:
     run_plan: object = None  # a vgptlint.llamafactory.run.RunPlan with --train-config
 
 
-def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
-    """Everything that can fail on user input, done before the first record is read."""
+def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | None = None) -> Prepared:
+    """Everything that can fail on user input, done before the first record is read.
+
+    Args:
+        policy: ``options.policy`` already loaded (the language server keeps it between runs), else
+            it is loaded here.
+    """
     load_builtins()
     if options.engine not in ("local", "dask"):
         raise UsageError(f'unknown engine "{options.engine}"; known: local, dask')
@@ -112,7 +117,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions) -> Prepared:
         from vgptlint.distributed import require_dask
 
         require_dask()
-    policy = load_policy(options.policy)
+    policy = policy if policy is not None else load_policy(options.policy)
     rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
     notes: list[str] = []
     services: dict = {}

@@ -237,3 +237,21 @@ def test_a_catalog_beside_the_first_file_opened_is_used(tmp_path):
     finally:
         client.close()
     assert [(d["code"], d["range"]) for d in diagnostics] == [("sql-unknown-table", span([line], 0, "APVMX"))]
+
+
+def test_saving_the_policy_lints_open_datasets_again(tmp_path):
+    policy = tmp_path / "vgptlint.yaml"
+    policy.write_text("extends: [sql]\n", encoding="utf-8")
+    path = tmp_path / "sft.jsonl"
+    path.write_text(LINES[0] + "\n", encoding="utf-8")
+    client = LspClient(tmp_path)
+    try:
+        data_uri = client.open(path)
+        assert [(d["code"], d["severity"]) for d in client.diagnostics(data_uri)] == [("sql-nolock-missing", 2)]
+        policy_uri = client.open(policy, "yaml")
+        assert client.diagnostics(policy_uri) == []
+        policy.write_text("extends: [sql]\nrules:\n  sql-nolock-missing: error\n", encoding="utf-8")
+        client.notify("textDocument/didSave", {"textDocument": {"uri": policy_uri}})
+        assert [(d["code"], d["severity"]) for d in client.diagnostics(data_uri)] == [("sql-nolock-missing", 1)]
+    finally:
+        client.close()

@@ -30,10 +30,12 @@ from vgptlint.errors import Problem
 from vgptlint.inputs.discover import is_dataset_file
 from vgptlint.model import Severity
 from vgptlint.policy.json_schema import FILE_MATCH
-from vgptlint.server.lint import LintedFinding, check_policy, explain, lint_dataset
+from vgptlint.server.lint import LintedFinding, check_policy, explain, forget_policies, lint_dataset
 from vgptlint.server.positions import DocumentText
 
 CHANGE_DELAY_SECONDS = 0.3  # wait for a pause in typing before linting again
+# Bigger buffers are linted on open and save only: a whole-file run per pause in typing would lag.
+LIVE_LIMIT_CHARACTERS = 8_000_000
 SOURCE = "vgptlint"
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
              Severity.INFO: types.DiagnosticSeverity.Information}
@@ -86,9 +88,9 @@ def did_open(ls: VgptlintServer, params: types.DidOpenTextDocumentParams) -> Non
 def did_save(ls: VgptlintServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
     lint(ls, uri, dataset_level=True)
-    if kind_of(uri) == "policy":  # the rules of every open dataset may have changed
+    if kind_of(ls, uri) == "policy":  # the rules of every open dataset may have changed
         for other in list(ls.shown):
-            if other != uri and kind_of(other) == "dataset":
+            if other != uri and kind_of(ls, other) == "dataset":
                 lint(ls, other, dataset_level=True)
 
 
@@ -102,7 +104,8 @@ def did_change(ls: VgptlintServer, params: types.DidChangeTextDocumentParams) ->
 
 async def _lint_after_pause(ls: VgptlintServer, uri: str) -> None:
     await asyncio.sleep(CHANGE_DELAY_SECONDS)
-    lint(ls, uri, dataset_level=False)
+    if len(ls.workspace.get_text_document(uri).source) <= LIVE_LIMIT_CHARACTERS:
+        lint(ls, uri, dataset_level=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -113,29 +116,31 @@ def did_close(ls: VgptlintServer, params: types.DidCloseTextDocumentParams) -> N
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
-def kind_of(uri: str) -> str | None:
+def kind_of(ls: VgptlintServer, uri: str) -> str | None:
     """"dataset", "policy" or None (not ours) for a document."""
     if not uri.startswith("file:"):
         return None
     path = Path(to_fs_path(uri))
     if path.suffix.lower() in (".yaml", ".yml"):
-        return "policy" if any(fnmatch.fnmatch(path.name, pattern) for pattern in FILE_MATCH) else "yaml"
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in FILE_MATCH):
+            return "policy"
+        # a policy or rule pack by another name (policies/, rules/)
+        return "policy" if _POLICY_KEYS.search(ls.workspace.get_text_document(uri).source) else None
     return "dataset" if is_dataset_file(path) else None
 
 
 def lint(ls: VgptlintServer, uri: str, *, dataset_level: bool) -> None:
-    kind = kind_of(uri)
-    document = ls.workspace.get_text_document(uri)
-    if kind == "yaml" and _POLICY_KEYS.search(document.source):
-        kind = "policy"  # a policy or rule pack by another name (policies/, rules/)
-    if kind not in ("dataset", "policy"):
+    kind = kind_of(ls, uri)
+    if kind is None:
         return
+    document = ls.workspace.get_text_document(uri)
     path, text, version = Path(to_fs_path(uri)), document.source, document.version
     shown = ls.shown.setdefault(uri, Shown())
     page = DocumentText(text, ls.workspace.position_codec)
     # Runs in the event loop's (main) thread, one at a time: the engine may rely on being there
     # (signal handlers, process-wide caches), and a run on an edited buffer takes well under a second.
     if kind == "policy":
+        forget_policies()  # it may be the project's policy, or one it extends
         problems = check_policy(path, text)
         shown.record_level = [(_problem_diagnostic(p, page, path), None) for p in problems]
         shown.dataset_level = []
@@ -220,7 +225,7 @@ def hover(ls: VgptlintServer, params: types.HoverParams) -> types.Hover | None:
     rule_ids = list(dict.fromkeys(d.code for d, _ in (shown.record_level + shown.dataset_level if shown else [])
                                   if d.source == SOURCE and _overlaps(d.range, cursor) and isinstance(d.code, str)))
     policies: tuple[str, ...] = (ls.policy_reference(),)
-    if kind_of(uri) in ("policy", "yaml"):
+    if kind_of(ls, uri) == "policy":
         policies = (to_fs_path(uri), *policies)  # the saved policy, else the project's
         lines = ls.workspace.get_text_document(uri).lines
         line = lines[here.line] if here.line < len(lines) else ""

@@ -29,7 +29,8 @@ from vgptlint.inputs.records import Record
 from vgptlint.inputs.style import describe_file
 from vgptlint.model import Applicability, Finding, SetValue
 from vgptlint.policy.compile import RULE_ID
-from vgptlint.policy.load import display_path, load_policy
+from vgptlint.policy.load import display_path, load_policy, resolve_reference
+from vgptlint.policy.model import Policy
 from vgptlint.reports.base import FileReplacement, project_uri
 
 
@@ -59,7 +60,8 @@ def lint_dataset(path: Path, text: str, policy: str, *, dataset_level: bool) -> 
     """
     display = display_path(path)
     try:
-        prepared = prepare((display,), _options(path, policy))
+        loaded = loaded_policy(policy)
+        prepared = prepare((display,), _options(path, policy, loaded), policy=loaded)
     except PolicyError as exc:
         return DatasetLint((), error=f"the policy has {len(exc.problems)} problem(s): {exc.problems[0].render()}")
     except VgptlintError as exc:
@@ -77,22 +79,38 @@ def lint_dataset(path: Path, text: str, policy: str, *, dataset_level: bool) -> 
                              for i, f in enumerate(findings)), tuple(prepared.notes))
 
 
-def _options(path: Path, policy: str) -> CheckOptions:
+_POLICIES: dict[tuple, Policy] = {}
+
+
+def loaded_policy(reference: str) -> Policy:
+    """The policy, loaded once per version of its file: loading it is most of a run on a small buffer.
+
+    Raises:
+        PolicyError: as :func:`~vgptlint.policy.load.load_policy`.
+    """
+    load_builtins()  # the policy names functions: they must be registered before it loads
+    found = resolve_reference(reference, Path.cwd())
+    key = (reference, str(Path.cwd()), None if found is None else _stamp(str(found)))
+    if key not in _POLICIES:
+        _POLICIES.clear()
+        _POLICIES[key] = load_policy(reference)
+    return _POLICIES[key]
+
+
+def forget_policies() -> None:
+    """A policy or a file it extends was edited: load it again next time."""
+    _POLICIES.clear()
+
+
+def _options(path: Path, reference: str, policy: Policy) -> CheckOptions:
     """``dataset_info.json`` and a catalog beside the file are used when the policy names none, as
     ``vgptlint check`` does for the files of a directory it is given."""
     folder = path.parent
     info = folder / "dataset_info.json"
     catalogs = [folder / name for name in CATALOG_NAMES if (folder / name).is_file()][:1]
-    if not info.is_file() and not catalogs:
-        return CheckOptions(policy=policy, jobs=1)
-    load_builtins()  # the policy names functions: they must be registered before it loads
-    try:
-        loaded = load_policy(policy)
-    except VgptlintError:
-        return CheckOptions(policy=policy, jobs=1)  # prepare() reports it
-    return CheckOptions(policy=policy, jobs=1,
-                        dataset_info=str(info) if info.is_file() and loaded.dataset_info is None else None,
-                        catalog=tuple(str(c) for c in catalogs) if not loaded.catalog else ())
+    return CheckOptions(policy=reference, jobs=1,
+                        dataset_info=str(info) if info.is_file() and policy.dataset_info is None else None,
+                        catalog=tuple(str(c) for c in catalogs) if catalogs and not policy.catalog else ())
 
 
 @contextlib.contextmanager
