@@ -255,3 +255,13 @@ def test_saving_the_policy_lints_open_datasets_again(tmp_path):
         assert [(d["code"], d["severity"]) for d in client.diagnostics(data_uri)] == [("sql-nolock-missing", 1)]
     finally:
         client.close()
+
+
+def test_the_server_exits_on_exit_and_at_the_end_of_its_input(tmp_path):
+    client = LspClient(tmp_path)
+    client.request("shutdown", {})
+    client.notify("exit", {})
+    assert client.process.wait(timeout=30) == 0
+    client = LspClient(tmp_path)
+    client.process.stdin.close()  # the editor went away without a word
+    assert client.process.wait(timeout=30) == 0
