@@ -14,6 +14,7 @@ whose title starts with "not fixed:" and says why; ``--fix`` never applies displ
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from sqlglot import exp
 
 from vgptlint.fixes.base import fixer, is_verification_deferred
 from vgptlint.functions.base import Context, Hit, NoOptions
+from vgptlint.functions.sql import FIX_PLACEMENT_KEYS
 from vgptlint.model import Applicability, Edit, Fix
-from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
+from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, ParsedStatement, parse_fresh, parse_statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +53,58 @@ def inject_table_hint(value: object, hit: Hit, opts: InjectTableHintOptions, ctx
         return Fix(str(data["fix_note"]), Applicability.DISPLAY_ONLY, edits)
     if is_verification_deferred(ctx):
         return Fix(title, Applicability.SAFE, edits)
-    problem = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, int(data["node_index"]), opts.hint), ctx.dialect or "tsql")
+    dialect = ctx.dialect or "tsql"
+    group = data.get("statement_fixes") or ()
+    if len(group) > 1 and _hints_verified_together(value[int(data["statement_start"]) : int(data["statement_end"])], int(data["statement_start"]), group, opts.hint, dialect) is None:
+        return Fix(title, Applicability.SAFE, edits)
+    problem = _over_budget(data, len(group)) or verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, int(data["node_index"]), opts.hint), dialect)
     if problem:
         return Fix(f"not fixed: {problem}", Applicability.DISPLAY_ONLY, edits)
     return Fix(title, Applicability.SAFE, edits)
 
 
-def _hint_edits(value: str, data: dict, hint: str) -> tuple[Edit, ...]:
+# A statement's fixes are verified together, by one re-parse (the fix loop applies them together
+# too); only when that fails is each verified alone, which re-parses the statement once per fix,
+# so that is done only while it costs at most this many characters (about 2 s of parsing).
+ALONE_VERIFICATION_BUDGET = 500_000
+
+
+def _over_budget(data: dict, fix_count: int) -> str | None:
+    length = int(data["statement_end"]) - int(data["statement_start"])
+    if fix_count > 1 and length * fix_count > ALONE_VERIFICATION_BUDGET:
+        return (f"not verified: the statement's {fix_count} fixes did not verify together, and verifying each alone "
+                f"would re-parse {length * fix_count:,} characters (the budget is {ALONE_VERIFICATION_BUDGET:,})")
+    return None
+
+
+@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _hints_verified_together(statement: str, base: int, group: tuple[tuple, ...], hint: str, dialect: str) -> str | None:
+    """:func:`verify` for every fix of one statement at once (``group``: see ``statement_fixes``)."""
+    members = [dict(zip(FIX_PLACEMENT_KEYS, member)) for member in group]
+    edits = tuple(edit for member in members for edit in _hint_edits(statement, member, hint, base))
+
+    def take_out_all(original: ParsedStatement, edited: exp.Expression) -> bool:
+        tables = list(edited.find_all(exp.Table))  # once, not once per fix: a statement may have thousands
+        return all(_take_out_hint(original, edited, int(member["node_index"]), hint, tables) for member in members)
+
+    return verify(statement, {"statement_start": base, "statement_end": base + len(statement)}, edits, take_out_all, dialect, base)
+
+
+
+def _hint_edits(value: str, data: dict, hint: str, base: int = 0) -> tuple[Edit, ...]:
+    """The edits adding ``hint``; ``value`` starts at offset ``base`` of the field."""
     close = data.get("hint_close")
     if close is None:
         return (Edit(int(data["insert_at"]), int(data["insert_at"]), f" WITH ({hint})"),)
     merge = Edit(int(close), int(close), f", {hint}")
     if data.get("is_legacy_hint"):
-        return (_with_keyword_edit(value, int(data["hint_start"])), merge)
+        return (_with_keyword_edit(value, int(data["hint_start"]), base), merge)
     return (merge,)
 
 
-def _with_keyword_edit(value: str, paren: int) -> Edit:
+def _with_keyword_edit(value: str, paren: int, base: int = 0) -> Edit:
     """Insert ``WITH`` before a legacy ``(`` — with a leading space when the ``(`` is glued to the alias."""
-    needs_space = paren > 0 and not value[paren - 1].isspace()
+    needs_space = paren > base and not value[paren - base - 1].isspace()
     return Edit(paren, paren, " WITH " if needs_space else "WITH ")
 
 
@@ -99,7 +134,7 @@ def apply_edits(text: str, edits: tuple[Edit, ...], base: int = 0) -> str:
     return text
 
 
-def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[ParsedStatement, exp.Expression], bool], dialect: str) -> str | None:
+def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[ParsedStatement, exp.Expression], bool], dialect: str, base: int = 0) -> str | None:
     """None when the edited statement parses to the original AST plus the intended change; else why not.
 
     ``take_out(original, edited)`` removes the intended change from ``edited`` (a fresh tree, ours
@@ -111,10 +146,14 @@ def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[
     start, end = int(data["statement_start"]), int(data["statement_end"])
     if any(e.start < start or e.end > end for e in edits):
         return "the edit falls outside its statement"
-    original = parse_statement(value[start:end], dialect)
+    original = parse_statement(value[start - base : end - base], dialect)
     if not isinstance(original, ParsedStatement) or original.is_opaque:
         return "the original statement does not parse"
-    edited = parse_fresh(apply_edits(value[start:end], edits, start), dialect)
+    # Parsing text we produced is bounded like any parse (parse.unparseable_reason): a construct
+    # that would send sqlglot into a loop, or a statement grown past the limit, is not verified.
+    edited = parse_fresh(apply_edits(value[start - base : end - base], edits, start), dialect)
+    if isinstance(edited, ParsedStatement) and edited.not_analyzed:
+        return f"not verified: {edited.not_analyzed}"
     if not isinstance(edited, ParsedStatement) or edited.is_opaque:
         return "the edited statement would not parse"
     try:
@@ -126,11 +165,16 @@ def verify(value: str, data: dict, edits: tuple[Edit, ...], take_out: Callable[[
     return None
 
 
-def _take_out_hint(original: ParsedStatement, edited: exp.Expression, node_index: int, hint: str) -> bool:
+def _take_out_hint(original: ParsedStatement, edited: exp.Expression, node_index: int, hint: str,
+                   edited_tables: list[exp.Expression] | None = None) -> bool:
     """Remove from ``edited`` the hint that adding ``hint`` to table ``node_index`` of ``original``
-    would add: appended to its first ``WITH (…)`` group, or as a new group after its hints."""
+    would add: appended to its first ``WITH (…)`` group, or as a new group after its hints.
+    ``edited_tables``: ``edited``'s tables in ``find_all`` order, when the caller has them."""
     had_group = any(isinstance(h, exp.WithTableHint) for h in _hints(original.find_all(exp.Table)[node_index]))
-    table = _table_at(edited, node_index)
+    if edited_tables is None:
+        table = _table_at(edited, node_index)
+    else:
+        table = edited_tables[node_index] if -len(edited_tables) <= node_index < len(edited_tables) else None
     if table is None:
         return False
     hints = _hints(table)

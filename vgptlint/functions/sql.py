@@ -18,7 +18,9 @@ statement once per run with the context's dialect (default ``tsql``). Spans poin
 ``sql_limit``           ``LIMIT n``, which sqlglot accepts in tsql but SQL Server does not.
 ``sql_syntax_error``    a statement sqlglot cannot parse (sqlglot's message).
 ``sql_unverifiable``    a statement sqlglot kept as an opaque command although it reads tables:
-                        its tables cannot be checked, which is never "clean".
+                        its tables cannot be checked, which is never "clean"; and SQL that was not
+                        analyzed at all, with the reason (a field over 1,000,000 characters, a
+                        statement over 100,000, a construct sqlglot cannot parse safely).
 ``sql_ast``             generic: AST nodes of a type, with simple conditions (see SqlAstOptions).
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
-from vgptlint.sql.extract import SqlStatement, contains_sql, extract_sql
+from vgptlint.sql.extract import MAX_FIELD_CHARS, SqlStatement, contains_sql, extract_sql
 from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement
 from vgptlint.sql.refs import TableRef, table_refs
@@ -95,14 +97,18 @@ def sql_table_hint(value: str, opts: SqlTableHintOptions, ctx: Context) -> Itera
     for statement, parsed in statements:
         if not isinstance(parsed, ParsedStatement) or statement.start in covered:
             continue
-        for ref in table_refs(statement, ctx.dialect or "tsql"):
-            if ref.role not in roles or has_nolock(ref.hints, accepted):
-                continue
-            yield Hit(
-                f"{ref.name} is read without WITH ({hint})",
-                span=ref.name_span,
-                data=_fix_data(statement, ref, hint),
-            )
+        missing = [(ref, _fix_data(statement, ref, hint)) for ref in table_refs(statement, ctx.dialect or "tsql")
+                   if ref.role in roles and not has_nolock(ref.hints, accepted)]
+        # the fixer verifies a statement's fixes together, by one re-parse (fixes/sql.py)
+        together = tuple(tuple(data[key] for key in FIX_PLACEMENT_KEYS) for _, data in missing if "fix_note" not in data)
+        for ref, data in missing:
+            data["statement_fixes"] = together
+            yield Hit(f"{ref.name} is read without WITH ({hint})", span=ref.name_span, data=data)
+
+
+# What places one fix of sql_table_hint in its statement; ``statement_fixes`` lists them for every
+# fixable hit of the statement, in this order.
+FIX_PLACEMENT_KEYS = ("node_index", "insert_at", "hint_start", "hint_close", "is_legacy_hint")
 
 
 def _fix_data(statement: SqlStatement, ref: TableRef, hint: str) -> dict[str, object]:
@@ -199,6 +205,12 @@ def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> 
     """A statement that parsed only as an opaque command although it names tables: no rule can check it."""
     reads = frozenset(word.upper() for word in opts.reads)
     for statement, parsed in _parsed(value, ctx):
+        if statement.origin == "field":
+            yield Hit(f"not analyzed: the field is {len(value):,} characters long; SQL is analyzed in fields up to {MAX_FIELD_CHARS:,}", span=Span(0, 0))
+            continue
+        if isinstance(parsed, ParsedStatement) and parsed.not_analyzed:
+            yield Hit(f"not analyzed: {parsed.not_analyzed}", span=_statement_span(statement))
+            continue
         if isinstance(parsed, ParsedStatement) and parsed.is_opaque and not parsed.isolation_level:
             words = [t.upper for t in lex(statement.text) if t.kind == "word"]
             if words and words[0] not in opts.ignore_statements and set(words) & reads:

@@ -33,7 +33,8 @@ class SqlStatement:
         text: the statement exactly as written (``value[start:end]``).
         start: offset of its first character in the field value.
         end: offset just past its last character.
-        origin: ``fence`` | ``inline`` | ``whole`` — where the statement came from.
+        origin: ``fence`` | ``inline`` | ``whole`` — where the statement came from; ``field``
+            for the stand-in of a field too long to search (longer than ``MAX_FIELD_CHARS``).
         batch: the GO batch number within the field (0-based), e.g. for the scope of
             ``SET TRANSACTION ISOLATION LEVEL``.
     """
@@ -45,10 +46,15 @@ class SqlStatement:
     batch: int
 
 
+# Possessive quantifiers: a line of 300,000 backticks without a newline must fail at once, not
+# retry every shorter fence mark against the rest of the line (issue 14: quadratic, 120 s).
 _FENCE_RE = re.compile(
-    r"^[ \t]*(?P<mark>`{3,}|~{3,})[ \t]*(?P<label>[\w+#.-]*)[^\n]*\n(?P<body>.*?)(?:^[ \t]*(?P=mark)[ \t]*$|\Z)",
+    r"^[ \t]*+(?P<mark>`{3,}+|~{3,}+)[ \t]*+(?P<label>[\w+#.-]*+)[^\n]*+\n(?P<body>.*?)(?:^[ \t]*+(?P=mark)[ \t]*+$|\Z)",
     re.M | re.S,
 )
+# Fields longer than this are not searched for SQL statement by statement: one not-analyzed
+# statement stands for the whole field (a 200 MB field would otherwise take many minutes).
+MAX_FIELD_CHARS = 1_000_000
 _SQL_LABELS = frozenset({"sql", "tsql", "t-sql", "mssql", "sqlserver", "transact-sql"})
 
 _NAME = r"(?:[\w#@$]+|\[[^\]\n]+\]|\"[^\"\n]+\"|`[^`\n]+`)"  # `name`: MySQL, still SQL to report
@@ -124,6 +130,8 @@ def extract_sql(text: str) -> tuple[SqlStatement, ...]:
 @functools.lru_cache(maxsize=1024)  # field values: the fields of one record, with room to spare
 def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
     # ASCII text lower-cases to the same offsets, and matches plainly what re.I matches in it.
+    if len(text) > MAX_FIELD_CHARS:
+        return (SqlStatement(text, 0, len(text), "field", 0),) if _may_hold_sql(text, None) else ()
     lowered = text.lower() if text.isascii() else None
     if not _may_hold_sql(text, lowered):
         return ()
