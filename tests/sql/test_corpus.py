@@ -18,7 +18,7 @@ CHECKS = [
     for rule_id, rule in PACK["rules"].items()
     for then in (rule["then"] if isinstance(rule["then"], list) else [rule["then"]])
 ]
-CASES = [case for name in ("corpus_a.yaml", "corpus_b.yaml") for case in YAML(typ="safe").load((HERE / "data" / name).read_text())]
+CASES = [case for name in ("corpus_a.yaml", "corpus_b.yaml", "corpus_tsql.yaml") for case in YAML(typ="safe").load((HERE / "data" / name).read_text())]
 CTX = Context(record={}, kind="sft")
 
 

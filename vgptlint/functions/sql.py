@@ -16,7 +16,9 @@ statement once per run with the context's dialect (default ``tsql``). Spans poin
                         XLOCK…, and a hint written twice.
 ``sql_select_star``     ``SELECT *`` / ``t.*`` in a select list (``EXISTS (SELECT * …)`` is fine).
 ``sql_limit``           ``LIMIT n``, which sqlglot accepts in tsql but SQL Server does not.
-``sql_syntax_error``    a statement sqlglot cannot parse (sqlglot's message).
+``sql_syntax_error``    a statement SQL Server would reject: sqlglot cannot parse it, or a strict
+                        T-SQL check fails (a comma before FROM, a JOIN without ON); the message is
+                        in T-SQL's words and the span is the token where the problem is.
 ``sql_unverifiable``    a statement sqlglot kept as an opaque command although it reads tables:
                         its tables cannot be checked, which is never "clean"; and SQL that was not
                         analyzed at all, with the reason (a field over 1,000,000 characters, a
@@ -185,10 +187,12 @@ def sql_hint_conflict(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit
 
 @function("sql_syntax_error", options=NoOptions, accepts=(str,), only_if=contains_sql)
 def sql_syntax_error(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
-    """A statement the dialect's parser rejects; the message is sqlglot's."""
+    """A statement SQL Server would reject, at the token where the problem is."""
     for statement, parsed in _parsed(value, ctx):
         if isinstance(parsed, ParseFailure):
-            yield Hit(parsed.message, span=_statement_span(statement), data={"statement": statement.text[:80]})
+            # at the token where the problem is, so the finding's line:column is the problem's
+            span = Span(statement.start + parsed.offset, statement.start + parsed.end) if parsed.offset is not None and parsed.end else _statement_span(statement)
+            yield Hit(parsed.message, span=span, data={"statement": statement.text[:80]})
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokens import Tokenizer
 
+from vgptlint.sql.split import significant_tokens
+from vgptlint.sql.tsql import blank_clauses, no_read_statement, parser_limit, strict_problem, tsql_message
+
 # sqlglot logs "contains unsupported syntax. Falling back to parsing as a 'Command'" on every
 # opaque statement; we report that ourselves as sql-unverifiable.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -118,7 +121,8 @@ class ParsedStatement:
 
 @dataclass(frozen=True, slots=True)
 class ParseFailure:
-    """A statement sqlglot rejected. ``offset`` is the character offset of the error in ``text``."""
+    """A statement sqlglot (or a strict T-SQL check) rejected, the message in T-SQL's words.
+    ``offset``/``end`` span the token where the problem was found, in ``text``."""
 
     text: str
     dialect: str
@@ -126,6 +130,7 @@ class ParseFailure:
     line: int | None = None
     column: int | None = None
     offset: int | None = None
+    end: int | None = None  # just past the token at ``offset``
 
 
 def parse_statement(sql: str, dialect: str = "tsql") -> ParsedStatement | ParseFailure:
@@ -162,12 +167,20 @@ def _parse(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
         return ParsedStatement(sql, dialect, exp.Command(this="INSERT", expression=exp.Literal.string(sql)))
     if _CURRENT_OF_RE.search(sql):
         return ParsedStatement(sql, dialect, exp.Command(this="CURSOR", expression=exp.Literal.string(sql)))
-    parseable = _blank_tolerated_syntax(sql)
+    no_read = no_read_statement(sql)
+    if no_read is not None:  # RETURN 0, bspexit:, THROW …: valid, and nothing in it to check
+        return ParsedStatement(sql, dialect, exp.Command(this=no_read, expression=exp.Literal.string(sql)))
+    blanked = blank_clauses(_blank_tolerated_syntax(sql))
+    parseable = blanked.text
     try:
         tokenizer, parser = _reader(dialect)
         expressions = [e for e in parser.parse(tokenizer.tokenize(parseable), parseable) if e is not None]
     except (ParseError, TokenError) as error:
-        return _failure(sql, dialect, error)
+        failure = _failure(sql, dialect, error)
+        limit = parser_limit(failure.message)
+        if limit is not None:  # valid T-SQL the parser does not know: not analyzed, not an error
+            return ParsedStatement(sql, dialect, exp.Command(this="UNANALYZED"), is_opaque=True, not_analyzed=limit)
+        return failure
     except SqlglotError as error:  # unknown dialect and friends: still a located finding, not a crash
         return ParseFailure(sql, dialect, _first_line(str(error)))
     except RecursionError:
@@ -179,7 +192,23 @@ def _parse(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
         # (e.g. "SELECT 1 SELECT 2" on one line). Keep the first; the rest is unverified.
         return ParsedStatement(sql, dialect, expressions[0], is_opaque=True)
     root = expressions[0]
+    strict = strict_problem(sql) if not isinstance(root, exp.Command) else None
+    if strict is not None:
+        message, offset = strict
+        line = sql.count("\n", 0, offset) + 1
+        token_end = next((t.end for t in significant_tokens(sql, offset)), offset + 1)
+        return ParseFailure(sql, dialect, message, line, offset - sql.rfind("\n", 0, offset), offset, token_end)
+    if blanked.insert_target_hints and isinstance(root, exp.Insert):
+        _give_target_hints(root, blanked.insert_target_hints)
     return ParsedStatement(sql, dialect, root, is_opaque=isinstance(root, exp.Command))
+
+
+def _give_target_hints(insert: exp.Insert, hints: tuple[str, ...]) -> None:
+    """Put back the INSERT target's hints that were blanked for sqlglot (``INSERT INTO t WITH
+    (NOLOCK) (a) …``), so the hint rules see them as on any other table."""
+    target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
+    if isinstance(target, exp.Table):
+        target.set("hints", [exp.WithTableHint(expressions=[exp.Var(this=hint) for hint in hints])])
 
 
 def unparseable_reason(sql: str) -> str | None:
@@ -233,8 +262,11 @@ def _failure(sql: str, dialect: str, error: Exception) -> ParseFailure:
     first = details[0] if details else {}
     line, column = first.get("line"), first.get("col")
     message = first.get("description") or _first_line(str(error))
+    if parser_limit(message):
+        return ParseFailure(sql, dialect, message)
     offset = _offset_of(sql, line, column) if line and column else None
-    return ParseFailure(sql, dialect, message, line, column, offset)
+    message, start, end = tsql_message(sql, message, offset)
+    return ParseFailure(sql, dialect, message, line, column, start, end)
 
 
 def _offset_of(text: str, line: int, column: int) -> int:

@@ -2,10 +2,16 @@
 
 Roles (``TableRef.role``):
 
-``read``            a table or view the statement reads (FROM, JOIN, subqueries, CTE bodies,
-                    the SELECT of INSERT … SELECT, UPDATE/DELETE … FROM sources, MERGE USING)
+``read``            a table or view the statement reads: a table source of a query (FROM, JOIN,
+                    APPLY, a parenthesized join, MERGE USING), at any depth (subqueries, CTE
+                    bodies, the SELECT of INSERT … SELECT, UPDATE/DELETE … FROM, view bodies).
+                    Decided by where the name stands in the grammar, never by elimination.
 ``write-target``    the target of INSERT/UPDATE/DELETE/MERGE/SELECT INTO/CREATE/TRUNCATE, including
                     the FROM entry an ``UPDATE h … FROM APTH h`` target names
+``named``           a name the statement defines, alters, drops, grants, indexes, references or
+                    switches to without reading it: DDL and DCL objects, ``USE``, index and
+                    constraint names, ``REFERENCES`` targets, ``HISTORY_TABLE``, view and
+                    procedure headers
 ``cte-ref``         a reference to a CTE of the statement
 ``derived``         a derived table ``(SELECT …) AS d`` (span: its alias)
 ``table-variable``  ``@t``;  ``temp``: ``#t``/``##t``;  ``tvf``: ``dbo.vf…(…)``
@@ -220,6 +226,8 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
         return "openquery" if name in _OPENQUERY_NAMES else "tvf"
     if _is_write_target(table):
         return "write-target"
+    if not is_table_source(table):
+        return "named"
     identifier = this if isinstance(this, exp.Identifier) else None
     if identifier is not None and (identifier.args.get("temporary") or identifier.args.get("global_") or table.name.startswith("#")):
         return "temp"
@@ -239,6 +247,25 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
 
 # Old unqualified catalog views (sysobjects, syscolumns, …) still common in admin scripts.
 _SYS_VIEWS = frozenset({"SYSOBJECTS", "SYSCOLUMNS", "SYSINDEXES", "SYSUSERS", "SYSCOMMENTS", "SYSDATABASES", "SYSPROCESSES", "SYSTYPES"})
+
+
+def is_table_source(table: exp.Table) -> bool:
+    """The table stands where a query takes rows from: ``FROM t``, ``JOIN t``, ``MERGE … USING t``,
+    or inside a parenthesized join ``FROM (t JOIN u ON …)`` (sqlglot keeps that as a Subquery
+    whose ``this`` is the first table, the others joined to it).
+
+    >>> from vgptlint.sql.parse import parse_statement
+    >>> [is_table_source(t) for t in parse_statement("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (a)").find_all(exp.Table)]
+    [False, False]
+    """
+    node, parent = table, table.parent
+    while isinstance(parent, (exp.Subquery, exp.Paren)) and node.arg_key == "this":
+        node, parent = parent, parent.parent  # FROM (APTH h JOIN APTL l ON …), FROM ((t))
+    if isinstance(parent, (exp.From, exp.Join)):
+        return node.arg_key == "this"
+    if isinstance(parent, exp.Delete):  # DELETE h FROM APTH h JOIN …: sqlglot's "this" is the FROM
+        return node.arg_key == "this"
+    return isinstance(parent, exp.Merge) and node.arg_key == "using"
 
 
 def _is_write_target(table: exp.Table) -> bool:
