@@ -54,5 +54,6 @@ def _still_parses(value: str, edit: Edit, dialect: str) -> bool:
         if statement.start <= edit.start and edit.end <= statement.end:
             offset = edit.start - statement.start
             text = statement.text[:offset] + edit.replacement + statement.text[offset + edit.end - edit.start:]
-            return isinstance(parse_statement(text, dialect), ParsedStatement)
+            parsed = parse_statement(text, dialect)
+            return isinstance(parsed, ParsedStatement) and not parsed.not_analyzed
     return False

@@ -309,8 +309,9 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
         return True
     if not _LOWER_CASE_SIGNAL_RE.search(body, token.end):
         return False
-    from vgptlint.sql.parse import ParseFailure, parse_statement
+    from vgptlint.sql.parse import ParsedStatement, parse_statement
 
     segments = split_statements(body[first:])
     head = body[first + segments[0].start : first + segments[0].end] if segments else body[first:]
-    return not isinstance(parse_statement(head.rstrip(" \t\r\n;.")), ParseFailure)
+    parsed = parse_statement(head.rstrip(" \t\r\n;."))
+    return isinstance(parsed, ParsedStatement) and not parsed.not_analyzed

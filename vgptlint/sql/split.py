@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 # One pattern per token kind; the lexer tries them in this order at each position.
 _WS = r"[ \t\r\f\v]"
-_COMMENT = r"--[^\n]*|/\*.*?(?:\*/|\Z)"
+# T-SQL block comments nest (``/* a /* b */ c */`` is one comment): one level of nesting is read.
+_COMMENT = r"--[^\n]*|/\*(?:[^*/]|\*(?!/)|/(?!\*)|/\*(?:[^*]|\*(?!/))*(?:\*/|\Z))*(?:\*/|\Z)"
 _STRING = r"N?'(?:[^']|'')*(?:'|\Z)"
 _QUOTED = r'\[(?:[^\]]|\]\])*(?:\]|\Z)|"(?:[^"]|"")*(?:"|\Z)'
 _WORD = r"[@#]{0,2}[A-Za-z_\u00c0-\uffff][\w@$#]*"
@@ -114,7 +115,7 @@ STATEMENT_KEYWORDS = frozenset(
 _SEPARATORS = frozenset({"BEGIN", "END", "ELSE", "COMMIT", "ROLLBACK", "BREAK", "CONTINUE", "GOTO"})
 _SEPARATOR_TAILS = frozenset({"TRAN", "TRANSACTION", "TRY", "CATCH", "WORK", "DISTRIBUTED"})
 # A keyword right after one of these continues the statement (UNION SELECT, CURSOR FOR SELECT, AS SELECT).
-_CONTINUATION_PREVIOUS = frozenset({"UNION", "ALL", "EXCEPT", "INTERSECT", "FOR", "AS", "THEN", "(", ",", "=", "RETURN"})
+_CONTINUATION_PREVIOUS = frozenset({"UNION", "ALL", "EXCEPT", "INTERSECT", "FOR", "AS", "THEN", "(", ",", "="})
 _DML_BODIES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"})
 _PROCEDURE_OBJECTS = frozenset({"PROC", "PROCEDURE", "TRIGGER", "FUNCTION"})
 
@@ -227,6 +228,11 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         token = items[index]
         kind = token.kind
         if kind == "run":  # passes over tokens that only extend the statement (see _SCAN_RE)
+            if at_line_start and _LABEL_RE.fullmatch(text, token.start, token.end):
+                flush()  # "bspexit:": a GOTO label ends the statement before it and is none itself
+                index += 1
+                previous = None
+                continue
             at_line_start = False
             if state.first < 0:
                 state.first = index
@@ -244,6 +250,7 @@ def split_statements(text: str) -> tuple[Segment, ...]:
             continue
         line_start, at_line_start = at_line_start, False
         word = token.upper if kind == "word" else ""
+        before = previous  # the token before this one (``previous`` becomes this one below)
         if word == "GO" and line_start and _rest_of_line_is_go(text, token.end):
             flush()
             batch += 1
@@ -286,12 +293,17 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         state.last = index
         previous = token
         index += 1
-        if word == "AS" and depth == 0 and state.head in ("CREATE", "ALTER") and _is_routine_header(text, items[state.first]):
+        if word == "AS" and depth == 0 and state.head in ("CREATE", "ALTER") and not (before is not None and before.upper == "EXECUTE") and _is_routine_header(text, items[state.first]):
             state = _Statement()  # "CREATE PROCEDURE p @a int AS": only its body is SQL to check
+        elif word == "WITH" and depth == 0 and state.head in ("CREATE", "ALTER") and before is not None and before.upper == "AS":
+            state.head = "WITH"  # CREATE VIEW v AS WITH c AS (…) SELECT …: the CTE's body follows
         elif word == "FOR" and depth == 0 and state.head == "DECLARE" and _declares_cursor(text, items[state.first].start, token.end):
             state = _Statement()  # "DECLARE c CURSOR … FOR": its SELECT is checked on its own
     flush()
     return tuple(segments)
+
+
+_LABEL_RE = re.compile(r"[A-Za-z_]\w*[ \t]*:(?!:)")
 
 
 def _following(text: str, offset: int, count: int) -> list[Token]:
@@ -308,6 +320,8 @@ def _starts_statement(text: str, token: Token, state: _Statement, previous: Toke
         return True
     if state.condition:
         return True  # "IF @x = 1 SELECT …": the body starts at the first statement keyword
+    if state.head == "RETURN" and previous is not None and previous.upper == "RETURN" and word in ("SELECT", "WITH"):
+        return True  # RETURN SELECT …: an inline function's body, or a SELECT after a bare RETURN
     if not line_start:
         return False
     if previous is not None and previous.upper in _CONTINUATION_PREVIOUS:
@@ -338,9 +352,26 @@ def _note_progress(state: _Statement, word: str, depth: int) -> None:
 
 
 def _opens_cte(text: str, offset: int) -> bool:
-    """``WITH name AS (`` or ``WITH name (cols) AS (`` — not ``WITH (NOLOCK)``."""
-    following = [t for t in _following(text, offset, 2) if t.is_significant]
-    return bool(following) and following[0].kind in ("word", "quoted") and following[0].upper not in ("XMLNAMESPACES",)
+    """``WITH name AS (`` or ``WITH name (cols) AS (``, or ``WITH XMLNAMESPACES (``: a statement
+    starts — not ``WITH (NOLOCK)`` nor the options of the statement in progress (``WITH
+    RECOMPILE``, ``WITH EXECUTE AS OWNER``, ``WITH SCHEMABINDING``, ``WITH CHECK ADD``, ``WITH
+    NOWAIT``, ``WITH RESULT SETS``, ``WITH FILLFACTOR = 80``…)."""
+    tokens = significant_tokens(text, offset)
+    name = next(tokens, None)
+    if name is None or name.kind not in ("word", "quoted"):
+        return False
+    if name.upper == "XMLNAMESPACES":
+        return True
+    after = next(tokens, None)
+    if after is not None and after.upper == "(":  # a column list: (a, b, …)
+        depth = 1
+        for after in tokens:
+            depth += 1 if after.upper == "(" else -1 if after.upper == ")" else 0
+            if depth == 0:
+                break
+        after = next(tokens, None)
+    opening = next(tokens, None)
+    return after is not None and after.upper == "AS" and opening is not None and opening.upper == "("
 
 
 def _is_routine_header(text: str, head: Token) -> bool:

@@ -24,7 +24,7 @@ _NO_READ_RE = re.compile(
     r"\A\s*(?:"
     r"(?P<label>[A-Za-z_]\w*\s*:)\s*\Z"  # a GOTO label: bspexit:
     r"|(?P<keyword>RETURN|GOTO|THROW|WAITFOR|RAISERROR|DENY|GRANT|REVOKE|SAVE|BACKUP|RESTORE|DBCC|CHECKPOINT"
-    r"|RECONFIGURE|KILL|BULK\s+INSERT|(?:ENABLE|DISABLE)\s+TRIGGER|BEGIN\s+ATOMIC|(?:CREATE|UPDATE|DROP)\s+STATISTICS"
+    r"|RECONFIGURE|KILL|REVERT|EXEC(?:UTE)?\s+AS|BULK\s+INSERT|(?:ENABLE|DISABLE)\s+TRIGGER|BEGIN\s+ATOMIC|(?:CREATE|UPDATE|DROP)\s+STATISTICS"
     r"|ALTER\s+INDEX|ALTER\s+DATABASE|SET\s+(?:IDENTITY_INSERT|STATISTICS|ROWCOUNT|LOCK_TIMEOUT|DEADLOCK_PRIORITY"
     r"|SHOWPLAN_\w+|NOEXEC|PARSEONLY|FMTONLY|ARITHABORT|CONCAT_NULL_YIELDS_NULL|NUMERIC_ROUNDABORT|LANGUAGE|DATEFIRST))\b)",
     re.I,
@@ -159,6 +159,74 @@ def strict_problem(sql: str) -> tuple[str, int] | None:
     return _unmatched(open_joins.pop(depth, None))
 
 
+# Words a statement cannot end on: something after them is missing (a cut answer).
+_DANGLING_WORDS = frozenset(
+    "SELECT FROM WHERE AND OR ON JOIN BY SET VALUES INTO AS IN NOT BETWEEN LIKE HAVING UNION EXCEPT INTERSECT CASE WHEN "
+    "THEN ELSE EXISTS TOP DISTINCT INNER LEFT RIGHT FULL OUTER CROSS APPLY GROUP ORDER UPDATE DELETE INSERT WITH".split()
+)
+_DANGLING_PUNCT = frozenset({",", "=", "<", ">", "+", "-", "/", "%", "(", "."})
+_OPERAND_ENDS = frozenset({"AND", "OR", "WHERE", "FROM", "GROUP", "ORDER", "JOIN", "ON", "THEN", "HAVING", ")", ","})
+_REPEATABLE = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "JOIN", "ON", "BY", "GROUP", "ORDER", "SET"})
+
+
+def structural_problem(sql: str) -> tuple[str, int] | None:
+    """What is wrong with ``sql`` whatever the grammar: brackets that do not balance, a string,
+    name or comment left open, a statement that ends where something must follow, a clause
+    keyword written twice, GROUP or ORDER without BY. (message, offset), or None.
+
+    Only these make a statement the parser rejects a syntax error: T-SQL's grammar is far larger
+    than the parser's, so a rejected statement without one is reported as not analyzed.
+
+    >>> structural_problem("SELECT a FROM t WHERE (a = 1")
+    ('( is never closed', 22)
+    >>> structural_problem("SELECT a FROM t WHERE a = 1 AND")
+    ('the statement ends after AND: something is missing', 28)
+    >>> structural_problem("SELECT a FROM t GROUP a")
+    ('GROUP needs BY', 16)
+    """
+    opened: list[int] = []
+    previous = None
+    last = None
+    for token in _all_tokens(sql):
+        if token.kind in ("string", "quoted", "comment") and _is_open(sql, token):
+            return f"{sql[token.start:token.start + 2].strip()[:1] if token.kind != 'comment' else '/*'} is never closed", token.start
+        if not token.is_significant:
+            continue
+        if token.upper == "(":
+            opened.append(token.start)
+        elif token.upper == ")":
+            if not opened:
+                return ") closes nothing", token.start
+            opened.pop()
+        if previous is not None and previous.upper in ("GROUP", "ORDER") and token.upper not in ("BY", "(") and previous.kind == "word":
+            return f"{previous.upper} needs BY", previous.start
+        if previous is not None and token.kind == "word" and token.upper == previous.upper and token.upper in _REPEATABLE:
+            return f"{token.upper} is written twice", token.start
+        if previous is not None and previous.upper in ("=", "<", ">") and (token.upper == "=" and token.start > previous.end or token.upper in _OPERAND_ENDS):
+            return f"an operand is missing after {previous.upper}", token.start
+        previous = last = token
+    if opened:
+        return "( is never closed", opened[-1]
+    if last is not None and ((last.kind == "word" and last.upper in _DANGLING_WORDS) or (last.kind == "punct" and last.upper in _DANGLING_PUNCT)):
+        return f"the statement ends after {sql[last.start:last.end].upper()}: something is missing", last.start
+    return None
+
+
+def _all_tokens(sql: str):
+    from vgptlint.sql.split import lex
+
+    return lex(sql)
+
+
+def _is_open(sql: str, token) -> bool:
+    """A string, bracketed name or block comment the lexer ran to the end of the text."""
+    body = sql[token.start : token.end]
+    if token.kind == "comment":
+        return body.startswith("/*") and (not body.endswith("*/") or len(body) < 4)
+    closer = {"'": "'", "N": "'", "[": "]", '"': '"'}[body[0]]
+    return len(body) < 2 or not body.endswith(closer) or (body.startswith("N") and len(body) < 3)
+
+
 def _unmatched(join_offsets: list[int] | None) -> tuple[str, int] | None:
     if join_offsets:
         return "JOIN without ON: every JOIN except CROSS JOIN needs an ON condition", join_offsets[0]
@@ -200,7 +268,7 @@ def tsql_message(sql: str, message: str, offset: int | None) -> tuple[str, int |
     token = _token_at(sql, offset) if offset is not None else None
     here = f"'{sql[token[0]:token[1]]}'" if token else "the end of the statement"
     text = _TOKEN_RE.sub(lambda m: "the end of the statement" if m.group(1) == "SENTINEL" else f"'{m.group(2)}'", message)
-    text = _CLASS_RE.sub(lambda m: _CLAUSE_NAMES.get(m.group(1), m.group(1)), text)
+    text = _CLASS_RE.sub(lambda m: _CLAUSE_NAMES.get(m.group(1), "an expression"), text)
     required = re.match(r"Required keyword: '(\w+)' missing for (.+)", text)
     if text.startswith("Invalid expression / Unexpected token"):
         text = f"unexpected {here}"
