@@ -273,6 +273,8 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
+from vgptlint.cli_catalog import catalog  # noqa: E402  (registered here so `vgptlint catalog` exists)
 from vgptlint.cli_stats import stats  # noqa: E402  (registered here so `vgptlint stats` exists)
 
 main.add_command(stats)
+main.add_command(catalog)
