@@ -118,7 +118,7 @@ def _remember_engine(ctx: click.Context, param: click.Parameter, value):
 
 def report_options(command):
     options = [
-        click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif or github."),
+        click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif, github or html (one self-contained page)."),
         click.option("--output", "-o", default=None, help="Write the report to this file."),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit status 1 (default: the policy's, else error)."),
         click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply unsafe fixes (drop records, shuffle, uncertain labels)."),
@@ -208,8 +208,9 @@ def _use_color(output: str | None) -> bool:
 
 @main.command()
 @click.option("--policy", "-p", default=None, help="Show the rules of this policy (default: every shipped rule).")
-@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table")
-@click.option("--output", "-o", default=None)
+@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="markdown is docs/rules.md.")
+@click.option("--output", "-o", default=None, help="Write the list to this file.")
 @handle_errors
 def rules(policy, report_format, output) -> None:
     """List rules: id, severity, kind, fixable, summary."""
@@ -219,14 +220,27 @@ def rules(policy, report_format, output) -> None:
 
 
 @main.command()
-@click.argument("rule_id")
-@click.option("--policy", "-p", default=None)
+@click.option("--policy", "-p", default=None, help="Also list the functions this policy's functions: modules register.")
+@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="markdown is docs/functions.md.")
+@click.option("--output", "-o", default=None, help="Write the list to this file.")
 @handle_errors
-def explain(rule_id, policy) -> None:
-    """Explain a rule: what it checks, why, options, examples."""
-    from vgptlint.docs import explain_rule
+def functions(policy, report_format, output) -> None:
+    """List the functions a rule's then: can name: kind, options, summary."""
+    from vgptlint.docs_functions import all_functions, render_functions
 
-    click.echo(explain_rule(rule_id, policy), nl=False)
+    write_report(render_functions(all_functions(policy), report_format), output)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--policy", "-p", default=None, help="Look NAME up in this policy's rules (default: every shipped rule).")
+@handle_errors
+def explain(name, policy) -> None:
+    """Explain a rule (what it checks, why, options, examples) or a function (options, defaults)."""
+    from vgptlint.docs import explain as explain_name
+
+    click.echo(explain_name(name, policy), nl=False)
 
 
 @main.command()

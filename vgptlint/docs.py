@@ -154,12 +154,55 @@ def _examples_markdown(rule: CompiledRule) -> list[str]:
     return out
 
 
+def explain(name: str, policy: str | None) -> str:
+    """``vgptlint explain NAME``: a rule (by id or alias) or else a function, in any letter case.
+
+    Raises:
+        UsageError: neither, with the closest rule id or function name.
+    """
+    from vgptlint.docs_functions import all_functions, explain_function
+
+    rules = all_rules(policy)
+    rule = _find_rule(name, rules)
+    if rule is not None:
+        return _rule_text(rule)
+    functions = {f.name: f for f in all_functions(policy)}
+    info = _find(name, functions)
+    if info is not None:
+        used_by = sorted(r.id for r in rules if info.name in rule_document(r)["functions"])
+        return explain_function(info, used_by)
+    hint = did_you_mean(name.casefold(), [r.id for r in rules] + list(functions))
+    raise UsageError(f'unknown rule or function "{name}"' + (f"; {hint}" if hint else "")
+                     + "; `vgptlint rules` and `vgptlint functions` list them")
+
+
 def explain_rule(rule_id: str, policy: str | None) -> str:
-    rules = {r.id: r for r in all_rules(policy)}
-    rule = rules.get(rule_id) or next((r for r in rules.values() if rule_id in r.aliases), None)
+    """The explanation of one rule (id or alias, any letter case).
+
+    Raises:
+        UsageError: no such rule, with the closest id.
+    """
+    rules = all_rules(policy)
+    rule = _find_rule(rule_id, rules)
     if rule is None:
-        hint = did_you_mean(rule_id, rules)
+        hint = did_you_mean(rule_id.casefold(), [r.id for r in rules])
         raise UsageError(f'unknown rule "{rule_id}"' + (f"; {hint}" if hint else "") + "; `vgptlint rules` lists them")
+    return _rule_text(rule)
+
+
+def _find_rule(name: str, rules: list[CompiledRule]) -> CompiledRule | None:
+    return _find(name, {alias: r for r in rules for alias in r.aliases} | {r.id: r for r in rules})
+
+
+def _find(name: str, named: dict):
+    """Exact name first; else the one name equal ignoring case (ids are lower case: SQL-NOLOCK-MISSING works)."""
+    if name in named:
+        return named[name]
+    folded = [n for n in named if n.casefold() == name.casefold()]
+    return named[folded[0]] if len(folded) == 1 else None
+
+
+def _rule_text(rule: CompiledRule) -> str:
     doc = rule_document(rule)
     lines = [f"{rule.id} ({rule.severity}, {rule.kind}, pack {rule.origin.pack})", "", rule.description, ""]
     if rule.rationale:

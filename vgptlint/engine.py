@@ -9,7 +9,6 @@ on processing order.
 """
 from __future__ import annotations
 
-import fnmatch
 import gc
 import hashlib
 from collections.abc import Iterable, Iterator
@@ -21,8 +20,10 @@ from pathlib import Path
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
 from vgptlint.collapse import FileWide, collapse_file_wide, forget_collapsed
-from vgptlint.evaluate import RecordMemo, evaluate_record, stable_path, where_holds
+from vgptlint.evaluate import IS_REWRITABLE, RecordMemo, evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
+from vgptlint.globs import matches, matches_any
+from vgptlint.inputs.parquet import PARQUET_SUFFIX
 from vgptlint.inputs.read import read_source
 from vgptlint.progress import counted
 from vgptlint.inputs.records import InputProblem, Record
@@ -90,7 +91,7 @@ def infer_format(data: object) -> str:
 
 def kind_from_globs(policy: Policy, display: str) -> str | None:
     for pattern, kind in policy.datasets:
-        if fnmatch.fnmatch(display, pattern) or fnmatch.fnmatch(Path(display).name, pattern):
+        if matches(display, pattern):
             return kind
     return None
 
@@ -98,7 +99,7 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
 def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str, file_format: str = "alpaca") -> FilePlan:
     effective = dict(rules)
     for override in policy.overrides:
-        if any(fnmatch.fnmatch(display, g) or fnmatch.fnmatch(Path(display).name, g) for g in override.globs):
+        if matches_any(display, override.globs):
             for rule_id, rule in override.rules.items():
                 if rule_id in effective:
                     effective[rule_id] = rule
@@ -190,9 +191,14 @@ def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple
     return FileRun(task, kind, spec_format or infer_format(first)), _chain(pending, records)
 
 
+def is_rewritable(path: str) -> bool:
+    """Whether ``vgptlint fix`` can rewrite the file: Parquet is columnar and binary, linted only."""
+    return not path.lower().endswith(PARQUET_SUFFIX)
+
+
 def file_context(run: FileRun, policy: Policy, services: dict, settings: dict) -> Context:
     file_settings = {**settings, "dataset_spec": run.task.spec, "kind": run.kind, "format": run.format,
-                     "path": run.task.display}
+                     "path": run.task.display, IS_REWRITABLE: is_rewritable(run.task.path)}
     return Context(record=None, kind=run.kind, path=run.task.display, dialect=policy.dialect,
                    settings=file_settings, services=services)
 

@@ -129,6 +129,9 @@ def _condition_holds(key: str, condition: object, data: object, ctx: Context) ->
     return facet_value(key, data, ctx) in condition
 
 
+IS_REWRITABLE = "is_rewritable"  # file setting: False for inputs vgptlint fix never rewrites (Parquet)
+
+
 def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object, hit: Hit, ctx: Context) -> Finding:
     full = (*parts, *hit.path)
     line, column, end_line, end_column = _position(record, full, hit)
@@ -144,7 +147,10 @@ def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object
         end_column=end_column,
     )
     fingerprint = fingerprint_of(rule.id, record.source, full, value, hit)
-    fix = hit.fix if hit.fix is not None or rule.fix is None else compute_fix(rule, value, hit, ctx)
+    if not ctx.settings.get(IS_REWRITABLE, True):
+        fix = None  # a fix that can never be applied is not offered, nor counted as fixable
+    else:
+        fix = hit.fix if hit.fix is not None or rule.fix is None else compute_fix(rule, value, hit, ctx)
     return Finding(rule.id, hit.severity or rule.severity, message, location, fingerprint, fix)
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.errors import PolicyError, Problem
+from vgptlint.globs import matches_any
 from vgptlint.inputs.locate import locate
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Severity
@@ -156,8 +157,7 @@ class PolicyIgnore:
         if self.fingerprint is not None:
             return finding.fingerprint == self.fingerprint
         path = finding.location.path
-        files_match = not self.files or any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(Path(path).name, g)
-                                            for g in self.files)
+        files_match = not self.files or matches_any(path, self.files)
         return files_match and any(_rule_matches(finding.rule, r) for r in self.rules)
 
     def describe(self) -> str:

@@ -189,9 +189,15 @@ def _describe(hint: object) -> str:
         return "one of " + ", ".join(str(a) for a in typing.get_args(hint))
     if origin in (tuple, list):
         args = typing.get_args(hint)
-        return f"a list of {_describe(args[0])}s" if args else "a list"
-    names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping"}
-    return names.get(hint, getattr(hint, "__name__", str(hint)))
+        if not args:
+            return "a list"
+        article, _, noun = _describe(args[0]).partition(" ")
+        if article in ("a", "an") and noun and " " not in noun:
+            return f"a list of {noun}s"
+        return f"a list, each item {_describe(args[0])}"
+    names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list",
+             tuple: "a list", Mapping: "a mapping"}
+    return names.get(hint) or names.get(origin) or getattr(hint, "__name__", str(hint))
 
 
 def _describe_value(value: object) -> str:
