@@ -12,6 +12,7 @@ from vgptlint.builtins import load_builtins
 from vgptlint.engine import FileTask, input_finding, kind_from_globs, run
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import did_you_mean
+from vgptlint.globs import matches_any
 from vgptlint.inputs.discover import discover
 from vgptlint.model import Finding, Severity
 from vgptlint.policy.load import load_policy
@@ -39,6 +40,7 @@ class CheckOptions:
     tokenizer: str | None = None  # the model's tokenizer.json (default: the local Hugging Face cache)
     engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.distributed; paths may be fsspec URLs)
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
+    exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
 
 
 def default_policy_reference() -> str:
@@ -150,8 +152,9 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     if catalog_paths:
         services["catalog"] = _load_catalog(catalog_paths)
     rules = _drop_unmet(rules, services, notes)
+    excluded = split_words(options.exclude)
     tasks = []
-    for path in found.paths:
+    for path in (p for p in found.paths if not matches_any(p, excluded)):
         spec = specs.get(_key(path))
         kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
         tasks.append(FileTask(path=path, display="<stdin>" if path == "-" else path, kind=kind, spec=spec))
@@ -367,6 +370,33 @@ def fix_messages(run: FixRun, options: FixOptions) -> list[str]:
     if unsafe_count and not options.allow_unsafe:
         line += f" ({unsafe_count:,} more fixable with --unsafe-fixes)"
     return [*run.messages, line]
+
+
+def fix_listing(result: RunResult, allow_unsafe: bool) -> list[str]:
+    """``check --show-fixes``: every fix ``vgptlint fix`` would apply, one line each, and how many
+    more ``--unsafe-fixes`` would add (display-only fixes are never applied, so never listed)."""
+    from vgptlint.fixes.apply import is_applied
+    from vgptlint.reports.base import plural
+
+    lines, held_back = [], 0
+    for finding in result.findings:
+        if is_applied(finding.fix, allow_unsafe):
+            where = finding.location
+            lines.append(f"{where.path}:{where.line}:{where.column}: {finding.rule}: {finding.fix.title} ({finding.fix.applicability})")
+        elif is_applied(finding.fix, True):
+            held_back += 1
+    heading = f"{plural(len(lines), 'fix', 'fixes')} `vgptlint fix{' --unsafe-fixes' if allow_unsafe else ''}` would apply"
+    more = f" ({held_back:,} more with --unsafe-fixes)" if held_back else ""
+    return [heading + more + (":" if lines else ""), *("  " + line for line in lines)]
+
+
+def fixed_listing(run: FixRun) -> list[str]:
+    """``fix --show-fixes``: what was fixed, by file and rule (ruff's shape)."""
+    lines = []
+    for file in run.changed_files:
+        lines.append(f"- {file.path}:")
+        lines += [f"    {count:,} × {rule}" for rule, count in sorted(file.fixed_by_rule.items())]
+    return lines
 
 
 def fix_diff(run: FixRun) -> str:

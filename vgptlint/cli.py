@@ -11,7 +11,7 @@ import click
 
 from vgptlint import __version__
 from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fill_fix_regions, fix,
-                          fix_diff, fix_messages, prepare)
+                          fix_diff, fix_listing, fix_messages, fixed_listing, prepare)
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import PolicyError, UsageError, VgptlintError
 from vgptlint.fixes.base import DEFER_VERIFICATION
@@ -69,7 +69,8 @@ def stream_report(report_format: str, result, opts: ReportOptions, output: str |
         with open(output, "w", encoding="utf-8") as stream:
             write_formatted(report_format, result, opts, stream.write)
     else:
-        write_formatted(report_format, result, opts, lambda text: click.echo(text, nl=False))
+        # color=: click strips ANSI codes from output that is not a terminal unless told (FORCE_COLOR)
+        write_formatted(report_format, result, opts, lambda text: click.echo(text, nl=False, color=opts.color))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,6 +94,8 @@ def check_options(command):
         click.option("--scheduler", default=None, metavar="ADDRESS", expose_value=False, callback=_remember_engine,
                      help="With --engine dask: the scheduler (tcp://host:8786); default: a local cluster."),
         *train_config_options(_remember_engine),
+        click.option("--exclude", multiple=True, metavar="GLOB", expose_value=False, callback=_remember_engine,
+                     help="Skip files matching these .gitignore-style globs, even when named (repeat or comma-separate)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -116,6 +119,12 @@ def _remember_engine(ctx: click.Context, param: click.Parameter, value):
     return value
 
 
+def _remember_flag(ctx: click.Context, param: click.Parameter, value):
+    """--exit-zero/--show-fixes reach run_check through the click context."""
+    ctx.meta.setdefault("vgptlint.flags", {})[param.name] = value
+    return value
+
+
 def report_options(command):
     options = [
         click.option("--format", "-f", "report_format", default="text", help="text, table, json, sarif, github or html (one self-contained page)."),
@@ -124,6 +133,10 @@ def report_options(command):
         click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply unsafe fixes (drop records, shuffle, uncertain labels)."),
         click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing (exit 1 if there is something to fix)."),
         click.option("--seed", type=int, default=None, help="Seed for the unsafe shuffle fix (default: the rule's, 0)."),
+        click.option("--exit-zero", is_flag=True, expose_value=False, callback=_remember_flag,
+                     help="Exit 0 even with findings (the same as --fail-on never); usage and policy errors still exit 2."),
+        click.option("--show-fixes", is_flag=True, expose_value=False, callback=_remember_flag,
+                     help="List on stderr the fixes `vgptlint fix` would apply (with --fix or --diff: what it fixed, by file and rule)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -175,8 +188,9 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
+    flags = click.get_current_context().meta.get("vgptlint.flags", {})
     settings = {} if seed is None else {"seed": seed}
-    if report_format in REPORT_ONLY_FORMATS and not (apply_fixes or diff):
+    if report_format in REPORT_ONLY_FORMATS and not (apply_fixes or diff or flags.get("show_fixes")):
         settings[DEFER_VERIFICATION] = True  # nothing is applied or handed on: verify when it is
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
                            select=select, ignore=ignore, extra_settings=settings,
@@ -187,7 +201,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
     if apply_fixes or diff:
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)
         run = fix(prepared, fix_options)
-        for line in fix_messages(run, fix_options):
+        for line in fix_messages(run, fix_options) + (fixed_listing(run) if flags.get("show_fixes") else []):
             click.echo(line, err=True)
         if diff:
             click.echo(fix_diff(run), nl=False)
@@ -198,12 +212,24 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         if find_reporter(report_format).shows_fix_regions:
             fill_fix_regions(result)
     stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)), output)
+    if flags.get("show_fixes") and not apply_fixes:
+        for line in fix_listing(result, unsafe_fixes):
+            click.echo(line, err=True)
+    if flags.get("exit_zero"):
+        fail_on = "never"
     threshold = prepared.policy.fail_on if fail_on is None else (None if fail_on == "never" else Severity(fail_on))
     sys.exit(exit_code(result, threshold))
 
 
 def _use_color(output: str | None) -> bool:
-    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Colour on a terminal; NO_COLOR (no-color.org) turns it off and wins over FORCE_COLOR
+    (force-color.org) and CLICOLOR_FORCE (not "0"), which turn it on in CI logs and pipes.
+    A report written with --output is never coloured."""
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "") not in ("", "0"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
 @main.command()

@@ -19,21 +19,32 @@ import click
               help="A LLaMA-Factory training config: add what that run trains on, dataset by dataset.")
 @click.option("--tokenizer", default=None, metavar="PATH",
               help="The model's tokenizer.json (or its folder); default: the local Hugging Face cache.")
-def stats(paths, policy, dataset_info, report_format, output, train_config, tokenizer) -> None:
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files matching these .gitignore-style globs, even when named (repeat or comma-separate).")
+def stats(paths, policy, dataset_info, report_format, output, train_config, tokenizer, exclude) -> None:
     """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
     usage, DPO chosen vs rejected, KTO balance, duplicates, truncation, ordering."""
     from vgptlint.cli import handle_errors
 
     handle_errors(_stats)(paths, policy, dataset_info, report_format, output, {"train_config": train_config,
-                                                                             "tokenizer": tokenizer})
+                                                                             "tokenizer": tokenizer,
+                                                                             "exclude": tuple(exclude)})
 
 
 def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
     from vgptlint.builtins import load_builtins
     from vgptlint.cli import write_report
+    from vgptlint.errors import Problem, UsageError
+    from vgptlint.inputs.discover import discover
     from vgptlint.stats import compute_stats, render_stats
 
     load_builtins()
+    # Figures of files that are not there would be empty tables that look like a measurement.
+    missing = discover(tuple(paths)).problems if paths else ()
+    for problem in missing:
+        click.echo(Problem(problem.source, problem.line, problem.column, problem.code, problem.message).render(), err=True)
+    if missing:
+        raise UsageError(f"{len(missing)} of the paths named nothing to read; nothing was measured")
     if report_format == "html":
         write_report(_html_page(paths, policy, dataset_info, run), output)
         return

@@ -75,7 +75,7 @@ MEASURES = {"sft": SFT, "dpo": DPO, "kto": KTO}
 
 
 def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_info: str | None = None,
-                  train_config: str | None = None, tokenizer: str | None = None) -> dict:
+                  train_config: str | None = None, tokenizer: str | None = None, exclude: tuple[str, ...] = ()) -> dict:
     """Measure every file under ``paths``; the kinds come from dataset_info / the policy / the records.
     With ``train_config``, the files are the datasets that LLaMA-Factory config names, and ``run`` says
     what the run trains on (vgptlint.llamafactory.run_report.run_table)."""
@@ -84,7 +84,8 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
     from vgptlint.inputs.records import Record
 
     prepared = prepare(tuple(paths), CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info,
-                                                  train_config=train_config, tokenizer=tokenizer))
+                                                  train_config=train_config, tokenizer=tokenizer,
+                                                  exclude=tuple(exclude)))
     facets = content_facets(prepared.policy)
     files = []
     for task in prepared.tasks:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -58,6 +59,7 @@ class FileFix:
     summary: object
     regions: dict = field(default_factory=dict)
     fixed_count: int = 0
+    fixed_by_rule: Counter = field(default_factory=Counter)  # what --show-fixes lists
     changed_record_count: int = 0
     dropped_count: int = 0
     shuffle_seed: int | None = None
@@ -250,10 +252,14 @@ class Progress:
     """What the passes over one file did, each record named by the original record it comes from."""
 
     origins: list[Record]  # the original record of each current record
-    fixed_count: int = 0
+    fixed_by_rule: Counter = field(default_factory=Counter)
     rejected: list[Rejected] = field(default_factory=list)
     reverted: dict[int, tuple[Record, str]] = field(default_factory=dict)  # by original index
     shuffles: list[tuple[int, int]] = field(default_factory=list)  # (seed, record count)
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(self.fixed_by_rule.values())
 
     def note_reverted(self, plan: ChangePlan) -> None:
         for position, fix in plan.fixes.items():
@@ -263,14 +269,14 @@ class Progress:
 
     def advance(self, plan: ChangePlan, order: list[int], records: list[Record]) -> None:
         is_reordered = order != sorted(order)
-        self.fixed_count += sum(len(f.applied) for f in plan.fixes.values() if f.is_changed)
-        self.fixed_count += sum(len(fs) for fs in plan.dropped.values())
+        self.fixed_by_rule.update(f.rule for fix in plan.fixes.values() if fix.is_changed for f in fix.applied)
+        self.fixed_by_rule.update(f.rule for drops in plan.dropped.values() for f in drops)
         for position, drops in sorted(plan.dropped.items()):
             origin = self.origins[position]
             self.rejected.append(Rejected(origin.source, origin.index, origin.line, tuple(sorted({f.rule for f in drops})),
                                           tuple(f.message for f in drops), records[position].data))
         if is_reordered:
-            self.fixed_count += len(plan.reorder_findings)
+            self.fixed_by_rule.update(f.rule for f in plan.reorder_findings)
             self.shuffles.append((plan.seed, len(order)))
         self.origins = [self.origins[p] for p in order]
 
@@ -319,7 +325,7 @@ def _finish(task: FileTask, info: FileInfo, old_text: str, new_text: str, linted
     messages.extend(f"{task.display}: shuffled {plural(count, 'record')} with seed {seed} (--seed {seed} repeats it)"
                     for seed, count in progress.shuffles)
     return FileFix(task.display, findings, linted.outcome.metrics, linted.outcome.summary, regions,
-                   fixed_count=progress.fixed_count, changed_record_count=changed,
+                   fixed_count=progress.fixed_count, fixed_by_rule=progress.fixed_by_rule, changed_record_count=changed,
                    dropped_count=len(progress.rejected), shuffle_seed=progress.shuffles[-1][0] if progress.shuffles else None,
                    old_text=old_text, new_text=new_text, messages=messages)
 
