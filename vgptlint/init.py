@@ -108,17 +108,11 @@ def _relative(path: Path) -> str:
 
 
 def recommended_packs(kinds: set[str], has_dataset_info: bool, has_catalog: bool) -> list[tuple[str, str, bool]]:
-    """``(pack, why, enabled)`` for every pack worth listing; disabled ones are written commented out."""
+    """``(pack, why, enabled)`` for every pack pretrain runs; a disabled one lacks its input here."""
     shipped = {p.stem for p in builtin_dir("rules").glob("*.yaml")}
-    wanted = [
-        ("core", True),
-        ("sft", bool(kinds & {"sft", "kto"})),
-        ("sql", True),
-        ("sql_catalog", has_catalog),
-        ("llamafactory", has_dataset_info),
-        ("dataset", "sft" in kinds),
-        ("preference", bool(kinds & {"dpo", "kto"})),
-    ]
+    del kinds  # each rule applies to the kinds it names; only missing inputs skip a pack
+    wanted = [("core", True), ("sft", True), ("sql", True), ("sql_catalog", has_catalog),
+              ("llamafactory", has_dataset_info), ("dataset", True), ("preference", True)]
     return [(pack, PACK_REASONS[pack], enabled) for pack, enabled in wanted if pack in shipped]
 
 
@@ -135,11 +129,12 @@ def render_policy(datasets: list[FoundDataset], dataset_info: str | None, output
     ]
     lines += [f"#   {d.path:<40} {d.kind}" + (f"  ({d.name}, {d.formatting})" if d.name else "") for d in datasets]
     lines += ["", "description: Starter policy for " + (", ".join(sorted(kinds)) or "fine-tuning") + " data.", ""]
-    lines += ["# Rule packs this policy builds on (later ones may override earlier ones):", "extends:"]
+    lines += ["# pretrain, the shipped pre-training gate, runs these rule packs with the review's thresholds",
+              "# (each rule on the dataset kinds it names) and turns input-empty off: one finding per empty",
+              "# input floods a large file, and the input-usage share reports it once per file."]
     for pack, why, enabled in recommended_packs(kinds, dataset_info is not None, catalog is not None):
-        entry = f"  - {pack}"
-        lines.append(f"{entry:<22}# {why}" if enabled else f"# {entry[2:]:<20}# {why} (needs {_needs(pack)})")
-    lines += ["", "# Lowest severity that fails the run (exit 1): error | warning | info | never.", "fail-on: error",
+        lines.append(f"#   {pack:<14} {why}" + ("" if enabled else f" (skipped here: needs {_needs(pack)})"))
+    lines += ["extends: [pretrain]", "", "# Lowest severity that fails the run (exit 1): error | warning | info | never.", "fail-on: error",
               "# SQL dialect for sqlglot: Viewpoint Vista runs on SQL Server.", "dialect: tsql"]
     if dataset_info is not None:
         lines += ["# The trainer reads the data: LLaMA-Factory's rules (booleans for KTO labels, column maps) apply.",
@@ -147,8 +142,13 @@ def render_policy(datasets: list[FoundDataset], dataset_info: str | None, output
                   "# Maps dataset names to files, formatting and columns; relative to this file.",
                   f"dataset_info: {json.dumps(_relative_to(dataset_info, base))}"]
     elif datasets:
-        lines += ["# File glob -> dataset kind (sft | dpo | kto), matched against the paths you lint.", "datasets:"]
+        lines += ["# File glob -> dataset kind (sft | dpo | kto | eval), matched against the paths you lint.", "datasets:"]
         lines += [f"  {json.dumps(d.path)}: {d.kind}" for d in datasets]
+    else:
+        lines += ["# File glob -> dataset kind (sft | dpo | kto | eval), matched against the paths you lint.",
+                  "# None were found: add yours, for example",
+                  "#   datasets: {\"data/sft/*.jsonl\": sft, \"data/dpo/*.json\": dpo}",
+                  "datasets: {}"]
     if catalog is not None:
         lines += ["# Schema catalog for the sql_catalog rules (tables, columns, keys); relative to this file.",
                   f"catalog: {json.dumps(_relative_to(catalog, base))}"]
@@ -160,8 +160,8 @@ def render_policy(datasets: list[FoundDataset], dataset_info: str | None, output
 
 
 def _needs(pack: str) -> str:
-    return {"sql_catalog": "a schema catalog: catalog.yaml", "llamafactory": "dataset_info.json",
-            "preference": "DPO or KTO data", "dataset": "SFT data", "sft": "SFT or KTO data"}.get(pack, "")
+    return {"sql_catalog": "a schema catalog: catalog.yaml, or vgptlint catalog pull",
+            "llamafactory": "dataset_info.json"}.get(pack, "")
 
 
 def _threshold_lines(kinds: set[str]) -> list[str]:

@@ -146,9 +146,21 @@ def _charts_of(metric: Metric, opts: ReportOptions) -> list[tuple[str, Chart]]:
 
 
 def _counts(metric: Metric) -> str:
+    """The counts behind a bar: "3 of 8" only when the value is that ratio. The runs test's mixing
+    is (runs - 1) / (expected - 1), so its counts are runs against the runs expected, not records.
+
+    >>> _counts(Metric("unshuffled", "a.json", 1.142857, 3, 8, details={"runs": 3, "expected_runs": 2.8}))
+    '3 runs, about 2.8 expected in 8 records'
+    >>> _counts(Metric("sql-share", "a.json", 0.375, 3, 8))
+    '3 of 8'
+    """
     if metric.numerator is None or metric.denominator is None:
         return ""
-    return f"{metric.numerator:,} of {metric.denominator:,}"
+    details = metric.details or {}
+    if "runs" in details and "expected_runs" in details:
+        return f"{details['runs']:,} runs, about {details['expected_runs']:,} expected in {metric.denominator:,} records"
+    is_plain_ratio = metric.value is not None and metric.denominator and abs(metric.numerator / metric.denominator - metric.value) < 1e-6
+    return f"{metric.numerator:,} of {metric.denominator:,}" if is_plain_ratio else ""
 
 
 def _bucket_order(buckets: dict) -> list[tuple[str, int]]:
