@@ -19,9 +19,9 @@ SQL at all, so a few substring searches reject them before any other work.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
+from vgptlint.sql.re311 import re
 from vgptlint.sql.split import first_significant, lex, split_statements
 
 

@@ -18,10 +18,11 @@ each stretch of tokens it would only pass over (``SELECT a, ISNULL(b, 0) FROM AP
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from vgptlint.sql.re311 import re
 
 # One pattern per token kind; the lexer tries them in this order at each position.
 _WS = r"[ \t\r\f\v]"
