@@ -11,6 +11,9 @@ A pack may name ``example_catalog:`` (relative to the pack) for rules that need 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,14 +96,24 @@ def run_case(case: ExampleCase) -> list[Finding]:
     With ``files``, they are written to a temporary directory that is the working directory meanwhile.
     """
     if case.files:
-        import contextlib
         import tempfile
 
-        with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):
+        with tempfile.TemporaryDirectory() as scratch, _working_directory(scratch):
             for name, content in case.files.items():
                 (Path(scratch) / name).write_text(json.dumps(content, indent=2, ensure_ascii=False), encoding="utf-8")
             return _run_case(case)
     return _run_case(case)
+
+
+@contextmanager
+def _working_directory(path: str) -> Iterator[None]:
+    """contextlib.chdir, which Python 3.10 lacks."""
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def _run_case(case: ExampleCase) -> list[Finding]:
