@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import copy
 import dataclasses
+import fnmatch
 import importlib
 import io
 import json
@@ -44,6 +45,17 @@ VARIANTS = {  # extra configs over the files the owner's folder does hold (no ow
                                                                        "packing": True}),
     "variant__dpo_v2_cutoff_96.yaml": ("vgpt2_v3__stage2_dpo_v2.yaml", {"cutoff_len": 96}),
     "variant__kto_as_sft.yaml": ("vgpt2_v3__stage3_kto.yaml", {"stage": "sft", "cutoff_len": 128}),
+}
+BASE = {"model_name_or_path": "Qwen/Qwen2.5-7B-Instruct", "trust_remote_code": True, "finetuning_type": "lora",
+        "template": "qwen", "overwrite_cache": True, "val_size": 0.1, "do_train": True}
+DEMO = {  # over LLaMA-Factory's own demo files (--demo): sharegpt conversations, several datasets, boolean KTO labels
+    "demo__sft_identity_alpaca_128.yaml": {"stage": "sft", "dataset": "identity,alpaca_en_demo", "cutoff_len": 128,
+                                           "max_samples": 400},
+    "demo__sft_alpaca_packing_64.yaml": {"stage": "sft", "dataset": "alpaca_en_demo", "cutoff_len": 64, "packing": True},
+    "demo__dpo_sharegpt_llama3_256.yaml": {"stage": "dpo", "dataset": "dpo_en_demo", "template": "llama3",
+                                           "cutoff_len": 256},
+    "demo__kto_sharegpt_256.yaml": {"stage": "kto", "dataset": "kto_en_demo", "cutoff_len": 256},
+    "demo__kto_sharegpt_as_sft.yaml": {"stage": "sft", "dataset": "kto_en_demo", "cutoff_len": 256},
 }
 LOADER_STAGE = {"pt": "pt", "sft": "sft", "rm": "rm", "dpo": "rm", "kto": "kto", "ppo": "ppo"}
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|start_header_id|>",
@@ -79,7 +91,7 @@ def import_llamafactory(src: Path):
     )
 
 
-def lay_out(owner: Path, work: Path) -> list[Path]:
+def lay_out(owner: Path, work: Path, demo: Path | None) -> list[Path]:
     import yaml
 
     shutil.rmtree(work, ignore_errors=True)
@@ -90,6 +102,11 @@ def lay_out(owner: Path, work: Path) -> list[Path]:
     for name, (base, changes) in VARIANTS.items():
         config = yaml.safe_load((owner / "configs" / base).read_text(encoding="utf-8"))
         (work / "configs" / name).write_text(yaml.safe_dump({**config, **changes}, sort_keys=False), encoding="utf-8")
+    if demo is not None:  # the owner's dataset_info.json registers LLaMA-Factory's demo files under their names
+        for name in ("identity.json", "alpaca_en_demo.json", "dpo_en_demo.json", "kto_en_demo.json"):
+            shutil.copy(demo / name, work / "data" / name)
+        for name, changes in DEMO.items():
+            (work / "configs" / name).write_text(yaml.safe_dump({**BASE, **changes}, sort_keys=False), encoding="utf-8")
     for path in (work / "configs").iterdir():
         path.chmod(0o644)
     return sorted((work / "configs").glob("*.yaml"))
@@ -244,17 +261,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lf-src", type=Path, required=True, help="LLaMA-Factory's src folder")
     parser.add_argument("--owner", type=Path, required=True, help="data files, dataset_info.json and configs/")
+    parser.add_argument("--demo", type=Path, default=None, help="LLaMA-Factory's data/ folder: its demo files too")
     parser.add_argument("--work", type=Path, default=Path("/tmp/lf-differential"))
+    parser.add_argument("--only", default="*", help="a glob: run only the configs it matches")
     args = parser.parse_args()
     os.environ.setdefault("HF_DATASETS_CACHE", str(args.work / "cache"))
-    configs = lay_out(args.owner.resolve(), args.work)
+    configs = lay_out(args.owner.resolve(), args.work, args.demo.resolve() if args.demo else None)
     tokenizer_dir = train_tokenizer(args.owner, args.work / "tokenizer")
     lf = import_llamafactory(args.lf_src.resolve())
     os.chdir(args.work)  # dataset_dir "data" is relative to where llamafactory-cli runs
     problems = []
     print("| config | records read | kept | dropped | truncated | LLaMA-Factory | vgptlint |")
     print("|---|---:|---:|---:|---:|---|---|")
-    for config in configs:
+    for config in (c for c in configs if fnmatch.fnmatch(c.name, args.only)):
         theirs, ours = lf_side(lf, config, tokenizer_dir), vgptlint_side(config, tokenizer_dir)
         print(summary(config.name, theirs, ours))
         problems += compare(config.name, theirs, ours)

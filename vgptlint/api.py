@@ -61,7 +61,7 @@ def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...
         return word == "ALL" or fnmatch.fnmatchcase(rule.id, word) or word == rule.origin.pack or word in rule.aliases
 
     for word in (*select, *ignore):
-        if not any(matches(r, word) for r in policy.rules.values()):
+        if not any(matches(r, word) for r in policy.rules.values()) and not run_rule_matches(word):
             hint = did_you_mean(word, policy.rules)
             raise UsageError(f'"{word}" matches no rule of policy {policy.path}' + (f"; {hint}" if hint else ""))
     rules = {}
@@ -74,6 +74,21 @@ def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...
             rule = _enable(rule)
         rules[rule_id] = rule
     return rules
+
+
+def run_rule_matches(word: str, rule_id: str | None = None) -> bool:
+    """Does a --select/--ignore word name a --train-config rule (``lf-run-*``; pack ``llamafactory``)?"""
+    from vgptlint.llamafactory.run_report import PACK, RULES
+
+    ids = (rule_id,) if rule_id else tuple(RULES)
+    return any(word in ("ALL", PACK) or fnmatch.fnmatchcase(i, word) for i in ids)
+
+
+def _selected(finding: Finding, options: CheckOptions | None) -> bool:
+    select = split_words(options.select) if options else ()
+    ignore = split_words(options.ignore) if options else ()
+    return ((not select or any(run_rule_matches(w, finding.rule) for w in select))
+            and not any(run_rule_matches(w, finding.rule) for w in ignore))
 
 
 def _enable(rule: CompiledRule) -> CompiledRule:
@@ -277,7 +292,7 @@ def add_run_findings(result: RunResult, prepared: Prepared) -> None:
     if prepared.run_plan is not None:
         from vgptlint.llamafactory.run_report import TABLE_HEADERS, rule_infos, run_findings, run_table, table_rows, table_title
 
-        found = run_findings(prepared.run_plan)
+        found = [f for f in run_findings(prepared.run_plan) if _selected(f, prepared.options)]
         extra += found
         result.rules = [*result.rules, *rule_infos(found)]
         table = run_table(prepared.run_plan)

@@ -246,3 +246,24 @@ def test_packing_truncates_and_drops_nothing(tmp_path):
     row = json.loads(out.stdout)["run"]["datasets"][0]
     assert (row["kept"], row["dropped"], row["truncated"]) == (2, 0, 1)
     assert json.loads(out.stdout)["run"]["cutoff_len"] == 63  # data_args.py L182-183
+
+
+def test_select_and_ignore_reach_the_run_rules(tmp_path):
+    config = write_run(tmp_path, blocked(30), {**BASE, "max_samples": 12, "val_size": 0.1})
+    ignored = vgptlint(tmp_path, "check", "--train-config", config.name, "--select", "lf-*",
+                       "--ignore", "lf-run-max-samples")
+    assert ignored.returncode == 0, ignored.stderr
+    assert lines_of(ignored.stdout, "lf-run-max-samples") == [] and lines_of(ignored.stdout, "lf-run-validation-split")
+    only = vgptlint(tmp_path, "check", "--train-config", config.name, "--select", "lf-run-validation-split")
+    assert [line.split(" ")[2] for line in only.stdout.splitlines() if line.startswith(("run.yaml", "data/"))] == [
+        "lf-run-validation-split"]
+
+
+def test_boolean_kto_records_under_sft_are_the_wrong_kind(tmp_path):
+    config = write_run(tmp_path, blocked(6), {**BASE, "dataset": "kto_data"})
+    kto = [{**record("sql", 0), "label": True}, {**record("sql", 1), "label": "false"}]
+    (tmp_path / "data" / "kto.json").write_text(json.dumps(kto), encoding="utf-8")
+    out = vgptlint(tmp_path, "check", "--train-config", config.name, "--select", "lf-run-*")
+    assert lines_of(out.stdout, "lf-run-stage") == [
+        'run.yaml:2:10: warning lf-run-stage stage sft: 1 of the 2 records of "kto_data" read are dropped (a KTO '
+        "example (JSON boolean label), not an SFT one, which stage sft does not train)"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from vgptlint.llamafactory.budget import Cut, convert, cut
 from vgptlint.llamafactory.dataset_info import DatasetInfo, load_dataset_info
 from vgptlint.llamafactory.spec import DatasetSpec
-from vgptlint.llamafactory.survival import FATAL, TRAIN, classify
+from vgptlint.llamafactory.survival import DIFFERENT_KIND, FATAL, TRAIN, classify
 from vgptlint.llamafactory.templates import TEMPLATES
 from vgptlint.llamafactory.tokens import TokenCounter
 from vgptlint.llamafactory.train_config import NameRef, TrainConfig
@@ -46,6 +46,7 @@ class Fate:
     reason: str = ""
     cut: Cut | None = None
     labels: tuple[str, ...] = ()  # content type / category labels, for what max_samples loses
+    wrong_kind: bool = False  # dropped because it is another kind of example than the stage trains
 
     @property
     def is_truncated(self) -> bool:
@@ -209,7 +210,8 @@ def _follow(run: DatasetRun, spec: DatasetSpec, config: TrainConfig, counter: To
         if verdict.outcome == FATAL:
             run.fates.append(Fate(record.index, record.line, record.column, FATAL, verdict.reason, labels=labels))
         elif verdict.outcome != TRAIN:
-            run.fates.append(Fate(record.index, record.line, record.column, DROPPED, verdict.reason, labels=labels))
+            run.fates.append(Fate(record.index, record.line, record.column, DROPPED, verdict.reason, labels=labels,
+                                  wrong_kind=verdict.outcome == DIFFERENT_KIND))
         else:
             budget = (cut(convert(record.data, spec), stage, template, counter, config.cutoff_len, config["mask_history"])
                       if counter is not None else None)

@@ -25,7 +25,6 @@ RULES = {
     "lf-run-validation-split": (Severity.INFO, "val_size takes records away from training for evaluation."),
     "lf-run-tokens": (Severity.INFO, "How tokens were counted (the model's tokenizer, or an estimate)."),
 }
-KIND_REASONS = ("label is not a JSON boolean", "not read as a preference pair")
 
 
 def rule_infos(findings: list[Finding]) -> list[RuleInfo]:
@@ -58,13 +57,14 @@ def run_findings(plan: RunPlan) -> list[Finding]:
 
 
 def _dropped(plan: RunPlan, run: DatasetRun) -> list[Finding]:
-    reasons = Counter(f.reason for f in run.fates if f.outcome in (DROPPED, FATAL))
+    reasons = Counter((f.wrong_kind, f.reason) for f in run.fates if f.outcome in (DROPPED, FATAL))
     out = []
-    for reason, count in sorted(reasons.items()):
-        rule = "lf-run-stage" if reason.startswith(KIND_REASONS) else "lf-run-dropped"
-        severity = Severity.ERROR if count == run.read else RULES[rule][0]
+    for (wrong_kind, reason), count in sorted(reasons.items()):
+        rule = "lf-run-stage" if wrong_kind else "lf-run-dropped"
+        severity = Severity.ERROR if count == run.read else Severity.WARNING  # all of it: nothing to train
+        why = f"{reason}, which stage {plan.config['stage']} does not train" if wrong_kind else reason
         out.append(_finding(rule, f'stage {plan.config["stage"]}: {count:,} of the {run.read:,} records of '
-                            f'"{run.ref.name}" read are dropped ({reason})', plan.config.display, run.ref.line,
+                            f'"{run.ref.name}" read are dropped ({why})', plan.config.display, run.ref.line,
                             run.ref.column, severity))
     return out
 

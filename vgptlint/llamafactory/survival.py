@@ -95,6 +95,8 @@ def classify(record: object, spec: DatasetSpec, stage: str | None = None) -> Ver
     if stage != "sft" and prompt_count % 2 == 1 and response_count == 1:
         why = "label is not a JSON boolean" if spec.kind == "kto" else "not read as a preference pair"
         return Verdict(DIFFERENT_KIND, f"{why}: plain SFT example")
+    if stage == "sft" and prompt_count % 2 == 1 and response_count >= 2:  # only a training config's stage gets here
+        return Verdict(DIFFERENT_KIND, "a KTO example (JSON boolean label), not an SFT one")
     return Verdict(SKIP, reason or "dropped invalid example")
 
 
