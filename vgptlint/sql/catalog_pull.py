@@ -3,8 +3,10 @@
 Any SQLAlchemy URL works (``mssql+pyodbc://…`` for Vista on SQL Server, ``sqlite:///file.db``,
 ``postgresql://…``); the driver is the user's to install, SQLAlchemy comes with the ``db`` extra.
 Tables and views of one schema (the connection's default unless named) are read with the
-inspector's batched ``get_multi_*`` calls, a handful of queries whatever the table count, and
-turned into a catalog by ``vgptlint.sql.catalog_derive``. Nothing is written to the database.
+inspector's ``get_multi_*`` calls (a few queries in all where the dialect batches them, as
+PostgreSQL's does; table by table elsewhere) and turned into a catalog by
+``vgptlint.sql.catalog_derive``. Nothing is written to the database. Tested here on SQLite only:
+no SQL Server runs on this machine (see docs/catalog.md).
 """
 from __future__ import annotations
 
