@@ -164,6 +164,7 @@ def sql_benchmark(folder: Path, sample: int) -> dict:
         ours_rate = len(statements) / max(1e-9, ours["wall"] - empty["wall"])
         result = {"statements": len(statements), "vgptlint_statements_per_s": ours_rate, "vgptlint_wall": ours["wall"]}
         print(f"\nSQL rules alone: {len(statements):,} distinct statements, {ours_rate:,.0f} statements/s")
+        result["long_record"] = long_record_benchmark(statements, Path(tmp))
         fluff = sqlfluff_rate(statements[:sample], Path(tmp))
         if fluff is not None:
             result.update(sqlfluff_statements=min(sample, len(statements)), sqlfluff_statements_per_s=fluff,
@@ -173,6 +174,31 @@ def sql_benchmark(folder: Path, sample: int) -> dict:
         else:
             print("sqlfluff is not installed (pip install sqlfluff): its comparison is skipped")
     return result
+
+
+LONG_RECORD_STATEMENTS = 4000
+
+
+def long_record_benchmark(statements: list[str], tmp: Path) -> dict:
+    """One record holding 4,000 statements against 4,000 records of one statement each, both with
+    fixes verified and findings located and fingerprinted (``--format json``): the cost of a
+    finding must not grow with the length of its field (issue 13: 30 s for one 4,000-statement
+    record). The target is at most 3x."""
+    chosen = (statements * (LONG_RECORD_STATEMENTS // max(1, len(statements)) + 1))[:LONG_RECORD_STATEMENTS]
+    one = tmp / "one-record.jsonl"
+    one.write_text(json.dumps({"instruction": "q", "input": "", "output": ";\n".join(chosen)}) + "\n")
+    many = tmp / "many-records.jsonl"
+    many.write_text("".join(json.dumps({"instruction": "q", "input": "", "output": s}) + "\n" for s in chosen))
+    figures = {}
+    for label, path in (("one record", one), ("one statement per record", many)):
+        figures[label] = measure([sys.executable, "-m", "vgptlint", "check", "--policy", "pretrain", "--select", "sql,sql_catalog",
+                                  "--catalog", str(ROOT / "examples" / "catalog.yaml"), "--fail-on", "never", "--jobs", "1",
+                                  "--format", "json", "-o", str(tmp / "out.json"), str(path)])["wall"]
+    ratio = figures["one record"] / figures["one statement per record"]
+    print(f"{LONG_RECORD_STATEMENTS:,} statements in one record: {figures['one record']:.2f} s; one per record: "
+          f"{figures['one statement per record']:.2f} s ({ratio:.2f}x; target at most 3x)")
+    return {"statements": LONG_RECORD_STATEMENTS, "one_record_s": figures["one record"],
+            "one_per_record_s": figures["one statement per record"], "ratio": ratio}
 
 
 def sqlfluff_rate(statements: list[str], tmp: Path) -> float | None:

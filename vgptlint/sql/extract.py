@@ -69,7 +69,11 @@ _SHAPES = {
     "MERGE": re.compile(rf"MERGE\s+(?:INTO\s+)?{_QUALIFIED}.*?\bUSING\b", re.I | re.S),
     "DECLARE": re.compile(r"DECLARE\s+@", re.I),
     "SET": re.compile(r"SET\s+(?:@|NOCOUNT\b|TRANSACTION\s+ISOLATION\b|XACT_ABORT\b|ANSI_|QUOTED_IDENTIFIER\b|DATEFORMAT\b)", re.I),
-    "EXEC": re.compile(rf"EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?{_NAME}\s*\.\s*{_NAME}|EXEC(?:UTE)?\s+(?:sp_|usp|vsp|vrpt)\w*", re.I),
+    "EXEC": re.compile(
+        rf"EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?{_NAME}\s*\.\s*{_NAME}|EXEC(?:UTE)?\s+(?:sp_|usp|vsp|vrpt)\w*"
+        rf"|EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?[A-Za-z_][\w$#]*(?=[ \t]*(?:[;\n]|\Z|@|'|N'|\d))",  # EXEC bspAPHBVal @co = 1
+        re.I,
+    ),
     "IF": re.compile(r"IF\s+(?:NOT\s+)?(?:EXISTS\s*\(|@|OBJECT_ID\s*\()", re.I),
     "CREATE": re.compile(r"(?:CREATE|ALTER)\s+(?:OR\s+ALTER\s+)?(?:TABLE|VIEW|PROC|PROCEDURE|FUNCTION|TRIGGER|(?:UNIQUE\s+)?(?:NON)?(?:CLUSTERED\s+)?INDEX)\b", re.I),
     "TRUNCATE": re.compile(rf"TRUNCATE\s+TABLE\s+{_QUALIFIED}", re.I),
@@ -88,7 +92,7 @@ _SHAPE_WORDS = (
     ("merge", ("using",)),
     ("declare", ("@",)),
     ("set", ("@", "nocount", "transaction", "xact_abort", "ansi_", "quoted_identifier", "dateformat")),
-    ("exec", (".", "sp_", "usp", "vsp", "vrpt")),  # and execute
+    ("exec", ("exec",)),  # and execute: EXEC bspAPHBVal needs no other word
     ("if", ("exists", "@", "object_id")),
     ("create", ("table", "view", "proc", "function", "trigger", "index")),
     ("alter", ("table", "view", "proc", "function", "trigger", "index")),
@@ -171,6 +175,8 @@ def _may_hold_sql(text: str, lowered: str | None) -> bool:
     """
     if "```" in text or "~~~" in text:
         return True
+    if _WHOLE_FIELD_START_RE.match(text):
+        return True
     if lowered is None:  # outside ASCII, str.lower() and re.I disagree (ſ, İ): keywords alone gate
         return _CANDIDATE_RE.search(text) is not None
     for keyword, words in _SHAPE_WORDS:  # loops, not any(): this runs on every text field
@@ -190,13 +196,27 @@ _SQL_PARAGRAPH_STARTS = frozenset(
 )
 
 
+# Statement keywords a whole field of SQL may start with although they have no inline shape
+# (``USE Viewpoint``, ``DROP TABLE``, ``IF 1 <= (SELECT …)``, ``BEGIN TRAN``), when written in
+# capitals and not followed by a prose word ("IF you want …", "USE the form").
+_WHOLE_FIELD_STARTS = frozenset("USE DROP ALTER CREATE IF WHILE BEGIN DECLARE SET PRINT GRANT REVOKE DENY RAISERROR TRUNCATE".split())
+
+
+_WHOLE_FIELD_START_RE = re.compile(r"\s*(?:" + "|".join(sorted(_WHOLE_FIELD_STARTS)) + r")\b")
+
+
 def _is_all_sql(text: str) -> bool:
-    """The whole field is SQL: it starts with a shaped statement and no paragraph starts like prose."""
+    """The whole field is SQL: it starts with a shaped statement (or, in capitals, another statement
+    keyword not followed by prose) and no paragraph starts like prose."""
     first = first_significant(text, 0, 2000)
-    if first is None or first.kind != "word" or first.upper not in _SHAPES:
+    if first is None or first.kind != "word":
         return False
     keyword = text[first.start : first.end]
-    if not _looks_like_sql(text[first.start :], strict=keyword.islower()):
+    if first.upper in _WHOLE_FIELD_STARTS and keyword.isupper():
+        following = first_significant(text, first.end, first.end + 200)
+        if following is None or (following.kind == "word" and following.upper in _PROSE_WORDS and not text[following.start : following.end].isupper()):
+            return False
+    elif first.upper not in _SHAPES or not _looks_like_sql(text[first.start :], strict=not keyword.isupper()):
         return False
     for paragraph in _PARAGRAPH_END_RE.split(text):
         first = first_significant(paragraph, 0, 200)
@@ -220,7 +240,7 @@ def _inline_regions(text: str, lowered: str | None, start: int, end: int) -> lis
         keyword = text[match.start() : match.end()]
         # re.I also matches "İF" (upper-cased: not a keyword): no shape, not SQL
         shape = _SHAPES.get(keyword.upper())
-        if shape is None or not (keyword.isupper() or keyword.islower()) or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
+        if shape is None or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
             position = match.end()
             continue
         paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
@@ -232,7 +252,10 @@ def _inline_regions(text: str, lowered: str | None, start: int, end: int) -> lis
             continue
         region_end = _prose_cut(text, match.start(), paragraph_end)
         candidate = text[match.start() : region_end]
-        if shape.match(candidate) and (keyword.isupper() or _looks_like_sql(candidate, strict=True)):
+        # capitals alone do not make SQL: "Click SELECT ALL in PR Timecard Entry, then choose UPDATE
+        # from the toolbar" has SELECT … FROM's shape, so prose words in it call for a parse too
+        needs_parse = not keyword.isupper() or _has_prose_words(candidate)
+        if shape.match(candidate) and (not needs_parse or _looks_like_sql(candidate, strict=True)):
             regions.append((match.start(), region_end, "inline"))
             position = region_end
         else:
@@ -264,7 +287,10 @@ def _prose_cut(text: str, start: int, end: int) -> int:
         if token.upper == "(":
             depth += 1
         elif token.upper == ")":
-            depth = max(0, depth - 1)
+            if depth == 0:  # "IF 1 <= (SELECT … = 1)": the region started inside brackets it cannot close
+                cut = start + token.start
+                break
+            depth -= 1
         elif token.upper == "`":
             cut = start + token.start
             break
@@ -293,6 +319,17 @@ def _next_is_prose(region: str, tokens: tuple, index: int) -> bool:
     return word.upper in _PROSE_WORDS or (is_title_case and word.upper not in _SHAPES)
 
 
+# Lower-case words of prose that SQL has no use for outside strings and comments.
+_PROSE_WORD_RE = re.compile(r"(?<![\w@#$.'\[])(?:the|then|click|choose|you|your|we|our|please|can|should|will|want|use|get)(?![\w'\]])")
+
+
+def _has_prose_words(candidate: str) -> bool:
+    """Prose words outside strings and comments (``'the'`` in a string is data, not prose)."""
+    if _PROSE_WORD_RE.search(candidate) is None:
+        return False
+    return any(_PROSE_WORD_RE.fullmatch(candidate, token.start, token.end) for token in lex(candidate) if token.kind == "word")
+
+
 def _looks_like_sql(body: str, strict: bool) -> bool:
     """Does this text start like a statement? ``strict`` (lower-case inline SQL) also requires a parse."""
     token = first_significant(body, 0, 400)
@@ -302,7 +339,7 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
     first = token.start
     raw_keyword = body[first : token.end]
     if raw_keyword[:1].isupper() and not raw_keyword.isupper():
-        return False  # "Select the vendor…": prose, even in a fence
+        strict = True  # "Select the vendor…" is prose; "Select a.Vendor from APVM a where …" parses
     if shape is None or not shape.match(body, first):
         return False
     if not strict:

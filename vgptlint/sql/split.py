@@ -229,7 +229,7 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         token = items[index]
         kind = token.kind
         if kind == "run":  # passes over tokens that only extend the statement (see _SCAN_RE)
-            if at_line_start and _LABEL_RE.fullmatch(text, token.start, token.end):
+            if at_line_start and _LABEL_RE.fullmatch(text, token.start, token.end) and (index + 1 == len(items) or items[index + 1].kind in ("nl", "comment")):
                 flush()  # "bspexit:": a GOTO label ends the statement before it and is none itself
                 index += 1
                 previous = None

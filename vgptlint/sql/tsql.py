@@ -107,6 +107,8 @@ _CLAUSE_ENDS = frozenset({"WHERE", "GROUP", "ORDER", "HAVING", "UNION", "EXCEPT"
 
 _COMMA_FROM_RE = re.compile(r",\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*FROM\b", re.I | re.S)
 _JOIN_RE = re.compile(r"\bJOIN\b", re.I)
+_CROSS_JOIN_RE = re.compile(r"\bCROSS\s+JOIN\b", re.I)
+_ON_RE = re.compile(r"\bON\b", re.I)
 
 
 def strict_problem(sql: str) -> tuple[str, int] | None:
@@ -119,8 +121,11 @@ def strict_problem(sql: str) -> tuple[str, int] | None:
     >>> strict_problem("SELECT a FROM a JOIN b JOIN c ON c.x = b.x ON b.y = a.y") is None
     True
     """
-    if _COMMA_FROM_RE.search(sql) is None and _JOIN_RE.search(sql) is None:
-        return None  # most statements: no lexing
+    # Most statements need no lexing: no comma before a FROM, and at least as many ONs as JOINs
+    # that need one (an ON elsewhere only makes the count safer: it never hides a missing one
+    # from the lexed check, it only skips it when the counts cannot show one).
+    if _COMMA_FROM_RE.search(sql) is None and len(_JOIN_RE.findall(sql)) - len(_CROSS_JOIN_RE.findall(sql)) <= len(_ON_RE.findall(sql)):
+        return None
     previous = None
     # per bracket depth: JOINs (not CROSS) still waiting for an ON in the FROM clause open there
     open_joins: dict[int, list[int]] = {}
@@ -161,12 +166,12 @@ def strict_problem(sql: str) -> tuple[str, int] | None:
 
 # Words a statement cannot end on: something after them is missing (a cut answer).
 _DANGLING_WORDS = frozenset(
-    "SELECT FROM WHERE AND OR ON JOIN BY SET VALUES INTO AS IN NOT BETWEEN LIKE HAVING UNION EXCEPT INTERSECT CASE WHEN "
+    "SELECT FROM WHERE AND OR JOIN BY SET VALUES INTO AS IN NOT BETWEEN LIKE HAVING UNION EXCEPT INTERSECT CASE WHEN "
     "THEN ELSE EXISTS TOP DISTINCT INNER LEFT RIGHT FULL OUTER CROSS APPLY GROUP ORDER UPDATE DELETE INSERT WITH".split()
 )
 _DANGLING_PUNCT = frozenset({",", "=", "<", ">", "+", "-", "/", "%", "(", "."})
-_OPERAND_ENDS = frozenset({"AND", "OR", "WHERE", "FROM", "GROUP", "ORDER", "JOIN", "ON", "THEN", "HAVING", ")", ","})
-_REPEATABLE = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "JOIN", "ON", "BY", "GROUP", "ORDER", "SET"})
+_OPERAND_ENDS = frozenset({"AND", "OR", "WHERE", "FROM", "GROUP", "ORDER", "JOIN", "THEN", "HAVING", ")", ","})
+_REPEATABLE = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "JOIN", "BY", "GROUP", "ORDER", "SET"})  # not ON: "= ON ON PARTITIONS"
 
 
 def structural_problem(sql: str) -> tuple[str, int] | None:
