@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vgptlint.facets import facet_value
 from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.negatives import label_name, touches_negative
 from vgptlint.functions.base import MISSING, Context, Hit
 from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
@@ -151,6 +152,9 @@ def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object
         fix = None  # a fix that can never be applied is not offered, nor counted as fixable
     else:
         fix = hit.fix if hit.fix is not None or rule.fix is None else compute_fix(rule, value, hit, ctx)
+    if fix is not None and touches_negative(fix, location.pointer, ctx.record, ctx.kind,
+                                            label_name(ctx.settings.get("dataset_spec"))):
+        fix = None  # an undesirable example is training signal: never offered as fixable
     return Finding(rule.id, hit.severity or rule.severity, message, location, fingerprint, fix)
 
 

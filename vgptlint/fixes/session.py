@@ -24,6 +24,7 @@ from vgptlint.engine import FileTask, lint_file, lint_items, plan_for
 from vgptlint.evaluate import compute_fix, evaluate_record
 from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
+from vgptlint.fixes.negatives import label_name, without_negative_fixes
 from vgptlint.fixes.regions import fix_regions
 from vgptlint.fixes.splice import rewrite_record_text, same_json
 from vgptlint.fixes.write import Rejected, Snapshot, WriteRefused, append_rejects, take_snapshot, write_atomically
@@ -129,12 +130,13 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
         return _unchanged(task.display, linted, info, [f"{task.display}: not fixed: it is not valid UTF-8"], findings)
     if info.has_bom:
         text = text[1:]
-    relint = _relinter(task, policy, rules, services, settings, linted.outcome.summary.kind)
+    kind, label = linted.outcome.summary.kind, label_name(task.spec)
+    relint = _relinter(task, policy, rules, services, settings, kind)
     progress = Progress(list(linted.records))
     current_text, current, current_findings = text, linted, findings
     # A fix can reveal another (two records become duplicates once fixed): a few passes over the file.
     for _ in range(MAX_FILE_PASSES):
-        plan = _plan_changes(current.records, current_findings, relint, options)
+        plan = _plan_changes(current.records, current_findings, relint, options, kind, label)
         progress.note_reverted(plan)
         if not plan.changes_anything:
             break
@@ -224,7 +226,8 @@ class ChangePlan:
         return any(f.is_changed for f in self.fixes.values()) or bool(self.dropped) or self.seed is not None
 
 
-def _plan_changes(records: list[Record], findings: list[Finding], relint, options: FixOptions) -> ChangePlan:
+def _plan_changes(records: list[Record], findings: list[Finding], relint, options: FixOptions, kind: str,
+                  label: str) -> ChangePlan:
     by_index: dict[int, list[Finding]] = {}
     reorder_findings: list[Finding] = []
     seed = None
@@ -237,13 +240,16 @@ def _plan_changes(records: list[Record], findings: list[Finding], relint, option
     dropped: dict[int, list[Finding]] = {}
     fixes: dict[int, RecordFix] = {}
     for position, record in enumerate(records):
-        own = by_index.get(record.index, [])
+        # Undesirable examples (KTO label false, DPO rejected) keep their findings but lose their fixes.
+        own = without_negative_fixes(by_index.get(record.index, []), record.data, kind, label)
         drops = [f for f in own if is_applied(f.fix, options.allow_unsafe) and drops_record(f.fix)]
         if drops:
             dropped[position] = drops
         elif any(is_applied(f.fix, options.allow_unsafe) and is_record_level(f.fix) for f in own):
-            fixes[position] = fix_record(record.data, own, lambda data, r=record: relint(data, r), options.allow_unsafe,
-                                         options.max_rounds)
+            def guarded(data, r=record):
+                return without_negative_fixes(relint(data, r), data, kind, label)
+
+            fixes[position] = fix_record(record.data, own, guarded, options.allow_unsafe, options.max_rounds)
     return ChangePlan(fixes, dropped, seed, reorder_findings)
 
 
