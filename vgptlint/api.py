@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +140,9 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     notes: list[str] = []
     services: dict = {}
     settings: dict = {"trainer": policy.trainer, **policy.settings, **options.extra_settings}
+    # Relative paths in rule options (a held-out file) mean the caller's directory, on any engine:
+    # a Dask worker's own working directory is elsewhere.
+    settings.setdefault("working_directory", os.getcwd())
 
     run_plan = _plan_training_run(options, policy)
     if run_plan is not None and not paths:

@@ -148,3 +148,26 @@ def test_relative_paths_from_another_working_directory(tmp_path, scheduler, smal
     local, dask = local_and_dask(scheduler, "--policy", "team.yaml", "-f", "json", ".", "sft.parquet")
     assert dask == local
     assert json.loads(local)["summary"]["records"] > 800
+
+
+@pytest.mark.parametrize("form", ["name", "relative", "absolute"])
+def test_held_out_file_found_whatever_the_path_form(tmp_path, scheduler, small_blocks, monkeypatch, form):
+    # The held-out file sits in the client's working directory (or a folder of it), not beside the
+    # data: a worker looking it up from its own directory found nothing and dropped every finding.
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "sft.jsonl", sft_records(200, seed=4))
+    (tmp_path / "held").mkdir()
+    questions = [{"id": f"v{n}", "question": f"question {n}"} for n in (5, 17, 60)]
+    (tmp_path / "held" / "validation.json").write_text(json.dumps(questions), encoding="utf-8")
+    against = {"name": "validation.json", "relative": "held/validation.json",
+               "absolute": str(tmp_path / "held" / "validation.json")}[form]
+    if form == "name":
+        (tmp_path / "validation.json").write_text(json.dumps(questions), encoding="utf-8")
+    (tmp_path / "team.yaml").write_text(
+        f"extends: [pretrain]\nrules:\n  contamination:\n    options: {{against: [{json.dumps(against)}]}}\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    local, dask = local_and_dask(scheduler, "--policy", "team.yaml", "-f", "json", "--select", "contamination", "data")
+    assert dask == local
+    found = [f for f in json.loads(local)["findings"] if f["rule"] == "contamination"]
+    assert len(found) > 3 and 'repeats held-out question v5 exactly: "question 5"' in [f["message"] for f in found]

@@ -80,8 +80,8 @@ class HeldOut:
     problem: str | None = None
 
 
-def _resolve(name: str, linted: str) -> Path | None:
-    for candidate in (Path(name), Path(linted).parent / name):
+def _resolve(name: str, linted: str, working_directory: str) -> Path | None:
+    for candidate in (Path(working_directory) / name, Path(linted).parent / name):
         if candidate.is_file():
             return candidate.resolve()
     return None
@@ -92,22 +92,24 @@ def _folder(linted: str) -> str:
     return str(Path(linted).parent)  # asked once per record: Path() costs more than the lookup it keys
 
 
-def held_out(opts: ContaminationOptions, linted: str, services: dict) -> HeldOut:
+def held_out(opts: ContaminationOptions, linted: str, services: dict, working_directory: str = ".") -> HeldOut:
+    """The held-out questions of ``opts.against``, each file looked up in ``working_directory`` (the
+    caller's, also on a Dask worker) and beside ``linted``; loaded once per run and folder."""
     key = ("contamination", opts.against, opts.field, opts.id_field, opts.threshold, _folder(linted))
     found = services.get(key)
     if found is None:
-        found = services[key] = _load(opts, linted)
+        found = services[key] = _load(opts, linted, working_directory)
     return found
 
 
-def _load(opts: ContaminationOptions, linted: str) -> HeldOut:
+def _load(opts: ContaminationOptions, linted: str, working_directory: str) -> HeldOut:
     from vgptlint.inputs.read import read_source
     from vgptlint.inputs.records import Record
 
     questions, files = [], []
     question_selector, id_selector = compile_selector(opts.field), compile_selector(opts.id_field)
     for name in opts.against:
-        path = _resolve(name, linted)
+        path = _resolve(name, linted, working_directory)
         if path is None:
             beside = Path(linted).parent.as_posix() or "."
             return HeldOut((), (), {}, (), {}, f'not checked: held-out file "{name}" was not found '
@@ -188,7 +190,7 @@ def contamination(state: ContaminationState, targets, ctx, ref, opts: Contaminat
     """Training values that repeat a held-out question; see the module docstring."""
     if state.skipped or state.problem:
         return state
-    index = held_out(opts, ctx.path, ctx.services)
+    index = held_out(opts, ctx.path, ctx.services, str(ctx.settings.get("working_directory", ".")))
     if index.problem:
         state.problem = index.problem
         return state
