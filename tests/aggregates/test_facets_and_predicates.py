@@ -109,9 +109,17 @@ rules:
     ("SELECT a FROM APTH h WITH (NOLOCK, INDEX(ix))", "SELECT a FROM APTH h WITH (INDEX(ix))", "text"),
     ("SELECT a FROM APTH WITH (NOLOCK) WHERE APCo = 1", "SELECT a FROM APTH", None),
     ("Use APTH.", "Use APTL.", None),
+    # Vista's binary collation: GLAcct and glacct are different columns, so the pair teaches case too
+    ("SELECT g.GLAcct FROM GLAC g WITH (NOLOCK) WHERE g.GLCo = 1", "SELECT g.glacct FROM GLAC g WHERE g.GLCo = 1", None),
+    ("select g.GLAcct from GLAC g with (nolock)", "SELECT g.glacct FROM GLAC g", None),
 ])
 def test_trivial_difference(chosen, rejected, expected):
     assert trivial_difference(chosen, rejected, ("NOLOCK", "READUNCOMMITTED"), "tsql") == expected
+
+
+def test_trivial_difference_in_a_case_insensitive_database():
+    chosen, rejected = "SELECT g.GLAcct FROM GLAC g WITH (NOLOCK)", "SELECT g.glacct FROM GLAC g"
+    assert trivial_difference(chosen, rejected, ("NOLOCK",), "tsql", case_sensitive=False) == "text"
 
 
 @pytest.mark.parametrize("value, reason", [

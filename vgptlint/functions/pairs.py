@@ -4,14 +4,17 @@
 ``pair_trivial_difference`` chosen and rejected differ only by table hints (NOLOCK/READUNCOMMITTED):
                             equal once the hints are removed, compared on the SQL AST (sqlglot) when
                             both sides' SQL parses, on normalized text otherwise. Such a pair teaches
-                            "add NOLOCK" and nothing else (review §4).
+                            "add NOLOCK" and nothing else (review §4). Identifiers are compared as the
+                            database compares them: case-sensitively by default (Vista's collation is
+                            binary, so ``g.GLAcct`` and ``g.glacct`` are different columns and a pair
+                            that differs in them teaches case too); keywords and prose ignore case.
 
 Options (both): ``chosen``/``rejected``: the field names (default ``chosen``, ``rejected``); a side
 may be a string, a message ``{role, content}`` or a list of messages (its last message is compared).
 ``hints`` (trivial difference): the hints whose presence alone does not count as a difference.
 
 Example: ``{chosen: "SELECT a FROM APTH WITH (NOLOCK)", rejected: "SELECT a FROM APTH"}`` →
-"chosen and rejected differ only in table hints (NOLOCK)".
+"chosen and rejected differ only in table hints: NOLOCK on APTH in chosen only".
 """
 from __future__ import annotations
 
@@ -59,11 +62,13 @@ def normalized(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class PairOptions:
     """``chosen``/``rejected``: field names of the two sides; ``hints``: table hints whose presence
-    alone is not a difference (default NOLOCK, READUNCOMMITTED)."""
+    alone is not a difference (default NOLOCK, READUNCOMMITTED); ``case_sensitive``: identifiers that
+    differ only in case are different (default true: a binary collation such as Vista's)."""
 
     chosen: str = "chosen"
     rejected: str = "rejected"
     hints: tuple[str, ...] = ("NOLOCK", "READUNCOMMITTED")
+    case_sensitive: bool = True
 
     def validate(self) -> str | None:
         if not self.hints or not all(h.isalpha() for h in self.hints):
@@ -94,30 +99,60 @@ def pair_trivial_difference(value: dict, opts: PairOptions, ctx: Context) -> Ite
     chosen, rejected = sides
     if " ".join(chosen.split()) == " ".join(rejected.split()):
         return  # identical: pair_identical's business
-    compared = trivial_difference(chosen, rejected, opts.hints, ctx.dialect or "tsql")
+    compared = trivial_difference(chosen, rejected, opts.hints, ctx.dialect or "tsql", opts.case_sensitive)
     if compared:
-        hints = "/".join(opts.hints[:1])
-        yield Hit(f"{opts.chosen} and {opts.rejected} differ only in table hints ({hints})",
+        where = hint_differences(chosen, rejected, opts.hints, opts.chosen, opts.rejected)
+        yield Hit(f"{opts.chosen} and {opts.rejected} differ only in table hints: {where}",
                   data={"compared": compared, "chosen": opts.chosen, "rejected": opts.rejected})
+
+
+def hint_differences(chosen: str, rejected: str, hints: tuple[str, ...], chosen_name: str = "chosen",
+                     rejected_name: str = "rejected") -> str:
+    """Which side has the hints on which tables, e.g. ``NOLOCK on APTH, APTL in chosen only``.
+
+    >>> hint_differences("SELECT a FROM APTH h WITH (NOLOCK) JOIN APTL (NOLOCK)", "SELECT a FROM APTH h JOIN APTL", ("NOLOCK",))
+    'NOLOCK on APTH, APTL in chosen only'
+    """
+    pattern = _hinted_table_regex(hints)
+    found = {side: sorted({(m.group(2).upper(), m.group(1)) for m in pattern.finditer(text)})
+             for side, text in ((chosen_name, chosen), (rejected_name, rejected))}
+    parts = []
+    for side, other in ((chosen_name, rejected_name), (rejected_name, chosen_name)):
+        only = [pair for pair in found[side] if pair not in found[other]]
+        for hint in dict.fromkeys(h for h, _ in only):
+            tables = ", ".join(dict.fromkeys(t for h, t in only if h == hint))
+            parts.append(f"{hint} on {tables} in {side} only")
+    return "; ".join(parts) or "the hints are written differently"
+
+
+@functools.lru_cache(maxsize=8)
+def _hinted_table_regex(hints: tuple[str, ...]) -> re.Pattern[str]:
+    # FROM/JOIN/comma, a table name, an optional alias, then WITH (hint ...) or the legacy (hint)
+    return re.compile(rf"(?:\bFROM|\bJOIN|,)\s+([\w.\[\]#@]+)(?:\s+(?:AS\s+)?(?!WITH\b)\w+)?\s*(?:WITH\s*)?\(\s*(?:\w+\s*,\s*)*({'|'.join(hints)})\b",
+                      re.I)
 
 
 # dpo-trivial-difference and dpo-trivial-share ask about the same record one after the other.
 @functools.lru_cache(maxsize=64)
-def trivial_difference(chosen: str, rejected: str, hints: tuple[str, ...], dialect: str) -> str | None:
+def trivial_difference(chosen: str, rejected: str, hints: tuple[str, ...], dialect: str,
+                       case_sensitive: bool = True) -> str | None:
     """``"ast"`` or ``"text"`` when the sides are equal without ``hints`` (how it was decided), else None.
 
-    Text first: equal hint-stripped text implies equal ASTs, and costs no parse. The AST comparison
-    then catches what text cannot (layout, keyword case, ``AS``) and is only tried when both sides hold
+    Text first: equal hint-stripped text implies equal ASTs, and costs no parse (case-sensitively
+    when identifiers are, so ``select`` vs ``SELECT`` goes on to the AST). The AST comparison then
+    catches what text cannot (layout, keyword case, ``AS``) and is only tried when both sides hold
     the same number of statements and the prose around them matches.
     """
     strip = _hint_regex(hints)
-    if normalized(strip.sub("", chosen)) == normalized(strip.sub("", rejected)):
+    spaced = _spaced if case_sensitive else normalized
+    if spaced(strip.sub("", chosen)) == spaced(strip.sub("", rejected)):
         return "text"
     left, right = extract_sql(chosen), extract_sql(rejected)
     if not left or len(left) != len(right) or normalized(_prose(chosen, left)) != normalized(_prose(rejected, right)):
         return None
     for a, b in zip(left, right):
-        first, second = _stripped_sql(a.text, hints, dialect), _stripped_sql(b.text, hints, dialect)
+        first, second = (_stripped_sql(a.text, hints, dialect, case_sensitive),
+                         _stripped_sql(b.text, hints, dialect, case_sensitive))
         if first is None or second is None or first != second:
             return None
     return "ast"
@@ -145,7 +180,11 @@ def _prose(text: str, statements: tuple) -> str:
     return " ".join(pieces)
 
 
-def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str) -> str | None:
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str, case_sensitive: bool = True) -> str | None:
     from vgptlint.sql.parse import ParsedStatement, parse_fresh
 
     # A tree of our own to edit: parsing again is several times cheaper than copying a cached
@@ -154,7 +193,8 @@ def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str) -> str | None:
     if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
         return None
     tree = _strip_hints(parsed.expression, hints)
-    return tree.sql(dialect=dialect, normalize=True, pretty=False, copy=False)  # the generator may edit our tree
+    # normalize=True would lower-case identifiers; keywords come out upper-case either way
+    return tree.sql(dialect=dialect, normalize=not case_sensitive, pretty=False, copy=False)  # may edit our tree
 
 
 def _strip_hints(tree: exp.Expression, hints: tuple[str, ...]) -> exp.Expression:
