@@ -63,6 +63,7 @@ class FileTask:
 class FilePlan:
     record_rules: tuple[CompiledRule, ...]
     aggregate_rules: tuple[CompiledRule, ...]
+    min_records: int = 20  # see MIN_RECORDS_TO_JUDGE
 
 
 def infer_kind(data: object) -> str:
@@ -96,6 +97,20 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
     return None
 
 
+# A share of a handful of records is not evidence (0 of 1 is "0%"): files with fewer records get no
+# dataset-level finding (a file-wide share, balance or skew), only their records' own findings and
+# one run note. Policies change it with ``settings: {min_records: N}``.
+MIN_RECORDS_TO_JUDGE = 20
+TOO_SMALL_NOTE = ("dataset-level checks (shares, balance, skew) not judged on files of fewer than {minimum} records: "
+                  "a share of a few records is not evidence (settings: {{min_records: N}})")
+
+
+def min_records(policy: Policy) -> int:
+    tool = policy.settings.get("settings")
+    value = tool.get("min_records") if isinstance(tool, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else MIN_RECORDS_TO_JUDGE
+
+
 def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str, file_format: str = "alpaca") -> FilePlan:
     effective = dict(rules)
     for override in policy.overrides:
@@ -107,6 +122,7 @@ def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind:
     return FilePlan(
         record_rules=tuple(r for r in active if r.kind != "aggregate"),
         aggregate_rules=tuple(r for r in active if r.kind == "aggregate"),
+        min_records=min_records(policy),
     )
 
 
@@ -279,10 +295,14 @@ def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileF
     else:
         findings = forget_collapsed(sink.spool, run.task.display, sink.wide, outcome.record_count)
     metrics, notes = [], []
+    too_small = outcome.record_count < plan.min_records
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
-        findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in result.hits)
+        hits = [h for h in result.hits if h.record_index is not None or not too_small or h.data.get("count")]
+        if len(hits) < len(result.hits) and TOO_SMALL_NOTE.format(minimum=plan.min_records) not in notes:
+            notes.append(TOO_SMALL_NOTE.format(minimum=plan.min_records))  # one line per run: runs drop repeats
+        findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in hits)
         if result.note:
             notes.append(f"{rule.id}: {result.note}")
     if sink is not None:

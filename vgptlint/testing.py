@@ -3,7 +3,7 @@
 ``examples`` in a rule:
   valid:   records (or ``{record: ..., kind: ..., spec: ...}``, or ``{dataset: [...]}`` for aggregates)
            on which the rule must say nothing;
-  invalid: ``{record: ...}`` / ``{dataset: [...]}`` with optional ``expect`` (the exact list of the
+  invalid: ``{record: ...}`` / ``{dataset: [...]}`` (an entry ``{times: N, record: {...}}`` repeats a record) with optional ``expect`` (the exact list of the
            rule's findings, each ``{path, message}``), ``fixed`` (the record after its fixes),
            ``kind`` (sft/dpo/kto; default: inferred) and ``spec`` (LLaMA-Factory dataset_info entry).
 A pack may name ``example_catalog:`` (relative to the pack) for rules that need a schema catalog.
@@ -64,10 +64,22 @@ def _case(path: Path, rule_id: str, index: int, is_valid: bool, item: object) ->
     wrapped = isinstance(item, dict) and ("record" in item or "dataset" in item)
     if not wrapped:
         return ExampleCase(path, rule_id, index, is_valid, (item,), None, None, None, None)
-    records = tuple(item["dataset"]) if "dataset" in item else (item["record"],)
+    records = tuple(_expand(item["dataset"])) if "dataset" in item else (item["record"],)
     expect = tuple(item["expect"]) if "expect" in item else None
     return ExampleCase(path, rule_id, index, is_valid, records, expect, item.get("fixed"), item.get("kind"), item.get("spec"),
                        item.get("files"))
+
+
+def _expand(dataset: list) -> list:
+    """``{times: 40, record: {...}}`` in a dataset stands for the record 40 times (a share needs
+    enough records to be evidence)."""
+    records = []
+    for entry in dataset:
+        if isinstance(entry, dict) and set(entry) == {"times", "record"}:
+            records += [entry["record"]] * int(entry["times"])
+        else:
+            records.append(entry)
+    return records
 
 
 _POLICIES: dict[Path, Policy] = {}
@@ -76,7 +88,9 @@ _POLICIES: dict[Path, Policy] = {}
 def pack_policy(path: Path) -> Policy:
     if path not in _POLICIES:
         load_builtins()
-        _POLICIES[path] = load_policy(str(path))
+        policy = _POLICIES[path] = load_policy(str(path))
+        # Examples are a few records on purpose: their dataset-level findings are judged at any size.
+        policy.settings["settings"] = {**(policy.settings.get("settings") or {}), "min_records": 0}
     return _POLICIES[path]
 
 

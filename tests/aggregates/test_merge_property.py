@@ -26,10 +26,10 @@ NOLOCK = {"function": "pattern", "options": {"match": r"WITH\s*\(\s*NOLOCK\s*\)"
 # accumulator -> (given, options); every registered accumulator must appear here.
 CONFIGS = {
     "ratio": ("$.output", {"when": NOLOCK, "among": {"facet": "content_type", "values": ["sql_generation", "other"]},
-                           "min": 0.5, "label": "NOLOCK coverage"}),
+                           "min": 0.95, "label": "NOLOCK coverage"}),
     "count": ("$.output", {"when": {"function": "length", "options": {"min": 50}}, "max": 2}),
-    "distribution": ("$", {"facet": "content_type", "shares": {"schema_description": {"max": 0.3}}}),
-    "balance": ("$.label", {"values": ["true", "false"], "min": 0.6, "max": 0.7}),
+    "distribution": ("$", {"facet": "content_type", "shares": {"schema_description": {"max": 0.01}}}),
+    "balance": ("$.label", {"values": ["true", "false"], "min": 0.95, "max": 0.99}),
     "histogram": ("$.output", {"edges": [20, 60, 200], "max_share": {"20-59": 0.1}, "min_share": {"<20": 0.5}}),
     "duplicates": ("$", {"max": 0.0}),
     "near_duplicates": ("$", {"threshold": 0.7, "max": 0.0}),

@@ -225,7 +225,7 @@ def _finalize(state: ContaminationState, opts: ContaminationOptions) -> Aggregat
     leaked = len({f[4] for f in state.found})
     value = share(leaked, len(state.questions))
     bounds = ShareBounds(None, opts.max)
-    broken = bounds.broken(value)
+    broken = bounds.broken(value, leaked, len(state.questions))
     if broken:
         hits.append(AggregateHit(f"held-out questions found in training {percent(value)} "
                                  f"({counts(leaked, len(state.questions))}) {broken}", fingerprint_basis=f"share {broken}"))

@@ -1,11 +1,13 @@
 """Duplicate records: exact copies and near copies, each reported at its record.
 
 ``duplicates`` (exact): records whose ``fields`` (default instruction, input, output), each with
-whitespace collapsed and lower-cased, are equal; ``mask_digits: true`` also equates records that
+whitespace collapsed, lower-cased and punctuation at its ends dropped, are equal (``Explain the
+DateRetd column in PMSM.`` = ``explain the DateRetd column in PMSM``); the finding says which fields
+differ and in what (spacing, letter case, punctuation at the ends, numbers); ``mask_digits: true`` also equates records that
 differ only in numbers (templated copies: the same answer for company 1 and company 7). Every copy
 after the first is a finding at its record that names the first occurrence; ``max`` bounds the
-share of copies. State: one 8-byte digest and one (index, line, column) per record, in flat arrays
-(32 bytes a record); copies are found at finalize by one sort.
+share of copies. State: a few 8-byte digests and one (index, line, column) per record, in flat arrays
+(about 80 bytes a record); copies are found at finalize by one sort.
 
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
@@ -31,21 +33,46 @@ from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
 _DIGITS = re.compile(r"\d+")
 
 
-def record_key(record: object, fields: tuple[str, ...], mask_digits: bool = False) -> str | None:
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _text(record: dict, name: str) -> str:
+    value = record.get(name, "")
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+# Each normalization a duplicate may need, in the order they are applied (see what_differs).
+NORMALIZATIONS = ("spacing", "letter case", "punctuation at the ends", "numbers")
+
+
+def normalize_field(text: str, skip: str = "", mask_digits: bool = False) -> str:
+    """One field as duplicates compare it: whitespace collapsed, lower-cased, punctuation and
+    spaces at its ends dropped (``Explain PMSM.`` equals ``explain  PMSM``), digits masked if asked;
+    ``skip`` leaves one of NORMALIZATIONS out (to tell which ones a pair of copies needs).
+
+    >>> normalize_field(" Explain the DateRetd column in PMSM. "), normalize_field("Why?", skip="letter case")
+    ('explain the dateretd column in pmsm', 'Why')
+    """
+    if skip != "spacing":
+        text = " ".join(text.split())
+    if skip != "letter case":
+        text = text.lower()
+    if skip != "punctuation at the ends":
+        text = _EDGE_PUNCTUATION.sub("", text)
+    if mask_digits and skip != "numbers":
+        text = _DIGITS.sub("0", text)
+    return text
+
+
+def record_key(record: object, fields: tuple[str, ...], mask_digits: bool = False, skip: str = "") -> str | None:
     """The normalized text a duplicate check compares (None when the record is not an object).
 
-    >>> record_key({"instruction": " What  IS APTH?", "output": "A view"}, ("instruction", "input", "output"))
-    'what is apth?\\x1f\\x1fa view'
+    >>> record_key({"instruction": " What  IS APTH?", "output": "A view."}, ("instruction", "input", "output"))
+    'what is apth\\x1f\\x1fa view'
     """
     if not isinstance(record, dict):
         return None
-    parts = []
-    for name in fields:
-        value = record.get(name, "")
-        text = value if isinstance(value, str) else "" if value is None else str(value)
-        parts.append(" ".join(text.split()).lower())
-    key = "\x1f".join(parts)
-    return _DIGITS.sub("0", key) if mask_digits else key
+    return "\x1f".join(normalize_field(_text(record, name), skip, mask_digits) for name in fields)
 
 
 def _digest(key: str) -> bytes:
@@ -73,16 +100,49 @@ class DuplicateOptions:
 @dataclass
 class DuplicateState:
     """Per record: the 8-byte digest of its normalized text and its (index, line, column), in flat
-    arrays (32 bytes a record); copies are found at finalize by sorting, so merging is concatenation."""
+    arrays; copies are found at finalize by sorting, so merging is concatenation. To say what two
+    copies differ in: per record the digest of its raw text and of its text normalized in every way
+    but one (one per NORMALIZATION), and a crc32 of each raw field (about 80 bytes a record in all)."""
 
     digests: bytearray = field(default_factory=bytearray)
     index: array = field(default_factory=lambda: array("q"))
     line: array = field(default_factory=lambda: array("q"))
     column: array = field(default_factory=lambda: array("q"))
+    variants: bytearray = field(default_factory=bytearray)  # raw digest, then one per normalization
+    field_sums: array = field(default_factory=lambda: array("I"))  # crc32 of each raw field
 
 
 def _dup_merge(a: DuplicateState, b: DuplicateState, opts: object) -> DuplicateState:
-    return DuplicateState(a.digests + b.digests, a.index + b.index, a.line + b.line, a.column + b.column)
+    return DuplicateState(a.digests + b.digests, a.index + b.index, a.line + b.line, a.column + b.column,
+                          a.variants + b.variants, a.field_sums + b.field_sums)
+
+
+def _normalizations(opts) -> tuple[str, ...]:
+    return NORMALIZATIONS if opts.mask_digits else NORMALIZATIONS[:-1]
+
+
+def differences(record: dict, fields: tuple[str, ...], mask_digits: bool) -> tuple[bytes, list[int]]:
+    """What :func:`what_differs` needs of one record: its variant digests and its raw fields' crc32s."""
+    raw = "\x1f".join(_text(record, name) for name in fields)
+    variants = [_digest(raw)]
+    variants += [_digest(record_key(record, fields, mask_digits, skip)) for skip in
+                 (NORMALIZATIONS if mask_digits else NORMALIZATIONS[:-1])]
+    return b"".join(variants), [zlib.crc32(_text(record, name).encode("utf-8", "surrogatepass")) for name in fields]
+
+
+def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_sums, fields, normalizations) -> str:
+    """``; the instruction differs only in punctuation at the ends`` for two copies, or "" if identical.
+
+    A normalization counts when the copies still differ with every other normalization applied.
+    """
+    if copy_variants[:8] == first_variants[:8]:
+        return ""
+    needed = [name for number, name in enumerate(normalizations, start=1)
+              if copy_variants[8 * number:8 * number + 8] != first_variants[8 * number:8 * number + 8]]
+    names = [name for name, a, b in zip(fields, copy_sums, first_sums) if a != b]
+    which = " and ".join(names) or "text"
+    verb = "differs" if len(names) == 1 else "differ"
+    return f"; {which} {verb} only in {' and '.join(needed) or 'spacing'}"
 
 
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
@@ -93,6 +153,9 @@ def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions)
     if key is None:
         return state
     state.digests += _digest(key)
+    variants, sums = differences(ctx.record, opts.fields, opts.mask_digits)
+    state.variants += variants
+    state.field_sums.extend(sums)
     state.index.append(ref.index)
     state.line.append(ref.line)
     state.column.append(ref.column)
@@ -127,18 +190,24 @@ def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOut
     what = opts.label or ("near-duplicate (numbers masked)" if opts.mask_digits else "duplicate")
     fields = " + ".join(opts.fields)
     hits = []
+    normalizations, width, count = _normalizations(opts), 8 * (1 + len(_normalizations(opts))), len(opts.fields)
     for number, (copy, first) in enumerate(copies):
         if opts.max_reported and number >= opts.max_reported:
             break
         index, first_index, first_line = state.index[copy], state.index[first], state.line[first]
         digest = state.digests[8 * copy:8 * copy + 8]
-        hits.append(AggregateHit(f"record {index} is a {what} of record {first_index} (line {first_line}) on {fields}",
+        differs = what_differs(bytes(state.variants[width * copy:width * (copy + 1)]),
+                               bytes(state.variants[width * first:width * (first + 1)]),
+                               state.field_sums[count * copy:count * (copy + 1)],
+                               state.field_sums[count * first:count * (first + 1)], opts.fields, normalizations)
+        hits.append(AggregateHit(f"record {index} is a {what} of record {first_index} (line {first_line}) on {fields}"
+                                 f"{differs}",
                                  record_index=index, line=state.line[copy], column=state.column[copy], pointer="",
                                  data={"first_index": first_index, "first_line": first_line},
                                  fingerprint_basis=f"{digest.hex()} {index - first_index}"))
     value = share(len(copies), records)
     bounds = ShareBounds(None, opts.max)
-    broken = bounds.broken(value)
+    broken = bounds.broken(value, len(copies), records)
     if opts.max_reported and len(copies) > opts.max_reported:
         hits.append(AggregateHit(f"{len(copies) - opts.max_reported:,} more {what} records not listed (max_reported: "
                                  f"{opts.max_reported:,})", fingerprint_basis="more"))
@@ -163,8 +232,10 @@ _ROTATE = 0x3C6EF372
 class NearDuplicateOptions:
     """``threshold``: minimum estimated Jaccard similarity of word shingles (default 0.85); ``shingle``:
     words per shingle (default 3, at most 8); ``bins``: signature size (default 32, a multiple of ``rows``);
-    ``rows``: signature values per LSH band (default 4); ``fields``, ``mask_digits`` (default true),
-    ``max``, ``max_reported``: as for ``duplicates``."""
+    ``rows``: signature values per LSH band (default 4); ``answer``: the field that must be at least
+    ``threshold`` similar on its own too (default ``output``; "" for none): records that share a long
+    prompt (a schema pasted into every instruction) but answer differently are not copies;
+    ``fields``, ``mask_digits`` (default true), ``max``, ``max_reported``: as for ``duplicates``."""
 
     threshold: float = 0.85
     shingle: int = 3
@@ -174,6 +245,7 @@ class NearDuplicateOptions:
     mask_digits: bool = True
     max: float | None = 0.05
     max_reported: int = 0
+    answer: str = "output"
 
     def validate(self) -> str | None:
         if not 0 < self.threshold <= 1:
@@ -184,18 +256,27 @@ class NearDuplicateOptions:
 
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_WORD = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")  # UTF-8 bytes of non-ASCII letters count as word bytes
+_FIELD_BREAK = b"\x1f"
 
 
-def record_words(record: object, fields: tuple[str, ...]) -> list[bytes] | None:
-    """The lower-cased words of ``fields`` (a field boundary stays visible as U+001F inside a word)."""
+def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = False) -> list[bytes] | None:
+    """The lower-cased words of ``fields``, punctuation dropped (``PMSM.`` is the word ``pmsm``), with
+    a U+001F word between fields so that a shingle never joins two fields unnoticed; digits as 0
+    when ``mask_digits``.
+
+    >>> record_words({"instruction": "Explain PMSM.", "output": "Co 12"}, ("instruction", "output"), True)
+    [b'explain', b'pmsm', b'\\x1f', b'co', b'00']
+    """
     if not isinstance(record, dict):
         return None
-    texts = []
-    for name in fields:
-        value = record.get(name, "")
-        texts.append(value if isinstance(value, str) else "" if value is None else str(value))
-    # bytes.split() splits on ASCII whitespace only, so the U+001F separators stay inside words.
-    return "\x1f".join(texts).lower().encode("utf-8", "surrogatepass").split()
+    words: list[bytes] = []
+    for number, name in enumerate(fields):
+        if number:
+            words.append(_FIELD_BREAK)
+        data = _text(record, name).lower().encode("utf-8", "surrogatepass")
+        words.extend(_WORD.findall(data.translate(_DIGITS_TO_ZERO) if mask_digits else data))
+    return words
 
 
 def signatures(hashes, lengths: list[int], shingle: int, bins: int):
@@ -239,9 +320,10 @@ def signatures(hashes, lengths: list[int], shingle: int, bins: int):
     return table.astype(np.uint32)
 
 
-def earliest_similar(table, keep, rows_per_band: int, threshold: float):
+def earliest_similar(table, keep, rows_per_band: int, threshold: float, also=None):
     """For each kept record (row of ``table``, in record order), the earliest earlier kept record that
-    shares an LSH band with it and whose signature agrees on at least ``threshold`` of the bins; -1 if
+    shares an LSH band with it and whose signature agrees on at least ``threshold`` of the bins (and,
+    when ``also`` is given, whose row of ``also`` does too: the answer's own signature); -1 if
     none (and for records not kept).
 
     Vectorized, one band at a time: sort (band value, record) and take each group's first record as
@@ -272,6 +354,8 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float):
             row, candidate = rows[start:start + _PAIRS_PER_SLICE], candidates[start:start + _PAIRS_PER_SLICE]
             agree = (table[row] == table[candidate]).sum(axis=1)
             good = agree >= threshold * bins
+            if also is not None:
+                good &= (also[row] == also[candidate]).sum(axis=1) >= threshold * also.shape[1]
             row, candidate, agree = row[good], candidate[good], agree[good]
             earlier = (best[row] < 0) | (candidate < best[row])
             best[row[earlier]] = candidate[earlier]
@@ -296,6 +380,10 @@ class NearState:
     signatures: array = field(default_factory=lambda: array("I"))
     pending_lengths: array = field(default_factory=lambda: array("I"))
     pending_hashes: array = field(default_factory=lambda: array("I"))
+    answers: array = field(default_factory=lambda: array("I"))  # the answer field's signatures
+    pending_answer_lengths: array = field(default_factory=lambda: array("I"))
+    pending_answer_hashes: array = field(default_factory=lambda: array("I"))
+    field_sums: array = field(default_factory=lambda: array("I"))  # crc32 of each raw field
 
     def flush(self, opts: NearDuplicateOptions) -> None:
         """Signatures of the pending records (each record's signature depends on its words alone)."""
@@ -303,36 +391,57 @@ class NearState:
             table = signatures(self.pending_hashes, list(self.pending_lengths), opts.shingle, opts.bins)
             self.signatures.frombytes(table.tobytes())
             self.pending_lengths, self.pending_hashes = array("I"), array("I")
+        if self.pending_answer_lengths:
+            table = signatures(self.pending_answer_hashes, list(self.pending_answer_lengths), opts.shingle, opts.bins)
+            self.answers.frombytes(table.tobytes())
+            self.pending_answer_lengths, self.pending_answer_hashes = array("I"), array("I")
 
 
 def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearState:
     a.flush(opts)
     b.flush(opts)
     return NearState(a.index + b.index, a.line + b.line, a.column + b.column, a.exact + b.exact,
-                     a.signatures + b.signatures)
+                     a.signatures + b.signatures, answers=a.answers + b.answers, field_sums=a.field_sums + b.field_sums)
+
+
+def _pend(lengths: array, hashes: array, words: list[bytes], opts: NearDuplicateOptions) -> None:
+    """Queue one text's word hashes for its signature (a text shorter than a shingle is padded)."""
+    lengths.append(max(len(words), opts.shingle))
+    hashes.extend(map(zlib.crc32, words))
+    if len(words) < opts.shingle:
+        hashes.extend([0] * (opts.shingle - len(words)))
 
 
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
              finalize=lambda state, opts: _near_finalize(state, opts))
 def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOptions) -> NearState:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
-    words = record_words(ctx.record, opts.fields)
+    words = record_words(ctx.record, opts.fields, opts.mask_digits)
     if words is None:
         return state
-    joined = b" ".join(words)
-    if opts.mask_digits:
-        words = joined.translate(_DIGITS_TO_ZERO).split()
     state.index.append(ref.index)
     state.line.append(ref.line)
     state.column.append(ref.column)
-    state.exact += hashlib.blake2b(joined, digest_size=8).digest()
-    state.pending_lengths.append(max(len(words), opts.shingle))
-    state.pending_hashes.extend(map(zlib.crc32, words))
-    if len(words) < opts.shingle:
-        state.pending_hashes.extend([0] * (opts.shingle - len(words)))
+    # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
+    state.exact += _digest(record_key(ctx.record, opts.fields))
+    state.field_sums.extend(zlib.crc32(_text(ctx.record, name).encode("utf-8", "surrogatepass")) for name in opts.fields)
+    _pend(state.pending_lengths, state.pending_hashes, words, opts)
+    if opts.answer:
+        _pend(state.pending_answer_lengths, state.pending_answer_hashes, record_words(ctx.record, (opts.answer,), opts.mask_digits),
+              opts)
     if len(state.pending_lengths) >= SIGNATURE_BATCH:
         state.flush(opts)
     return state
+
+
+def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:
+    """``: the instruction differs, the output is the same`` from the raw fields' crc32s."""
+    differ = [name for name, a, b in zip(fields, copy_sums, first_sums) if a != b]
+    same = [name for name, a, b in zip(fields, copy_sums, first_sums) if a == b and a != 0]  # 0: both empty
+    text = f"{' and '.join(differ)} {'differs' if len(differ) == 1 else 'differ'}" if differ else "identical"
+    if same:
+        text += f", {' and '.join(same)} {'is' if len(same) == 1 else 'are'} the same"
+    return ": " + text
 
 
 def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOutcome:
@@ -352,10 +461,13 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
         _, first_of_each = np.unique(exact, return_index=True)
         keep = np.zeros(count, dtype=bool)  # exact copies are duplicates' business and join no band
         keep[first_of_each] = True
-        best, agreement = earliest_similar(table, keep, opts.rows, opts.threshold)
+        answers = (np.frombuffer(state.answers, dtype=np.uint32).reshape(count, opts.bins)[order]
+                   if opts.answer else None)
+        best, agreement = earliest_similar(table, keep, opts.rows, opts.threshold, answers)
         for number in np.nonzero((best >= 0) & keep)[0].tolist():
             found.append((number, int(best[number]), int(agreement[number]) / opts.bins))
     index, line, column = (np.frombuffer(a, dtype=np.int64)[order] for a in (state.index, state.line, state.column))
+    sums = np.frombuffer(state.field_sums, dtype=np.uint32).reshape(count, len(opts.fields))[order]
 
     def row(number: int) -> tuple[int, int, int, bytes]:
         return int(index[number]), int(line[number]), int(column[number]), exact[number].tobytes()
@@ -368,13 +480,14 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
             break
         record_index, record_line, record_column, digest = row(number)
         first = row(earlier)
+        differs = _near_differs(sums[number].tolist(), sums[earlier].tolist(), opts.fields)
         hits.append(AggregateHit(f"record {record_index} is a near-duplicate ({similarity:.0%} similar) of record "
-                                 f"{first[0]} (line {first[1]})", record_index=record_index, line=record_line,
+                                 f"{first[0]} (line {first[1]}){differs}", record_index=record_index, line=record_line,
                                  column=record_column, data={"first_index": first[0], "similarity": similarity},
                                  fingerprint_basis=f"{first[3].hex()} {digest.hex()}"))
     value = share(len(found), count)
     bounds = ShareBounds(None, opts.max)
-    broken = bounds.broken(value)
+    broken = bounds.broken(value, len(found), count)
     if broken:
         hits.append(AggregateHit(f"near-duplicate records {percent(value)} ({counts(len(found), count)}) {broken}",
                                  fingerprint_basis=f"share {broken}"))

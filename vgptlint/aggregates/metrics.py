@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
-from vgptlint.aggregates.bounds import ShareBounds, count_broken, counts, percent, share
+from vgptlint.aggregates.bounds import CONFIDENCE, ShareBounds, confidence_problem, count_broken, counts, percent, share
 from vgptlint.aggregates.predicate import PredicateError, optional_predicate
 from vgptlint.facets import facet_value
 from vgptlint.functions.base import MISSING
@@ -66,20 +66,22 @@ def _label(opts, targets, ctx) -> str | None:
 class RatioOptions:
     """``when``: the predicate counted (required); ``among``: only records where this holds are counted
     at all; ``min``/``max``: bounds on the share (0.10 = 10%); ``label``: the measured thing's name in
-    messages (default: the predicate)."""
+    messages (default: the predicate); ``confidence``: a bound is broken only when the share's Wilson
+    interval at this confidence lies beyond it (default 0.95; the finding shows n and the interval)."""
 
     when: dict | None = None
     among: dict | None = None
     min: float | None = None
     max: float | None = None
     label: str = ""
+    confidence: float = CONFIDENCE  # of the share interval that must lie beyond a bound
     when_predicate: object = field(default=None, init=False, repr=False, compare=False)
     among_predicate: object = field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
         if self.when is None:
             return 'needs "when": the predicate whose share is measured'
-        return ShareBounds(self.min, self.max).problem() or _compile(self, "when", "among")
+        return ShareBounds(self.min, self.max, self.confidence).problem() or _compile(self, "when", "among")
 
 
 def _pair() -> list[int]:
@@ -93,8 +95,8 @@ def _merge_pair(a: list[int], b: list[int], opts: object) -> list[int]:
 def _finalize_ratio(state: list[int], opts: RatioOptions) -> AggregateOutcome:
     matched, total = state
     value = share(matched, total)
-    bounds = ShareBounds(opts.min, opts.max)
-    broken = bounds.broken(value)
+    bounds = ShareBounds(opts.min, opts.max, opts.confidence)
+    broken = bounds.broken(value, matched, total)
     label = opts.label or f"share of records where {opts.when_predicate.describe}"
     hits = ()
     if broken:
@@ -137,7 +139,8 @@ def _finalize_count(state: list[int], opts: CountOptions) -> AggregateOutcome:
     broken = count_broken(matched, opts.min, opts.max)
     label = opts.label or (f"records where {opts.when_predicate.describe}" if opts.when_predicate else "records")
     bounds = {k: v for k, v in (("min", opts.min), ("max", opts.max)) if v is not None}
-    hits = (AggregateHit(f"{label}: {matched:,} of {total:,} records {broken}", fingerprint_basis=f"{label} {broken}"),) if broken else ()
+    hits = (AggregateHit(f"{label}: {matched:,} of {total:,} records {broken}", data={"count": True},  # not a share
+                         fingerprint_basis=f"{label} {broken}"),) if broken else ()
     return AggregateOutcome(float(matched), matched, total, bounds, not broken, {"label": label}, hits)
 
 
@@ -159,16 +162,19 @@ class DistributionOptions:
     ``shares``: ``{value: {min: 0.25, max: 0.5}}`` bounds per value; ``targets``: ``{value: 100}``
     minimum counts per value (reported together, with their sum as the total target);
     ``among``: only records where this predicate holds are counted (a file without any has no metric);
-    ``label``: the measured thing's name (default: the facet or "value")."""
+    ``label``: the measured thing's name (default: the facet or "value"); ``confidence``: as for ``ratio``."""
 
     facet: str | None = None
     shares: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)
     among: dict | None = None
     label: str = ""
+    confidence: float = CONFIDENCE  # of the share interval that must lie beyond a bound
     among_predicate: object = field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
+        if confidence_problem(self.confidence):
+            return confidence_problem(self.confidence)
         problem = _compile(self, "among")
         if problem:
             return problem
@@ -205,10 +211,10 @@ def _finalize_distribution(state: Counter, opts: DistributionOptions) -> Aggrega
     name = opts.label or opts.facet or "value"
     hits, bounds = [], {}
     for value, limits in opts.shares.items():
-        bound = ShareBounds(limits.get("min"), limits.get("max"))
+        bound = ShareBounds(limits.get("min"), limits.get("max"), opts.confidence)
         bounds.update({f"{value}.{k}": v for k, v in bound.as_dict().items()})
         measured = share(tally.get(value, 0), total)
-        broken = bound.broken(measured)
+        broken = bound.broken(measured, tally.get(value, 0), total)
         if broken:
             hits.append(AggregateHit(f"{name} {value} {percent(measured)} ({counts(tally.get(value, 0), total)}) {broken}",
                                      fingerprint_basis=f"{name} {value} {broken}"))
@@ -220,7 +226,7 @@ def _finalize_distribution(state: Counter, opts: DistributionOptions) -> Aggrega
             listed = ", ".join(f"{v} {tally.get(v, 0):,}/{t:,}" for v, t in opts.targets.items())
             hits.append(AggregateHit(f"{name}: {total:,} of the targeted {target_total:,} ({percent(share(total, target_total))}); "
                                      f"{len(short)} of {len(opts.targets)} below target: {listed}",
-                                     fingerprint_basis=f"{name} targets"))
+                                     data={"count": True}, fingerprint_basis=f"{name} targets"))  # judged at any size
     details = {"label": name, "counts": tally, "shares": {k: share(v, total) for k, v in tally.items()}}
     return AggregateOutcome(None, None, total, bounds, not hits, details, tuple(hits))
 
@@ -246,27 +252,28 @@ def distribution(state: Counter, targets, ctx, ref, opts: DistributionOptions) -
 class BalanceOptions:
     """``values``: the two values compared (e.g. ["true", "false"]; booleans match their words);
     ``facet``: read the value from a facet instead of ``given``; ``min``/``max``: bounds on the share
-    of the first value among records holding either."""
+    of the first value among records holding either; ``confidence``: as for ``ratio``."""
 
     values: tuple[str | bool, ...] = ("true", "false")
     facet: str | None = None
     min: float | None = None
     max: float | None = None
     label: str = ""
+    confidence: float = CONFIDENCE  # of the share interval that must lie beyond a bound
 
     def validate(self) -> str | None:
         if len(self.values) != 2:
             return f'option "values" needs exactly two values; got {len(self.values)}'
         object.__setattr__(self, "values", tuple(label_of(v) for v in self.values))
-        return ShareBounds(self.min, self.max).problem()
+        return ShareBounds(self.min, self.max, self.confidence).problem()
 
 
 def _finalize_balance(state: Counter, opts: BalanceOptions) -> AggregateOutcome:
     first, second = opts.values
     a, b = state.get(first, 0), state.get(second, 0)
     value = share(a, a + b)
-    bound = ShareBounds(opts.min, opts.max)
-    broken = bound.broken(value)
+    bound = ShareBounds(opts.min, opts.max, opts.confidence)
+    broken = bound.broken(value, a, a + b)
     name = opts.label or f'share of "{first}"'
     hits = ()
     if broken:
@@ -307,16 +314,19 @@ def bucket_names(edges: tuple[int, ...]) -> tuple[str, ...]:
 class HistogramOptions:
     """``edges``: increasing bucket boundaries (default 50, 200, 500, 1000, the review's §3 table);
     ``measure``: ``length`` (characters, items) or ``value`` (a number itself); ``max_share`` /
-    ``min_share``: ``{"<50": 0.05}`` bounds per bucket name."""
+    ``min_share``: ``{"<50": 0.05}`` bounds per bucket name; ``confidence``: as for ``ratio``."""
 
     edges: tuple[int, ...] = REVIEW_EDGES
     measure: str = field(default="length", metadata={"choices": ("length", "value")})
     max_share: dict = field(default_factory=dict)
     min_share: dict = field(default_factory=dict)
     label: str = ""
+    confidence: float = CONFIDENCE  # of the share interval that must lie beyond a bound
     names: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
+        if confidence_problem(self.confidence):
+            return confidence_problem(self.confidence)
         if not self.edges or any(b <= a for a, b in zip(self.edges, self.edges[1:])):
             return 'option "edges" must be a non-empty increasing list of numbers'
         object.__setattr__(self, "names", bucket_names(tuple(self.edges)))
@@ -337,8 +347,8 @@ def _finalize_histogram(state: list[int], opts: HistogramOptions) -> AggregateOu
     for key, word in (("min_share", "min"), ("max_share", "max")):
         for bucket, bound in getattr(opts, key).items():
             bounds[f"{bucket}.{word}"] = bound
-            limits = ShareBounds(bound if word == "min" else None, bound if word == "max" else None)
-            broken = limits.broken(share(buckets[bucket], total))
+            limits = ShareBounds(bound if word == "min" else None, bound if word == "max" else None, opts.confidence)
+            broken = limits.broken(share(buckets[bucket], total), buckets[bucket], total)
             if broken:
                 hits.append(AggregateHit(f"{name} {bucket}: {percent(share(buckets[bucket], total))} "
                                          f"({counts(buckets[bucket], total)}) {broken}", fingerprint_basis=f"{bucket} {broken}"))

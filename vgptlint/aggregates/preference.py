@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
-from vgptlint.aggregates.bounds import counts, percent, share
+from vgptlint.aggregates.bounds import ShareBounds, counts, interval_text, percent, share, wilson
 from vgptlint.aggregates.predicate import PredicateError, compile_predicate
 from vgptlint.functions.pairs import side_text
 from vgptlint.functions.shape import label_truth
@@ -116,6 +116,17 @@ def feature_skew(state: dict, targets, ctx, ref, opts: FeatureSkewOptions) -> di
     return state
 
 
+def _gap_beyond_chance(chosen: int, rejected: int, pairs: int, max_gap: float) -> bool:
+    """The two shares' 95% intervals are further apart than ``max_gap``: the gap is not sampling error."""
+    (chosen_low, chosen_high), (rejected_low, rejected_high) = wilson(chosen, pairs), wilson(rejected, pairs)
+    return max(chosen_low - rejected_high, rejected_low - chosen_high) > max_gap
+
+
+def _intervals(chosen: int, rejected: int, pairs: int) -> str:
+    return f"chosen {interval_text(*wilson(chosen, pairs))}, rejected {percent(wilson(rejected, pairs)[0])}-" \
+           f"{percent(wilson(rejected, pairs)[1])}"
+
+
 def _skew_finalize(state: dict, opts: FeatureSkewOptions) -> AggregateOutcome:
     pairs = state["pairs"]
     table, hits, widest = {}, [], 0.0
@@ -125,15 +136,17 @@ def _skew_finalize(state: dict, opts: FeatureSkewOptions) -> AggregateOutcome:
         widest = max(widest, abs(gap))
         table[name] = {"chosen": chosen, "rejected": rejected, "chosen_share": chosen_share,
                        "rejected_share": rejected_share, "gap": round(gap, 6)}
-        if pairs and abs(gap) > opts.max_gap:
+        if pairs and abs(gap) > opts.max_gap and _gap_beyond_chance(chosen, rejected, pairs, opts.max_gap):
             hits.append(AggregateHit(
                 f"{name}: {percent(chosen_share)} of chosen ({counts(chosen, pairs)}) vs {percent(rejected_share)} of "
                 f"rejected ({counts(rejected, pairs)}); this one feature separates the sides by {abs(gap) * 100:.1f} "
-                f"points, above the maximum {opts.max_gap * 100:.1f}", fingerprint_basis=f"gap {name}"))
+                f"points, above the maximum {opts.max_gap * 100:.1f} ({_intervals(chosen, rejected, pairs)})",
+                fingerprint_basis=f"gap {name}"))
         limit = opts.max_chosen_share.get(name)
-        if limit is not None and pairs and chosen_share > limit:
+        broken = ShareBounds(None, limit).broken(chosen_share, chosen, pairs) if limit is not None and pairs else None
+        if broken:
             hits.append(AggregateHit(f"{name} in {percent(chosen_share)} of chosen answers ({counts(chosen, pairs)}) "
-                                     f"is above the maximum {percent(limit)}", fingerprint_basis=f"chosen {name}"))
+                                     f"{broken}", fingerprint_basis=f"chosen {name}"))
     chosen_mean = state["chosen_chars"] / pairs if pairs else None
     rejected_mean = state["rejected_chars"] / pairs if pairs else None
     length_ratio = None

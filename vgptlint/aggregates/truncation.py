@@ -158,7 +158,7 @@ def _finalize(state: TruncationState, opts: TruncationOptions) -> AggregateOutco
     truncated_count = len({p[0] for p in reasons})
     value = share(truncated_count, state.values)
     bounds = ShareBounds(None, opts.max)
-    broken = bounds.broken(value)
+    broken = bounds.broken(value, truncated_count, state.values)
     if broken:
         hits.append(AggregateHit(f"truncated values {percent(value)} ({counts(truncated_count, state.values)}) {broken}",
                                  fingerprint_basis=f"share {broken}"))
