@@ -120,7 +120,7 @@ def _remember_engine(ctx: click.Context, param: click.Parameter, value):
 
 
 def _remember_flag(ctx: click.Context, param: click.Parameter, value):
-    """--exit-zero/--show-fixes reach run_check through the click context."""
+    """--exit-zero/--show-fixes/--full reach run_check through the click context."""
     ctx.meta.setdefault("vgptlint.flags", {})[param.name] = value
     return value
 
@@ -137,6 +137,8 @@ def report_options(command):
                      help="Exit 0 even with findings (the same as --fail-on never); usage and policy errors still exit 2."),
         click.option("--show-fixes", is_flag=True, expose_value=False, callback=_remember_flag,
                      help="List on stderr the fixes `vgptlint fix` would apply (with --fix or --diff: what it fixed, by file and rule)."),
+        click.option("--full", is_flag=True, expose_value=False, callback=_remember_flag,
+                     help="Text report: every finding on its own line (default: 3 per rule and file, then one line for the rest)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -211,7 +213,8 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         result = execute(prepared)
         if find_reporter(report_format).shows_fix_regions:
             fill_fix_regions(result)
-    stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output)), output)
+    stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output),
+                                                       lines_per_rule=0 if flags.get("full") else 3), output)
     if flags.get("show_fixes") and not apply_fixes:
         for line in fix_listing(result, unsafe_fixes):
             click.echo(line, err=True)

@@ -65,6 +65,7 @@ class FindingCounts:
     safe_fixable_count: int = 0
     unsafe_fixable_count: int = 0
     first_of_rule: dict = dataclasses.field(default_factory=dict)  # rule -> (sort key, severity)
+    by_path_rule: Counter = dataclasses.field(default_factory=Counter)  # (path, rule) -> findings
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> FindingCounts:
@@ -78,6 +79,7 @@ class FindingCounts:
         self.by_severity[finding.severity.value] += 1
         self.by_rule[finding.rule] += 1
         self.paths[finding.location.path] += 1
+        self.by_path_rule[finding.location.path, finding.rule] += 1
         fix = finding.fix
         if fix is not None and fix.applicability is not Applicability.DISPLAY_ONLY:
             if fix.applicability is Applicability.UNSAFE:
@@ -100,7 +102,8 @@ class FindingCounts:
         self.by_severity.subtract(by_severity)
         self.by_rule[rule] -= count
         self.paths[path] -= count
-        for counter, key in ((self.by_rule, rule), (self.paths, path)):
+        self.by_path_rule[path, rule] -= count
+        for counter, key in ((self.by_rule, rule), (self.paths, path), (self.by_path_rule, (path, rule))):
             if counter[key] <= 0:
                 del counter[key]
 

@@ -66,6 +66,9 @@ class ReportOptions:
             when the rule has no ``help_uri`` of its own; omitted when both are empty.
         sarif_result_limit: GitHub code scanning rejects a run with more results than this; beyond it the
             most severe results are kept and the run says how many were left out. None: no limit.
+        lines_per_rule: the text report shows at most this many findings of one rule in one file, then
+            one line for the rest (a problem that spans many records is read once); 0: every finding.
+            JSON, SARIF and the other formats always list every finding.
     """
 
     cwd: Path
@@ -74,6 +77,7 @@ class ReportOptions:
     information_uri: str = field(default_factory=lambda: project_uri("Homepage", "Repository", "Source"))
     rules_doc_uri: str = field(default_factory=lambda: project_uri("Rules", "Documentation"))
     sarif_result_limit: int | None = 25_000
+    lines_per_rule: int = 3
 
 
 @dataclass(frozen=True, slots=True)

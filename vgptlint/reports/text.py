@@ -3,10 +3,16 @@
 ``path:line:col: severity rule-id message`` is the shape editors, terminals and problem matchers
 recognise as a clickable location. A fix that could not be applied explains itself on an
 indented ``note:`` line under its finding; the run's own notes come before the summary.
+
+A problem that spans many records (a string label in 1,420 records, 645 near-duplicates) is read
+once: after ``lines_per_rule`` findings of one rule in one file, one line at the next finding says
+how many more there are (``--full`` shows every line; JSON and SARIF always list each finding).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, plural, reporter
@@ -28,7 +34,18 @@ _STYLE = {
 
 def text_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
     """The text report, line by line (each with its newline)."""
+    per_file_rule, shown = result.counts().by_path_rule, Counter()
+    limit = opts.lines_per_rule
     for finding in result.findings:
+        key = finding.location.path, finding.rule
+        total = per_file_rule[key]
+        if limit and total > limit + 1:  # one line for the rest only when it stands for two or more
+            shown[key] += 1
+            if shown[key] > limit + 1:
+                continue
+            if shown[key] == limit + 1:
+                yield more_line(finding, total - limit, opts) + "\n"
+                continue
         yield finding_line(finding, opts) + "\n"
         if finding.note:
             yield "    " + _paint("note", f"note: {one_line(finding.note)}", opts.color) + "\n"
@@ -49,6 +66,12 @@ def finding_line(finding: Finding, opts: ReportOptions) -> str:
     severity = _paint(finding.severity, finding.severity.value, opts.color)
     rule = _paint("rule", finding.rule, opts.color)
     return f"{where} {severity} {rule} {one_line(finding.message)}"
+
+
+def more_line(finding: Finding, count: int, opts: ReportOptions) -> str:
+    """The line that stands for a rule's remaining findings in a file, at the first of them."""
+    return finding_line(replace(finding, message=f"... and {count:,} more {finding.rule} findings in this file, "
+                                                 "the first here (--full shows each; --format json lists them)"), opts)
 
 
 def summary_line(result: RunResult, show_fixes: bool = True) -> str:
