@@ -488,8 +488,26 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
     value = share(len(found), count)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value, len(found), count)
+    groups = near_groups(found)
     if broken:
-        hits.append(AggregateHit(f"near-duplicate records {percent(value)} ({counts(len(found), count)}) {broken}",
-                                 fingerprint_basis=f"share {broken}"))
+        largest = "; ".join(f"{size:,} records like record {row(first)[0]} (line {row(first)[1]})"
+                            for first, size in groups[:3])
+        hits.append(AggregateHit(f"near-duplicate records {percent(value)} ({counts(len(found), count)}) {broken}; "
+                                 f"{len(groups):,} group{'' if len(groups) == 1 else 's'}, the largest: {largest}", fingerprint_basis=f"share {broken}"))
     return AggregateOutcome(value, len(found), count, bounds.as_dict(), not broken,
-                            {"threshold": opts.threshold, "method": "minhash"}, tuple(hits))
+                            {"threshold": opts.threshold, "method": "minhash", "groups": len(groups)}, tuple(hits))
+
+
+def near_groups(found: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
+    """(first row, size) of each group of near-duplicates, largest first: a record joins the group of
+    the earlier record it is similar to (rows in record order, so that record's group is known).
+
+    >>> near_groups([(2, 0, 0.9), (3, 2, 0.9), (5, 4, 0.9)])
+    [(0, 3), (4, 2)]
+    """
+    first_of: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    for number, earlier, _ in found:
+        first = first_of.setdefault(number, first_of.get(earlier, earlier))
+        sizes[first] = sizes.get(first, 1) + 1
+    return sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
