@@ -101,6 +101,10 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
 # dataset-level finding (a file-wide share, balance or skew), only their records' own findings and
 # one run note. Policies change it with ``settings: {min_records: N}``.
 MIN_RECORDS_TO_JUDGE = 20
+# The accumulators whose file-level findings are shares of the records (counts, structure checks such
+# as lf-column-absent and a team's own accumulators are judged at any size).
+SHARE_ACCUMULATORS = frozenset({"ratio", "distribution", "balance", "histogram", "duplicates", "near_duplicates",
+                                "truncation", "contamination", "feature_skew", "label_skew", "ordering"})
 TOO_SMALL_NOTE = ("dataset-level checks (shares, balance, skew) not judged on files of fewer than {minimum} records: "
                   "a share of a few records is not evidence (settings: {{min_records: N}})")
 
@@ -299,7 +303,8 @@ def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileF
     for rule, state in zip(plan.aggregate_rules, outcome.states):
         result = rule.accumulator.finalize(state, rule.accumulator_options)
         metrics.extend(_metric(rule, run.task.display, result))
-        hits = [h for h in result.hits if h.record_index is not None or not too_small or h.data.get("count")]
+        judged = not too_small or rule.accumulator.name not in SHARE_ACCUMULATORS
+        hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
         if len(hits) < len(result.hits) and TOO_SMALL_NOTE.format(minimum=plan.min_records) not in notes:
             notes.append(TOO_SMALL_NOTE.format(minimum=plan.min_records))  # one line per run: runs drop repeats
         findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in hits)
