@@ -90,7 +90,7 @@ def test_problems_are_located(tmp_path):
     rendered = [f"{p.line}:{p.column} {p.message}" for p in info.problems]
     assert rendered == [
         '2:22 dataset "a": file_name "missing.json" does not exist next to dataset_info.json; '
-        'LLaMA-Factory stops with "File missing.json not found"',
+        'a run that uses this dataset stops with "File missing.json not found"',
         '2:38 dataset "a": unknown key "colums"; LLaMA-Factory ignores it',
         '5:19 dataset "b": formatting "sharegtp" has no converter; LLaMA-Factory stops with "Dataset converter '
         'sharegtp not found"; expected one of alpaca, sharegpt, openai',

@@ -231,7 +231,7 @@ class _EntryReader:
             paths = (local,)
         else:
             self.problem(at, f'dataset "{name}": file_name "{file_name}" does not exist next to dataset_info.json; '
-                         f'LLaMA-Factory stops with "File {file_name} not found"')
+                         f'a run that uses this dataset stops with "File {file_name} not found"')
             return ()
         kinds = {FILE_EXTENSIONS.get(p.suffix[1:]) for p in paths}
         if None in kinds:
