@@ -150,7 +150,8 @@ def table_rows(table: dict) -> list[tuple]:
 
 def table_title(table: dict) -> str:
     title = (f"What this run trains on ({table['config']}: stage {table['stage']}, cutoff_len {table['cutoff_len']:,}, "
-             f"max_samples {table['max_samples'] if table['max_samples'] is not None else 'all'}, val_size {table['val_size']:g})")
+             f"max_samples {'all' if table['max_samples'] is None else format(table['max_samples'], ',')}, "
+             f"val_size {table['val_size']:g})")
     return title + (f"; the run stops: {table['stops']}" if table["stops"] else "")
 
 
