@@ -26,13 +26,36 @@ def test_stats_counts_what_llamafactory_trains(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     files = {f["path"]: f for f in json.loads(result.stdout)["files"]}
     kto = files["kto.json"]["llamafactory"]
-    assert (kto["stage"], kto["records"], kto["train"], kto["different_kind"]) == ("kto", 3, 1, 2)
+    # string labels: one response each, so the KTO processor drops them (they would be SFT only in an SFT run)
+    assert (kto["stage"], kto["records"], kto["train"], kto["skip"], kto["stops"]) == ("kto", 3, 1, 2, None)
+    assert kto["reasons"] == {"label is not a JSON boolean: one response, the KTO processor drops it": 2}
     chat = files["chat.json"]
     assert chat["format"] == "sharegpt"
     assert (chat["llamafactory"]["train"], chat["llamafactory"]["skip"]) == (1, 1)
     table = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "."]).stdout
     assert "kto.json: LLaMA-Factory, dataset kto (stage kto)" in table
     assert "chat.json: sharegpt conversations, not measured" in table
+
+
+def test_stats_says_the_run_stops_when_no_kto_record_survives(tmp_path, monkeypatch):
+    # The owner's KTO file in miniature: every label a string, so feedback.py drops every record and
+    # the loader stops ("Cannot find valid samples"); check's kto-label-format says the same per record.
+    monkeypatch.chdir(tmp_path)
+    records = [{"instruction": "Open AP invoices?", "input": "", "output": "SELECT APRef FROM APTH WITH (NOLOCK)", "label": label}
+               for label in ("true", "false")]
+    (tmp_path / "kto.json").write_text(json.dumps(records))
+    (tmp_path / "dataset_info.json").write_text(json.dumps({
+        "kto": {"file_name": "kto.json", "columns": {"prompt": "instruction", "query": "input", "response": "output",
+                                                     "kto_tag": "label"}}}))
+    table = CliRunner().invoke(main, ["stats", "--policy", "pretrain", "."]).stdout
+    rows = [line.split() for line in table.splitlines()]
+    assert ["train", "as", "written", "0", "0.0%"] in rows
+    assert ["skipped", "(dropped)", "2", "100.0%"] in rows
+    assert ["records", "that", "stop", "the", "run", "0", "0.0%"] in rows
+    assert 'the run stops: no record survives: "Cannot find valid samples"' in table
+    assert "different kind" not in table
+    check = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "kto-label-format", "kto.json"]).stdout
+    assert check.count("drops this record in a KTO run") == 2
 
 
 def test_stats_on_a_question_suite_without_categories(tmp_path, monkeypatch):

@@ -118,10 +118,11 @@ def _survival(records: list, spec: object) -> dict:
     from vgptlint.llamafactory.survival import survival
 
     counted = survival((r.data for r in records), spec)
+    # loader.py L267-271: a dataset none of whose records survives stops the run as surely as a fatal record
+    stops = 'no record survives: "Cannot find valid samples"' if counted.has_no_valid_samples else None
     return {"llamafactory": {"dataset": counted.dataset, "stage": counted.stage, "records": counted.record_count,
-                             "train": counted.train_count, "skip": counted.skip_count,
-                             "different_kind": counted.different_kind_count, "fatal": counted.fatal_count,
-                             "reasons": dict(counted.reasons)}}
+                             "train": counted.train_count, "skip": counted.skip_count, "fatal": counted.fatal_count,
+                             "stops": stops, "reasons": dict(counted.reasons)}}
 
 
 def _trainer_table(file: dict) -> list:
@@ -131,8 +132,10 @@ def _trainer_table(file: dict) -> list:
     total = trainer["records"]
     rows = [(label, f"{trainer[key]:,}", _count_share(trainer[key], total)[1])
             for label, key in (("train as written", "train"), ("skipped (dropped)", "skip"),
-                               ("train as a different kind", "different_kind"), ("stop the run", "fatal"))]
+                               ("records that stop the run", "fatal"))]
     rows += [(f"  why: {reason}", f"{count:,}", _count_share(count, total)[1]) for reason, count in trainer["reasons"].items()]
+    if trainer["stops"]:
+        rows.append((f"the run stops: {trainer['stops']}", "", ""))
     return [(f"LLaMA-Factory, dataset {trainer['dataset']} (stage {trainer['stage']})", ("records", "count", "%"), rows)]
 
 

@@ -227,7 +227,10 @@ def _label_finalize(state: dict, opts: LabelSkewOptions) -> AggregateOutcome:
         best = max(best, accuracy or 0.0)
         table[name] = {"true_with": has_true, "false_with": has_false, "true_without": lacks_true,
                        "false_without": lacks_false, "accuracy": accuracy, "predicts": direction}
-        if accuracy is not None and accuracy > opts.max_accuracy:
+        # A feature every record has, or none, predicts nothing: its "accuracy" is the majority label's
+        # share. Only a feature that beats always guessing the majority label tells the labels apart.
+        varies = 0 < has_true + has_false < total
+        if varies and correct > max(state["true"], state["false"]) and accuracy > opts.max_accuracy:
             hits.append(AggregateHit(
                 f'the label is predictable from one surface feature: "{name}" alone gives it for {percent(accuracy)} '
                 f"of records ({counts(correct, total)}; {has_true:,} of {state['true']:,} true and {has_false:,} of "

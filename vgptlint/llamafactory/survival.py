@@ -1,4 +1,4 @@
-"""How many records of a dataset LLaMA-Factory would train, skip, or train as a different kind.
+"""How many records of a dataset LLaMA-Factory would train, skip, or stop on, in the dataset's stage.
 
 Pure and mergeable: ``survival(records, spec)`` for one pass, or ``classify`` per record plus
 ``Survival.merge`` for shards. The stage follows the spec's kind (sft -> ``sft``, dpo -> ``rm``,
@@ -6,6 +6,10 @@ the stage DPO uses, kto -> ``kto``; an alpaca entry without a response column ->
 conversion each processor keeps a record only when its prompt has an odd number of turns and it has
 exactly one response (sft, processor/supervised.py @08e8fbf2 L126) or at least two (rm/kto,
 pairwise.py @237311b2 L95, feedback.py @0a7affb3 L88); everything else is "Dropped invalid example".
+A record of another kind than the stage trains (one response in a KTO or preference dataset: a string
+KTO label, an alpaca pair whose sides are not strings; or a boolean-labelled KTO example in an SFT run)
+is dropped too (``different-kind``, counted with the skipped records): it would train only in another
+stage. When nothing survives, the loader stops with "Cannot find valid samples" (loader.py L267-271).
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ STAGES = {"sft": "sft", "dpo": "rm", "kto": "kto"}
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    outcome: str  # train | skip | different-kind | fatal
+    outcome: str  # train | skip | different-kind (dropped: another kind of example than the stage trains) | fatal
     reason: str = ""
 
 
@@ -35,8 +39,7 @@ class Survival:
     stage: str
     record_count: int = 0
     train_count: int = 0
-    skip_count: int = 0
-    different_kind_count: int = 0
+    skip_count: int = 0  # every record the processors drop, different-kind ones included
     fatal_count: int = 0
     reasons: tuple[tuple[str, int], ...] = field(default=())
 
@@ -50,7 +53,6 @@ class Survival:
         reasons.update(dict(other.reasons))
         return Survival(self.dataset, self.stage, self.record_count + other.record_count,
                         self.train_count + other.train_count, self.skip_count + other.skip_count,
-                        self.different_kind_count + other.different_kind_count,
                         self.fatal_count + other.fatal_count, tuple(sorted(reasons.items())))
 
 
@@ -67,8 +69,8 @@ def survival(records: Iterable[object], spec: DatasetSpec) -> Survival:
         counts[verdict.outcome] += 1
         if verdict.reason:
             reasons[verdict.reason] += 1
-    return Survival(spec.name, stage_of(spec), sum(counts.values()), counts[TRAIN], counts[SKIP],
-                    counts[DIFFERENT_KIND], counts[FATAL], tuple(sorted(reasons.items())))
+    return Survival(spec.name, stage_of(spec), sum(counts.values()), counts[TRAIN], counts[SKIP] + counts[DIFFERENT_KIND],
+                    counts[FATAL], tuple(sorted(reasons.items())))
 
 
 def classify(record: object, spec: DatasetSpec, stage: str | None = None) -> Verdict:
@@ -93,8 +95,9 @@ def classify(record: object, spec: DatasetSpec, stage: str | None = None) -> Ver
     if wanted_ok:
         return Verdict(TRAIN)
     if stage != "sft" and prompt_count % 2 == 1 and response_count == 1:
-        why = "label is not a JSON boolean" if spec.kind == "kto" else "not read as a preference pair"
-        return Verdict(DIFFERENT_KIND, f"{why}: plain SFT example")
+        why = ("label is not a JSON boolean: one response, the KTO processor drops it" if spec.kind == "kto"
+               else "not read as a preference pair: one response, the pairwise processor drops it")
+        return Verdict(DIFFERENT_KIND, why)
     if stage == "sft" and prompt_count % 2 == 1 and response_count >= 2:  # only a training config's stage gets here
         return Verdict(DIFFERENT_KIND, "a KTO example (JSON boolean label), not an SFT one")
     return Verdict(SKIP, reason or "dropped invalid example")
