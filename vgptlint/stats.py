@@ -6,7 +6,7 @@ in ``stats`` and a metric in ``check`` never disagree) and renders, per dataset 
 - SFT: records; output length buckets (<50, 50-199, 200-499, 500-999, >=1000) with counts and %;
   content mix by the ``content_type`` facet; NOLOCK coverage; SQL share; refusals and how many carry a
   ``category``; input usage; exact duplicates, near duplicates (numbers masked) and MinHash near
-  duplicates; truncated outputs; ordering (runs vs a shuffled file).
+  duplicates; truncated outputs; ordering (runs vs a shuffled file, per record feature, as ``unshuffled``).
 - DPO: pairs; the chosen-vs-rejected feature table (NOLOCK, company filter, complete joins, refusal),
   mean lengths; identical pairs; pairs differing only in table hints.
 - KTO: label balance; how well one surface feature predicts the label.
@@ -28,8 +28,7 @@ from vgptlint.engine import infer_format, infer_kind
 from vgptlint.functions.base import Context, build_options
 from vgptlint.select.jsonpath import compile_selector
 
-REFUSAL = {"function": "refusal_language", "negate": True,
-           "options": {"extra": ["not part of the Vista schema", "does not exist in Vista"]}}
+REFUSAL = {"function": "refusal", "negate": True}  # the policy's one refusal classifier
 NOLOCK = {"function": "pattern", "options": {"match": NOLOCK_PATTERN, "flags": "i"}}
 
 
@@ -190,7 +189,8 @@ def _sft_sections(o: dict) -> dict:
         "truncation_pileups": o["truncation"].details["pileup_lengths"],
         "ordering": {"runs": o["ordering"].numerator, "expected_runs": o["ordering"].details["expected_runs"],
                      "mixing": o["ordering"].value, "longest_run": o["ordering"].details["longest_run"],
-                     "longest_label": o["ordering"].details["longest_label"]},
+                     "longest_label": o["ordering"].details["longest_label"],
+                     "grouped_by": o["ordering"].details["grouped_by"], "features": o["ordering"].details["features"]},
     }
 
 
@@ -288,9 +288,12 @@ def _sft_tables(f: dict) -> list:
             ("truncated outputs", *_count_share(f["truncated"], total)),
             ("runs of one content type", f"{ordering['runs']:,}", ""),
             ("runs if shuffled (expected)", f"{ordering['expected_runs']:,.0f}", ""),
-            ("mixing (1 = shuffled)", "n/a" if ordering["mixing"] is None else f"{ordering['mixing']:.3f}", ""),
             (f"longest run ({ordering['longest_label']})", *_count_share(ordering["longest_run"], total)),
+            ("grouped by (unshuffled)", ", ".join(ordering["grouped_by"]) or "nothing", ""),
         ]),
+        ("order, per record feature (runs test)", ("feature", "runs", "if shuffled", "mixing (1 = shuffled)", "z"),
+         [(name, f"{f['runs']:,}", f"{f['expected_runs']:,.0f}", "n/a" if f["mixing"] is None else f"{f['mixing']:.3f}",
+           "n/a" if f["z"] is None else f"{f['z']:.1f}") for name, f in ordering["features"].items()]),
     ]
 
 

@@ -25,7 +25,7 @@ def _write(tmp_path, name: str, text: str):
 
 def test_predicate_holds_when_the_function_has_no_hit():
     has_nolock = compile_predicate({"function": "pattern", "options": {"match": "NOLOCK"}})
-    refusal = compile_predicate({"given": "$.output", "function": "refusal_language", "negate": True})
+    refusal = compile_predicate({"given": "$.output", "function": "refusal", "negate": True})
     record = {"output": "There is no table named Vendors; use APVM WITH (NOLOCK)."}
     ctx = Context(record=record, kind="sft")
     assert has_nolock.test([_target(record["output"])], ctx)

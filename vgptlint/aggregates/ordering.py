@@ -1,18 +1,28 @@
 """``ordering``: are the records mixed, or grouped by source (review §7, "No Data Shuffling")?
 
-Each record gets a label (a ``facet`` such as ``content_type``, or the value ``given`` selects). A
-*run* is a maximal stretch of consecutive records with the same label. A shuffled file has about
-``E = n - sum(n_k * (n_k - 1)) / n`` runs (Wald-Wolfowitz, k labels); a file written source by source
-has about k. The metric is the *mixing*: ``(runs - 1) / (E - 1)``, near 1 when shuffled, near 0 when
-grouped. ``min_mixing`` bounds it; ``max_longest_run`` bounds the longest run's share of the file.
+A file written source by source shows it in more than one way: answers of one length band come
+together, so do answers with SQL, refusals, instructions that open with the same word, answers of
+one shape. So each record gets several cheap labels at once (``features``: ``length_band``,
+``has_sql``, ``refusal``, ``instruction_shape``, ``answer_shape``, plus a ``facet`` such as
+``content_type`` when one is named), and a runs test runs on each. A *run* is a maximal stretch of
+consecutive records with the same label. A shuffled file has about ``E = n - sum(n_k * (n_k - 1)) / n``
+runs (Wald-Wolfowitz, k labels); a file written source by source has far fewer. Per feature the
+*mixing* is ``(runs - 1) / (E - 1)``, near 1 when shuffled, near 0 when grouped, and ``z`` is how many
+standard deviations the runs fall below E. The file is grouped when some feature has mixing below
+``min_mixing`` and z below ``-min_z`` (a few records cannot show it; a shuffled file almost never
+does). No single label decides: a facet that misfiles records scatters them, but the other
+features still see the blocks.
 
-The state is a list of segments (contiguous record ranges with their first/last label, run count,
-leading/trailing/longest run and label counts); merging joins adjacent segments, so chunks merged in
-any order give the sequential answer. Bounded by the number of labels plus one segment per gap in
-the record indices a chunk saw (one for a contiguous chunk).
+The state is, per feature, a list of segments (contiguous record ranges with their first/last
+label, run count, leading/trailing/longest run and label counts); merging joins adjacent segments,
+so chunks merged in any order give the sequential answer. Bounded by the number of labels plus one
+segment per gap in the record indices a chunk saw (one for a contiguous chunk).
 """
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,24 +30,46 @@ from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import percent, share
 from vgptlint.aggregates.metrics import label_of
 from vgptlint.facets import facet_value
+from vgptlint.refusal import refusal, refusal_cues
+from vgptlint.sql.extract import extract_sql
+
+FEATURES = ("length_band", "has_sql", "refusal", "instruction_shape", "answer_shape")
 
 
 @dataclass(frozen=True, slots=True)
 class OrderingOptions:
-    """``facet``: the label per record (default: the value ``given`` selects); ``min_mixing``: lowest
-    allowed mixing (default 0.5); ``max_longest_run``: largest allowed share of the file in one run
-    (default: no bound)."""
+    """``facet``: a facet to test too (e.g. ``content_type``); ``features``: the record features to test
+    (default all of length_band, has_sql, refusal, instruction_shape, answer_shape; ``[]`` with no
+    facet: the value ``given`` selects); ``min_mixing``: lowest allowed mixing (default 0.5);
+    ``min_z``: how many standard deviations below a shuffled file's runs it takes (default 3);
+    ``strong_z``: this many standard deviations are grouping whatever the mixing (default 10: many
+    distinct labels, such as first words, dilute the mixing but not the deviation);
+    ``max_longest_run``: largest allowed share of the file in one run (default: no bound)."""
 
     facet: str | None = None
+    features: tuple[str, ...] = FEATURES
     min_mixing: float = 0.5
+    min_z: float = 3.0
+    strong_z: float = 10.0
     max_longest_run: float | None = None
 
     def validate(self) -> str | None:
         if not 0 <= self.min_mixing <= 1:
             return f'option "min_mixing" is between 0 and 1; got {self.min_mixing}'
+        if self.min_z < 0:
+            return f'option "min_z" is at least 0; got {self.min_z}'
         if self.max_longest_run is not None and not 0 < self.max_longest_run <= 1:
             return f'option "max_longest_run" is a share between 0 and 1; got {self.max_longest_run}'
+        unknown = [f for f in self.features if f not in FEATURES]
+        if unknown:
+            return f'option "features": "{unknown[0]}" is not a feature; features: {", ".join(FEATURES)}'
         return None
+
+    @property
+    def tested(self) -> tuple[str, ...]:
+        """The labels tested, the facet first (its name is what the old single-label report said)."""
+        named = ((self.facet,) if self.facet else ()) + tuple(self.features)
+        return named or ("value",)
 
 
 @dataclass
@@ -98,23 +130,82 @@ def coalesce(segments: list[Segment]) -> list[Segment]:
     return out
 
 
-def _label(opts: OrderingOptions, targets, ctx) -> str:
+_WORD = re.compile(r"[A-Za-z]+|[^\W\d_]|[^\s\w]")
+_BANDS = ((50, "<50"), (200, "50-199"), (500, "200-499"), (1000, "500-999"))
+
+
+def _text(record: object, key: str) -> str:
+    value = record.get(key) if isinstance(record, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _first_word(text: str) -> str:
+    """The first word, lower-cased; for a text in another script, the script's name ("CJK", "CYRILLIC"):
+    a block of another language is one label, not thousands of distinct first characters."""
+    found = _WORD.search(text)
+    if not found:
+        return "(empty)"
+    word = found.group(0)
+    if not word.isascii() and word.isalpha():
+        return unicodedata.name(word[0], "OTHER").split()[0]
+    return word.lower()[:12]
+
+
+def _answer_shape(answer: str) -> str:
+    """How the answer opens: a code fence, a list, a heading, or its first word."""
+    start = answer.lstrip()[:3]
+    if start.startswith(("```", "~~~")):
+        return "fence"
+    if start[:1] in "-*" and start[1:2] == " " or start[:1].isdigit() and start[1:2] in ".)":
+        return "list"
+    if start.startswith("#"):
+        return "heading"
+    return _first_word(answer)
+
+
+def record_features(record: object, ctx) -> dict[str, str]:
+    """Cheap labels of one record (see the module docstring); strings so runs compare them."""
+    answer = _text(record, "output") or _text(record, "chosen")
+    prompt = _text(record, "instruction") or _text(record, "input")
+    length = len(answer)
+    return {
+        "length_band": next((name for edge, name in _BANDS if length < edge), ">=1000"),
+        "has_sql": "sql" if answer and extract_sql(answer) else "no sql",
+        "refusal": "refusal" if answer and refusal(answer, prompt, refusal_cues(ctx.settings)) else "answer",
+        "instruction_shape": _first_word(prompt),
+        "answer_shape": _answer_shape(answer),
+    }
+
+
+def _labels(opts: OrderingOptions, targets, ctx) -> dict[str, str]:
+    labels = record_features(ctx.record, ctx) if opts.features else {}
+    labels = {name: labels[name] for name in opts.features}
     if opts.facet:
-        return facet_value(opts.facet, ctx.record, ctx)
-    return (label_of(targets[0].value) if targets else None) or "(none)"
+        labels = {opts.facet: facet_value(opts.facet, ctx.record, ctx), **labels}
+    if not labels:
+        labels["value"] = (label_of(targets[0].value) if targets else None) or "(none)"
+    return labels
 
 
-@accumulator("ordering", options=OrderingOptions, empty=lambda opts: [],
-             merge=lambda a, b, opts: coalesce([*_copies(a), *_copies(b)]), finalize=lambda s, o: _finalize(s, o))
-def ordering(state: list[Segment], targets, ctx, ref, opts: OrderingOptions) -> list[Segment]:
-    """Runs of equal labels in record order; see the module docstring."""
-    label = _label(opts, targets, ctx)
-    if state and state[-1].end == ref.index:
-        state[-1].push(label)
-    else:
-        state.append(Segment.single(ref.index, label))
-        if len(state) > 1 and state[-2].start > ref.index:
-            state.sort(key=lambda s: s.start)
+def _empty(opts: OrderingOptions) -> dict[str, list[Segment]]:
+    return {name: [] for name in opts.tested}
+
+
+def _merge(a: dict, b: dict, opts: OrderingOptions) -> dict:
+    return {name: coalesce([*_copies(a.get(name, [])), *_copies(b.get(name, []))]) for name in opts.tested}
+
+
+@accumulator("ordering", options=OrderingOptions, empty=_empty, merge=_merge, finalize=lambda s, o: _finalize(s, o))
+def ordering(state: dict, targets, ctx, ref, opts: OrderingOptions) -> dict:
+    """Runs of equal labels in record order, per feature; see the module docstring."""
+    for name, label in _labels(opts, targets, ctx).items():
+        segments = state[name]
+        if segments and segments[-1].end == ref.index:
+            segments[-1].push(label)
+        else:
+            segments.append(Segment.single(ref.index, label))
+            if len(segments) > 1 and segments[-2].start > ref.index:
+                segments.sort(key=lambda s: s.start)
     return state
 
 
@@ -135,31 +226,87 @@ def expected_runs(counts: Counter) -> float:
     return 1 + (total - 1) - sum(c * (c - 1) for c in counts.values()) / total
 
 
-def _finalize(state: list[Segment], opts: OrderingOptions) -> AggregateOutcome:
-    segments = coalesce(_copies(state))
+def runs_variance(counts: Counter) -> float:
+    """Variance of the number of runs of a random order of these labels (k categories).
+
+    >>> round(runs_variance(Counter(a=2, b=2)), 4)
+    0.6667
+    """
+    n = sum(counts.values())
+    if n < 2:
+        return 0.0
+    squares = sum(c * c for c in counts.values())
+    cubes = sum(c ** 3 for c in counts.values())
+    return (squares * (squares + n * (n + 1)) - 2 * n * cubes - n ** 3) / (n * n * (n - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """One feature's runs test."""
+
+    name: str
+    runs: int
+    expected: float
+    mixing: float | None
+    z: float | None
+    longest: tuple
+    counts: Counter
+
+
+def _test(name: str, segments: list[Segment]) -> Grouping:
+    segments = coalesce(_copies(segments))
     counts: Counter = Counter()
     runs, longest = 0, (0, "", 0)
     for segment in segments:
         counts += segment.counts
         runs += segment.runs
         longest = _longer(longest, segment.longest)
-    total = sum(counts.values())
     expected = expected_runs(counts)
     mixing = (runs - 1) / (expected - 1) if expected > 1 else None
-    longest_share = share(longest[0], total)
-    name = opts.facet or "value"
+    spread = math.sqrt(runs_variance(counts))
+    z = (runs - expected) / spread if spread > 0 else None
+    return Grouping(name, runs, expected, mixing, z, longest, counts)
+
+
+def _grouped(test: Grouping, opts: OrderingOptions) -> bool:
+    if test.mixing is None or test.z is None:
+        return False
+    return (test.mixing < opts.min_mixing and test.z <= -opts.min_z) or test.z <= -opts.strong_z
+
+
+def _how_far(test: Grouping, opts: OrderingOptions) -> str:
+    if test.mixing < opts.min_mixing:
+        return f"mixing {percent(test.mixing)}, below the minimum {percent(opts.min_mixing)}; z = {test.z:.1f}"
+    return f"mixing {percent(test.mixing)}, but z = {test.z:.1f}: far fewer runs than chance allows"
+
+
+def _finalize(state: dict, opts: OrderingOptions) -> AggregateOutcome:
+    tests = [_test(name, state.get(name, [])) for name in opts.tested]
+    main = tests[0]
+    grouped = sorted((t for t in tests if _grouped(t, opts)), key=lambda t: (t.mixing >= opts.min_mixing, t.mixing, t.z))
+    total = sum(main.counts.values())
     hits = []
-    if mixing is not None and mixing < opts.min_mixing:
+    if grouped:
+        worst = grouped[0]
+        longest_share = share(worst.longest[0], total)
+        others = "".join(f"; also grouped by {t.name} (mixing {percent(t.mixing)}, z = {t.z:.1f})" for t in grouped[1:])
         hits.append(AggregateHit(
-            f"records are grouped by {name}: {runs:,} runs where a shuffled file would have about {expected:,.0f} "
-            f"(mixing {percent(mixing)}, below the minimum {percent(opts.min_mixing)}); the longest run is "
-            f"{longest[0]:,} records of {longest[1]} from record {longest[2]} ({percent(longest_share)} of the file); "
-            "shuffle before training", fingerprint_basis="mixing"))
-    if opts.max_longest_run is not None and longest_share is not None and longest_share > opts.max_longest_run:
+            f"records are grouped by {worst.name}: {worst.runs:,} runs where a shuffled file would have about "
+            f"{worst.expected:,.0f} ({_how_far(worst, opts)}); "
+            f"the longest run is {worst.longest[0]:,} records of {worst.longest[1]} from record {worst.longest[2]} "
+            f"({percent(longest_share)} of the file){others}; shuffle before training", fingerprint_basis="mixing"))
+    main_share = share(main.longest[0], total)
+    if opts.max_longest_run is not None and main_share is not None and main_share > opts.max_longest_run:
         hits.append(AggregateHit(
-            f"the longest run of one {name} is {longest[0]:,} records of {longest[1]} ({percent(longest_share)} of the "
-            f"file), above the maximum {percent(opts.max_longest_run)}", fingerprint_basis="longest"))
-    details = {"runs": runs, "expected_runs": round(expected, 1), "longest_run": longest[0], "longest_label": longest[1],
-               "longest_start": longest[2], "longest_share": longest_share, "labels": dict(sorted(counts.items()))}
-    bounds = {"min": opts.min_mixing} | ({"max_longest_run": opts.max_longest_run} if opts.max_longest_run else {})
-    return AggregateOutcome(None if mixing is None else round(mixing, 6), runs, total, bounds, not hits, details, tuple(hits))
+            f"the longest run of one {main.name} is {main.longest[0]:,} records of {main.longest[1]} ({percent(main_share)} "
+            f"of the file), above the maximum {percent(opts.max_longest_run)}", fingerprint_basis="longest"))
+    worst = grouped[0] if grouped else min(tests, key=lambda t: 2.0 if t.mixing is None else t.mixing)
+    details = {"runs": main.runs, "expected_runs": round(main.expected, 1), "longest_run": main.longest[0],
+               "longest_label": main.longest[1], "longest_start": main.longest[2], "longest_share": main_share,
+               "labels": dict(sorted(main.counts.items())), "grouped_by": [t.name for t in grouped],
+               "features": {t.name: {"runs": t.runs, "expected_runs": round(t.expected, 1),
+                                     "mixing": None if t.mixing is None else round(t.mixing, 6),
+                                     "z": None if t.z is None else round(t.z, 2)} for t in tests}}
+    bounds = {"min": opts.min_mixing, "min_z": opts.min_z, "strong_z": opts.strong_z} | ({"max_longest_run": opts.max_longest_run} if opts.max_longest_run else {})
+    value = None if worst.mixing is None else round(worst.mixing, 6)
+    return AggregateOutcome(value, main.runs, total, bounds, not hits, details, tuple(hits))

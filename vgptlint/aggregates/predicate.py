@@ -7,7 +7,7 @@ holds on records that carry the hint. Forms:
 
 - ``{function: NAME, options: {...}, given: $.path, negate: false}``: ``given`` defaults to the rule's
   own ``given`` (or ``$`` in a facet); ``negate: true`` holds when the function *does* yield a hit
-  (``{function: refusal_language, negate: true}`` = "reads as a refusal"). A record where ``given``
+  (``{function: refusal, negate: true}`` = "reads as a refusal"). A record where ``given``
   selects nothing (or a value of a type the function does not accept) never holds, negated or not.
 - ``{facet: content_type, values: [sql_generation, join_pattern]}`` (or ``value: x``): the record's
   facet value is one of ``values``.

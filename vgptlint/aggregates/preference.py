@@ -29,14 +29,14 @@ DPO_FEATURES = {
     "NOLOCK present": {"function": "pattern", "options": {"match": NOLOCK_PATTERN, "flags": "i"}},
     "company filter present": {"function": "sql_has_company_filter"},
     "complete joins": {"all": [{"function": "sql_present"}, {"function": "sql_joins_complete"}]},
-    "refusal": {"function": "refusal_language", "negate": True},
+    "refusal": {"function": "refusal", "negate": True},
 }
 KTO_FEATURES = {
     "output of 50+ characters": {"function": "length", "options": {"min": 50}},
     "fenced SQL block": {"function": "pattern", "options": {"match": "```sql", "flags": "i"}},
     "contains SQL": {"function": "sql_present"},
     "NOLOCK present": {"function": "pattern", "options": {"match": NOLOCK_PATTERN, "flags": "i"}},
-    "refusal": {"function": "refusal_language", "negate": True},
+    "refusal": {"function": "refusal", "negate": True},
 }
 
 

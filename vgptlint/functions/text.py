@@ -1,6 +1,6 @@
 """Text functions: checks on string values.
 
-``pattern``, ``contains``, ``not_contains``, ``length`` and ``refusal_language`` yield a hit
+``pattern``, ``contains``, ``not_contains``, ``length`` and ``refusal`` yield a hit
 when the value breaks the expectation; spans point at the offending characters.
 """
 from __future__ import annotations
@@ -9,8 +9,10 @@ import re
 from collections.abc import Iterator, Sized
 from dataclasses import dataclass, field
 
-from vgptlint.functions.base import Context, Hit, function
+from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
+from vgptlint.refusal import refusal as judge_refusal
+from vgptlint.refusal import refusal_cues
 
 _FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
@@ -141,66 +143,17 @@ def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
         yield Hit(f"is {size:,} {unit} long; the maximum is {opts.max:,}", data=data)
 
 
-DEFAULT_REFUSAL_PHRASES = (
-    "does not exist",
-    "doesn't exist",
-    "there is no table",
-    "there is no column",
-    "no such table",
-    "no such column",
-    "i don't have information",
-    "i do not have information",
-    "i'm not able to",
-    "i am not able to",
-    "i cannot",
-    "i can't",
-    "not a valid viewpoint",
-    "is not a viewpoint",
-    "not part of the viewpoint",
-)
+@function("refusal", options=NoOptions, accepts=(str,))
+def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
+    """A hit when the value reads as a refusal: "There is no table named ...", "I do not have details on
+    X", "Sorry, I can't find ...", weighed from several signals (see ``vgptlint/refusal.py``).
 
-
-@dataclass(frozen=True)
-class RefusalLanguageOptions:
-    """``phrases``: case-insensitive substrings that mark a refusal (default: a list of common ones);
-    ``extra``: phrases added to the defaults."""
-
-    phrases: tuple[str, ...] = DEFAULT_REFUSAL_PHRASES
-    extra: tuple[str, ...] = ()
-    compiled: object = field(default=None, init=False, repr=False, compare=False)
-    compiled_lower: object = field(default=None, init=False, repr=False, compare=False)
-
-    def validate(self) -> str | None:
-        words = [*self.phrases, *self.extra]
-        if not words:
-            return 'needs at least one phrase in "phrases" or "extra"'
-        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        object.__setattr__(self, "compiled", re.compile(alternation, re.IGNORECASE))
-        lowered = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-        object.__setattr__(self, "compiled_lower", re.compile(lowered))
-        return None
-
-
-def find_refusal(value: str, opts: RefusalLanguageOptions) -> re.Match[str] | None:
-    """The first refusal phrase in ``value``, case-insensitively.
-
-    A case-sensitive search of the lower-cased text is many times faster than re.IGNORECASE; it is
-    only valid when lower-casing keeps every offset (it does not for a few letters such as "İ").
+    One classifier for every rule, facet and table that asks; tune it for the whole policy under
+    ``settings: {refusal: {...}}`` (cues, weights, ``min_score``), never per rule.
     """
-    lowered = value.lower()
-    if len(lowered) != len(value):
-        return opts.compiled.search(value)
-    found = opts.compiled_lower.search(lowered)
-    return None if found is None else opts.compiled.match(value, found.start(), found.end())
-
-
-@function("refusal_language", options=RefusalLanguageOptions, accepts=(str,))
-def refusal_language(value: str, opts: RefusalLanguageOptions, ctx: Context) -> Iterator[Hit]:
-    """A hit when the value reads as a refusal ("There is no table named ...", "I don't have information").
-
-    Used with ``where: {absent: [category]}`` to find negatives without category metadata.
-    """
-    found = find_refusal(value, opts)
+    record = ctx.record if isinstance(ctx.record, dict) else {}
+    prompt = "\n".join(v for v in (record.get("instruction"), record.get("input")) if isinstance(v, str))
+    found = judge_refusal(value, prompt, refusal_cues(ctx.settings))
     if found is not None:
-        yield Hit(f'reads as a refusal ("{found.group(0)}")', span=Span(found.start(), found.end()),
-                  data={"phrase": found.group(0)})
+        yield Hit(f'reads as a refusal ("{found.cue}")', span=Span(found.start, found.end),
+                  data={"phrase": found.cue, "score": found.score, "signals": list(found.signals)})

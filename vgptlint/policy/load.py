@@ -232,6 +232,8 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
             policy.trainer = str(value) if value else None
         else:
             policy.settings[key] = plain(value)
+            if key == "settings":
+                _check_refusal_settings(policy.settings[key], value, source, problems)
     if merged.facet_layers:
         from vgptlint.facets import FacetSet, compile_facets
 
@@ -241,6 +243,23 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> 
             combined.facets.update(compile_facets(value, source, node, problems).facets)
         policy.facets = combined
         policy.settings["facets"] = combined  # reaches Context.settings through the run settings
+
+
+def _check_refusal_settings(settings: object, node: object, source: str, problems: list[Problem]) -> None:
+    """``settings: {refusal: {...}}`` tunes the one refusal classifier; a bad option is located here."""
+    from vgptlint.errors import UsageError
+    from vgptlint.refusal import refusal_cues
+
+    if not isinstance(settings, dict) or "refusal" not in settings:
+        return
+    line, col = value_position(node, "refusal") if isinstance(node, CommentedMap) else (1, 1)
+    if not isinstance(settings["refusal"], dict):
+        problems.append(Problem(source, line, col, "invalid-option", 'settings "refusal" maps classifier options to values'))
+        return
+    try:
+        refusal_cues({"settings": settings})
+    except UsageError as exc:
+        problems.append(Problem(source, line, col, "invalid-option", str(exc)))
 
 
 def import_functions_module(name: str, policy_dir: Path) -> None:
