@@ -34,7 +34,7 @@ rules:
     severity: warning
     where: {absent: [category]}
     given: $.output
-    then: refusal_language
+    then: refusal
     fix: {set: {category: negative_example}, applicability: safe, title: "add category: negative_example"}
 """
 # Non-ASCII before the problems: "é" and "🙂" (two UTF-16 units) raw, and \u00e9 escapes inside the value.
