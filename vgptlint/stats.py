@@ -189,7 +189,7 @@ def _sft_sections(o: dict) -> dict:
         "truncation_pileups": o["truncation"].details["pileup_lengths"],
         "ordering": {"runs": o["ordering"].numerator, "expected_runs": o["ordering"].details["expected_runs"],
                      "mixing": o["ordering"].value, "longest_run": o["ordering"].details["longest_run"],
-                     "longest_label": o["ordering"].details["longest_label"],
+                     "longest_label": o["ordering"].details["longest_label"], "feature": o["ordering"].details["feature"],
                      "grouped_by": o["ordering"].details["grouped_by"], "features": o["ordering"].details["features"]},
     }
 
@@ -286,7 +286,7 @@ def _sft_tables(f: dict) -> list:
             ("near duplicates (numbers masked)", *_count_share(f["near_duplicates"], total)),
             ("near duplicates (MinHash >= 85%)", *_count_share(f["minhash_near_duplicates"], total)),
             ("truncated outputs", *_count_share(f["truncated"], total)),
-            ("runs of one content type", f"{ordering['runs']:,}", ""),
+            (f"runs of one {ordering['feature']} (the most grouped feature)", f"{ordering['runs']:,}", ""),
             ("runs if shuffled (expected)", f"{ordering['expected_runs']:,.0f}", ""),
             (f"longest run ({ordering['longest_label']})", *_count_share(ordering["longest_run"], total)),
             ("grouped by (unshuffled)", ", ".join(ordering["grouped_by"]) or "nothing", ""),

@@ -300,13 +300,15 @@ def _finalize(state: dict, opts: OrderingOptions) -> AggregateOutcome:
         hits.append(AggregateHit(
             f"the longest run of one {main.name} is {main.longest[0]:,} records of {main.longest[1]} ({percent(main_share)} "
             f"of the file), above the maximum {percent(opts.max_longest_run)}", fingerprint_basis="longest"))
+    # The metric is the most grouped feature's: its mixing, runs, expected runs and longest run.
     worst = grouped[0] if grouped else min(tests, key=lambda t: 2.0 if t.mixing is None else t.mixing)
-    details = {"runs": main.runs, "expected_runs": round(main.expected, 1), "longest_run": main.longest[0],
-               "longest_label": main.longest[1], "longest_start": main.longest[2], "longest_share": main_share,
-               "labels": dict(sorted(main.counts.items())), "grouped_by": [t.name for t in grouped],
+    details = {"feature": worst.name, "runs": worst.runs, "expected_runs": round(worst.expected, 1),
+               "longest_run": worst.longest[0], "longest_label": worst.longest[1], "longest_start": worst.longest[2],
+               "longest_share": share(worst.longest[0], total), "labels": dict(sorted(worst.counts.items())),
+               "grouped_by": [t.name for t in grouped],
                "features": {t.name: {"runs": t.runs, "expected_runs": round(t.expected, 1),
                                      "mixing": None if t.mixing is None else round(t.mixing, 6),
                                      "z": None if t.z is None else round(t.z, 2)} for t in tests}}
     bounds = {"min": opts.min_mixing, "min_z": opts.min_z, "strong_z": opts.strong_z} | ({"max_longest_run": opts.max_longest_run} if opts.max_longest_run else {})
     value = None if worst.mixing is None else round(worst.mixing, 6)
-    return AggregateOutcome(value, main.runs, total, bounds, not hits, details, tuple(hits))
+    return AggregateOutcome(value, worst.runs, total, bounds, not hits, details, tuple(hits))
