@@ -69,8 +69,9 @@ def survival(records: Iterable[object], spec: DatasetSpec) -> Survival:
         counts[verdict.outcome] += 1
         if verdict.reason:
             reasons[verdict.reason] += 1
-    return Survival(spec.name, stage_of(spec), sum(counts.values()), counts[TRAIN], counts[SKIP] + counts[DIFFERENT_KIND],
-                    counts[FATAL], tuple(sorted(reasons.items())))
+    dropped = counts[SKIP] + counts[DIFFERENT_KIND]
+    return Survival(spec.name, stage_of(spec), sum(counts.values()), counts[TRAIN], dropped, counts[FATAL],
+                    tuple(sorted(reasons.items())))
 
 
 def classify(record: object, spec: DatasetSpec, stage: str | None = None) -> Verdict:
