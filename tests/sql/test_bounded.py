@@ -106,3 +106,19 @@ def test_fingerprints_of_long_fields_hash_a_window_around_the_finding():
     fingerprint = fingerprint_of("r", "a.jsonl", ("output",), value, hit)
     assert fingerprint == fingerprint_of("r", "a.jsonl", ("output",), far_edit, hit)
     assert fingerprint != fingerprint_of("r", "a.jsonl", ("output",), near_edit, hit)
+
+
+def test_each_statement_of_a_long_field_is_parsed_once_by_all_rules(monkeypatch):
+    # more statements than the per-statement caches usually keep: they grow for the field
+    from vgptlint.functions.base import REGISTRY, Context, build_options
+
+    parsed = []
+    real = sql_parse._parse
+    monkeypatch.setattr(sql_parse, "_parse", lambda sql, dialect: parsed.append(sql) or real(sql, dialect))
+    sql_parse._parse_cached.cache_clear()
+    field = ";\n".join(f"SELECT a{number} FROM APTH WITH (NOLOCK) WHERE APCo = {number}" for number in range(3 * sql_parse.STATEMENT_CACHE_SIZE))
+    ctx = Context(record={}, kind="sft")
+    for name in ("sql_table_hint", "sql_legacy_hint", "sql_write_target_hint", "sql_hint_conflict", "sql_syntax_error", "sql_unverifiable", "sql_select_star"):
+        function = REGISTRY[name]
+        list(function.check(field, build_options(function.options, None), ctx))
+    assert len(parsed) == len(set(parsed)) == 3 * sql_parse.STATEMENT_CACHE_SIZE

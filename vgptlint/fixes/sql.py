@@ -14,7 +14,6 @@ whose title starts with "not fixed:" and says why; ``--fix`` never applies displ
 """
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from vgptlint.fixes.base import fixer, is_verification_deferred
 from vgptlint.functions.base import Context, Hit, NoOptions
 from vgptlint.functions.sql import FIX_PLACEMENT_KEYS
 from vgptlint.model import Applicability, Edit, Fix
-from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, ParsedStatement, parse_fresh, parse_statement
+from vgptlint.sql.parse import statement_cached, ParsedStatement, parse_fresh, parse_statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ def _over_budget(data: dict, fix_count: int) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def _hints_verified_together(statement: str, base: int, group: tuple[tuple, ...], hint: str, dialect: str) -> str | None:
     """:func:`verify` for every fix of one statement at once (``group``: see ``statement_fixes``)."""
     members = [dict(zip(FIX_PLACEMENT_KEYS, member)) for member in group]

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from vgptlint.model import Severity
 from vgptlint.sql.catalog import Catalog
-from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, ParsedStatement, parse_statement
+from vgptlint.sql.parse import statement_cached, ParsedStatement, parse_statement
 from vgptlint.sql.resolve import Analysis, Source, analyze
 from vgptlint.sql.resolve_columns import ColumnRef
 
@@ -29,7 +29,7 @@ class Issue:
     data: dict = field(default_factory=dict, compare=False)
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def analysis_for(text: str, dialect: str, catalog: Catalog) -> Analysis | None:
     """Analyse a statement once per (text, dialect, catalog); None when it did not parse into
     something checkable (parse failures and opaque commands are other rules' findings).
@@ -246,7 +246,7 @@ class Equalities:
     edges: list[tuple[Source, Source]]
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def equalities(analysis: Analysis) -> Equalities:
     """Equated and pinned columns over every scope's conjunctive WHERE / ON / HAVING terms."""
     classes = _Classes()

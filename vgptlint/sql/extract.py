@@ -22,6 +22,7 @@ import functools
 from dataclasses import dataclass
 
 from vgptlint.sql.re311 import re
+from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, note_field_statements
 from vgptlint.sql.split import first_significant, lex, split_statements
 
 
@@ -163,6 +164,8 @@ def _extract_cached(text: str) -> tuple[SqlStatement, ...]:
                 SqlStatement(text[start + segment.start : start + segment.end], start + segment.start, start + segment.end, origin, batch + segment.batch)
             )
         batch += max((s.batch for s in segments), default=0)
+    if len(statements) > STATEMENT_CACHE_SIZE:
+        note_field_statements(len(statements))
     return tuple(statements)
 
 

@@ -11,12 +11,13 @@ cannot be verified, which is a finding of its own, never "clean".
 """
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Callable, TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -76,6 +77,42 @@ E = TypeVar("E", bound=exp.Expression)
 # young: the 14,270 DPO pairs of scale 10 peaked at 354 MB with 256 and 144 MB with 32, and the whole review-scale
 # run took 12.1 s instead of 13.4 s (bench/README.md).
 STATEMENT_CACHE_SIZE = 32
+# ... and when a field holds more statements than that, every cache grows to hold the statements
+# of the last few fields (and shrinks back after them): otherwise each rule would parse a
+# 4,000-statement script again (issue 13: 20 parses per statement, 4.9x the time of the same
+# statements one per record).
+_RECENT_FIELD_COUNT = 3
+_recent_statement_counts: collections.deque[int] = collections.deque(maxlen=_RECENT_FIELD_COUNT)
+_capacity = [STATEMENT_CACHE_SIZE]
+
+
+def note_field_statements(count: int) -> None:
+    """A field with ``count`` statements is being linted: size the statement caches for it."""
+    _recent_statement_counts.append(count)
+    _capacity[0] = STATEMENT_CACHE_SIZE + sum(_recent_statement_counts)
+
+
+def statement_cached(function: Callable) -> Callable:
+    """An LRU cache of ``function`` by its (hashable) arguments, holding ``STATEMENT_CACHE_SIZE``
+    entries plus the statements of the last few fields (see :func:`note_field_statements`)."""
+    cache: collections.OrderedDict = collections.OrderedDict()
+
+    @functools.wraps(function)
+    def cached(*args: object) -> object:
+        found = cache.get(args, _MISSING)
+        if found is not _MISSING:
+            cache.move_to_end(args)
+            return found
+        value = cache[args] = function(*args)
+        while len(cache) > _capacity[0]:
+            cache.popitem(last=False)
+        return value
+
+    cached.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return cached
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +187,7 @@ def parse_fresh(sql: str, dialect: str = "tsql") -> ParsedStatement | ParseFailu
     return _parse(sql, dialect)
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def _parse_cached(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
     return _parse(sql, dialect)
 

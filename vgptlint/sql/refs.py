@@ -24,7 +24,6 @@ tokens, since the AST cannot tell ``(NOLOCK)`` from ``WITH (NOLOCK)``.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -32,7 +31,7 @@ from sqlglot import exp
 from vgptlint.model import Span
 from vgptlint.sql.extract import SqlStatement
 from vgptlint.sql.hints import hint_group_after, hint_names
-from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, ParsedStatement, ParseFailure, parse_statement
+from vgptlint.sql.parse import statement_cached, ParsedStatement, ParseFailure, parse_statement
 
 _OPENQUERY_NAMES = frozenset({"OPENQUERY", "OPENROWSET", "OPENDATASOURCE", "OPENXML"})
 _SYSTEM_SCHEMAS = frozenset({"SYS", "INFORMATION_SCHEMA"})
@@ -101,7 +100,7 @@ def table_refs(statement: SqlStatement, dialect: str = "tsql") -> tuple[TableRef
 
 
 # The hint rules ask for the same statement's references one after another: shift them once.
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def _field_refs(text: str, start: int, dialect: str) -> tuple[TableRef, ...]:
     parsed = parse_statement(text, dialect)
     if isinstance(parsed, ParseFailure):
@@ -134,7 +133,7 @@ def statement_table_refs(parsed: ParsedStatement) -> tuple[TableRef, ...]:
     return _refs_cached(parsed.text, parsed.dialect)
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+@statement_cached
 def _refs_cached(text: str, dialect: str) -> tuple[TableRef, ...]:
     parsed = parse_statement(text, dialect)
     if isinstance(parsed, ParseFailure) or parsed.is_opaque or parsed.isolation_level:
