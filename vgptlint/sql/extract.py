@@ -19,6 +19,7 @@ SQL at all, so a few substring searches reject them before any other work.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 
 from vgptlint.sql.re311 import re
@@ -307,12 +308,12 @@ def _prose_cut(text: str, start: int, end: int) -> int:
 
 def _next_is_prose(region: str, tokens: tuple, index: int) -> bool:
     """After sentence punctuation: the end, or whitespace then a prose word ("This", "Note")."""
-    rest = tokens[index + 1 :]
-    if not rest:
+    if index + 1 == len(tokens):
         return True
-    if rest[0].kind not in ("ws", "nl"):
+    if tokens[index + 1].kind not in ("ws", "nl"):
         return False
-    word = next((t for t in rest if t.is_significant), None)
+    # no slice of the rest: a region of thousands of tokens has hundreds of full stops
+    word = next((t for t in itertools.islice(tokens, index + 2, None) if t.is_significant), None)
     if word is None:
         return True
     if word.kind != "word":

@@ -63,6 +63,8 @@ _PARSER_LOOP_RE = re.compile(r"\b(SYSTEM_VERSIONING|DATA_DELETION)\s*=\s*ON\s*\(
 # Parsing costs about 4.5 microseconds a character (0.45 s for the longest statement analyzed);
 # longer statements are reported as not analyzed instead (issue 14: a 487 KB join took 112 s).
 MAX_STATEMENT_CHARS = 100_000
+# SSMS templates (<database_name, sysname, AdventureWorks>) are not T-SQL until filled in.
+_TEMPLATE_PARAMETER_RE = re.compile(r"(?<![\w)\]])<[A-Za-z_][\w ]*,\s*[\w ()]*,[^<>\n]*>")
 
 
 E = TypeVar("E", bound=exp.Expression)
@@ -264,6 +266,9 @@ def unparseable_reason(sql: str) -> str | None:
     """
     if len(sql) > MAX_STATEMENT_CHARS:
         return f"the statement is {len(sql):,} characters long; statements are parsed up to {MAX_STATEMENT_CHARS:,}"
+    template = _TEMPLATE_PARAMETER_RE.search(sql) if "<" in sql else None
+    if template:
+        return f"{template.group()} is an SSMS template parameter; replace it with a value first"
     looping = _PARSER_LOOP_RE.search(sql)
     if looping:
         return f"{looping.group(1).upper()} options are not parsed (sqlglot cannot parse them safely)"
