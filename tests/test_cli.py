@@ -147,7 +147,7 @@ def test_policy_file_with_overrides_datasets_and_custom_function(data, monkeypat
             rules: {kto-label-format: off}
     '''))
     Path("data/sft.json").write_text(json.dumps([{"instruction": "q", "input": "i", "output": "Stop!! Now!!"}]))
-    result = invoke("check", "--policy", "team.yaml", "data/")
+    result = invoke("check", "--load-functions", "--policy", "team.yaml", "data/")
     assert [line for line in result.stdout.splitlines() if line.startswith("data/")] == [
         "data/kto.jsonl:2:45: error output-empty output is empty",
         "data/kto.jsonl:3:2: error invalid-input record 2 is not valid JSON: Expecting property name enclosed in double quotes",

@@ -42,6 +42,7 @@ class CheckOptions:
     engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.distributed; paths may be fsspec URLs)
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
     exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
+    load_functions: bool = False  # --load-functions: import the policy's functions: modules (runs their code)
 
 
 def default_policy_reference() -> str:
@@ -135,7 +136,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
         from vgptlint.distributed import require_dask
 
         require_dask()
-    policy = policy if policy is not None else load_policy(options.policy)
+    policy = policy if policy is not None else load_policy(options.policy, options.load_functions)
     rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
     notes: list[str] = []
     services: dict = {}

@@ -96,6 +96,7 @@ def check_options(command):
         *train_config_options(_remember_engine),
         click.option("--exclude", multiple=True, metavar="GLOB", expose_value=False, callback=_remember_engine,
                      help="Skip files matching these .gitignore-style globs, even when named (repeat or comma-separate)."),
+        LOAD_FUNCTIONS,
     ]
     for option in reversed(options):
         command = option(command)
@@ -114,7 +115,7 @@ def train_config_options(callback=None) -> list:
 
 
 def _remember_engine(ctx: click.Context, param: click.Parameter, value):
-    """--engine/--scheduler reach CheckOptions through the click context, like the review options."""
+    """--engine/--scheduler/--load-functions reach CheckOptions through the click context, like the review options."""
     ctx.meta.setdefault("vgptlint.engine", {})[param.name] = value
     return value
 
@@ -123,6 +124,12 @@ def _remember_flag(ctx: click.Context, param: click.Parameter, value):
     """--exit-zero/--show-fixes/--full reach run_check through the click context."""
     ctx.meta.setdefault("vgptlint.flags", {})[param.name] = value
     return value
+
+
+# A policy (say a vgptlint.yaml in a pull request's checkout) never makes vgptlint run code by itself.
+LOAD_FUNCTIONS = click.option(
+    "--load-functions", is_flag=True, expose_value=False, callback=_remember_engine,
+    help="Import the Python modules the policy's functions: names (runs their code; only for policies you trust).")
 
 
 def report_options(command):
@@ -240,12 +247,13 @@ def _use_color(output: str | None) -> bool:
 @click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
               show_default=True, help="markdown is docs/rules.md.")
 @click.option("--output", "-o", default=None, help="Write the list to this file.")
+@LOAD_FUNCTIONS
 @handle_errors
 def rules(policy, report_format, output) -> None:
     """List rules: id, severity, kind, fixable, summary."""
     from vgptlint.docs import all_rules, render_rules
 
-    write_report(render_rules(all_rules(policy), report_format), output)
+    write_report(render_rules(all_rules(policy, _loads_functions()), report_format), output)
 
 
 @main.command()
@@ -253,23 +261,29 @@ def rules(policy, report_format, output) -> None:
 @click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
               show_default=True, help="markdown is docs/functions.md.")
 @click.option("--output", "-o", default=None, help="Write the list to this file.")
+@LOAD_FUNCTIONS
 @handle_errors
 def functions(policy, report_format, output) -> None:
     """List the functions a rule's then: can name: kind, options, summary."""
     from vgptlint.docs_functions import all_functions, render_functions
 
-    write_report(render_functions(all_functions(policy), report_format), output)
+    write_report(render_functions(all_functions(policy, _loads_functions()), report_format), output)
 
 
 @main.command()
 @click.argument("name")
 @click.option("--policy", "-p", default=None, help="Look NAME up in this policy's rules (default: every shipped rule).")
+@LOAD_FUNCTIONS
 @handle_errors
 def explain(name, policy) -> None:
     """Explain a rule (what it checks, why, options, examples) or a function (options, defaults)."""
     from vgptlint.docs import explain as explain_name
 
-    click.echo(explain_name(name, policy), nl=False)
+    click.echo(explain_name(name, policy, _loads_functions()), nl=False)
+
+
+def _loads_functions() -> bool:
+    return click.get_current_context().meta.get("vgptlint.engine", {}).get("load_functions", False)
 
 
 @main.command()

@@ -78,6 +78,7 @@ def worker_setup(prepared, options) -> object:
         settings=pickle.dumps(_settings_beyond_policy(prepared.settings, prepared.policy.settings)),
         rule_ids=tuple(sorted(prepared.rules)),
         run_id=uuid.uuid4().hex,
+        load_functions=options.load_functions,
     )
 
 

@@ -52,6 +52,7 @@ class WorkerSetup:
     version: str = __version__
     # One per run: a policy file edited between two runs on a long-lived cluster is compiled again.
     run_id: str = ""
+    load_functions: bool = False  # --load-functions, as on the client
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _load(setup: WorkerSetup) -> Loaded:
                          "install the same version on every worker")
     load_builtins()
     try:
-        policy = load_policy(setup.policy)
+        policy = load_policy(setup.policy, setup.load_functions)
     except PolicyError as err:  # PolicyError does not survive pickling back to the client: flatten it
         raise UsageError(f'a Dask worker cannot load policy "{setup.policy}": {err.problems[0].render()}') from None
     services: dict = {}

@@ -19,11 +19,11 @@ from vgptlint.resources import builtin_files
 RULES_DOC = "docs/rules.md"
 
 
-def all_rules(policy: str | None = None) -> list[CompiledRule]:
+def all_rules(policy: str | None = None, load_functions: bool = False) -> list[CompiledRule]:
     """The rules of ``policy``, or of every shipped rule pack, sorted by pack then id."""
     load_builtins()
     if policy is not None:
-        rules = load_policy(policy).rules.values()
+        rules = load_policy(policy, load_functions).rules.values()
     else:
         found: dict[str, CompiledRule] = {}
         for path in builtin_files("rules"):
@@ -154,7 +154,7 @@ def _examples_markdown(rule: CompiledRule) -> list[str]:
     return out
 
 
-def explain(name: str, policy: str | None) -> str:
+def explain(name: str, policy: str | None, load_functions: bool = False) -> str:
     """``vgptlint explain NAME``: a rule (by id or alias) or else a function, in any letter case.
 
     Raises:
@@ -162,11 +162,11 @@ def explain(name: str, policy: str | None) -> str:
     """
     from vgptlint.docs_functions import all_functions, explain_function
 
-    rules = all_rules(policy)
+    rules = all_rules(policy, load_functions)
     rule = _find_rule(name, rules)
     if rule is not None:
         return _rule_text(rule)
-    functions = {f.name: f for f in all_functions(policy)}
+    functions = {f.name: f for f in all_functions(policy, load_functions)}
     info = _find(name, functions)
     if info is not None:
         used_by = sorted(r.id for r in rules if info.name in rule_document(r)["functions"])

@@ -43,12 +43,12 @@ class FunctionInfo:
     options: tuple[OptionInfo, ...]
 
 
-def all_functions(policy: str | None = None) -> list[FunctionInfo]:
+def all_functions(policy: str | None = None, load_functions: bool = False) -> list[FunctionInfo]:
     """The shipped functions, or with ``policy`` every registered one (its ``functions:`` modules
     included), sorted by kind then name."""
     load_builtins()
     if policy is not None:
-        load_policy(policy)  # imports the policy's function modules
+        load_policy(policy, load_functions)  # with --load-functions, imports the policy's function modules
 
     def shown(code: object) -> bool:  # without a policy: the shipped ones, whatever else was imported
         return policy is not None or getattr(code, "__module__", "").startswith("vgptlint.")

@@ -31,7 +31,7 @@ def files_shown() -> dict[str, str]:
 
 def commands_shown() -> set[str]:
     return {line.strip() for _, body in BLOCKS for line in body.splitlines()
-            if line.strip().startswith(("vgptlint ", "PYTHONPATH=. vgptlint "))}
+            if line.strip().startswith("vgptlint ")}
 
 
 def yaml_block(containing: str) -> dict:
@@ -84,10 +84,9 @@ def test_yaml_only_sql_rule(tour):
 
 
 def test_custom_python_function(tour):
-    command = shown("PYTHONPATH=. vgptlint check --policy custom.yaml --select sql-company-mentioned examples/sft.json")
-    env = {**os.environ, "PYTHONPATH": "."}
+    command = shown("vgptlint check --load-functions --policy custom.yaml --select sql-company-mentioned examples/sft.json")
     vgptlint = [sys.executable, "-m", "vgptlint"]
-    completed = subprocess.run([*vgptlint, *command[1:]], cwd=tour, env=env, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run([*vgptlint, *command], cwd=tour, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "warning sql-company-mentioned output reads Vista tables without mentioning APCo" in completed.stdout
 
@@ -138,7 +137,7 @@ def test_every_vgptlint_command_shown_is_tested():
         "vgptlint explain output-too-short",
         "vgptlint check --policy short.yaml examples/sft.json",
         "vgptlint check --policy sqlrules.yaml --select team-top-without-order-by examples/",
-        "PYTHONPATH=. vgptlint check --policy custom.yaml --select sql-company-mentioned examples/sft.json",
+        "vgptlint check --load-functions --policy custom.yaml --select sql-company-mentioned examples/sft.json",
         "vgptlint check --policy pretrain examples/ --write-baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --baseline .vgptlint-baseline.json",
         "vgptlint check --policy pretrain examples/ --format sarif -o vgptlint.sarif",

@@ -166,3 +166,21 @@ def test_the_kind_prefers_kto_over_ranking():
                                                               "rejected": "r"}}).kind == "kto"
     assert spec_from_entry("x", {"columns": {"prompt": "text"}}).is_pretraining
     json.dumps(dict(spec_from_entry("x", {}).columns))  # plain, serialisable values
+
+
+def test_file_name_outside_the_registry_folder_is_reported_and_not_read(tmp_path):
+    registry = tmp_path / "data"
+    registry.mkdir()
+    (tmp_path / "secret.json").write_text("[]")
+    (registry / "link.json").symlink_to(tmp_path / "secret.json")
+    (registry / "dataset_info.json").write_text(
+        '{"up": {"file_name": "../../etc/passwd"},\n'
+        ' "abs": {"file_name": "/etc/passwd"},\n'
+        ' "link": {"file_name": "link.json"}}\n')
+    info = load_dataset_info(registry / "dataset_info.json", display="dataset_info.json")
+    assert [(p.line, p.column, p.message) for p in info.problems] == [
+        (1, 22, 'dataset "up": file_name "../../etc/passwd" points outside the folder of dataset_info.json; it was not read'),
+        (2, 23, 'dataset "abs": file_name "/etc/passwd" points outside the folder of dataset_info.json; it was not read'),
+        (3, 24, 'dataset "link": file_name "link.json" points outside the folder of dataset_info.json; it was not read'),
+    ]
+    assert all(spec.paths == () for spec in info.specs)

@@ -225,6 +225,12 @@ class _EntryReader:
             return ()
         at = self.positions.value((name, "file_name"))
         local = self.base_dir / file_name
+        if not _resolved(local).is_relative_to(_resolved(self.base_dir)):
+            # A registry from someone else could name any file on this machine: never read it for them.
+            self.problem(at, f'dataset "{name}": file_name "{file_name}" points outside the folder of '
+                         "dataset_info.json; it was not read",
+                         hint="keep datasets inside dataset_info.json's folder (LLaMA-Factory's dataset_dir)")
+            return ()
         if local.is_dir():
             paths = tuple(sorted(local / child for child in os.listdir(local)))
         elif local.is_file():

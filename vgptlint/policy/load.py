@@ -6,6 +6,7 @@ loader. Every problem is collected with its ``file:line:col`` and reported toget
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import sys
@@ -89,8 +90,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_policy(reference: str) -> Policy:
+def load_policy(reference: str, load_functions: bool = False) -> Policy:
     """Load ``reference`` (path or shipped name) and everything it extends.
+
+    Args:
+        load_functions: import the modules the policy's ``functions:`` names (``--load-functions``).
+            Without it a policy never makes vgptlint run code: a ``vgptlint.yaml`` in a checkout is
+            only data, so linting a pull request cannot run the pull request's Python.
 
     Raises:
         PolicyError: every problem found, each located.
@@ -103,7 +109,7 @@ def load_policy(reference: str) -> Policy:
                                    f'policy "{reference}" is neither a file nor a shipped policy; shipped: {shipped}')])
     merged = Merged()
     _merge_document(path, merged, problems, stack=())
-    policy = _build_policy(reference, path, merged, problems)
+    policy = _build_policy(reference, path, merged, problems, load_functions)
     if problems:
         raise PolicyError(sorted(problems, key=lambda p: (p.source, p.line, p.column)))
     return policy
@@ -191,9 +197,9 @@ def _find_alias(rule_id: str, merged: Merged) -> RuleLayer | None:
     return None
 
 
-def _build_policy(reference: str, path: Path, merged: Merged, problems: list[Problem]) -> Policy:
+def _build_policy(reference: str, path: Path, merged: Merged, problems: list[Problem], load_functions: bool) -> Policy:
     policy = Policy(name=reference, path=display_path(path), rules={}, base_dir=path.parent)
-    _apply_settings(policy, merged, problems)
+    _apply_settings(policy, merged, problems, load_functions)
     for rule_id, layer in merged.rules.items():
         compiled = compile_rule(rule_id, layer.definition, layer.source, layer.pack, layer.overrides, policy, problems)
         if compiled is not None:
@@ -202,15 +208,13 @@ def _build_policy(reference: str, path: Path, merged: Merged, problems: list[Pro
     return policy
 
 
-def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem]) -> None:
+def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem], load_functions: bool) -> None:
     for key, (value, node, source, base) in merged.settings.items():
         line, col = value_position(node, key)
         if key == "functions":
-            for module in _as_list(value):
-                try:
-                    import_functions_module(str(module), base)
-                except Exception as exc:  # any import failure is the user's module, not ours
-                    problems.append(Problem(source, line, col, "unknown-module", f'cannot import functions module "{module}": {exc}'))
+            for position, module in enumerate(_as_list(value)):
+                at = value_position(value, position) if isinstance(value, CommentedSeq) else (line, col)
+                _load_functions_module(str(module), base, load_functions, Problem(source, *at, "", ""), problems)
         elif key == "fail-on":
             word = str(value)
             if word not in ("error", "warning", "info", "never"):
@@ -262,8 +266,27 @@ def _check_refusal_settings(settings: object, node: object, source: str, problem
         problems.append(Problem(source, line, col, "invalid-option", str(exc)))
 
 
+def _load_functions_module(name: str, base: Path, load_functions: bool, at: Problem, problems: list[Problem]) -> None:
+    """Import a ``functions:`` module when the user allowed it; one already imported (an installed
+    ``vgptlint.functions`` entry point) needs no permission."""
+    if name in sys.modules:
+        return
+    if not load_functions:
+        problems.append(dataclasses.replace(
+            at, code="functions-not-allowed",
+            message=f'the policy asks to import Python module "{name}"; vgptlint runs code only when asked',
+            hint="pass --load-functions if you trust this policy's folder, or install the module as a "
+                 "vgptlint.functions entry point"))
+        return
+    try:
+        import_functions_module(name, base)
+    except Exception as exc:  # any import failure is the user's module, not ours
+        problems.append(dataclasses.replace(at, code="unknown-module", message=f'cannot import functions module "{name}": {exc}'))
+
+
 def import_functions_module(name: str, policy_dir: Path) -> None:
-    """Import a team's functions module; modules beside the policy file are found without PYTHONPATH."""
+    """Import a team's functions module (only with --load-functions); modules beside the policy file
+    are found without PYTHONPATH."""
     folder = str(policy_dir.resolve())
     if folder not in sys.path:
         sys.path.append(folder)
