@@ -91,7 +91,7 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
         separator, following = "", pos
         try:
             value, end = scan(text, pos)
-        except (json.JSONDecodeError, StopIteration) as failure:
+        except (json.JSONDecodeError, StopIteration, RecursionError) as failure:
             need_more = not _is_broken(failure, text)
         else:
             after = skip_ws(text, end).end()
@@ -128,6 +128,8 @@ def _is_broken(failure: Exception, text: str) -> bool:
 
     Misjudging is harmless: either the window grows, or the rest of the file is read whole.
     """
+    if isinstance(failure, RecursionError):  # read_elements reports it and skips the element
+        return True
     if isinstance(failure, StopIteration):
         return failure.value < len(text)
     return failure.pos < len(text) - 1 and not failure.msg.startswith("Unterminated string")

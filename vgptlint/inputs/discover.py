@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vgptlint.errors import UsageError
 from vgptlint.inputs.records import InputProblem
 
 DATASET_SUFFIXES = (".json", ".jsonl", ".parquet")
@@ -80,6 +82,9 @@ def _expand(argument: str, include: Callable[[Path], bool]) -> tuple[list[str], 
             return [], _problem(argument, "is a directory with no .json or .jsonl dataset files", "no-match")
         return found, None
     if path.exists():
+        if not path.is_file():  # a FIFO would block the run until something writes to it
+            raise UsageError(f'"{argument}" is {special_file_kind(path)}, not a regular file; vgptlint reads files, '
+                             "folders, or stdin (-): vgptlint check - < SOURCE")
         return [argument], None
     if _GLOB_CHARS & set(argument):
         found = sorted(
@@ -95,9 +100,26 @@ def _walk(root: Path, include: Callable[[Path], bool]) -> Iterable[str]:
     found = []
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
-        # normpath: "./sft.json" is shown as "sft.json", as editors and other linters show it
-        found.extend(os.path.normpath(os.path.join(directory, name)) for name in files if include(Path(directory, name)))
+        # normpath: "./sft.json" is shown as "sft.json", as editors and other linters show it;
+        # isfile: a FIFO or device named like a dataset is not one (reading it could block forever)
+        found.extend(os.path.normpath(os.path.join(directory, name)) for name in files
+                     if include(Path(directory, name)) and os.path.isfile(os.path.join(directory, name)))
     return sorted(found)
+
+
+def special_file_kind(path: Path) -> str:
+    """What a path that exists but is not a regular file or folder is, for messages.
+
+    >>> special_file_kind(Path("/dev/null"))
+    'a character device'
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "unreadable"
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _problem(argument: str, message: str, code: str) -> InputProblem:

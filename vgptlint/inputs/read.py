@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vgptlint.inputs.array_stream import read_array_stream
+from vgptlint.inputs.discover import special_file_kind
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.parquet import PARQUET_SUFFIX, read_parquet
 from vgptlint.inputs.records import InputProblem, Record
@@ -47,6 +48,9 @@ def read_source(argument: str, display: str | None = None) -> Iterator[Record | 
     path = Path(argument)
     if path.is_dir():
         yield InputProblem(source, 1, 1, "is a directory, not a dataset file", None, "error", "is-directory")
+        return
+    if path.exists() and not path.is_file():  # opening a FIFO would wait for a writer, maybe forever
+        yield InputProblem(source, 1, 1, f"is {special_file_kind(path)}, not a regular file", None, "error", "unreadable")
         return
     if path.suffix.lower() == PARQUET_SUFFIX:  # binary and columnar: its own reader, not the sniffing below
         yield from read_parquet(source, argument)
@@ -117,7 +121,7 @@ def _read_jsonl_or_single_value(source: str, data: bytes) -> Iterator[Record | I
     start = WHITESPACE_RE.match(text).end()
     try:
         value, end = _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         yield from read_jsonl(source, io.BytesIO(data))
         return
     if WHITESPACE_RE.match(text, end).end() != len(text):

@@ -48,6 +48,8 @@ def line_is_json(line: bytes) -> bool:
         json.loads(line)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
         return False
+    except RecursionError:  # one value nested very deep: the JSON Lines reader reports it
+        return True
     return True
 
 
@@ -135,7 +137,7 @@ def _separators(text: str, record_start: int | None, indent: int | str | None) -
             return item, key
         key = key_match.group()
         _, value_end = _DECODER.raw_decode(text, key_match.end())
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return item, key
     item_match = _ITEM_SEPARATOR_RE.match(text, value_end)
     if indent is None and item_match:

@@ -86,6 +86,43 @@ def position_in(text: str, offset: int, line: int = 1, column: int = 1) -> tuple
     return line + newline_count, offset - text.rfind("\n", 0, offset)
 
 
+# Records nested deeper than this are reported, not linted: every later step (selectors, rules,
+# fixes, pickling to --jobs workers) may recurse once per level, and Python's recursion limit is
+# about 1,000 frames. Real records nest a handful of levels; 100 leaves room for any of them.
+MAX_NESTING = 100
+
+
+def too_deep(value: object, text: str) -> str | None:
+    """A message when ``value`` (decoded from ``text``) nests deeper than :data:`MAX_NESTING`, else None.
+
+    Cheap for ordinary records: only a text with that many brackets is walked (iteratively).
+
+    >>> too_deep({"a": [1]}, '{"a": [1]}') is None
+    True
+    >>> deep = []
+    >>> for _ in range(150):
+    ...     deep = [deep]
+    >>> too_deep(deep, "[" * 151)
+    'nests 151 levels deep; vgptlint reads records up to 100 levels deep'
+    """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    if deepest <= MAX_NESTING:
+        return None
+    return f"nests {deepest} levels deep; vgptlint reads records up to {MAX_NESTING} levels deep"
+
+
+def deeper_than_the_decoder() -> str:
+    """The message for a value the JSON decoder itself gave up on (RecursionError)."""
+    return f"nests too deep for the JSON decoder (over ~900 levels); vgptlint reads records up to {MAX_NESTING} levels deep"
+
+
 @dataclass(frozen=True, slots=True)
 class BadByte:
     """An invalid UTF-8 sequence: where it is in the decoded text, and the byte that starts it."""
