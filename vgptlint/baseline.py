@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.errors import UsageError
+from vgptlint.fixes.write import output_file
 from vgptlint.model import Finding
 from vgptlint.reports.base import display_path
 
@@ -120,10 +121,8 @@ def render_baseline(entries: list[BaselineEntry]) -> str:
 def write_baseline(findings: Iterable[Finding], path: str | Path) -> int:
     """Write the baseline of ``findings`` to ``path``; returns the number of findings recorded."""
     entries = baseline_entries(findings)
-    try:
-        Path(path).write_text(render_baseline(entries), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f'cannot write baseline "{path}": {exc.strerror}') from None
+    with output_file(str(path)) as stream:  # replaced whole or not at all
+        stream.write(render_baseline(entries))
     return sum(e.count for e in entries)
 
 

@@ -13,8 +13,10 @@ from vgptlint import __version__
 from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fill_fix_regions, fix,
                           fix_diff, fix_listing, fix_messages, fixed_listing, prepare)
 from vgptlint.builtins import load_builtins
-from vgptlint.errors import PolicyError, UsageError, VgptlintError
+from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError, describe_os_error,
+                             terminate_as_exception)
 from vgptlint.fixes.base import DEFER_VERIFICATION
+from vgptlint.fixes.write import output_file
 from vgptlint.model import Severity
 from vgptlint.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
@@ -26,12 +28,17 @@ REPORT_ONLY_FORMATS = ("text", "table", "github")
 
 
 def handle_errors(command):
-    """User mistakes end with exit 2 and located messages; never a traceback."""
+    """User mistakes and the environment's faults end with exit 2 and one located message; an
+    interrupt with 130 (Ctrl-C) or 143 (SIGTERM); a reader that went away quietly; never a traceback."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with terminate_as_exception():
+                return command(*args, **kwargs)
+        except BrokenPipeError:  # `vgptlint check ... | head -1`: whoever read our output has gone
+            _drop_stdout()
+            sys.exit(141)  # what a shell shows for a tool SIGPIPE stopped
         except PolicyError as exc:
             for problem in exc.problems:
                 click.echo(problem.render(), err=True)
@@ -44,8 +51,14 @@ def handle_errors(command):
         except KeyboardInterrupt:
             click.echo("vgptlint: interrupted", err=True)
             sys.exit(130)
+        except Terminated:
+            click.echo("vgptlint: terminated", err=True)
+            sys.exit(143)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except OSError as exc:  # a disk, a device or a permission, not a bug
+            click.echo(f"vgptlint: error: {describe_os_error(exc)}", err=True)
+            sys.exit(2)
         except Exception as exc:  # a bug in vgptlint, not a user mistake
             if os.environ.get("VGPTLINT_DEBUG"):
                 traceback.print_exc()
@@ -56,9 +69,19 @@ def handle_errors(command):
     return wrapper
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's): nothing to flush
+        pass
+
+
 def write_report(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        with output_file(output) as stream:
+            stream.write(text)
     else:
         click.echo(text, nl=False)
 
@@ -66,7 +89,7 @@ def write_report(text: str, output: str | None) -> None:
 def stream_report(report_format: str, result, opts: ReportOptions, output: str | None) -> None:
     """Write the report as the reporter makes it (findings come from the spool one by one)."""
     if output:
-        with open(output, "w", encoding="utf-8") as stream:
+        with output_file(output) as stream:
             write_formatted(report_format, result, opts, stream.write)
     else:
         # color=: click strips ANSI codes from output that is not a terminal unless told (FORCE_COLOR)

@@ -1,6 +1,11 @@
 """Errors that stop a run before the first record is read (exit 2), always with a location."""
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -45,3 +50,35 @@ class TrainConfigError(PolicyError):
     """A LLaMA-Factory training config vgptlint cannot read (not YAML, a value of the wrong type)."""
 
     subject = "the training config"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived. A BaseException, like KeyboardInterrupt, so that cleanup (``finally``,
+    temporary files) runs on the way out and no ``except Exception`` swallows it."""
+
+
+@contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` in the main thread (elsewhere: as before)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def describe_os_error(err: OSError) -> str:
+    """One line for an operating-system error: the file, then what went wrong.
+
+    >>> describe_os_error(FileNotFoundError(2, "No such file or directory", "out/r.json"))
+    'out/r.json: No such file or directory'
+    """
+    reason = err.strerror or (os.strerror(err.errno) if err.errno else str(err))
+    return f"{err.filename}: {reason}" if err.filename else reason

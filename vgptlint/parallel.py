@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,10 +56,17 @@ def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object
         return
     _WORKER.update(policy=policy, rules=rules, services=services, settings=settings, plans={})
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_leave_signals_to_the_parent) as pool:
             yield pool
     finally:
         _WORKER.clear()
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Ctrl-C reaches the whole process group: the parent alone stops the run (it terminates the pool,
+    so the workers print no traceback of their own), and SIGTERM simply ends a worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool,

@@ -9,15 +9,25 @@ ever touched by the final rename.
 """
 from __future__ import annotations
 
+import glob
+import errno
 import hashlib
+import io
 import json
 import os
 import stat
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from vgptlint.errors import UsageError
 
 REJECTS_INFIX = ".rejected"
+TEMP_SUFFIX = ".vgptlint-tmp"
 
 
 class WriteRefused(Exception):
@@ -65,30 +75,112 @@ def write_atomically(path: str, data: bytes, snapshot: Snapshot | None = None) -
     Raises:
         WriteRefused: the file changed since it was read, or the write failed (original untouched).
     """
-    target = os.path.realpath(path)  # write through a symlink, not over it
+    def still_as_read() -> None:
+        if snapshot is not None and has_changed(snapshot):
+            raise WriteRefused(f"{path}: changed on disk since it was read; not overwritten (run again)")
+
+    try:
+        with replacing(path, still_as_read) as stream:
+            stream.write(data)
+    except OSError as err:
+        raise WriteRefused(f"{path}: could not be written ({err.strerror or err}); the original is unchanged") from err
+
+
+@contextmanager
+def replacing(path: str, before_replace: Callable[[], None] | None = None) -> Iterator[BinaryIO]:
+    """A binary stream whose bytes replace ``path`` (through a symlink, not over it) when the block
+    ends without an exception, after ``before_replace`` (which may raise to refuse); on any failure,
+    interrupts included, the temporary file is removed and ``path`` is untouched.
+
+    Raises:
+        OSError: the temporary file could not be made, written or renamed.
+    """
+    target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     mode = _mode_of(target)
-    fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".vgptlint-tmp")
+    remove_stale_temporaries(target)
+    temp = None
     try:
+        # The pid in the name tells a later run whether the writer is gone (remove_stale_temporaries).
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.{os.getpid()}-", suffix=TEMP_SUFFIX)
         with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         if mode is not None:
             os.chmod(temp, mode)
-        if snapshot is not None and has_changed(snapshot):
-            raise WriteRefused(f"{path}: changed on disk since it was read; not overwritten (run again)")
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, target)
-    except WriteRefused:
-        _remove(temp)
-        raise
-    except OSError as err:
-        _remove(temp)
-        raise WriteRefused(f"{path}: could not be written ({err.strerror or err}); the original is unchanged") from err
     except BaseException:
-        _remove(temp)
+        if temp is not None:
+            _remove(temp)
         raise
     _fsync_folder(folder)
+
+
+@contextmanager
+def output_file(path: str) -> Iterator[TextIO]:
+    """A text stream for a file vgptlint writes besides the data (a report, a baseline): a regular
+    file is replaced atomically when the stream is done, so a full disk or an interrupt leaves the
+    previous one whole; a device or FIFO (``/dev/stdout``) is written in place.
+
+    Raises:
+        UsageError: it cannot be written (missing folder, a directory, no permission, disk full),
+            in one line.
+    """
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if os.path.exists(path) and not os.path.isfile(path):
+            with open(path, "w", encoding="utf-8") as stream:
+                yield stream
+            return
+        with replacing(path) as binary:
+            stream = io.TextIOWrapper(binary, encoding="utf-8")
+            yield stream
+            stream.flush()
+            stream.detach()  # the binary stream is replacing()'s to close
+    except OSError as err:
+        raise UsageError(f'cannot write "{path}": {_reason(err, path)}') from None
+
+
+def _reason(err: OSError, path: str) -> str:
+    if isinstance(err, FileNotFoundError) and not os.path.isdir(os.path.dirname(path) or "."):
+        return "its folder does not exist"
+    return err.strerror or str(err)
+
+
+def remove_stale_temporaries(target: str) -> list[str]:
+    """Remove temporary files an earlier run left beside ``target`` (killed with -9 while writing):
+    those whose writer process is gone, and old-style ones (no pid) older than an hour.
+
+    Returns:
+        The paths removed.
+    """
+    folder = os.path.dirname(target) or "."
+    removed = []
+    for temp in glob.glob(os.path.join(glob.escape(folder), glob.escape(f".{os.path.basename(target)}.") + "*" + TEMP_SUFFIX)):
+        middle = os.path.basename(temp)[len(os.path.basename(target)) + 2:-len(TEMP_SUFFIX)]
+        pid, dash, _ = middle.partition("-")
+        try:
+            is_stale = not _is_alive(int(pid)) if dash and pid.isdigit() else time.time() - os.stat(temp).st_mtime > 3600
+        except OSError:
+            continue
+        if is_stale:
+            _remove(temp)
+            removed.append(temp)
+    return removed
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but someone else's
+        return True
+    return True
 
 
 def _mode_of(path: str) -> int | None:
@@ -162,7 +254,8 @@ def reject_line(rejected: Rejected) -> str:
 
 
 def append_rejects(path: str, rejected: list[Rejected]) -> str:
-    """Add the removed records to the rejects file beside ``path`` (kept from earlier runs).
+    """Add the removed records to the rejects file beside ``path`` (kept from earlier runs), each at
+    most once: a run retried after its dataset write failed finds its records already there.
 
     Returns:
         The rejects file's path.
@@ -177,6 +270,23 @@ def append_rejects(path: str, rejected: list[Rejected]) -> str:
         raise WriteRefused(f"{target}: could not be read ({err.strerror}); nothing was removed") from err
     if existing and not existing.endswith(b"\n"):
         existing += b"\n"
-    lines = "".join(reject_line(r) + "\n" for r in rejected)
-    write_atomically(target, existing + lines.encode("utf-8", "backslashreplace"))
+    already = {_reject_key(line) for line in existing.splitlines()}
+    new = []
+    for entry in rejected:
+        key = _reject_key(reject_line(entry).encode("utf-8", "backslashreplace"))
+        if key not in already:
+            already.add(key)
+            new.append(reject_line(entry) + "\n")
+    if new:
+        write_atomically(target, existing + "".join(new).encode("utf-8", "backslashreplace"))
     return target
+
+
+def _reject_key(line: bytes) -> object:
+    """What makes two rejects the same record: its file, index and content (not the rules or reasons,
+    which a retry with other options may word differently)."""
+    try:
+        entry = json.loads(line)
+        return entry["source"], entry["record_index"], json.dumps(entry["record"], sort_keys=True)
+    except (ValueError, KeyError, TypeError, RecursionError):  # a line someone edited: only itself
+        return line
