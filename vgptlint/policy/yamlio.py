@@ -23,12 +23,90 @@ def load_yaml(path: Path, display: str) -> object:
         raise PolicyError([Problem(display, 1, 1, "invalid-utf8", f"not valid UTF-8: {exc.reason}")]) from None
     except OSError as exc:
         raise PolicyError([Problem(display, 1, 1, "unreadable", exc.strerror or str(exc))]) from None
-    return cached("yaml", content, lambda: _parse(text, display), ruamel_version)
+    return bounded(cached("yaml", content, lambda: _parse(text, display), ruamel_version), display)
+
+
+# Aliases share one node however often they are used; walking the document (every check here does)
+# visits it once per use. These bounds keep a small file from standing for an endless one (the
+# "billion laughs": nine aliases of nine aliases of ...) and its walk from recursing past Python's limit.
+MAX_ALIAS_EXPANSION = 100_000  # values that aliases add beyond what the file itself writes
+MAX_YAML_NESTING = 100
+_CHARS_PER_VALUE = 100  # a long string counts as several values: aliasing it copies it
+
+
+def bounded(document: object, display: str) -> object:
+    """``document`` when its aliases expand to a bounded size, without cycles or deep nesting.
+
+    Linear in the document's distinct nodes (each shared node is sized once).
+
+    Raises:
+        PolicyError: located at the mapping or sequence where the bound is passed.
+    """
+    expanded: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+    written = 0  # values the file writes: each distinct node once
+    ancestors: set[int] = set()
+    first_too_big = None
+    pending: list[tuple[object, int, bool]] = [(document, 1, False)]
+    while pending:
+        node, depth, is_sized = pending.pop()
+        children = _children(node)
+        if is_sized:
+            ancestors.discard(id(node))
+            total = 1 + sum(expanded[id(c)] if _is_container(c) else _scalar_size(c) for c in children)
+            expanded[id(node)] = total
+            if first_too_big is None and total > MAX_ALIAS_EXPANSION:
+                first_too_big = node
+            continue
+        if id(node) in expanded:
+            continue
+        if depth > MAX_YAML_NESTING:
+            raise _problem(display, node, "too-deep", f"nests more than {MAX_YAML_NESTING} levels deep")
+        ancestors.add(id(node))
+        written += 1 + sum(_scalar_size(c) for c in children if not _is_container(c))
+        pending.append((node, depth, True))
+        for position, child in enumerate(children):
+            if not _is_container(child):
+                continue
+            if id(child) in ancestors:
+                raise _problem(display, _child_position(node, position), "alias-cycle",
+                               "this alias refers to a node that contains it (an endless value)")
+            pending.append((child, depth + 1, False))
+    if _is_container(document) and expanded[id(document)] - written > MAX_ALIAS_EXPANSION:
+        raise _problem(display, first_too_big, "alias-expansion",
+                       f"aliases here expand to over {MAX_ALIAS_EXPANSION:,} values (an alias bomb?); "
+                       "write the values out, or alias less")
+    return document
+
+
+def _is_container(node: object) -> bool:
+    return isinstance(node, (dict, list))
+
+
+def _children(node: object) -> list:
+    if isinstance(node, dict):
+        return list(node.values())
+    return list(node) if isinstance(node, list) else []
+
+
+def _scalar_size(value: object) -> int:
+    return 1 + len(value) // _CHARS_PER_VALUE if isinstance(value, str) else 1
+
+
+def _child_position(node: object, position: int) -> tuple[int, int]:
+    key = list(node)[position] if isinstance(node, dict) else position
+    return value_position(node, key)
+
+
+def _problem(display: str, where: object, code: str, message: str) -> PolicyError:
+    line, col = where if isinstance(where, tuple) else node_position(where)
+    return PolicyError([Problem(display, line, col, code, message)])
 
 
 def _parse(text: str, display: str) -> object:
     try:
         return YAML(typ="rt").load(text)
+    except RecursionError:  # ruamel's composer recurses once per level
+        raise PolicyError([Problem(display, 1, 1, "too-deep", f"nests too deep to read; at most {MAX_YAML_NESTING} levels")]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

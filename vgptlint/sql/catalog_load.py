@@ -18,7 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from vgptlint.cache import cached
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
-from vgptlint.policy.yamlio import key_position, node_position, value_position
+from vgptlint.policy.yamlio import bounded, key_position, node_position, value_position
 from vgptlint.sql.catalog import CatalogPart, KeyPair, Relationship, TableInfo, guess_company, relationship_problems
 
 TOP_KEYS = ("tables", "relationships", "name", "description", "version")
@@ -76,16 +76,20 @@ def _load_tree(text: str, source: str) -> object:
     try:
         # Cached by content like the policy files (see vgptlint.cache): ruamel's round-trip
         # loader is most of a run's catalog cost. A document that fails to parse is not stored.
-        return cached("yaml", text.encode("utf-8"), lambda: YAML(typ="rt").load(text), ruamel_version)
+        return bounded(cached("yaml", text.encode("utf-8"), lambda: YAML(typ="rt").load(text), ruamel_version), source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or "invalid YAML"
     except YAMLError as exc:
         line, col, reason = 1, 1, str(exc)
+    except RecursionError:  # the YAML reader recurses once per level
+        line, col, reason = 1, 1, "it nests too deep to read"
     # JSON with tab indentation is valid JSON but not valid YAML: accept it without positions.
     try:
-        return json.loads(text)
+        return bounded(json.loads(text), source)
+    except RecursionError:
+        pass
     except json.JSONDecodeError as exc:
         if source.lower().endswith(".json"):
             line, col, reason = exc.lineno, exc.colno, exc.msg
