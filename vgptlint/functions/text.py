@@ -5,7 +5,6 @@ when the value breaks the expectation; spans point at the offending characters.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sized
 from dataclasses import dataclass, field
 
@@ -13,20 +12,7 @@ from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
 from vgptlint.refusal import refusal as judge_refusal
 from vgptlint.refusal import refusal_cues
-
-_FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
-
-
-def compile_regex(source: str, flags: str) -> re.Pattern[str]:
-    bits = 0
-    for letter in flags:
-        if letter not in _FLAG_BITS:
-            raise ValueError(f'unknown regex flag "{letter}"; known: i, m, s, x')
-        bits |= _FLAG_BITS[letter]
-    try:
-        return re.compile(source, bits)
-    except re.error as exc:
-        raise ValueError(f'invalid regex "{source}": {exc}') from None
+from vgptlint.user_regex import compile_user_regex
 
 
 @dataclass(frozen=True)
@@ -44,9 +30,9 @@ class PatternOptions:
             return 'needs at least one of "match", "not_match"'
         try:
             if self.match is not None:
-                object.__setattr__(self, "compiled_match", compile_regex(self.match, self.flags))
+                object.__setattr__(self, "compiled_match", compile_user_regex(self.match, self.flags))
             if self.not_match is not None:
-                object.__setattr__(self, "compiled_not_match", compile_regex(self.not_match, self.flags))
+                object.__setattr__(self, "compiled_not_match", compile_user_regex(self.not_match, self.flags))
         except ValueError as exc:
             return str(exc)
         return None

@@ -1,0 +1,73 @@
+"""Policy patterns: RE2's linear time, Python's meaning (checked against ``re`` itself)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vgptlint.user_regex import compile_user_regex
+
+CATASTROPHIC = "(a+)+$"
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time(tmp_path):
+    """On Python's re, 40 a's before a "!" take 2^40 steps; the run must finish (generous timeout)."""
+    (tmp_path / "policy.yaml").write_text(
+        'rules:\n  no-a-run:\n    given: $.output\n    then: {function: pattern, options: {not_match: "' + CATASTROPHIC + '"}}\n')
+    records = [{"output": "a" * length + "!"} for length in (40, 100_000)] + [{"output": "aaa"}]
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    completed = subprocess.run(["vgptlint", "check", "--policy", "policy.yaml", "data.jsonl"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+    assert completed.stdout.splitlines()[0] == (
+        'data.jsonl:3:13: warning no-a-run output contains "aaa", which matches /(a+)+$/')
+    assert completed.returncode == 0
+
+
+def test_lookaround_runs_on_pythons_engine_when_it_cannot_backtrack_exponentially():
+    facet = compile_user_regex(r"\bmodule\b(?! owns)", "i")  # a shipped facet's pattern
+    assert facet.engine == "re"
+    assert facet.search("Which Module is this?") and not facet.search("which module owns APTH")
+
+
+def test_the_verbose_flag_is_pythons():
+    assert compile_user_regex("a b  # spaces do not count", "x").search("xab").span() == (1, 3)
+
+
+# A small grammar of patterns over a small alphabet: the features whose meaning differs between the
+# engines (\b \w \d \s, $ before a final newline) are all in it.
+ATOMS = st.sampled_from(["a", "b", "é", " ", r"\w", r"\W", r"\d", r"\s", r"\S", ".", "[a-c]", "[^a]", r"\b", "^", "$", "1"])
+
+
+def _quantified(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.tuples(inner, st.sampled_from(["", "*", "+", "?", "{1,2}", "*?", "+?"])).map(
+        lambda p: f"(?:{p[0]}){p[1]}" if p[1] else p[0])
+
+
+PATTERNS = st.recursive(
+    _quantified(ATOMS),
+    lambda inner: st.one_of(
+        st.lists(_quantified(inner), min_size=1, max_size=3).map("".join),
+        st.tuples(inner, inner).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+        _quantified(inner.map(lambda p: f"({p})")),
+    ),
+    max_leaves=6,
+)
+TEXTS = st.text(alphabet="ab é\n1_\u00a0Z", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERNS, TEXTS, st.sampled_from(["", "i", "m", "s"]))
+def test_the_same_matches_as_pythons_re(pattern, text, flags):
+    try:
+        compiled = compile_user_regex(pattern, flags)
+    except ValueError:
+        return
+    bits = sum({"i": re.I, "m": re.M, "s": re.S}[f] for f in flags)
+    expected = re.search(pattern, text, bits)
+    found = compiled.search(text)
+    keeps_pythons_meaning = compiled.is_safe or (text.isascii() and not text.endswith("\n"))
+    if keeps_pythons_meaning:
+        assert (found and found.span()) == (expected and expected.span()), (pattern, text, compiled.engine)

@@ -1,0 +1,152 @@
+"""Regular expressions written in policies, run without catastrophic backtracking.
+
+Python's ``re`` backtracks: ``(a+)+$`` takes twice as long for each ``a`` before a ``!``, so one
+record can stop a run. A policy's pattern therefore runs on RE2 (the ``google-re2`` package), whose
+time is linear in the text, with Python's own meaning kept:
+
+- The pattern is always compiled by ``re`` first, so syntax errors read as before (Python's words).
+- RE2 runs it unless that could change the answer: RE2's ``\\b \\w \\d \\s`` know only ASCII, and its
+  ``$`` does not match before a final newline. On a text where that matters (not ASCII, or ending
+  in a newline) ``re`` runs instead, when the pattern is *safe for backtracking* (no quantifier
+  around another quantifier or an alternation, the shape of every exponential pattern). An unsafe
+  pattern stays on RE2 even there: bounded time beats Python's exact ``\\w``.
+- Features RE2 lacks (lookaround, backreferences, the ``x`` flag, ``\\Z``) run on ``re`` when the pattern
+  is safe for backtracking; an unsafe one is refused when the policy loads, with its location and a
+  way out. Nothing is decided by timing, so a report never depends on the machine's load.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+try:
+    from re import _parser as sre_parse  # Python 3.11+
+except ImportError:  # pragma: no cover (3.10)
+    import sre_parse  # type: ignore[no-redef]
+
+try:
+    import re2
+except ImportError:  # pragma: no cover (a platform without its wheels: every pattern is checked for safety)
+    re2 = None
+
+FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+_RE2_INLINE = {"i": "i", "m": "m", "s": "s"}  # RE2 has no verbose mode
+_REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", sre_parse.MAX_REPEAT)}
+_ASCII_ONLY_IN_RE2 = {sre_parse.CATEGORY_WORD, sre_parse.CATEGORY_NOT_WORD, sre_parse.CATEGORY_DIGIT,
+                      sre_parse.CATEGORY_NOT_DIGIT, sre_parse.CATEGORY_SPACE, sre_parse.CATEGORY_NOT_SPACE,
+                      sre_parse.AT_BOUNDARY, sre_parse.AT_NON_BOUNDARY}
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What the parsed pattern holds, as far as choosing an engine goes."""
+
+    has_nested_repeat: bool = False  # a quantifier around a quantifier or an alternation
+    has_ascii_only_classes: bool = False  # \b \w \d \s and their negations
+    has_end_anchor: bool = False  # $ (not multiline): RE2's does not match before a final newline
+
+
+class UserRegex:
+    """A compiled policy pattern: ``search(text)`` as ``re.Pattern.search``, on the engine that is
+    bounded for this pattern and keeps Python's meaning for this text."""
+
+    __slots__ = ("source", "python", "bounded", "is_safe", "unicode_sensitive", "newline_sensitive")
+
+    def __init__(self, source: str, python: re.Pattern[str], bounded: object, shape: Shape) -> None:
+        self.source = source
+        self.python = python
+        self.bounded = bounded  # the RE2 program, or None when RE2 cannot run the pattern
+        self.is_safe = not shape.has_nested_repeat
+        self.unicode_sensitive = shape.has_ascii_only_classes
+        self.newline_sensitive = shape.has_end_anchor
+
+    @property
+    def engine(self) -> str:
+        return "re" if self.bounded is None else "re2"
+
+    def search(self, text: str):
+        if self.bounded is None:
+            return self.python.search(text)
+        if self.is_safe and ((self.unicode_sensitive and not text.isascii())
+                             or (self.newline_sensitive and text.endswith("\n"))):
+            return self.python.search(text)
+        return self.bounded.search(text)
+
+
+def compile_user_regex(source: str, flags: str = "") -> UserRegex:
+    """Compile a policy's pattern.
+
+    Raises:
+        ValueError: an unknown flag, invalid syntax (Python's message), or a pattern that needs
+            Python's engine and could backtrack exponentially there.
+
+    >>> compile_user_regex(r"(a+)+$").search("a" * 40 + "!") is None
+    True
+    >>> compile_user_regex(r"\\bmodule\\b(?! owns)", "i").engine
+    're'
+    """
+    bits = 0
+    for letter in flags:
+        if letter not in FLAG_BITS:
+            raise ValueError(f'unknown regex flag "{letter}"; known: i, m, s, x')
+        bits |= FLAG_BITS[letter]
+    try:
+        python = re.compile(source, bits)
+        shape = shape_of(sre_parse.parse(source, bits), bool(bits & re.MULTILINE))
+    except re.error as exc:
+        raise ValueError(f'invalid regex "{source}": {exc}') from None
+    except RecursionError:
+        raise ValueError(f'regex "{source}" nests too deep') from None
+    bounded = _compile_re2(source, flags)
+    if bounded is None and shape.has_nested_repeat:
+        raise ValueError(
+            f'regex "{source}" needs Python\'s engine (lookaround, a backreference, \\Z or the x flag) and nests '
+            "a quantifier inside another, which can take exponential time on one record; rewrite it without "
+            "one of the two (e.g. (a+)+ is a+)")
+    return UserRegex(source, python, bounded, shape)
+
+
+def _compile_re2(source: str, flags: str):
+    if re2 is None or "x" in flags:
+        return None
+    inline = "".join(_RE2_INLINE[letter] for letter in sorted(set(flags)))
+    options = re2.Options()
+    options.log_errors = False  # its own logging would print to stderr; the fallback is ours to explain
+    try:
+        return re2.compile(f"(?{inline}){source}" if inline else source, options)
+    except re2.error:
+        return None
+
+
+def shape_of(parsed, multiline: bool) -> Shape:
+    """Walk a parsed pattern (iteratively) for what decides its engine."""
+    nested = ascii_only = end_anchor = False
+    pending = [(list(parsed), False)]  # (items, inside a quantifier that repeats)
+    while pending:
+        items, repeated = pending.pop()
+        for op, argument in items:
+            if op in _REPEATS:
+                low, high, body = argument
+                repeats = high is sre_parse.MAXREPEAT or high > 1
+                if repeats and repeated:
+                    nested = True
+                pending.append((list(body), repeated or repeats))
+                continue
+            if op is sre_parse.BRANCH:
+                nested = nested or repeated
+                pending.extend((list(branch), repeated) for branch in argument[1])
+            elif op is sre_parse.SUBPATTERN:
+                pending.append((list(argument[-1]), repeated))
+            elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+                pending.append((list(argument[1]), repeated))
+            elif op is sre_parse.GROUPREF_EXISTS:
+                pending.extend((list(branch), repeated) for branch in argument[1:] if branch is not None)
+            elif op is getattr(sre_parse, "ATOMIC_GROUP", None):
+                pending.append((list(argument), repeated))
+            elif op is sre_parse.IN:
+                ascii_only = ascii_only or any(kind is sre_parse.CATEGORY and value in _ASCII_ONLY_IN_RE2
+                                               for kind, value in argument)
+            elif op is sre_parse.AT:
+                ascii_only = ascii_only or argument in _ASCII_ONLY_IN_RE2
+                end_anchor = end_anchor or (argument is sre_parse.AT_END and not multiline)
+    return Shape(nested, ascii_only, end_anchor)
