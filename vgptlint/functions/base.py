@@ -153,7 +153,7 @@ def _coerce(value: object, hint: object, key: str, choices: object = None) -> ob
         if isinstance(value, list):
             return tuple(value)
         return value
-    raise OptionError(f'option "{key}" must be {_describe(hint)}; got {_describe_value(value)}', key)
+    raise OptionError(f'option "{key}" must be {_describe(hint)}; got {describe_value(value)}', key)
 
 
 def _accepts(value: object, hint: object) -> bool:
@@ -200,7 +200,7 @@ def _describe(hint: object) -> str:
     return names.get(hint) or names.get(origin) or getattr(hint, "__name__", str(hint))
 
 
-def _describe_value(value: object) -> str:
+def describe_value(value: object) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):

@@ -15,7 +15,8 @@ from vgptlint.errors import Problem
 from vgptlint.fixes.base import FIXERS
 from vgptlint.functions.base import REGISTRY, OptionError, build_options, did_you_mean
 from vgptlint.model import Applicability, Severity
-from vgptlint.policy.model import DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, Check, CompiledRule, FixSpec, Origin, Policy
+from vgptlint.policy.model import (DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, RULE_TYPES, Check, CompiledRule, FixSpec, Origin,
+                                   Policy, type_problem)
 from vgptlint.policy.yamlio import key_position, node_position, plain, value_position
 from vgptlint.select.jsonpath import SelectorError, compile_selector
 
@@ -71,6 +72,10 @@ def compile_rule(rule_id: str, definition: CommentedMap, source: str, pack: str,
         _Located(rule_id, layer_source, problems).at(node, key if key in node else None, code, message, hint)
         report.count += 1
 
+    for key, expected in RULE_TYPES.items():
+        if key in effective and (message := type_problem(key, expected, effective[key][0])) is not None:
+            problem(key, "invalid-type", message)
+            del effective[key]
     severity_word = str(get("severity", "warning"))
     if severity_word not in ("error", "warning", "info", "off"):
         problem("severity", "invalid-severity", f'severity must be one of error, warning, info, off; got "{severity_word}"',
@@ -161,7 +166,11 @@ def _compile_then(then: object, kind: str, option_layers, problem, rule_id: str,
             options = build_options(target.options, raw_options)
         except OptionError as exc:
             node = entry.get("options") if isinstance(entry.get("options"), dict) and exc.key in (entry.get("options") or {}) else None
-            if node is not None:
+            layer = next((layer for layer in reversed(option_layers) if isinstance(layer[0], dict) and exc.key in layer[0]), None)
+            if layer is not None:  # the value came from an override: report it in the file that wrote it
+                line, col = value_position(layer[0], exc.key)
+                problems.append(Problem(layer[2], line, col, "invalid-option", f'rule "{rule_id}": function "{name}": {exc}', exc.hint))
+            elif node is not None:
                 line, col = value_position(node, exc.key)
                 problems.append(Problem(source, line, col, "invalid-option", f'rule "{rule_id}": function "{name}": {exc}', exc.hint))
             else:

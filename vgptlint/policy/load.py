@@ -19,7 +19,7 @@ from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
 from vgptlint.model import Severity
 from vgptlint.policy.compile import compile_rule
-from vgptlint.policy.model import DATASET_KINDS, FileOverride, Policy
+from vgptlint.policy.model import DATASET_KINDS, DOCUMENT_TYPES, OVERRIDE_TYPES, FileOverride, Policy, type_problem
 from vgptlint.policy.yamlio import key_position, load_yaml, plain, value_position
 from vgptlint.resources import builtin_dir
 
@@ -136,7 +136,12 @@ def _merge_document(path: Path, merged: Merged, problems: list[Problem], stack: 
             line, col = key_position(document, key)
             problems.append(Problem(display, line, col, "unknown-key", f'unknown key "{key}"; known: {", ".join(DOCUMENT_KEYS)}',
                                     did_you_mean(str(key), DOCUMENT_KEYS)))
-    for parent_name in _as_list(document.get("extends")):
+    wrong = _wrongly_typed(document, display, problems)  # such keys are reported once, then left out
+
+    def value(key: str) -> object:
+        return None if key in wrong else document.get(key)
+
+    for parent_name in _as_list(value("extends")):
         parent = resolve_reference(str(parent_name), path.parent)
         if parent is None:
             line, col = value_position(document, "extends")
@@ -144,23 +149,31 @@ def _merge_document(path: Path, merged: Merged, problems: list[Problem], stack: 
                                     f'extends "{parent_name}": no such file, shipped policy or rule pack'))
             continue
         _merge_document(parent, merged, problems, (*stack, path.resolve()))
-    pack = str(document.get("pack") or path.stem)
-    rules = document.get("rules")
-    if rules is not None and not isinstance(rules, CommentedMap):
-        line, col = value_position(document, "rules")
-        problems.append(Problem(display, line, col, "invalid-rules", '"rules" must be a mapping of rule id to definition'))
-        rules = None
+    pack = str(value("pack") or path.stem)
+    rules = value("rules")
     for rule_id, body in (rules or {}).items():
         _merge_rule(str(rule_id), body, rules, display, pack, merged, problems)
     for key in DOCUMENT_KEYS:
-        if key in document and key not in ("rules", "extends", "pack", "description", "overrides", "facets"):
+        if key in document and key not in wrong and key not in ("rules", "extends", "pack", "description", "overrides", "facets"):
             merged.settings[key] = (document[key], document, display, path.parent)
-    if "facets" in document:  # facets merge by name across extends, later documents win
+    if value("facets") is not None:  # facets merge by name across extends, later documents win
         merged.facet_layers.append((document["facets"], document, display))
-    for entry in _as_list(document.get("overrides")):
+    for entry in _as_list(value("overrides")):
         merged.overrides.append((entry, display))
-    if document.get("description"):
+    if value("description"):
         merged.description = str(document["description"])
+
+
+def _wrongly_typed(document: CommentedMap, display: str, problems: list[Problem],
+                   types: dict = DOCUMENT_TYPES) -> set[str]:
+    """Keys whose value has the wrong type (DOCUMENT_TYPES by default), each reported where it is written."""
+    wrong = set()
+    for key, expected in types.items():
+        if key in document and (message := type_problem(key, expected, document[key])) is not None:
+            line, col = value_position(document, key)
+            problems.append(Problem(display, line, col, "invalid-type", message))
+            wrong.add(key)
+    return wrong
 
 
 def _merge_rule(rule_id: str, body: object, rules: CommentedMap, display: str, pack: str,
@@ -321,6 +334,9 @@ def _compile_overrides(merged: Merged, policy: Policy, problems: list[Problem]):
         if not isinstance(entry, CommentedMap) or "files" not in entry:
             line, col = (entry.lc.line + 1, entry.lc.col + 1) if hasattr(entry, "lc") else (1, 1)
             problems.append(Problem(source, line, col, "invalid-override", 'an override needs "files" (globs) and "rules"'))
+            continue
+        wrong = _wrongly_typed(entry, source, problems, OVERRIDE_TYPES)
+        if wrong:
             continue
         rules = entry.get("rules") or CommentedMap()
         compiled: dict = {}

@@ -1,12 +1,69 @@
 """What a loaded policy is: compiled rules plus run settings. Built once, before any record is read."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgptlint.functions.base import Function
+from vgptlint.functions.base import Function, describe_value
 from vgptlint.model import Applicability, Severity
 from vgptlint.select.jsonpath import Selector
+
+@dataclass(frozen=True, slots=True)
+class ValueType:
+    """How a policy key's value must be written: checked by the loader where the value is written
+    (file:line:col), and described by the same words in its message."""
+
+    description: str  # "a string or a list of strings"
+    accepts: Callable[[object], bool]
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_texts(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _is_mapping(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+STRING = ValueType("a string", _is_text)
+OPTIONAL_STRING = ValueType("a string (or null)", lambda v: v is None or _is_text(v))
+STRINGS = ValueType("a string or a list of strings", _is_texts)
+MAPPING = ValueType("a mapping", _is_mapping)
+MAPPINGS = ValueType("a mapping or a list of mappings",
+                     lambda v: _is_mapping(v) or (isinstance(v, list) and all(_is_mapping(e) for e in v)))
+ANY = ValueType("anything", lambda v: True)
+
+def type_problem(key: str, expected: ValueType, value: object) -> str | None:
+    """The message when ``value`` is not of the ``expected`` type, else None.
+
+    >>> type_problem("ignore", MAPPINGS, "all")
+    '"ignore" must be a mapping or a list of mappings; got "all"'
+    """
+    if expected.accepts(value):
+        return None
+    return f'"{key}" must be {expected.description}; got {describe_value(value)}'
+
+
+# Every document key's type (policy and rule pack files); ``then``, ``where`` and the like have their
+# own, finer checks in the loader. The policy JSON Schema describes the same keys.
+DOCUMENT_TYPES: dict[str, ValueType] = {
+    "pack": STRING, "description": STRING, "extends": STRINGS, "rules": MAPPING, "fail-on": STRING,
+    "dialect": STRING, "catalog": STRINGS, "dataset_info": OPTIONAL_STRING, "datasets": MAPPING,
+    "overrides": MAPPINGS, "functions": STRINGS, "trainer": OPTIONAL_STRING, "facets": MAPPING,
+    "settings": MAPPING, "example_catalog": STRING, "baseline": STRING, "train_config": OPTIONAL_STRING,
+    "ignore": MAPPINGS,
+}
+RULE_TYPES: dict[str, ValueType] = {
+    "description": STRING, "severity": STRING, "kind": STRING, "given": STRINGS, "message": STRING,
+    "rationale": STRING, "help_uri": STRING, "aliases": STRINGS, "requires": STRINGS, "options": MAPPING,
+}
+OVERRIDE_TYPES: dict[str, ValueType] = {"files": STRINGS, "rules": MAPPING}
+
 
 RULE_KINDS = ("record", "pair", "aggregate")
 DATASET_FORMATS = ("alpaca", "sharegpt", "openai")
