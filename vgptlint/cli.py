@@ -33,6 +33,7 @@ def handle_errors(command):
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        _write_lone_surrogates_escaped()
         try:
             with terminate_as_exception():
                 return command(*args, **kwargs)
@@ -67,6 +68,14 @@ def handle_errors(command):
             sys.exit(2)
 
     return wrapper
+
+
+def _write_lone_surrogates_escaped() -> None:
+    """JSON may hold a lone surrogate ("\\ud800"), which UTF-8 cannot encode: reports quoting such a value
+    write it as the same escape (valid inside a JSON string too) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _drop_stdout() -> None:

@@ -29,6 +29,7 @@ try:
 except ImportError:  # pragma: no cover (a platform without its wheels: every pattern is checked for safety)
     re2 = None
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 _RE2_INLINE = {"i": "i", "m": "m", "s": "s"}  # RE2 has no verbose mode
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", sre_parse.MAX_REPEAT)}
@@ -70,7 +71,10 @@ class UserRegex:
         if self.is_safe and ((self.unicode_sensitive and not text.isascii())
                              or (self.newline_sensitive and text.endswith("\n"))):
             return self.python.search(text)
-        return self.bounded.search(text)
+        try:
+            return self.bounded.search(text)
+        except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"), which RE2's UTF-8 cannot hold
+            return self.bounded.search(_LONE_SURROGATE.sub("\ufffd", text))  # one for one: offsets stay
 
 
 def compile_user_regex(source: str, flags: str = "") -> UserRegex:

@@ -63,3 +63,26 @@ def test_every_other_record_and_file_is_linted(tmp_path, monkeypatch, jobs):
         "b.json:2:1: error invalid-input",
         "b.json:3:45: warning output-too-short output is 2 characters long; the minimum is 50",
     ]
+
+
+@pytest.mark.parametrize("pack", [as_jsonl, as_array], ids=["jsonl", "array"])
+def test_a_number_pythons_json_refuses_is_a_problem_for_its_record(pack):
+    huge = '{"n": ' + "9" * 5000 + "}"  # over Python's 4,300-digit limit: json raises ValueError
+    items = read_all(pack(huge, json.dumps(GOOD)), ".jsonl" if pack is as_jsonl else ".json")
+    assert [(p.code, p.message) for p in problems_of(items)] == [
+        ("invalid-number", "record 0 holds a number Python's json module refuses: Exceeds the limit (4300 digits) "
+                           "for integer string conversion: value has 5000 digits")]
+    assert [r.index for r in records_of(items)] == [1]
+
+
+def test_lone_surrogates_reach_every_report(tmp_path, monkeypatch):
+    """JSON may escape half a UTF-16 pair ("\\udfff"); UTF-8 cannot hold it, so reports write it as that escape."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text('rules:\n  no-lone:\n    given: $.output\n    then: {function: pattern, options: {not_match: "lone ."}}\n')
+    (tmp_path / "d.jsonl").write_text('{"output": "lone \\udfff surrogate"}\n')
+    for report in ("text", "json", "sarif", "github", "table", "html"):
+        result = CliRunner().invoke(main, ["check", "--policy", "p.yaml", "-f", report, "-o", f"out.{report}", "d.jsonl"])
+        assert result.exit_code == 0, (report, result.output)
+    assert (tmp_path / "out.text").read_text().splitlines()[0] == (
+        'd.jsonl:1:13: warning no-lone output contains "lone \ufffd", which matches /lone ./')
+    json.loads((tmp_path / "out.json").read_text())

@@ -137,7 +137,7 @@ def output_file(path: str) -> Iterator[TextIO]:
                 yield stream
             return
         with replacing(path) as binary:
-            stream = io.TextIOWrapper(binary, encoding="utf-8")
+            stream = io.TextIOWrapper(binary, encoding="utf-8", errors="backslashreplace")  # lone surrogates: as escapes
             yield stream
             stream.flush()
             stream.detach()  # the binary stream is replacing()'s to close

@@ -91,7 +91,7 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
         separator, following = "", pos
         try:
             value, end = scan(text, pos)
-        except (json.JSONDecodeError, StopIteration, RecursionError) as failure:
+        except (ValueError, StopIteration, RecursionError) as failure:  # ValueError: JSONDecodeError, or a huge number
             need_more = not _is_broken(failure, text)
         else:
             after = skip_ws(text, end).end()
@@ -128,7 +128,7 @@ def _is_broken(failure: Exception, text: str) -> bool:
 
     Misjudging is harmless: either the window grows, or the rest of the file is read whole.
     """
-    if isinstance(failure, RecursionError):  # read_elements reports it and skips the element
+    if not isinstance(failure, (json.JSONDecodeError, StopIteration)):  # read_elements reports it and skips the element
         return True
     if isinstance(failure, StopIteration):
         return failure.value < len(text)

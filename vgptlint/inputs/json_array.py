@@ -23,11 +23,19 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from vgptlint.inputs.records import InputProblem, Record, RecordBuilder
-from vgptlint.inputs.text import (WHITESPACE_RE, BadByte, LineCounter, decoder_message, deeper_than_the_decoder,
-                                   json_type_name, line_at, too_deep)
+from vgptlint.inputs.text import (WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name, line_at,
+                                   too_deep, undecodable)
 
 _DECODER = json.JSONDecoder()
-TOO_DEEP = object()  # an element the decoder gave up on (RecursionError): reported, then skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """An element the decoder gave up on (see :func:`~vgptlint.inputs.text.undecodable`): reported, then skipped."""
+
+    code: str
+    message: str
+
 # A lenient token scan for bracket matching inside damaged text: a string ends at its closing
 # quote or, if unterminated, at the end of its line (JSON strings cannot hold a raw newline).
 _BRACKET_TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[{}\[\]]')
@@ -93,13 +101,6 @@ def read_elements(
         element_start = pos
         try:
             value, end = scan(text, pos)
-        except RecursionError:  # deeper than the C decoder goes: skip the element by its brackets
-            value, end = TOO_DEEP, _end_by_brackets(text, pos)
-            if end is None:
-                lines = LineCounter(text, counted_to, line, line_start, origin)
-                yield _problem(source, lines, pos, f"record {index} {deeper_than_the_decoder()}; its end could not be "
-                               "found, so the rest of the file was not read", index, code="too-deep")
-                break
         except (json.JSONDecodeError, StopIteration) as failure:
             err = _as_decode_error(failure, text)
             lines = LineCounter(text, counted_to, line, line_start, origin)
@@ -112,6 +113,13 @@ def read_elements(
             index += 1
             pos = resume
             continue
+        except (RecursionError, ValueError) as failure:  # valid JSON the decoder gives up on: skip it by its brackets
+            value, end = Undecodable(*undecodable(failure)), _end_by_brackets(text, pos)
+            if end is None:
+                lines = LineCounter(text, counted_to, line, line_start, origin)
+                yield _problem(source, lines, pos, f"record {index} {value.message}; its end could not be found, so the "
+                               "rest of the file was not read", index, code=value.code)
+                break
         line, line_start = line_at(text, counted_to, element_start, line, line_start)
         counted_to = element_start
         column = element_start - line_start + 1
@@ -149,8 +157,8 @@ def read_elements(
 def element_item(source: str, index: int, line: int, column: int, value: object, raw: str,
                  offset: int) -> Record | InputProblem:
     """The record an array element is, or the problem when it is not an object or nests too deep."""
-    if value is TOO_DEEP:
-        return InputProblem(source, line, column, f"record {index} {deeper_than_the_decoder()}", index, "error", "too-deep")
+    if isinstance(value, Undecodable):
+        return InputProblem(source, line, column, f"record {index} {value.message}", index, "error", value.code)
     if type(value) is dict and (depth := too_deep(value, raw)) is not None:
         return InputProblem(source, line, column, f"record {index} {depth}", index, "error", "too-deep")
     if type(value) is dict:
@@ -278,7 +286,7 @@ def _decodes_as_element(text: str, pos: int) -> bool:
     record is usually followed by more of that record instead)."""
     try:
         _, end = _DECODER.raw_decode(text, pos)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return False
     after = WHITESPACE_RE.match(text, end).end()
     if text.startswith(",", after):

@@ -10,8 +10,8 @@ import json
 from collections.abc import Iterable, Iterator
 
 from vgptlint.inputs.records import InputProblem, Record, new_record
-from vgptlint.inputs.text import (WHITESPACE_RE, decode_utf8, decoder_message, deeper_than_the_decoder, json_type_name,
-                                   too_deep)
+from vgptlint.inputs.text import (WHITESPACE_RE, decode_utf8, decoder_message, json_type_name, too_deep,
+                                   undecodable)
 
 _DECODER = json.JSONDecoder()
 _LINE_END = " \t\r\n"
@@ -50,9 +50,9 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
         except json.JSONDecodeError as err:
             message = f"record {index} is not valid JSON: {decoder_message(err)}"
             yield InputProblem(source, line_number, err.pos + 1, message, index, "error", "invalid-json")
-        except RecursionError:
-            yield InputProblem(source, line_number, start + 1, f"record {index} {deeper_than_the_decoder()}", index,
-                               "error", "too-deep")
+        except (RecursionError, ValueError) as err:  # valid JSON, but too deep or a number too long
+            code, problem = undecodable(err)
+            yield InputProblem(source, line_number, start + 1, f"record {index} {problem}", index, "error", code)
         else:
             if type(value) is dict and (depth := too_deep(value, content)) is not None:
                 yield InputProblem(source, line_number, start + 1, f"record {index} {depth}", index, "error", "too-deep")

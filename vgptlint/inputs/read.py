@@ -121,7 +121,7 @@ def _read_jsonl_or_single_value(source: str, data: bytes) -> Iterator[Record | I
     start = WHITESPACE_RE.match(text).end()
     try:
         value, end = _DECODER.raw_decode(text, start)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, or valid JSON the decoder gives up on
         yield from read_jsonl(source, io.BytesIO(data))
         return
     if WHITESPACE_RE.match(text, end).end() != len(text):

@@ -118,9 +118,18 @@ def too_deep(value: object, text: str) -> str | None:
     return f"nests {deepest} levels deep; vgptlint reads records up to {MAX_NESTING} levels deep"
 
 
-def deeper_than_the_decoder() -> str:
-    """The message for a value the JSON decoder itself gave up on (RecursionError)."""
-    return f"nests too deep for the JSON decoder (over ~900 levels); vgptlint reads records up to {MAX_NESTING} levels deep"
+def undecodable(err: BaseException) -> tuple[str, str]:
+    """The problem code and message (after "record N") for valid JSON the decoder still gives up on:
+    a RecursionError (nesting), or a ValueError that is not a syntax error (an integer of over
+    4,300 digits, Python's limit against quadratic conversion).
+
+    >>> undecodable(RecursionError())[0], undecodable(ValueError("Exceeds the limit (4300 digits); use ..."))
+    ('too-deep', ('invalid-number', "holds a number Python's json module refuses: Exceeds the limit (4300 digits)"))
+    """
+    if isinstance(err, RecursionError):
+        return "too-deep", (f"nests too deep for the JSON decoder (over ~900 levels); vgptlint reads records up to "
+                            f"{MAX_NESTING} levels deep")
+    return "invalid-number", f"holds a number Python's json module refuses: {str(err).split(';')[0]}"
 
 
 @dataclass(frozen=True, slots=True)
