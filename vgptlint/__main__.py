@@ -1,3 +1,3 @@
-from vgptlint.cli import main
+from vgptlint.launch import main
 
 main()
