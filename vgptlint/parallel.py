@@ -30,6 +30,7 @@ MIN_PARALLEL_BYTES = 8 << 20
 _BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
 
 _WORKER: dict = {}  # the parent fills it before forking; workers read it
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +57,28 @@ def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object
         return
     _WORKER.update(policy=policy, rules=rules, services=services, settings=settings, plans={})
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_leave_signals_to_the_parent) as pool:
+        # Signals wait while the pool is made: an interrupt can then only arrive once `pool` exists
+        # (and is terminated on the way out), and a worker takes its own signal dispositions first.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs, _leave_signals_to_the_parent, (unblocked,))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        with pool:
             yield pool
     finally:
         _WORKER.clear()
 
 
-def _leave_signals_to_the_parent() -> None:
-    """Ctrl-C reaches the whole process group: the parent alone stops the run (it terminates the pool,
-    so the workers print no traceback of their own), and SIGTERM simply ends a worker."""
+def _leave_signals_to_the_parent(unblocked: set) -> None:
+    """Ctrl-C and ``kill -TERM -PGID`` reach a whole process group. A worker killed by one while it
+    waits for work dies holding the pool's queue lock, and the parent then waits for that lock forever
+    when it stops the pool. So workers leave the group: the parent alone gets such signals, stops the
+    run and terminates the pool (SIGTERM to each worker, which simply ends it)."""
+    os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # forked with them blocked (worker_pool)
 
 
 def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool,
