@@ -144,3 +144,21 @@ def test_an_interrupt_mid_run_is_one_line_and_its_status(data, jobs, sent, statu
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == status
     assert stderr.splitlines() == [last_line]
+
+
+def test_a_symlink_out_of_a_linted_folder_is_not_followed(data):
+    """A checkout's data/creds.json -> ~/.secrets.json must not make a CI job read and quote the secret."""
+    secret = data.parent / f"{data.name}-secret.json"
+    secret.write_text(json.dumps([{"instruction": "q", "input": "", "output": "TOKEN-12345"}]))
+    Path("folder").mkdir()
+    Path("folder/creds.json").symlink_to(secret)
+    Path("folder/inside.jsonl").symlink_to(data / "sft.jsonl")  # beside the folder, not in it: not followed either
+    Path("folder/sft.jsonl").write_text(json.dumps(SHORT) + "\n")
+    result = check("-f", "json", "folder")
+    report = json.loads(result.stdout)
+    assert [(f["path"], f["message"]) for f in report["findings"] if f["rule"] == "invalid-input"] == [
+        ("folder/creds.json", "is a symlink to a file outside folder; it was not read (name it to lint it)"),
+        ("folder/inside.jsonl", "is a symlink to a file outside folder; it was not read (name it to lint it)"),
+    ]
+    assert "TOKEN-12345" not in result.stdout
+    assert "TOKEN-12345" not in check("-f", "json", "folder/sft.jsonl").stdout

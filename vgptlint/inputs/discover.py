@@ -69,6 +69,8 @@ def discover(arguments: Sequence[str], include: Callable[[Path], bool] = is_data
         paths.update(dict.fromkeys(found))
         if problem is not None:
             problems.append(problem)
+        if Path(argument).is_dir():
+            problems.extend(_links_out_of(argument, include))
     return Discovery(tuple(paths), tuple(problems))
 
 
@@ -96,15 +98,31 @@ def _expand(argument: str, include: Callable[[Path], bool]) -> tuple[list[str], 
     return [], _problem(argument, "no such file or directory", "missing")
 
 
-def _walk(root: Path, include: Callable[[Path], bool]) -> Iterable[str]:
+def _links_out_of(root: str, include: Callable[[Path], bool]) -> list[InputProblem]:
+    """A warning for each dataset-named symlink in the folder whose file is outside it (which the walk
+    skipped): a checkout could otherwise make a CI job read, and quote, any file on the machine."""
+    return [InputProblem(path, 1, 1, f"is a symlink to a file outside {root}; it was not read (name it to lint it)",
+                         None, "warning", "outside")
+            for path in _walk(Path(root), include, outside=True)]
+
+
+def _walk(root: Path, include: Callable[[Path], bool], outside: bool = False) -> Iterable[str]:
+    """The dataset files under ``root`` (``outside``: instead, the symlinks to files outside it)."""
+    real_root = os.path.realpath(root)
     found = []
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
         # normpath: "./sft.json" is shown as "sft.json", as editors and other linters show it;
         # isfile: a FIFO or device named like a dataset is not one (reading it could block forever)
-        found.extend(os.path.normpath(os.path.join(directory, name)) for name in files
-                     if include(Path(directory, name)) and os.path.isfile(os.path.join(directory, name)))
+        for name in files:
+            path = os.path.join(directory, name)
+            if include(Path(path)) and os.path.isfile(path) and _leaves(path, real_root) == outside:
+                found.append(os.path.normpath(path))
     return sorted(found)
+
+
+def _leaves(path: str, real_root: str) -> bool:
+    return os.path.islink(path) and os.path.commonpath([os.path.realpath(path), real_root]) != real_root
 
 
 def special_file_kind(path: Path) -> str:
