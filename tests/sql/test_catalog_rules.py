@@ -265,6 +265,12 @@ CASES = [
     ("SELECT * FROM Invoice i WHERE i.APCo = 1", [T("Invoice is not a table in the catalog; it is a column of ARTH", "Invoice")]),
     ("SELECT * FROM APTHH WHERE APCo = 1", [T('APTHH is not a table in the catalog; did you mean "APTH"?', "APTHH")]),
     ("SELECT * FROM sys.tables", []),
+    ("SELECT name FROM sysobjects WHERE xtype = 'U'", []),  # old catalog views are system views too
+    # --- a parenthesized join: its tables and aliases belong to the query (issue 13)
+    ("SELECT h.APRef, l.APTrans FROM (APTH h WITH (NOLOCK) JOIN APTL l WITH (NOLOCK) ON l.APCo = h.APCo AND l.Mth = h.Mth"
+     " AND l.APTrans = h.APTrans) WHERE h.APCo = 1", []),
+    ("SELECT h.APRef FROM (APTH h JOIN APTL l ON l.APCo = h.APCo AND l.Mth = h.Mth AND l.APTrans = h.APTrans)",
+     [F("APTH"), F("APTL")]),
     ("SELECT * FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'APTH'", []),
     ("SELECT * FROM OtherDb.dbo.Whatever", []),
     ("SELECT * FROM brvJCCostRevenue WHERE JCCo = 1", [T("brvJCCostRevenue is not a table in the catalog", "brvJCCostRevenue")]),

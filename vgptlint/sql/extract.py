@@ -222,8 +222,10 @@ def _is_all_sql(text: str) -> bool:
             return False
     elif first.upper not in _SHAPES or not _looks_like_sql(text[first.start :], strict=not keyword.isupper()):
         return False
+    depth = 0  # brackets left open by the paragraphs before (a blank line inside a column list)
     for paragraph in _PARAGRAPH_END_RE.split(text):
-        first = first_significant(paragraph, 0, 200)
+        first = first_significant(paragraph, 0, 200) if depth <= 0 else None
+        depth += paragraph.count("(") - paragraph.count(")")
         if first is not None and first.kind == "word" and first.upper not in _SQL_PARAGRAPH_STARTS:
             raw = paragraph[first.start : first.end]
             if raw[:1].isupper() and not raw.isupper():

@@ -234,7 +234,7 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
     single = not table.args.get("db") and not table.args.get("catalog")
     if single and upper in cte_names:
         return "cte-ref"
-    if (table.args.get("db") and table.db.upper() in _SYSTEM_SCHEMAS) or (single and upper.startswith("SYS") and upper in _SYS_VIEWS):
+    if (table.args.get("db") and table.db.upper() in _SYSTEM_SCHEMAS) or (single and upper.startswith("SYS") and upper in SYSTEM_VIEWS):
         return "system"
     if single and upper in _PSEUDO_TABLES:
         return "pseudo"
@@ -245,7 +245,7 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
 
 
 # Old unqualified catalog views (sysobjects, syscolumns, …) still common in admin scripts.
-_SYS_VIEWS = frozenset({"SYSOBJECTS", "SYSCOLUMNS", "SYSINDEXES", "SYSUSERS", "SYSCOMMENTS", "SYSDATABASES", "SYSPROCESSES", "SYSTYPES"})
+SYSTEM_VIEWS = frozenset({"SYSOBJECTS", "SYSCOLUMNS", "SYSINDEXES", "SYSUSERS", "SYSCOMMENTS", "SYSDATABASES", "SYSPROCESSES", "SYSTYPES"})
 
 
 def is_table_source(table: exp.Table) -> bool:

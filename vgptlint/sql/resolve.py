@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from vgptlint.sql.catalog import Catalog, TableInfo
+from vgptlint.sql.refs import SYSTEM_VIEWS
 from vgptlint.sql.resolve_columns import ColumnRef, resolve_all
 
 SYSTEM_SCHEMAS = frozenset({"sys", "information_schema"})
@@ -345,6 +346,10 @@ class _Builder:
         alias = node.alias if isinstance(node, exp.Expression) else ""
         if isinstance(node, exp.Table):
             return self.table_source(node, scope, ctes)
+        if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Table) and not alias:
+            # FROM (APTH h JOIN APTL l ON …): a parenthesized join, not a derived table; its
+            # tables and aliases belong to this scope (issue 13: 116 false unknown columns)
+            return self.source(node.this, scope, ctes)
         if isinstance(node, exp.Subquery):
             inner = self.query(node.this, scope, ctes)
             return Source(alias, "derived", node, inner=inner, output=_rename(inner.outputs, _alias_columns(node)))
@@ -380,7 +385,7 @@ class _Builder:
             return Source(alias or name, "cte", node, name=name, name_span=span, inner=cte.inner, output=cte.output)
         if node.args.get("catalog") is not None:
             kind = "external"
-        elif db in SYSTEM_SCHEMAS or name.casefold() in {"information_schema"}:
+        elif db in SYSTEM_SCHEMAS or name.casefold() in {"information_schema"} or (not db and name.upper() in SYSTEM_VIEWS):
             kind = "system"
         elif not db and name.casefold() in PSEUDO_TABLES:
             kind = "pseudo"
