@@ -36,7 +36,6 @@ STRINGS = ValueType("a string or a list of strings", _is_texts)
 MAPPING = ValueType("a mapping", _is_mapping)
 MAPPINGS = ValueType("a mapping or a list of mappings",
                      lambda v: _is_mapping(v) or (isinstance(v, list) and all(_is_mapping(e) for e in v)))
-ANY = ValueType("anything", lambda v: True)
 
 def type_problem(key: str, expected: ValueType, value: object) -> str | None:
     """The message when ``value`` is not of the ``expected`` type, else None.
