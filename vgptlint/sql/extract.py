@@ -222,10 +222,16 @@ def _is_all_sql(text: str) -> bool:
             return False
     elif first.upper not in _SHAPES or not _looks_like_sql(text[first.start :], strict=not keyword.isupper()):
         return False
-    depth = 0  # brackets left open by the paragraphs before (a blank line inside a column list)
+    # What the paragraphs before left open: brackets (a blank line in a column list), block
+    # comments (notes in a procedure's header) and strings (an R script in N'…'): a paragraph
+    # that starts inside one is not prose. Counted roughly (characters, not tokens): it only
+    # decides whether to look at a paragraph's first word.
+    depth = comments = quotes = 0
     for paragraph in _PARAGRAPH_END_RE.split(text):
-        first = first_significant(paragraph, 0, 200) if depth <= 0 else None
+        first = first_significant(paragraph, 0, 200) if depth <= 0 and comments <= 0 and quotes % 2 == 0 else None
         depth += paragraph.count("(") - paragraph.count(")")
+        comments += paragraph.count("/*") - paragraph.count("*/")
+        quotes += paragraph.count("'")
         if first is not None and first.kind == "word" and first.upper not in _SQL_PARAGRAPH_STARTS:
             raw = paragraph[first.start : first.end]
             if raw[:1].isupper() and not raw.isupper():

@@ -64,7 +64,7 @@ _PARSER_LOOP_RE = re.compile(r"\b(SYSTEM_VERSIONING|DATA_DELETION)\s*=\s*ON\s*\(
 # longer statements are reported as not analyzed instead (issue 14: a 487 KB join took 112 s).
 MAX_STATEMENT_CHARS = 100_000
 # SSMS templates (<database_name, sysname, AdventureWorks>) are not T-SQL until filled in.
-_TEMPLATE_PARAMETER_RE = re.compile(r"(?<![\w)\]])<[A-Za-z_][\w ]*,\s*[\w ()]*,[^<>\n]*>")
+_TEMPLATE_PARAMETER_RE = re.compile(r"(?<![\w)\]])<[@A-Za-z_][\w@ -]*,\s*[\w ()]*,[^<>\n]*>")
 
 
 E = TypeVar("E", bound=exp.Expression)

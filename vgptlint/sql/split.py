@@ -294,8 +294,8 @@ def split_statements(text: str) -> tuple[Segment, ...]:
         state.last = index
         previous = token
         index += 1
-        if word == "AS" and depth == 0 and state.head in ("CREATE", "ALTER") and not (before is not None and before.upper == "EXECUTE") and _is_routine_header(text, items[state.first]):
-            state = _Statement()  # "CREATE PROCEDURE p @a int AS": only its body is SQL to check
+        if word == "AS" and depth == 0 and state.head in ("CREATE", "ALTER") and not _names_a_type(text, before) and _is_routine_header(text, items[state.first]):
+            state = _Statement()  # "CREATE PROCEDURE p @a int AS": only its body is SQL to check (not "@a AS int", "EXECUTE AS")
         elif word == "WITH" and depth == 0 and state.head in ("CREATE", "ALTER") and before is not None and before.upper == "AS":
             state.head = "WITH"  # CREATE VIEW v AS WITH c AS (…) SELECT …: the CTE's body follows
         elif word == "FOR" and depth == 0 and state.head == "DECLARE" and _declares_cursor(text, items[state.first].start, token.end):
@@ -304,6 +304,18 @@ def split_statements(text: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
+def _names_a_type(text: str, before: Token | None) -> bool:
+    """The AS after ``before`` is ``@p AS int`` (a parameter's type) or ``EXECUTE AS``, not the
+    AS that ends a procedure's header."""
+    if before is None:
+        return False
+    if before.upper == "EXECUTE":
+        return True
+    written = text[before.start : before.end]
+    return _ENDS_WITH_VARIABLE_RE.search(written) is not None
+
+
+_ENDS_WITH_VARIABLE_RE = re.compile(r"@[\w@$#]*\s*\Z")
 _LABEL_RE = re.compile(r"[A-Za-z_]\w*[ \t]*:(?!:)")
 
 
