@@ -256,6 +256,8 @@ def _inline_regions(text: str, lowered: str | None, start: int, end: int) -> lis
             position = match.end()
             continue
         paragraph = _PARAGRAPH_END_RE.search(text, match.start(), end)
+        while paragraph and text.count("'", match.start(), paragraph.start()) % 2:  # a blank line in a string
+            paragraph = _PARAGRAPH_END_RE.search(text, paragraph.end(), end)
         paragraph_end = paragraph.start() if paragraph else end
         # Cheap first: a statement shape that fails on the whole paragraph fails on any prefix of it,
         # so most prose ("with", "set", "if" …) never reaches the tokenizer in _prose_cut.
