@@ -206,7 +206,7 @@ def structural_problem(sql: str) -> tuple[str, int] | None:
         if previous is not None and previous.upper in ("GROUP", "ORDER") and token.upper not in ("BY", "(") and previous.kind == "word":
             return f"{previous.upper} needs BY", previous.start
         if token.upper == "." and previous is not None and previous.upper == "." and previous.end == token.start and sql.startswith("...", previous.start):
-            return "... stands in for something left out: not T-SQL", previous.start
+            return '"..." stands in for something left out: not T-SQL', previous.start
         if previous is not None and token.kind == "word" and token.upper == previous.upper and token.upper in _REPEATABLE:
             return f"{token.upper} is written twice", token.start
         if previous is not None and previous.upper in ("=", "<", ">") and (token.upper == "=" and token.start > previous.end or token.upper in _OPERAND_ENDS):
