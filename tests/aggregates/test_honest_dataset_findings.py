@@ -5,6 +5,7 @@ no dataset-level finding, only one note line."""
 from __future__ import annotations
 
 import json
+import random
 
 from click.testing import CliRunner
 
@@ -76,3 +77,22 @@ def test_a_share_within_sampling_error_is_not_a_finding(tmp_path):
     records = [_record(f"q{n}", "APCo" if n < 12 else PROSE + f" ({n})") for n in range(40)]
     assert _fields(_check(tmp_path, records, "--select", "short-output-share"), "short-output-share") == [
         "outputs under 50 characters 30.0% (12/40) is above the maximum 5.0% (95% interval 18.1%-45.4%)"]
+
+
+def _words(count, seed):
+    """``count`` distinct-looking words of letters (digits would be masked), the same for a seed."""
+    pick = random.Random(seed).choice
+    return " ".join("".join(pick("abcdefghijklmnopqrstuvwxyz") for _ in range(5)) for _ in range(count))
+
+
+def test_duplicates_read_a_bounded_head_of_a_huge_field_but_compare_the_whole(tmp_path):
+    # Two answers share their first 1,000,000 characters (the bound past which no field is read
+    # word by word) and differ after it: not exact copies, but near copies by what was read.
+    head = _words(170_000, seed=0)
+    assert len(head) > 1_000_000
+    records = [_record("Export AP headers", head + " first"), _record("Export AP headers", head + " second"),
+               *(_record(_words(8, seed=n), _words(20, seed=100 + n)) for n in range(1, 27))]
+    lines = _check(tmp_path, records, "--select", "duplicate-records,near-duplicate-records", "--full")
+    assert not _fields(lines, "duplicate-records")
+    assert [f for f in _fields(lines, "near-duplicate-records") if f.startswith("record")] == [
+        "record 1 is a near-duplicate (100% similar) of record 0 (line 1): output differs, instruction is the same"]

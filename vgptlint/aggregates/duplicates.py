@@ -16,6 +16,9 @@ Per record, ``add`` stores the crc32 of each word (one C-level pass); every 4,09
 signatures are computed at once with numpy and the word hashes dropped, and at finalize all
 signatures are compared in record order, so any split of the records finds the same pairs.
 State: ``4 * bins + 32`` bytes per record (160 with the default 32 bins), whatever the text length.
+Bounded work: a field's words are read from its first ``MAX_FIELD_CHARS`` characters (the bound
+under which SQL is analyzed too, 1,000,000), and so are the spellings that explain what two copies differ in;
+copies are still found on the whole text. A 200 MB field costs what a 1 MB one does here.
 We use our own MinHash rather than datasketch: datasketch hashes each shingle in Python (about 60 µs
 per record here against 3 µs), and its LSH index is not mergeable across chunks.
 """
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
+from vgptlint.sql.extract import MAX_FIELD_CHARS
 
 _DIGITS = re.compile(r"\d+")
 
@@ -58,6 +62,10 @@ def strip_edge_punctuation(text: str) -> str:
 def _text(record: dict, name: str) -> str:
     value = record.get(name, "")
     return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _head(record: dict, name: str) -> str:
+    return _text(record, name)[:MAX_FIELD_CHARS]
 
 
 # Each normalization a duplicate may need, in the order they are applied (see what_differs).
@@ -144,7 +152,8 @@ def differences(record: dict, fields: tuple[str, ...], mask_digits: bool) -> tup
     """What :func:`what_differs` needs of one record: its variant digests and its raw fields' crc32s."""
     raw = "\x1f".join(_text(record, name) for name in fields)
     variants = [_digest(raw)]
-    variants += [_digest(record_key(record, fields, mask_digits, skip)) for skip in
+    head = {name: _head(record, name) for name in fields}  # spellings only explain, so a head suffices
+    variants += [_digest(record_key(head, fields, mask_digits, skip)) for skip in
                  (NORMALIZATIONS if mask_digits else NORMALIZATIONS[:-1])]
     return b"".join(variants), [zlib.crc32(_text(record, name).encode("utf-8", "surrogatepass")) for name in fields]
 
@@ -293,7 +302,7 @@ def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = Fa
     for number, name in enumerate(fields):
         if number:
             words.append(_FIELD_BREAK)
-        data = _text(record, name).lower().encode("utf-8", "surrogatepass")
+        data = _head(record, name).lower().encode("utf-8", "surrogatepass")
         words.extend(_WORD.findall(data.translate(_DIGITS_TO_ZERO) if mask_digits else data))
     return words
 
