@@ -16,8 +16,7 @@ from tabulate import tabulate
 
 from vgptlint.aggregates.base import ACCUMULATORS
 from vgptlint.builtins import load_builtins
-from vgptlint.functions.base import REGISTRY
-from vgptlint.functions.base import _describe as describe_type
+from vgptlint.functions.base import REGISTRY, describe_type, option_default
 from vgptlint.policy.load import load_policy
 
 FUNCTIONS_DOC = "docs/functions.md"
@@ -76,11 +75,8 @@ def _type(field: dataclasses.Field, hint: object) -> str:
 
 
 def _default(field: dataclasses.Field) -> str:
-    if field.default is not dataclasses.MISSING:
-        value = field.default
-    elif field.default_factory is not dataclasses.MISSING:
-        value = field.default_factory()
-    else:
+    value = option_default(field)
+    if value is dataclasses.MISSING:
         return "required"
     try:
         return json.dumps(_plain(value), ensure_ascii=False)

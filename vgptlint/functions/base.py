@@ -153,7 +153,7 @@ def _coerce(value: object, hint: object, key: str, choices: object = None) -> ob
         if isinstance(value, list):
             return tuple(value)
         return value
-    raise OptionError(f'option "{key}" must be {_describe(hint)}; got {describe_value(value)}', key)
+    raise OptionError(f'option "{key}" must be {describe_type(hint)}; got {describe_value(value)}', key)
 
 
 def _accepts(value: object, hint: object) -> bool:
@@ -181,20 +181,29 @@ def _accepts(value: object, hint: object) -> bool:
     return True
 
 
-def _describe(hint: object) -> str:
+def option_default(option: dataclasses.Field) -> object:
+    """An options field's default value (its factory called), or ``dataclasses.MISSING`` if it is required."""
+    if option.default is not dataclasses.MISSING:
+        return option.default
+    if option.default_factory is not dataclasses.MISSING:
+        return option.default_factory()
+    return dataclasses.MISSING
+
+
+def describe_type(hint: object) -> str:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_describe(a) for a in typing.get_args(hint) if a is not type(None))
+        return " or ".join(describe_type(a) for a in typing.get_args(hint) if a is not type(None))
     if origin is typing.Literal:
         return "one of " + ", ".join(str(a) for a in typing.get_args(hint))
     if origin in (tuple, list):
         args = typing.get_args(hint)
         if not args:
             return "a list"
-        article, _, noun = _describe(args[0]).partition(" ")
+        article, _, noun = describe_type(args[0]).partition(" ")
         if article in ("a", "an") and noun and " " not in noun:
             return f"a list of {noun}s"
-        return f"a list, each item {_describe(args[0])}"
+        return f"a list, each item {describe_type(args[0])}"
     names = {int: "an integer", float: "a number", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list",
              tuple: "a list", Mapping: "a mapping"}
     return names.get(hint) or names.get(origin) or getattr(hint, "__name__", str(hint))

@@ -27,7 +27,7 @@ from vgptlint.builtins import load_builtins
 from vgptlint.docs import all_rules
 from vgptlint.facets import CASE_KEYS, FACET_KEYS
 from vgptlint.fixes.base import FIXERS
-from vgptlint.functions.base import REGISTRY
+from vgptlint.functions.base import REGISTRY, option_default
 from vgptlint.model import Applicability, Severity
 from vgptlint.policy.compile import REQUIREMENTS, RULE_ID, RULE_KEYS
 from vgptlint.policy.load import DOCUMENT_KEYS, OVERRIDE_KEYS
@@ -336,10 +336,7 @@ def type_schema(hint: object) -> dict:
 
 
 def _default(field: dataclasses.Field) -> object:
-    if field.default is not dataclasses.MISSING:
-        value = field.default
-    elif field.default_factory is not dataclasses.MISSING:
-        value = field.default_factory()
-    else:
-        return dataclasses.MISSING
+    value = option_default(field)
+    if value is dataclasses.MISSING:
+        return value
     return json.loads(json.dumps(value))  # tuples -> lists, as YAML writes them
