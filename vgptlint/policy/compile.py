@@ -157,6 +157,9 @@ def _compile_then(then: object, kind: str, option_layers, problem, rule_id: str,
                     did_you_mean(name, registry))
             continue
         raw_options = plain(entry.get("options")) or {}
+        if not isinstance(raw_options, dict):
+            problem("then", "invalid-options", f'function "{name}": "options" must be a mapping')
+            continue
         fields = {f.name for f in dataclasses.fields(target.options)}
         for key, value in overrides.items():
             if key in fields:
