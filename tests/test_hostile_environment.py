@@ -121,7 +121,7 @@ def slow_down(value, opts, ctx):
     ("1", signal.SIGINT, 130, "vgptlint: interrupted"),
     ("2", signal.SIGINT, 130, "vgptlint: interrupted"),
     ("1", signal.SIGTERM, 143, "vgptlint: terminated"),
-    # ("2", SIGTERM) is left out: it still hangs now and then in Pool.terminate (issue 14's note)
+    ("2", signal.SIGTERM, 143, "vgptlint: terminated"),
 ])
 def test_an_interrupt_mid_run_is_one_line_and_its_status(data, jobs, sent, status, last_line):
     """Sent to the whole process group, as Ctrl-C in a terminal is: the --jobs workers get it too."""

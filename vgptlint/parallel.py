@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ _BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
 
 _WORKER: dict = {}  # the parent fills it before forking; workers read it
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
+STOP_SECONDS = 5  # at most this long (twice) to stop the pool after an interrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +62,41 @@ def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object
         # Signals wait while the pool is made: an interrupt can then only arrive once `pool` exists
         # (and is terminated on the way out), and a worker takes its own signal dispositions first.
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+        others = set(multiprocessing.active_children())
         try:
             pool = multiprocessing.get_context("fork").Pool(jobs, _leave_signals_to_the_parent, (unblocked,))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
-        with pool:
+        try:
             yield pool
+        except BaseException:
+            _stop_at_once(pool, others)
+            raise
+        pool.terminate()  # idle workers: each takes its end-of-work sentinel and exits
     finally:
         _WORKER.clear()
+
+
+def _stop_at_once(pool, others: set) -> None:
+    """An interrupt or an error while workers are busy: kill them, and give the pool's tidying a bounded time.
+
+    ``Pool.terminate`` alone can wait forever for a queue lock that a worker held when it died (one
+    killed while waiting for work holds the task queue's read lock). So it runs in a daemon thread
+    (which first stops the pool replacing dead workers), the workers are killed, and the thread gets
+    a few seconds; any worker started meanwhile is killed too. The pool's exit-time finalizer is
+    that same call, so it does not run again at exit.
+    """
+    tidy = threading.Thread(target=pool.terminate, name="vgptlint-pool-stop", daemon=True)
+    tidy.start()
+    for _ in range(2):
+        for worker in _children_except(others):
+            worker.kill()
+            worker.join(STOP_SECONDS)
+        tidy.join(STOP_SECONDS)
+
+
+def _children_except(others: set) -> list:
+    return [child for child in multiprocessing.active_children() if child not in others]
 
 
 def _leave_signals_to_the_parent(unblocked: set) -> None:
