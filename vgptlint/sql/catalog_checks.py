@@ -39,7 +39,7 @@ def analysis_for(text: str, dialect: str, catalog: Catalog) -> Analysis | None:
     parsed = parse_statement(text, dialect)
     if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
         return None
-    return analyze(parsed.expression, catalog)
+    return analyze(parsed, catalog)
 
 
 def _has_prefix(name: str, prefixes: Iterable[str]) -> bool:

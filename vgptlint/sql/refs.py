@@ -138,16 +138,12 @@ def _refs_cached(text: str, dialect: str) -> tuple[TableRef, ...]:
     parsed = parse_statement(text, dialect)
     if isinstance(parsed, ParseFailure) or parsed.is_opaque or parsed.isolation_level:
         return ()
-    root = parsed.expression
-    cte_names = {cte.alias_or_name.upper() for cte in parsed.find_all(exp.CTE)}
-    targets = _target_names(root)
-    kind = type(root).__name__
-    has_openjson = bool(parsed.find_all(exp.OpenJSON))
+    kind = type(parsed.expression).__name__
+    roles = table_roles(parsed)
     refs: list[TableRef] = []
     for index, table in enumerate(parsed.find_all(exp.Table)):
-        if table.find_ancestor(exp.Execute) is not None:
-            continue  # EXEC dbo.proc: a procedure name, not a table
-        ref = _table_ref(parsed.text, table, _role(table, cte_names, targets, has_openjson), kind, index)
+        role = roles.get(id(table))
+        ref = _table_ref(parsed.text, table, role[0], kind, index) if role else None
         if ref is not None:
             refs.append(ref)
     for subquery in parsed.find_all(exp.Subquery):
@@ -157,6 +153,38 @@ def _refs_cached(text: str, dialect: str) -> tuple[TableRef, ...]:
             if span:
                 refs.append(TableRef((), subquery.alias, "derived", span, span, span.end, statement_kind=kind))
     return tuple(sorted(refs, key=lambda r: r.name_span.start))
+
+
+def table_roles(parsed: ParsedStatement) -> dict[int, tuple[str, str]]:
+    """``(role, kind)`` of every ``exp.Table`` node of a parsed statement, by ``id(node)``: the one
+    place that decides what a statement reads, for the hint rules and the catalog rules alike (see
+    the module docstring and ``_role``). ``EXEC dbo.proc`` names a procedure, not a table: absent."""
+    cte_names = {cte.alias_or_name.upper() for cte in parsed.find_all(exp.CTE)}
+    targets = _target_names(parsed.expression)
+    has_openjson = bool(parsed.find_all(exp.OpenJSON))
+    has_execute = bool(parsed.find_all(exp.Execute))
+    roles = {id(table): _role(table, cte_names, targets, has_openjson) for table in parsed.find_all(exp.Table)
+             if not (has_execute and table.find_ancestor(exp.Execute) is not None)}
+    for table in _alias_targets(parsed.expression):
+        roles[id(table)] = ("write-target", "alias")
+    return roles
+
+
+def _alias_targets(root: exp.Expression) -> list[exp.Table]:
+    """``UPDATE h`` / ``DELETE h`` naming an entry of the statement's own FROM (``FROM APTH h``):
+    a name for that entry, not a table of its own."""
+    if isinstance(root, exp.Update) and root.args.get("from_"):
+        named = [root.this]
+    elif isinstance(root, exp.Delete) and root.args.get("tables"):
+        named = list(root.args["tables"])
+    else:
+        return []
+    from_ = root.args.get("from_") if isinstance(root, exp.Update) else None
+    entries = [from_.this if from_ else root.this] + [j.this for j in root.args.get("joins") or []]
+    if isinstance(entries[0], exp.Table):
+        entries += [j.this for j in entries[0].args.get("joins") or []]
+    names = {n for e in entries if isinstance(e, exp.Table) for n in (e.alias_or_name, e.name)}
+    return [t for t in named if isinstance(t, exp.Table) and not t.args.get("db") and t.name in names]
 
 
 def _table_ref(text: str, table: exp.Table, role: str, kind: str, index: int) -> TableRef | None:
@@ -214,7 +242,28 @@ def _target_names(root: exp.Expression) -> set[str]:
     return names
 
 
-def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson: bool) -> str:
+_FUNCTION_KINDS = frozenset({"table-variable", "openjson", "tvf", "openquery"})
+
+
+def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson: bool) -> tuple[str, str]:
+    """(role, kind): where the name stands (see the module docstring) and what it names
+    (``table``, ``temp``, ``cte-ref``, ``system``, ``pseudo`` or one of ``_FUNCTION_KINDS``)."""
+    kind = _object_kind(table, cte_names, has_openjson)
+    if kind in _FUNCTION_KINDS:
+        return kind, kind
+    if _is_write_target(table):
+        return "write-target", kind
+    if not is_table_source(table):
+        return "named", kind
+    if kind != "table":
+        return kind, kind
+    # UPDATE h … FROM APTH h / DELETE FROM X FROM X AS a: the FROM entry the target names
+    if targets and (table.alias.upper() in targets or table.name.upper() in targets):
+        return "write-target", kind
+    return "read", kind
+
+
+def _object_kind(table: exp.Table, cte_names: set[str], has_openjson: bool) -> str:
     this = table.this
     if isinstance(this, exp.Parameter) or table.name.startswith("@"):
         return "table-variable"
@@ -223,10 +272,6 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
     if isinstance(this, (exp.Anonymous, exp.Func)) or (isinstance(this, exp.Dot) and isinstance(this.expression, exp.Func)):
         name = this.name.upper() if isinstance(this, exp.Anonymous) else ""
         return "openquery" if name in _OPENQUERY_NAMES else "tvf"
-    if _is_write_target(table):
-        return "write-target"
-    if not is_table_source(table):
-        return "named"
     identifier = this if isinstance(this, exp.Identifier) else None
     if identifier is not None and (identifier.args.get("temporary") or identifier.args.get("global_") or table.name.startswith("#")):
         return "temp"
@@ -238,10 +283,7 @@ def _role(table: exp.Table, cte_names: set[str], targets: set[str], has_openjson
         return "system"
     if single and upper in _PSEUDO_TABLES:
         return "pseudo"
-    # UPDATE h … FROM APTH h / DELETE FROM X FROM X AS a: the FROM entry the target names
-    if targets and (table.alias.upper() in targets or upper in targets):
-        return "write-target"
-    return "read"
+    return "table"
 
 
 # Old unqualified catalog views (sysobjects, syscolumns, …) still common in admin scripts.

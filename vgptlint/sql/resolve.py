@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from vgptlint.sql.catalog import Catalog, TableInfo
-from vgptlint.sql.refs import SYSTEM_VIEWS
+from vgptlint.sql.parse import ParsedStatement
+from vgptlint.sql.refs import table_roles
 from vgptlint.sql.resolve_columns import ColumnRef, resolve_all
 
-SYSTEM_SCHEMAS = frozenset({"sys", "information_schema"})
 PSEUDO_TABLES = frozenset({"inserted", "deleted"})
 # Statements where base tables are legitimate and no query is "asked": definitions and admin.
 DDL_TYPES = tuple(getattr(exp, n) for n in ("Create", "Drop", "Alter", "TruncateTable", "Command", "Grant", "Revoke") if hasattr(exp, n))
@@ -42,7 +42,9 @@ class Source:
     """Something a FROM clause names: a catalog table, a CTE, a derived table, a temp table, ...
 
     ``kind`` is one of table, cte, derived, values, temp, variable, function, pseudo, system,
-    external. ``output`` maps output column names to their defining expressions (None when the
+    external, other (a name no query reads). Which names are tables read or written, and what
+    each names, is :func:`vgptlint.sql.refs.table_roles`' decision; only ``table`` sources are
+    checked against the catalog. ``output`` maps output column names to their defining expressions (None when the
     columns are unknowable). ``expected`` is the catalog spelling when ``name`` matched only
     case-insensitively.
     """
@@ -114,8 +116,9 @@ class _Pending:
 
 
 class _Builder:
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, roles: dict[int, tuple[str, str]]):
         self.catalog = catalog
+        self.roles = roles
         self.tables: list[Source] = []
         self.scopes: list[QueryScope] = []
         self.pending: list[_Pending] = []
@@ -129,10 +132,8 @@ class _Builder:
             self.insert(node)
         elif isinstance(node, (exp.Update, exp.Delete, exp.Merge)):
             self.dml(node)
-        elif isinstance(node, exp.Create):
-            body = node.expression
-            if isinstance(body, (exp.Query, exp.Subquery)):
-                self.query(body, None, {})
+        else:  # CREATE/ALTER VIEW … AS SELECT, DECLARE @x = (SELECT …), SET @x = (SELECT …), IF …
+            self.walk(node, self.new_scope(node, None), {})
 
     def insert(self, node: exp.Insert) -> None:
         ctes = self.ctes(node, {})
@@ -144,7 +145,6 @@ class _Builder:
         scope = self.new_scope(node, None)
         target = self.source(target_node, scope, ctes) if isinstance(target_node, exp.Table) else None
         if target is not None:
-            target.is_target = True
             self.pseudo_sources(scope, target)
             for column in columns:
                 self.pending.append(_Pending(column, scope, target=target))
@@ -172,14 +172,13 @@ class _Builder:
         for relation in relations:
             if not isinstance(relation, exp.Expression):
                 continue
-            if relation is node.this and isinstance(relation, exp.Table) and len(relations) > 1 and self.names_from_source(relation, relations[1:]):
+            if self.roles.get(id(relation), ("", ""))[1] == "alias":
                 continue  # UPDATE h … FROM APTH h: the target is the FROM source
             made.append(self.source(relation, scope, ctes))
         target = scope.sources.get(target_alias) if target_alias else (made[0] if made else None)
         if target is None and made:
             target = made[0]
         if target is not None:
-            target.is_target = True
             self.pseudo_sources(scope, target)
         for key in ("where", "on"):
             if node.args.get(key) is not None:
@@ -201,13 +200,6 @@ class _Builder:
         if isinstance(node, exp.Update) and isinstance(node.this, exp.Table) and node.args.get("from_"):
             return node.this.alias_or_name
         return None
-
-    @staticmethod
-    def names_from_source(target: exp.Table, others: list[exp.Expression]) -> bool:
-        for other in others:
-            if isinstance(other, exp.Table) and not target.db and target.name in (other.alias_or_name, other.name):
-                return True
-        return False
 
     def assignment(self, assignment: exp.Expression, scope: QueryScope, ctes: dict, target: Source | None) -> None:
         if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
@@ -368,30 +360,26 @@ class _Builder:
         return Source(alias or "\0anonymous", "function", node)
 
     def table_source(self, node: exp.Table, scope: QueryScope, ctes: dict[str, Source]) -> Source:
+        # What the name is and whether it is read or written is refs' decision (one place).
+        role, kind = self.roles.get(id(node), ("named", "table"))
         this = node.this
         alias = node.alias
-        if isinstance(this, exp.Parameter):
+        if kind == "table-variable":
             return Source(alias or this.sql(), "variable", node)
-        if not isinstance(this, exp.Identifier):  # dbo.vfFunction(...) as a table
-            self.walk(this, scope, ctes)
+        if kind in ("tvf", "openquery", "openjson") or not isinstance(this, exp.Identifier):
+            self.walk(this, scope, ctes)  # dbo.vfFunction(...) as a table: its arguments are columns
             return Source(alias or node.name, "function", node, name=node.name)
         name = this.name
         span = ident_span(this)
-        if this.args.get("temporary") or name.startswith("#"):
-            return Source(alias or name, "temp", node, name=name, name_span=span)
-        db = node.text("db").casefold()
-        if not db and name in ctes:
+        is_target = role == "write-target"
+        if kind == "cte-ref" and name in ctes:
             cte = ctes[name]
-            return Source(alias or name, "cte", node, name=name, name_span=span, inner=cte.inner, output=cte.output)
-        if node.args.get("catalog") is not None:
-            kind = "external"
-        elif db in SYSTEM_SCHEMAS or name.casefold() in {"information_schema"} or (not db and name.upper() in SYSTEM_VIEWS):
-            kind = "system"
-        elif not db and name.casefold() in PSEUDO_TABLES:
-            kind = "pseudo"
-        else:
-            kind = "table"
-        source = Source(alias or name, kind, node, name=name, name_span=span)
+            return Source(alias or name, "cte", node, name=name, name_span=span, inner=cte.inner, output=cte.output, is_target=is_target)
+        if kind in ("temp", "system", "pseudo", "cte-ref") or role == "named":
+            # a CTE name spelt in another case, or a name no query reads: nothing to check
+            return Source(alias or name, "other" if kind == "cte-ref" or role == "named" else kind, node, name=name, name_span=span, is_target=is_target)
+        kind = "external" if node.args.get("catalog") is not None else "table"
+        source = Source(alias or name, kind, node, name=name, name_span=span, is_target=is_target)
         if kind == "table":
             source.entry = self.catalog.table(name)
             if source.entry is None:
@@ -444,9 +432,10 @@ def _source_outputs(source: Source) -> list[str] | None:
     return None
 
 
-def analyze(statement: exp.Expression, catalog: Catalog) -> Analysis:
+def analyze(parsed: ParsedStatement, catalog: Catalog) -> Analysis:
     """Resolve every table and column of one parsed statement against ``catalog``."""
-    builder = _Builder(catalog)
+    statement = parsed.expression
+    builder = _Builder(catalog, table_roles(parsed))
     builder.statement(statement)
     columns = resolve_all(builder.pending)
     is_ddl = isinstance(statement, DDL_TYPES)
