@@ -271,6 +271,37 @@ CASES = [
      " AND l.APTrans = h.APTrans) WHERE h.APCo = 1", []),
     ("SELECT h.APRef FROM (APTH h JOIN APTL l ON l.APCo = h.APCo AND l.Mth = h.Mth AND l.APTrans = h.APTrans)",
      [F("APTH"), F("APTL")]),
+    # --- PIVOT/UNPIVOT outputs (issue 13): the pivot's alias names the rows, with its own columns
+    ("SELECT pvt.[1], pvt.Vendor FROM (SELECT Vendor, Mth, InvTotal FROM APTH WHERE APCo = 1) AS src "
+     "PIVOT (SUM(InvTotal) FOR Mth IN ([1], [2])) AS pvt", []),
+    ("SELECT pvt.[3] FROM (SELECT Vendor, Mth, InvTotal FROM APTH WHERE APCo = 1) AS src "
+     "PIVOT (SUM(InvTotal) FOR Mth IN ([1], [2])) AS pvt", [C("3 is not a column of derived table pvt", "3")]),
+    ("SELECT pvt.Vendor, pvt.[1] FROM APTH h PIVOT (SUM(h.InvTotal) FOR h.Mth IN ([1], [2])) AS pvt WHERE pvt.APCo = 1", []),
+    ("SELECT pvt.InvTotal FROM APTH h PIVOT (SUM(h.InvTotal) FOR h.Mth IN ([1], [2])) AS pvt WHERE pvt.APCo = 1",
+     [C("InvTotal is not a column of derived table pvt", "InvTotal")]),
+    ("SELECT u.Vendor, u.Amount, u.Kind FROM (SELECT Vendor, InvTotal, DiscDate FROM APTH WHERE APCo = 1) p "
+     "UNPIVOT (Amount FOR Kind IN (InvTotal, DiscDate)) AS u", []),
+    ("SELECT u.InvTotal FROM (SELECT Vendor, InvTotal, DiscDate FROM APTH WHERE APCo = 1) p "
+     "UNPIVOT (Amount FOR Kind IN (InvTotal, DiscDate)) AS u", [C("InvTotal is not a column of derived table u", "InvTotal")]),
+    ("SELECT s.Total FROM (SELECT Bogus AS Total FROM APTH WHERE APCo = 1) s",
+     [C("Bogus is not a column of APTH", "Bogus")]),  # a derived table does not see its own alias's columns
+    # --- company scoped through rows a script or the server chose, or through a table the catalog lacks
+    ("SELECT h.APRef FROM APTH h JOIN @companies c ON c.Co = h.APCo", []),
+    ("SELECT h.APRef FROM APTH h JOIN #companies c ON c.Co = h.APCo", []),
+    ("SELECT h.APRef FROM APTH h JOIN dbo.vfUserCompanies(@user) c ON c.Co = h.APCo", []),
+    ("SELECT h.APRef FROM APTH h JOIN inserted i ON i.APCo = h.APCo AND i.Mth = h.Mth AND i.APTrans = h.APTrans", []),
+    ("UPDATE h SET h.HoldCode = NULL FROM APTH h JOIN deleted d ON d.APCo = h.APCo AND d.Mth = h.Mth AND d.APTrans = h.APTrans", []),
+    ("SELECT h.APRef FROM APTH h WHERE h.APCo IN (SELECT Co FROM @companies)", []),
+    ("SELECT h.APRef FROM APTH h JOIN @companies c ON c.Name = h.Vendor", [F("APTH")]),
+    ("SELECT h.APRef FROM APTH h JOIN udCompanyMap m ON m.Co = h.APCo WHERE m.Co = 1",
+     [T("udCompanyMap is not in the catalog; a site-specific ud table cannot be verified", "udCompanyMap", "info")]),
+    ("SELECT h.APRef FROM APTH h JOIN udCompanyMap m ON m.Co = h.APCo",
+     [F("APTH"), T("udCompanyMap is not in the catalog; a site-specific ud table cannot be verified", "udCompanyMap", "info")]),
+    ("SELECT h.APRef FROM APTH h JOIN Companies x ON x.Co = h.APCo JOIN APTL l ON l.APCo = x.Co AND l.Mth = h.Mth "
+     "AND l.APTrans = h.APTrans WHERE l.APCo = 1", [T("Companies is not a table in the catalog", "Companies")]),
+    # --- reads inside DECLARE / SET are analyzed too
+    ("DECLARE @n int = (SELECT COUNT(*) FROM APTH WHERE Bogus = 1)", [F("APTH"), C("Bogus is not a column of APTH", "Bogus")]),
+    ("SET @n = (SELECT MAX(APTrans) FROM APTH WHERE APCo = 1)", []),
     ("SELECT * FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'APTH'", []),
     ("SELECT * FROM OtherDb.dbo.Whatever", []),
     ("SELECT * FROM brvJCCostRevenue WHERE JCCo = 1", [T("brvJCCostRevenue is not a table in the catalog", "brvJCCostRevenue")]),

@@ -172,8 +172,11 @@ class _Classes:
 
 
 def _column_node(column: exp.Expression, analysis: Analysis) -> tuple[int, str] | None:
+    """The (source, column) a column reference stands for. A qualified column of a source whose
+    columns are unknowable (``x.Co`` of a table the catalog lacks, a temp table, a function) is
+    a node too: equalities and constants still flow through it."""
     ref: ColumnRef | None = analysis.column_at.get(id(column))
-    if ref is None or ref.source is None or ref.status not in ("resolved", "case"):
+    if ref is None or ref.source is None or ref.status not in ("resolved", "case", "opaque"):
         return None
     return id(ref.source), ref.expected or ref.name
 
@@ -306,6 +309,12 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
         if isinstance(node, tuple) and isinstance(node[0], int):
             members.setdefault(classes.find(node), []).append(node)
     company_ids = {id(s) for s in company_tables}
+    # Rows a script or the server already chose: a table variable, a temp table, a table-valued
+    # function's result, the trigger's inserted/deleted. Equating a company column with one of
+    # their columns reads only the companies they hold (the statement cannot see how they were
+    # filled; issue 13 counted such joins among the false alarms). A table the catalog lacks is
+    # not one of them: constants flow through its columns, but joining it scopes nothing.
+    chosen_rows = {id(s) for scope in analysis.scopes for s in scope.sources.values() if s.kind in ("temp", "variable", "function", "pseudo")}
     derived = [s for scope in analysis.scopes for s in scope.sources.values() if s.kind in ("derived", "cte") and s.inner is not None]
     scoped: set[int] = set()
     for table in company_tables:
@@ -329,7 +338,7 @@ def company_filters(analysis: Analysis, catalog: Catalog, accept_group_by: bool,
             if id(table) in scoped:
                 continue
             root = classes.find((id(table), table.entry.company))
-            if any(owner != id(table) and owner in scoped for owner, _ in members.get(root, [])):
+            if any(owner != id(table) and (owner in scoped or owner in chosen_rows) for owner, _ in members.get(root, [])):
                 scoped.add(id(table))
                 changed = True
         for source in derived:

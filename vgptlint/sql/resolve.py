@@ -327,11 +327,14 @@ class _Builder:
         scope.sources[made.alias] = made
         for join in node.args.get("joins") or [] if isinstance(node, exp.Table) else []:
             self.join(join, scope, ctes)
-        if isinstance(node, exp.Table) and node.args.get("pivots"):
-            pivot = node.args["pivots"][0]
+        pivots = node.args.get("pivots") if isinstance(node, (exp.Table, exp.Subquery)) else None
+        if pivots:
+            # FROM s PIVOT (…) AS p: the rows come out of p, with p's columns (T-SQL hides s's
+            # name then; we keep it, leniently, but stop checking columns against it)
+            output = _pivot_outputs(pivots[0], made)
             made.is_pivoted = True
-            if pivot.alias:
-                scope.sources[pivot.alias] = Source(pivot.alias, "derived", pivot, output=None, is_pivoted=True)
+            if pivots[0].alias:
+                scope.sources[pivots[0].alias] = Source(pivots[0].alias, "derived", pivots[0], output=output)
         return made
 
     def make_source(self, node: exp.Expression, scope: QueryScope, ctes: dict[str, Source]) -> Source:
@@ -343,7 +346,8 @@ class _Builder:
             # tables and aliases belong to this scope (issue 13: 116 false unknown columns)
             return self.source(node.this, scope, ctes)
         if isinstance(node, exp.Subquery):
-            inner = self.query(node.this, scope, ctes)
+            # a derived table sees the enclosing queries, not its siblings in this FROM (APPLY does)
+            inner = self.query(node.this, scope.parent, ctes)
             return Source(alias, "derived", node, inner=inner, output=_rename(inner.outputs, _alias_columns(node)))
         if isinstance(node, exp.Lateral):
             body = node.this
@@ -420,6 +424,26 @@ def _rename(outputs: dict[str, exp.Expression | None] | None, listed: list[str] 
         return outputs
     values = list(outputs.values()) if outputs is not None else []
     return {name: values[i] if i < len(values) else None for i, name in enumerate(listed)}
+
+
+def _pivot_outputs(pivot: exp.Pivot, source: Source) -> dict[str, object] | None:
+    """The columns ``source PIVOT (…)`` / ``UNPIVOT (…)`` gives: the source's columns that are
+    neither aggregated/unpivoted nor the FOR column, then the IN list's names (PIVOT) or the value
+    and name columns (UNPIVOT). None when the source's columns are unknowable."""
+    columns = _source_outputs(source)
+    fields = pivot.args.get("fields") or []
+    if columns is None or len(fields) != 1 or not isinstance(fields[0], exp.In):
+        return None
+    listed = [item.name for item in fields[0].expressions]
+    for_column = fields[0].this.name
+    if pivot.args.get("unpivot"):
+        consumed, added = set(listed), [e.name for e in pivot.expressions] + [for_column]
+    else:
+        consumed = {c.name for e in pivot.expressions for c in e.find_all(exp.Column)} | {for_column}
+        added = listed
+    output: dict[str, object] = {name: source for name in columns if name not in consumed}
+    output.update({name: None for name in added})
+    return output
 
 
 def _source_outputs(source: Source) -> list[str] | None:
