@@ -12,6 +12,7 @@ from pathlib import Path
 from vgptlint.builtins import load_builtins
 from vgptlint.engine import FileTask, input_finding, kind_from_globs, run
 from vgptlint.errors import UsageError
+from vgptlint.evaluate import VERIFY_FIXES
 from vgptlint.functions.base import did_you_mean
 from vgptlint.globs import matches_any
 from vgptlint.inputs.discover import discover
@@ -43,6 +44,7 @@ class CheckOptions:
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
     exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
     load_functions: bool = False  # --load-functions: import the policy's functions: modules (runs their code)
+    verify_fixes: bool = True  # False: fixes are shown only as a count, so proposed fixes are not re-parsed
 
 
 def default_policy_reference() -> str:
@@ -144,6 +146,8 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     # Relative paths in rule options (a held-out file) mean the caller's directory, on any engine:
     # a Dask worker's own working directory is elsewhere.
     settings.setdefault("working_directory", os.getcwd())
+    if not options.verify_fixes:
+        settings[VERIFY_FIXES] = False
 
     run_plan = _plan_training_run(options, policy)
     if run_plan is not None and not paths:

@@ -15,7 +15,6 @@ from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, ex
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError, describe_os_error,
                              terminate_as_exception)
-from vgptlint.fixes.base import DEFER_VERIFICATION
 from vgptlint.fixes.write import output_file
 from vgptlint.model import Severity
 from vgptlint.progress import for_terminal
@@ -23,8 +22,6 @@ from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
 from vgptlint.reports.base import write_report as write_formatted
 
 FAIL_ON = ("error", "warning", "info", "never")
-# Reports that show fixes only as a count: proposed SQL fixes are verified when applied, not here.
-REPORT_ONLY_FORMATS = ("text", "table", "github")
 
 
 def handle_errors(command):
@@ -231,10 +228,11 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     flags = click.get_current_context().meta.get("vgptlint.flags", {})
     settings = {} if seed is None else {"seed": seed}
-    if report_format in REPORT_ONLY_FORMATS and not (apply_fixes or diff or flags.get("show_fixes")):
-        settings[DEFER_VERIFICATION] = True  # nothing is applied or handed on: verify when it is
+    reporter = find_reporter(report_format)
+    # A fix is verified when it is applied, shown or handed on; not for a report that only counts fixes.
+    verify_fixes = reporter.needs_verified_fixes or apply_fixes or diff or bool(flags.get("show_fixes"))
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
-                           select=select, ignore=ignore, extra_settings=settings,
+                           select=select, ignore=ignore, extra_settings=settings, verify_fixes=verify_fixes,
                            jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}),
                            **click.get_current_context().meta.get("vgptlint.engine", {}))
     prepared = prepare(tuple(paths), options)
@@ -250,7 +248,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         result = run.result
     else:
         result = execute(prepared)
-        if find_reporter(report_format).shows_fix_regions:
+        if reporter.shows_fix_regions:
             fill_fix_regions(result)
     stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output),
                                                        lines_per_rule=0 if flags.get("full") else 3), output)

@@ -131,6 +131,7 @@ def _condition_holds(key: str, condition: object, data: object, ctx: Context) ->
 
 
 IS_REWRITABLE = "is_rewritable"  # file setting: False for inputs vgptlint fix never rewrites (Parquet)
+VERIFY_FIXES = "verify_fixes"  # run setting: False when no fix is applied or shown beyond a count (fixes/verify.py)
 
 
 def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object, hit: Hit, ctx: Context) -> Finding:
@@ -168,7 +169,7 @@ def compute_fix(rule: CompiledRule, value: object, hit: Hit, ctx: Context) -> Fi
         changes = tuple(SetValue(to_pointer((name,)), field_value) for name, field_value in spec.set_fields)
         title = spec.title or "set " + ", ".join(f"{n}: {v}" for n, v in spec.set_fields)
         return Fix(title, spec.applicability, changes=changes)
-    proposal = FIXERS[spec.fixer].compute(value, hit, spec.options, ctx)
+    proposal = FIXERS[spec.fixer].propose(value, hit, spec.options, ctx, verify=ctx.settings.get(VERIFY_FIXES, True))
     if proposal is None:
         return None
     applicability = max(proposal.applicability, spec.applicability, key=_SAFETY.__getitem__)

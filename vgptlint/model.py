@@ -83,13 +83,15 @@ class Fix:
     """What a fixer proposes for one finding.
 
     ``edits`` are text edits on the finding's own string value (its pointer); ``changes`` are
-    record- or dataset-level operations.
+    record- or dataset-level operations. ``verify`` is what the fix stage checks before the fix is
+    offered (a :class:`vgptlint.fixes.verify.Reparse`, or None); a finding's fix never carries one.
     """
 
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...] = ()
     changes: tuple[SetValue | DropRecord | ReorderDataset, ...] = ()
+    verify: object | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from vgptlint.fixes.apply import apply_edits, apply_fixes, choose_fixes, fix_record, set_at
+from vgptlint.fixes.apply import apply_fixes, choose_fixes, fix_record, set_at
+from vgptlint.fixes.edits import apply_edits
 from vgptlint.model import Applicability, Edit, Finding, Fix, Location, SetValue
 
 

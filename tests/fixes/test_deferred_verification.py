@@ -1,5 +1,6 @@
-"""Report-only runs (text, table, github) propose SQL fixes without re-parsing them; --fix, --diff,
-JSON and SARIF always verify, so no unverified edit is ever written or handed to another tool."""
+"""Report-only runs (text, table, github, html: reporters whose ``needs_verified_fixes`` is False)
+propose SQL fixes without re-parsing them; --fix, --diff, --show-fixes, JSON and SARIF always
+verify, so no unverified edit is ever written, listed or handed to another tool."""
 from __future__ import annotations
 
 import json
@@ -8,19 +9,19 @@ import pytest
 from click.testing import CliRunner
 
 from vgptlint.cli import main
-from vgptlint.fixes import sql as sql_fixes
+from vgptlint.fixes import verify as fix_verify
 
 
 @pytest.fixture
 def counted_verify(monkeypatch):
     calls = []
-    real = sql_fixes.verify
+    real = fix_verify.verify
 
     def verify(*args, **kwargs):
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sql_fixes, "verify", verify)
+    monkeypatch.setattr(fix_verify, "verify", verify)
     return calls
 
 
@@ -35,10 +36,13 @@ def data(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args, verified", [
     (["-f", "text"], False),
     (["-f", "github"], False),
+    (["-f", "table"], False),
+    (["-f", "html"], False),
     (["-f", "json"], True),
     (["-f", "sarif"], True),
     (["--diff"], True),
     (["--fix"], True),
+    (["--show-fixes"], True),
 ])
 def test_verification_runs_when_fixes_leave_the_report(data, counted_verify, args, verified):
     result = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "sql-nolock-missing", *args, "sft.jsonl"])

@@ -10,11 +10,9 @@ from hypothesis import strategies as st
 
 from tests.fixes.conftest import POLICY
 from tests.fixes.helpers import fix_bytes
-from vgptlint.fixes.apply import apply_edits
 from vgptlint.fixes.splice import rewrite_record_text
 from vgptlint.inputs.locate import value_range
 from vgptlint.inputs.records import FileInfo
-from vgptlint.model import Edit
 
 # Text with the characters that JSON escapes or that change width: quotes, backslashes, control
 # characters, non-ASCII, astral-plane characters, U+2028.
@@ -22,26 +20,6 @@ PIECE = st.sampled_from([*'ab "\\\n\t\r\x01é€😀\u2028/{}[],:', "colour", "c
 TEXT = st.lists(PIECE, max_size=12).map("".join)
 RECORD = st.fixed_dictionaries({"instruction": TEXT, "output": TEXT, "n": st.integers(-5, 5)})
 STYLE = st.sampled_from([{"indent": 2}, {"indent": 4}, {}, {"separators": (",", ":")}, {"indent": "\t"}])
-
-
-@settings(max_examples=200, deadline=None)
-@given(TEXT, st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5), TEXT), max_size=4))
-def test_edits_change_only_their_spans(value, raw_edits):
-    edits, taken = [], []
-    for start, length, replacement in raw_edits:
-        start = min(start, len(value))
-        end = min(start + length, len(value))
-        if any(start < e and s < end or start == s for s, e in taken):
-            continue
-        taken.append((start, end))
-        edits.append(Edit(start, end, replacement))
-    result = apply_edits(value, edits)
-    # Rebuild independently: the text between edits comes from value, in order.
-    cursor, expected = 0, ""
-    for edit in sorted(edits, key=lambda e: e.start):
-        expected += value[cursor:edit.start] + edit.replacement
-        cursor = edit.end
-    assert result == expected + value[cursor:]
 
 
 @settings(max_examples=300, deadline=None)

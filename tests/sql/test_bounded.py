@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from vgptlint.cli import main
-from vgptlint.fixes import sql as sql_fixes
+from vgptlint.fixes import verify as fix_verify
+from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.sql import InjectTableHintOptions
 from vgptlint.sql import parse as sql_parse
 from vgptlint.sql.extract import MAX_FIELD_CHARS
 from vgptlint.sql.parse import MAX_STATEMENT_CHARS
@@ -43,7 +45,7 @@ def test_a_fix_whose_edited_statement_cannot_be_parsed_safely_is_display_only(mo
     from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
 
     (hit,) = sql_table_hint(sql, SqlTableHintOptions(), Context(record={}, kind="sft"))
-    fix = sql_fixes.inject_table_hint(sql, hit, sql_fixes.InjectTableHintOptions(), Context(record={}, kind="sft"))
+    fix = FIXERS["inject_table_hint"].propose(sql, hit, InjectTableHintOptions(), Context(record={}, kind="sft"))
     assert fix.applicability.value == "display-only"
     assert fix.title == f"not fixed: not verified: the statement is {len(sql) + 14:,} characters long; statements are parsed up to {MAX_STATEMENT_CHARS:,}"
 
@@ -70,7 +72,7 @@ def test_fence_scanning_is_linear(tmp_path, field):
 def test_a_statements_fixes_are_verified_by_one_parse(tmp_path, monkeypatch):
     parses = []
     real = sql_parse.parse_fresh
-    monkeypatch.setattr(sql_fixes, "parse_fresh", lambda text, dialect="tsql": parses.append(text) or real(text, dialect))
+    monkeypatch.setattr(fix_verify, "parse_fresh", lambda text, dialect="tsql": parses.append(text) or real(text, dialect))
     sql = "SELECT t0.a FROM t0\n" + "".join(f"JOIN t{i} ON t{i}.a = t{i - 1}.a\n" for i in range(1, 300))
     findings = lint(tmp_path, sql)
     assert len(findings) == 300 and {f["rule"] for f in findings} == {"sql-nolock-missing"}
@@ -83,13 +85,13 @@ def test_fixes_that_fail_together_are_verified_alone_within_a_budget(monkeypatch
     from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
 
     ctx = Context(record={}, kind="sft")
-    monkeypatch.setattr(sql_fixes, "_hints_verified_together", lambda *args: "pretend they clash")
+    monkeypatch.setattr(fix_verify, "_verified_together", lambda *args: "pretend they clash")
     sql = "SELECT a FROM APTH JOIN APTL ON 1 = 1"
     hits = list(sql_table_hint(sql, SqlTableHintOptions(), ctx))
-    fixes = [sql_fixes.inject_table_hint(sql, hit, sql_fixes.InjectTableHintOptions(), ctx) for hit in hits]
+    fixes = [FIXERS["inject_table_hint"].propose(sql, hit, InjectTableHintOptions(), ctx) for hit in hits]
     assert [f.applicability.value for f in fixes] == ["safe", "safe"]  # verified one by one
-    monkeypatch.setattr(sql_fixes, "ALONE_VERIFICATION_BUDGET", len(sql))
-    fixes = [sql_fixes.inject_table_hint(sql, hit, sql_fixes.InjectTableHintOptions(), ctx) for hit in hits]
+    monkeypatch.setattr(fix_verify, "ALONE_VERIFICATION_BUDGET", len(sql))
+    fixes = [FIXERS["inject_table_hint"].propose(sql, hit, InjectTableHintOptions(), ctx) for hit in hits]
     assert [f.title for f in fixes] == [
         f"not fixed: not verified: the statement's 2 fixes did not verify together, and verifying each alone would re-parse {2 * len(sql)} characters (the budget is {len(sql)})"] * 2
 

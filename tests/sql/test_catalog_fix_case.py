@@ -6,7 +6,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint.fixes.sql_case import case_edit, fix_identifier_case
+from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.sql_case import case_edit
 from vgptlint.functions.base import Context, NoOptions
 from vgptlint.functions.sql_catalog import SqlIdentifierCaseOptions, sql_identifier_case
 from vgptlint.model import Applicability, Edit
@@ -20,7 +21,7 @@ CTX = Context(record=None, kind="sft", services={"catalog": CATALOG})
 
 def fixes(text: str):
     hits = list(sql_identifier_case(text, SqlIdentifierCaseOptions(), CTX))
-    return hits, [fix_identifier_case(text, hit, NoOptions(), CTX) for hit in hits]
+    return hits, [FIXERS["fix_identifier_case"].propose(text, hit, NoOptions(), CTX) for hit in hits]
 
 
 def apply(text: str, edits: list[Edit]) -> str:
@@ -65,7 +66,7 @@ def test_case_edit_refuses_anything_but_case():
 def test_stale_span_gives_no_fix():
     text = "SELECT APRef FROM APTH WHERE APCO = 1"
     [hit], _ = fixes(text)
-    assert fix_identifier_case(text.replace("APCO", "XXXX"), hit, NoOptions(), CTX) is None
+    assert FIXERS["fix_identifier_case"].propose(text.replace("APCO", "XXXX"), hit, NoOptions(), CTX) is None
 
 
 TEMPLATES = [

@@ -12,7 +12,9 @@ from sqlglot import exp
 
 from unittest import mock
 
-from vgptlint.fixes.sql import _hint_edits, _take_out_hint, apply_edits, verify
+from vgptlint.fixes.edits import apply_edits
+from vgptlint.fixes.sql import HintAdded, _hint_edits
+from vgptlint.fixes.verify import verify
 from vgptlint.functions.base import Context
 from vgptlint.functions.pairs import _strip_hints, _stripped_sql
 from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
@@ -62,8 +64,8 @@ def _add_hint(root: exp.Expression, node_index: int, hint: str) -> None:
         group.append("expressions", exp.Var(this=hint))
 
 
-def _copy_verify(value: str, data: dict, edits: tuple, node_index: int, hint: str) -> str | None:
-    start, end = int(data["statement_start"]), int(data["statement_end"])
+def _copy_verify(value: str, statement, edits: tuple, node_index: int, hint: str) -> str | None:
+    start, end = statement.start, statement.end
     original = parse_statement(value[start:end])
     edited = parse_statement(apply_edits(value[start:end], edits, start))
     if not isinstance(original, ParsedStatement) or original.is_opaque:
@@ -91,13 +93,12 @@ def test_take_out_verification_agrees_with_copy_verification(value: str) -> None
     hits = list(sql_table_hint(value, SqlTableHintOptions(), CTX))
     assert hits
     for hit in hits:
-        real = int(hit.data["node_index"])
+        real = hit.site.placement.node_index
         for node_index in {real, real + 1, 0, -1, 40}:
             for written, intended in (("NOLOCK", "NOLOCK"), ("TABLOCK", "NOLOCK")):
-                data = dict(hit.data, node_index=node_index)
-                edits = _hint_edits(value, data, written)
-                new = verify(value, data, edits, lambda original, edited: _take_out_hint(original, edited, node_index, intended), "tsql")
-                assert new == _copy_verify(value, data, edits, node_index, intended), (value, node_index, written)
+                edits = _hint_edits(value, hit.site.placement, written)
+                new = verify(value, hit.site.statement, edits, HintAdded(node_index, intended), "tsql")
+                assert new == _copy_verify(value, hit.site.statement, edits, node_index, intended), (value, node_index, written)
 
 
 # Prose and SQL pieces: every statement shape, its keyword alone, fences, sentence ends, comments,

@@ -27,7 +27,7 @@ def fix_once(value: str, plan: str) -> str:
     opts, fixer_opts = build_options(fn.options, {}), build_options(fixer.options, {})
     edits = []
     for hit in fn.check(value, opts, CTX):
-        fix = fixer.compute(value, hit, fixer_opts, CTX)
+        fix = fixer.propose(value, hit, fixer_opts, CTX)
         if fix is not None and fix.applicability is Applicability.SAFE:
             edits.extend(fix.edits)
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):

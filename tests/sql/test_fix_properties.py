@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 import vgptlint.fixes.sql  # noqa: F401
-from vgptlint.fixes.sql import InjectTableHintOptions, inject_table_hint, rewrite_legacy_hint
+from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.sql import InjectTableHintOptions
 from vgptlint.functions.base import Context, NoOptions
 from vgptlint.functions.sql import SqlTableHintOptions, sql_legacy_hint, sql_table_hint
 from vgptlint.model import Applicability
@@ -46,7 +47,7 @@ def select_sql(draw):
 def one_pass(value: str) -> tuple[str, list]:
     opts, fix_opts = SqlTableHintOptions(), InjectTableHintOptions()
     hits = list(sql_table_hint(value, opts, CTX))
-    fixes = [inject_table_hint(value, h, fix_opts, CTX) for h in hits]
+    fixes = [FIXERS["inject_table_hint"].propose(value, h, fix_opts, CTX) for h in hits]
     edits = [e for f in fixes if f and f.applicability is Applicability.SAFE for e in f.edits]
     out = value
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
@@ -91,7 +92,7 @@ def test_inject_table_hint_properties(value):
 @given(select_sql())
 def test_rewrite_legacy_hint_keeps_the_ast(value):
     hits = list(sql_legacy_hint(value, NoOptions(), CTX))
-    edits = [e for h in hits for f in [rewrite_legacy_hint(value, h, NoOptions(), CTX)] if f and f.applicability is Applicability.SAFE for e in f.edits]
+    edits = [e for h in hits for f in [FIXERS["rewrite_legacy_hint"].propose(value, h, NoOptions(), CTX)] if f and f.applicability is Applicability.SAFE for e in f.edits]
     fixed = value
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
         fixed = fixed[: edit.start] + edit.replacement + fixed[edit.end :]

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from vgptlint.fixes.edits import apply_edits, edits_overlap
 from vgptlint.inputs.locate import parse_pointer
 from vgptlint.model import Applicability, DropRecord, Edit, Finding, Fix, ReorderDataset, SetValue
 
@@ -43,37 +44,7 @@ def reorder_seed(fix: Fix) -> int | None:
     return next((c.seed for c in fix.changes if isinstance(c, ReorderDataset)), None)
 
 
-# ------------------------------------------------------------------------------- text edits
-
-
-def apply_edits(value: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits to ``value`` (all offsets refer to the original value).
-
-    >>> apply_edits("SELECT a FROM t WHERE x", [Edit(15, 15, " WITH (NOLOCK)")])
-    'SELECT a FROM t WITH (NOLOCK) WHERE x'
-    >>> apply_edits("abcdef", [Edit(4, 6, "X"), Edit(0, 1, "")])
-    'bcdX'
-    """
-    pieces = []
-    cursor = len(value)
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        if not 0 <= edit.start <= edit.end <= cursor:
-            raise ValueError(f"edit [{edit.start}, {edit.end}) is outside the value or overlaps another")
-        pieces.append(value[edit.end:cursor])
-        pieces.append(edit.replacement)
-        cursor = edit.start
-    pieces.append(value[:cursor])
-    return "".join(reversed(pieces))
-
-
-def edits_overlap(a: Edit, b: Edit) -> bool:
-    """Two edits conflict when their ranges intersect or both start at the same offset (two
-    insertions at one point have no defined order).
-
-    >>> edits_overlap(Edit(0, 2, ""), Edit(2, 2, "x")), edits_overlap(Edit(3, 3, "a"), Edit(3, 3, "b"))
-    (False, True)
-    """
-    return (a.start < b.end and b.start < a.end) or a.start == b.start
+# ------------------------------------------------------------------------------- conflicts
 
 
 def pointers_related(p: str, q: str) -> bool:

@@ -1,18 +1,22 @@
 """The fixer registry: a rule's ``fix:`` names a fixer that turns one hit into a :class:`Fix`.
 
-A fixer is pure like a function: it gets the selected value, the hit, validated options and the
-context, and returns a Fix (or None when it cannot fix this hit). It never re-renders a whole
-value: edits are minimal spans, so every other byte stays as the author wrote it.
+A fixer is pure like a function: it gets the selected value, the hit's typed fix site (the class it
+registers with ``site=``, from :mod:`vgptlint.functions.sites`; ``Hit`` itself for fixers that need
+only the hit's span or message), validated options and the context, and returns a Fix (or None
+when it cannot fix this hit). It never re-renders a whole value: edits are minimal spans, so every
+other byte stays as the author wrote it. It never verifies its edits either: it says what to verify
+(``Fix.verify``) and the fix stage decides whether and does it (:mod:`vgptlint.fixes.verify`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vgptlint.fixes.verify import settle, unverified
 from vgptlint.functions.base import Context, Hit
 from vgptlint.model import Applicability, Fix
 
-FixFn = Callable[[object, Hit, object, Context], "Fix | None"]
+FixFn = Callable[[object, object, object, Context], "Fix | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,27 +26,30 @@ class Fixer:
     compute: FixFn
     default_applicability: Applicability
     doc: str
+    site: type = Hit
+
+    def propose(self, value: object, hit: Hit, opts: object, ctx: Context, verify: bool = True) -> Fix | None:
+        """This fixer's fix for ``hit`` (None when the hit carries no site of its kind), verified
+        unless ``verify`` is False (it is then as proposed)."""
+        site = hit if self.site is Hit else hit.site
+        if not isinstance(site, self.site):
+            return None
+        fix = self.compute(value, site, opts, ctx)
+        if fix is None:
+            return None
+        return settle(fix, value, ctx.dialect or "tsql") if verify else unverified(fix)
 
 
 FIXERS: dict[str, Fixer] = {}
 
 
-def fixer(name: str, *, options: type, applicability: Applicability = Applicability.SAFE) -> Callable[[FixFn], FixFn]:
+def fixer(name: str, *, options: type, site: type = Hit,
+          applicability: Applicability = Applicability.SAFE) -> Callable[[FixFn], FixFn]:
+    """Register ``compute(value, site, options, ctx) -> Fix | None`` as fixer ``name``; it is called
+    only for hits whose ``site`` is an instance of ``site`` (``Hit``: every hit, given whole)."""
+
     def register(compute: FixFn) -> FixFn:
-        FIXERS[name] = Fixer(name, options, compute, applicability, (compute.__doc__ or "").strip())
+        FIXERS[name] = Fixer(name, options, compute, applicability, (compute.__doc__ or "").strip(), site)
         return compute
 
     return register
-
-
-DEFER_VERIFICATION = "defer_fix_verification"
-
-
-def is_verification_deferred(ctx: Context) -> bool:
-    """True in a report-only run (text, table, github): a proposed SQL fix is not re-parsed yet.
-
-    Verification re-parses every edited statement (more than half of a run's SQL parsing), and only
-    matters when a fix is applied (``--fix``), shown as a diff (``--diff``) or handed to tools
-    (JSON, SARIF): those runs always verify, and no unverified fix is ever written.
-    """
-    return bool(ctx.settings.get(DEFER_VERIFICATION)) if ctx.settings else False

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 
+from vgptlint.fixes.edits import apply_edits
 from vgptlint.inputs.locate import raw_offset, value_range
 from vgptlint.inputs.records import FileInfo
 from vgptlint.inputs.style import render_record
+from vgptlint.model import Edit
 
 SCALARS = (str, int, float, bool, type(None))
 Leaf = tuple[tuple, object, object]  # (path, old value, new value)
@@ -107,18 +109,6 @@ def string_splice(raw_text: str, start: int, end: int, old: str, new: str, info:
     return start + 1 + raw_start, start + 1 + raw_end, escape_text(new[prefix : len(new) - suffix], info)
 
 
-def splice(text: str, replacements: list[tuple[int, int, str]]) -> str:
-    """Apply non-overlapping ``(start, end, replacement)`` to ``text``."""
-    out = []
-    cursor = 0
-    for start, end, replacement in sorted(replacements):
-        out.append(text[cursor:start])
-        out.append(replacement)
-        cursor = end
-    out.append(text[cursor:])
-    return "".join(out)
-
-
 def rewrite_record_text(old_text: str, old_data: object, new_data: object, info: FileInfo, base_indent: str = "") -> str:
     """The raw text of the record after its fixes, as close to ``old_text`` as possible.
 
@@ -159,9 +149,9 @@ def _splice_leaves(old_text: str, old_data: object, new_data: object, info: File
         piece = None
         if isinstance(old, str) and isinstance(new, str):
             piece = string_splice(old_text, start, end, old, new, info)
-        replacements.append(piece or (start, end, render_scalar(new, info)))
-    result = splice(old_text, replacements)
+        replacements.append(Edit(*(piece or (start, end, render_scalar(new, info)))))
     try:
+        result = apply_edits(old_text, replacements)
         return result if same_json(json.loads(result), new_data) else None
     except ValueError:
         return None

@@ -2,8 +2,8 @@
 
 The edit replaces exactly the identifier's characters (inside brackets or quotes, which stay),
 and only when the written text equals the catalog spelling ignoring case, so no other byte of the
-field changes. The statement is re-parsed after the edit; if it no longer parses the fix is
-display-only.
+field changes. The fix stage re-parses the statement after the edit (``Reparse`` with no expected
+change); if it no longer parses the fix is display-only.
 
 Safety: ``safe`` in general, since in a binary-collation database the wrong-case name does not
 bind at all. It is ``unsafe`` when the written table name is also a column name (``FROM APCo``
@@ -11,11 +11,11 @@ where the catalog has the APCO parameters view): the writer probably meant somet
 """
 from __future__ import annotations
 
-from vgptlint.fixes.base import fixer, is_verification_deferred
-from vgptlint.functions.base import Context, Hit, NoOptions
+from vgptlint.fixes.base import fixer
+from vgptlint.fixes.verify import Reparse
+from vgptlint.functions.base import Context, NoOptions
+from vgptlint.functions.sites import IdentifierCaseSite
 from vgptlint.model import Applicability, Edit, Fix
-from vgptlint.sql.extract import extract_sql
-from vgptlint.sql.parse import ParsedStatement, parse_statement
 
 
 def case_edit(value: str, start: int, end: int, expected: str) -> Edit | None:
@@ -33,27 +33,14 @@ def case_edit(value: str, start: int, end: int, expected: str) -> Edit | None:
     return Edit(start, end, expected)
 
 
-@fixer("fix_identifier_case", options=NoOptions)
-def fix_identifier_case(value: object, hit: Hit, opts: NoOptions, ctx: Context) -> Fix | None:
+@fixer("fix_identifier_case", options=NoOptions, site=IdentifierCaseSite)
+def fix_identifier_case(value: object, site: IdentifierCaseSite, opts: NoOptions, ctx: Context) -> Fix | None:
     """Respell the identifier the hit points at as the catalog does."""
-    expected = hit.data.get("expected")
-    if not isinstance(value, str) or hit.span is None or not isinstance(expected, str):
+    if not isinstance(value, str):
         return None
-    edit = case_edit(value, hit.span.start, hit.span.end, expected)
+    edit = case_edit(value, site.name.start, site.name.end, site.expected)
     if edit is None:
         return None
-    title = f'write "{expected}" for "{value[edit.start:edit.end]}"'
-    if not is_verification_deferred(ctx) and not _still_parses(value, edit, ctx.dialect or "tsql"):
-        return Fix(f"not fixed: {title} would not parse", Applicability.DISPLAY_ONLY, (edit,))
-    applicability = Applicability.SAFE if hit.data.get("is_safe", True) else Applicability.UNSAFE
-    return Fix(title, applicability, (edit,))
-
-
-def _still_parses(value: str, edit: Edit, dialect: str) -> bool:
-    for statement in extract_sql(value):
-        if statement.start <= edit.start and edit.end <= statement.end:
-            offset = edit.start - statement.start
-            text = statement.text[:offset] + edit.replacement + statement.text[offset + edit.end - edit.start:]
-            parsed = parse_statement(text, dialect)
-            return isinstance(parsed, ParsedStatement) and not parsed.not_analyzed
-    return False
+    applicability = Applicability.SAFE if site.is_safe else Applicability.UNSAFE
+    return Fix(f'write "{site.expected}" for "{value[edit.start:edit.end]}"', applicability, (edit,),
+               verify=Reparse(site.statement))

@@ -24,7 +24,9 @@ class Hit:
         message: the function's own sentence ("is 4 characters long; the minimum is 50").
         span: characters inside the (string) value the problem is about, when known.
         path: extra JSON path parts below the selected value (keys and indexes), e.g. ("label",).
-        data: values a rule's ``message`` template may use as ``{placeholders}``.
+        data: values a rule's ``message`` template may use as ``{placeholders}`` (never read by fixers).
+        site: what a fixer needs to fix this hit, typed (:mod:`vgptlint.functions.sites`), when the
+            function knows it.
         fix: an edit proposal, when the function can compute one.
         severity: overrides the rule's severity for this hit (e.g. an optional join key).
     """
@@ -33,6 +35,7 @@ class Hit:
     span: Span | None = None
     path: tuple[str | int, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
+    site: object | None = None
     fix: Fix | None = None
     severity: Severity | None = None
 

@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from vgptlint.functions.base import MISSING, Context, Hit, NoOptions, describe_json_type, function
+from vgptlint.functions.sites import KtoLabelSite
 
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 
@@ -211,17 +212,18 @@ def kto_label(value: dict, opts: KtoLabelOptions, ctx: Context) -> Iterator[Hit]
     expected = expected_label_type(opts, ctx)
     meaning = label_truth(label)
     data = {"field": name, "label": label, "expected": expected}
+    site = KtoLabelSite(name, label, expected)
     if expected == "boolean" and not isinstance(label, bool):
         consequence = ("LLaMA-Factory reads KTO labels only as JSON booleans, so it drops this record in a KTO run "
                        "and trains it as plain SFT in an SFT run (this reverses the string-label \"fix\")")
         suggestion = f"; use {str(meaning).lower()}" if meaning is not None else ""
-        yield Hit(f"label is {_render(label)}; {consequence}{suggestion}", path=(name,), data=data)
+        yield Hit(f"label is {_render(label)}; {consequence}{suggestion}", path=(name,), data=data, site=site)
     elif expected == "string" and label not in ("true", "false"):
         suggestion = f'; use "{str(meaning).lower()}"' if meaning is not None else ""
-        yield Hit(f'label is {_render(label)}; expected the string "true" or "false"{suggestion}', path=(name,), data=data)
+        yield Hit(f'label is {_render(label)}; expected the string "true" or "false"{suggestion}', path=(name,), data=data, site=site)
     elif expected == "either" and not isinstance(label, bool) and label not in ("true", "false"):
         suggestion = f"; use {str(meaning).lower()}" if meaning is not None else ""
-        yield Hit(f"label is {_render(label)}; expected true or false{suggestion}", path=(name,), data=data)
+        yield Hit(f"label is {_render(label)}; expected true or false{suggestion}", path=(name,), data=data, site=site)
 
 
 def _render(value: object) -> str:

@@ -28,9 +28,10 @@ statement once per run with the context's dialect (default ``tsql``). Spans poin
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vgptlint.functions.base import Context, Hit, NoOptions, function
+from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite
 from vgptlint.model import Span
 from vgptlint.sql.extract import MAX_FIELD_CHARS, SqlStatement, contains_sql, extract_sql
 from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock
@@ -99,38 +100,26 @@ def sql_table_hint(value: str, opts: SqlTableHintOptions, ctx: Context) -> Itera
     for statement, parsed in statements:
         if not isinstance(parsed, ParsedStatement) or statement.start in covered:
             continue
-        missing = [(ref, _fix_data(statement, ref, hint)) for ref in table_refs(statement, ctx.dialect or "tsql")
+        missing = [ref for ref in table_refs(statement, ctx.dialect or "tsql")
                    if ref.role in roles and not has_nolock(ref.hints, accepted)]
-        # the fixer verifies a statement's fixes together, by one re-parse (fixes/sql.py)
-        together = tuple(tuple(data[key] for key in FIX_PLACEMENT_KEYS) for _, data in missing if "fix_note" not in data)
-        for ref, data in missing:
-            data["statement_fixes"] = together
-            yield Hit(f"{ref.name} is read without WITH ({hint})", span=ref.name_span, data=data)
+        sites = [_table_hint_site(statement, ref, hint) for ref in missing]
+        # a statement's fixes are verified together, by one re-parse (fixes/verify.py)
+        together = tuple(site.placement for site in sites if site.blocked is None)
+        for ref, site in zip(missing, sites):
+            yield Hit(f"{ref.name} is read without WITH ({hint})", span=ref.name_span,
+                      data={"table": ref.name, "hint": hint}, site=replace(site, statement_placements=together))
 
 
-# What places one fix of sql_table_hint in its statement; ``statement_fixes`` lists them for every
-# fixable hit of the statement, in this order.
-FIX_PLACEMENT_KEYS = ("node_index", "insert_at", "hint_start", "hint_close", "is_legacy_hint")
-
-
-def _fix_data(statement: SqlStatement, ref: TableRef, hint: str) -> dict[str, object]:
-    data: dict[str, object] = {
-        "table": ref.name,
-        "hint": hint,
-        "statement_start": statement.start,
-        "statement_end": statement.end,
-        "node_index": ref.node_index,
-        "insert_at": ref.ref_end,
-        "hint_start": ref.hint_span.start if ref.hint_span else None,
-        "hint_close": ref.hint_close,
-        "is_legacy_hint": ref.is_legacy_hint,
-    }
+def _table_hint_site(statement: SqlStatement, ref: TableRef, hint: str) -> TableHintSite:
+    placement = HintPlacement(ref.node_index, ref.ref_end, ref.hint_span.start if ref.hint_span else None,
+                              ref.hint_close, ref.is_legacy_hint)
+    blocked = None
     blocking = [h for h in ref.hints if h in _BLOCKING_HINTS]
     if blocking:
-        data["fix_note"] = f"not fixed: {ref.name} already has {blocking[0]}, which conflicts with {hint}"
+        blocked = f"not fixed: {ref.name} already has {blocking[0]}, which conflicts with {hint}"
     elif ref.hints and ref.hint_span is None:
-        data["fix_note"] = f"not fixed: the hints of {ref.name} could not be located in the text"
-    return data
+        blocked = f"not fixed: the hints of {ref.name} could not be located in the text"
+    return TableHintSite(ref.name, _statement_span(statement), placement, blocked=blocked)
 
 
 # Hints beside which NOLOCK must never be injected (SQL Server error 1065 and the table hints reference).
@@ -152,7 +141,8 @@ def sql_legacy_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
                 yield Hit(
                     f"{ref.name} uses the legacy hint form {written}; write WITH {written}",
                     span=ref.hint_span,
-                    data={"table": ref.name, "hint_start": ref.hint_span.start, "statement_start": statement.start, "statement_end": statement.end},
+                    data={"table": ref.name},
+                    site=LegacyHintSite(ref.name, _statement_span(statement), ref.hint_span.start),
                 )
 
 

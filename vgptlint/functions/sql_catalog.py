@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from vgptlint.functions.base import Context, Hit, function
+from vgptlint.functions.sites import IdentifierCaseSite
 from vgptlint.model import Severity, Span
 from vgptlint.sql import catalog_checks as checks
 from vgptlint.sql.catalog import Catalog
@@ -50,7 +51,8 @@ from vgptlint.sql.resolve import Analysis
 SEVERITY_CHOICES = ("error", "warning", "info", "off")
 
 
-def _issues(value: str, ctx: Context, judge: Callable[[Analysis, Catalog], Iterator[checks.Issue]]) -> Iterator[Hit]:
+def _issues(value: str, ctx: Context, judge: Callable[[Analysis, Catalog], Iterator[checks.Issue]],
+            site_of: Callable[[checks.Issue, Span, Span], object] | None = None) -> Iterator[Hit]:
     catalog = ctx.services.get("catalog")
     if not isinstance(catalog, Catalog):
         return
@@ -61,7 +63,8 @@ def _issues(value: str, ctx: Context, judge: Callable[[Analysis, Catalog], Itera
             continue
         for issue in judge(analysis, catalog):
             span = Span(statement.start + issue.span[0], statement.start + issue.span[1]) if issue.span else Span(statement.start, statement.end)
-            yield Hit(issue.message, span=span, data=issue.data, severity=issue.severity)
+            site = site_of(issue, span, Span(statement.start, statement.end)) if site_of else None
+            yield Hit(issue.message, span=span, data=issue.data, site=site, severity=issue.severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,12 @@ class SqlIdentifierCaseOptions:
 @function("sql_identifier_case", options=SqlIdentifierCaseOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
 def sql_identifier_case(value: str, opts: SqlIdentifierCaseOptions, ctx: Context) -> Iterator[Hit]:
     """A table, column or alias written in a case other than the catalog's (see the module documentation)."""
-    yield from _issues(value, ctx, lambda a, c: checks.identifier_case(a, c, opts.tables, opts.columns, opts.aliases))
+    yield from _issues(value, ctx, lambda a, c: checks.identifier_case(a, c, opts.tables, opts.columns, opts.aliases),
+                       _case_site)
+
+
+def _case_site(issue: checks.Issue, name: Span, statement: Span) -> IdentifierCaseSite:
+    return IdentifierCaseSite(str(issue.data["expected"]), name, statement, bool(issue.data.get("is_safe", True)))
 
 
 @dataclass(frozen=True, slots=True)

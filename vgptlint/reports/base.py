@@ -83,31 +83,38 @@ class ReportOptions:
 @dataclass(frozen=True, slots=True)
 class Reporter:
     """``stream``: the same text as ``render`` in pieces (None: ``render`` is written whole).
-    ``shows_fix_regions``: the report shows fixes in file coordinates (``RunResult.file_replacements``)."""
+    ``shows_fix_regions``: the report shows fixes in file coordinates (``RunResult.file_replacements``).
+    ``needs_verified_fixes``: the report shows or hands on each fix (False: only a count of them,
+    so the run does not re-parse proposed fixes to verify them)."""
 
     name: str
     render: RenderFn
     doc: str
     stream: StreamFn | None = None
     shows_fix_regions: bool = True
+    needs_verified_fixes: bool = True
 
 
 REPORTERS: dict[str, Reporter] = {}
 
 
-def reporter(name: str, *, stream: StreamFn | None = None,
-             shows_fix_regions: bool = True) -> Callable[[RenderFn], RenderFn]:
+def reporter(name: str, *, stream: StreamFn | None = None, shows_fix_regions: bool = True,
+             needs_verified_fixes: bool = True) -> Callable[[RenderFn], RenderFn]:
     """Register ``render`` as the reporter for format ``name`` (``--format name``).
 
     Args:
         stream: yields the text ``render`` returns, in pieces, so it can be written as it is made.
         shows_fix_regions: False when the report never shows a fix's file regions (they are then not computed).
+        needs_verified_fixes: False when the report shows fixes only as a count ("3 fixable with
+            --fix"): proposed fixes are then counted without being re-parsed (they are verified
+            when applied, diffed or listed).
     """
 
     def register(render_fn: RenderFn) -> RenderFn:
         if name in REPORTERS and REPORTERS[name].render is not render_fn:
             raise ValueError(f"reporter {name!r} is registered twice")
-        REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip(), stream, shows_fix_regions)
+        REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip(), stream, shows_fix_regions,
+                                   needs_verified_fixes)
         return render_fn
 
     return register

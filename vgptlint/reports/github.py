@@ -26,7 +26,7 @@ def github_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
     yield summary_line(result, opts.show_fixes) + "\n"
 
 
-@reporter("github", stream=github_lines, shows_fix_regions=False)
+@reporter("github", stream=github_lines, shows_fix_regions=False, needs_verified_fixes=False)
 def render_github(result: RunResult, opts: ReportOptions) -> str:
     """One workflow command per finding, a ``notice`` per run note, then the plain summary line."""
     return "".join(github_lines(result, opts))

@@ -324,7 +324,7 @@ def _chart_html(chart: Chart) -> str:
             f"{svg}</div>")
 
 
-@reporter("html", shows_fix_regions=False)
+@reporter("html", shows_fix_regions=False, needs_verified_fixes=False)
 def render_html(result: RunResult, opts: ReportOptions) -> str:
     """One self-contained HTML page: dataset charts (inline SVG) and the findings table."""
     return render_view(view_from_result(result, opts))

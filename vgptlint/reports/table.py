@@ -19,7 +19,7 @@ from vgptlint.result import RunResult
 _TABLE_FORMAT = "simple"
 
 
-@reporter("table", shows_fix_regions=False)
+@reporter("table", shows_fix_regions=False, needs_verified_fixes=False)
 def render_table(result: RunResult, opts: ReportOptions) -> str:
     """A table of findings by rule, a table of files, then the summary line."""
     by_rule, by_path = tally(result.findings)

@@ -54,7 +54,7 @@ def text_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
     yield _paint("summary", summary_line(result, opts.show_fixes), opts.color) + "\n"
 
 
-@reporter("text", stream=text_lines, shows_fix_regions=False)
+@reporter("text", stream=text_lines, shows_fix_regions=False, needs_verified_fixes=False)
 def render_text(result: RunResult, opts: ReportOptions) -> str:
     """One ``path:line:col: severity rule-id message`` line per finding, then a summary line."""
     return "".join(text_lines(result, opts))
