@@ -9,13 +9,14 @@ Offsets are characters of the decoded string value the function was given (like 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from vgptlint.model import Span
 
 
-@dataclass(frozen=True, slots=True)
-class HintPlacement:
-    """Where a table hint goes in a statement.
+class HintPlacement(NamedTuple):
+    """Where a table hint goes in a statement (a named tuple: a statement's placements are hashed
+    once per fix as the key of their joint verification, so hashing must stay in C).
 
     Args:
         node_index: the table's position among the statement's ``exp.Table`` nodes (``find_all`` order).
