@@ -159,6 +159,13 @@ def table_roles(parsed: ParsedStatement) -> dict[int, tuple[str, str]]:
     """``(role, kind)`` of every ``exp.Table`` node of a parsed statement, by ``id(node)``: the one
     place that decides what a statement reads, for the hint rules and the catalog rules alike (see
     the module docstring and ``_role``). ``EXEC dbo.proc`` names a procedure, not a table: absent."""
+    roles = parsed.derived.get("table_roles")
+    if roles is None:
+        roles = parsed.derived["table_roles"] = _table_roles(parsed)
+    return roles  # type: ignore[return-value]
+
+
+def _table_roles(parsed: ParsedStatement) -> dict[int, tuple[str, str]]:
     cte_names = {cte.alias_or_name.upper() for cte in parsed.find_all(exp.CTE)}
     targets = _target_names(parsed.expression)
     has_openjson = bool(parsed.find_all(exp.OpenJSON))
