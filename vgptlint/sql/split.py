@@ -115,6 +115,8 @@ STATEMENT_KEYWORDS = frozenset(
 # Words that end the statement in progress and are not statements themselves (control flow).
 _SEPARATORS = frozenset({"BEGIN", "END", "ELSE", "COMMIT", "ROLLBACK", "BREAK", "CONTINUE", "GOTO"})
 _SEPARATOR_TAILS = frozenset({"TRAN", "TRANSACTION", "TRY", "CATCH", "WORK", "DISTRIBUTED"})
+# A natively compiled module's body: BEGIN ATOMIC WITH (TRANSACTION ISOLATION LEVEL = …, LANGUAGE = …)
+_ATOMIC_OPTIONS_RE = re.compile(r"\s+ATOMIC\s+WITH\s*\((?:[^()']|'[^']*')*\)", re.I)
 # A keyword right after one of these continues the statement (UNION SELECT, CURSOR FOR SELECT, AS SELECT).
 _CONTINUATION_PREVIOUS = frozenset({"UNION", "ALL", "EXCEPT", "INTERSECT", "FOR", "AS", "THEN", "(", ",", "="})
 _DML_BODIES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"})
@@ -271,6 +273,9 @@ def split_statements(text: str) -> tuple[Segment, ...]:
                 index += 1
                 if index < len(items) and items[index].upper in _SEPARATOR_TAILS:
                     index += 1
+                atomic = _ATOMIC_OPTIONS_RE.match(text, token.end) if word == "BEGIN" else None
+                while atomic and index < len(items) and items[index].start < atomic.end():
+                    index += 1  # BEGIN ATOMIC WITH (…): the block's options, not a statement
                 previous = None
                 continue
             if word in STATEMENT_KEYWORDS and _starts_statement(text, token, state, previous, line_start):
