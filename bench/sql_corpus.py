@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vgptlint.api import CheckOptions, prepare  # noqa: E402
-from vgptlint.engine import run  # noqa: E402
+from vgptlint.run.engine import run  # noqa: E402
 from vgptlint.sql.extract import extract_sql  # noqa: E402
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement  # noqa: E402
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 SFT = [
     {"instruction": "Which column scopes APTH to a company?", "input": "", "output": "APCo"},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
-from vgptlint.docs import all_rules
+from vgptlint.commands.cli import main
+from vgptlint.commands.docs import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 

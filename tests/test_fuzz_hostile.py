@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 BUDGET_SECONDS = 60  # a hang or an exponential case blows far past this; a slow machine does not
 FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.fixes import write as write_module
 
 SHORT = {"instruction": "q", "input": "", "output": "ab"}

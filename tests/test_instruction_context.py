@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 RECORDS = [
     ("SELECT * FROM Departments", "Departments does not exist; JCDP holds departments:\nSELECT * FROM JCDP WITH (NOLOCK)"),

@@ -9,7 +9,7 @@ CASES = example_cases()
 
 
 def test_every_rule_has_valid_and_invalid_examples():
-    from vgptlint.docs import all_rules
+    from vgptlint.commands.docs import all_rules
 
     kinds = {}
     for case in CASES:
@@ -37,8 +37,8 @@ def test_example_fixed(case, tmp_path):
     """``fixed:`` is the record after ``--fix`` (safe fixes, the fix loop, written and read back)."""
     import json
 
-    from vgptlint.engine import FileTask, infer_kind
-    from vgptlint.fixes.session import FixOptions, fix_task
+    from vgptlint.run.engine import FileTask, infer_kind
+    from vgptlint.run.fix_session import FixOptions, fix_task
     from vgptlint.testing import _spec, example_services, pack_policy
 
     policy = pack_policy(case.pack_path)

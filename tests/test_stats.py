@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.generate import generate
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 FILES = ("sft.json", "dpo.json", "kto.json", "validation.json")
 

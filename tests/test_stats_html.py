@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

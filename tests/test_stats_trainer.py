@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 
 def test_stats_counts_what_llamafactory_trains(tmp_path, monkeypatch):

@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
-from vgptlint.engine import FileTask, input_finding, kind_from_globs, run
+from vgptlint.run.engine import FileTask, input_finding, kind_from_globs, run
 from vgptlint.errors import UsageError
-from vgptlint.evaluate import VERIFY_FIXES
+from vgptlint.run.evaluate import VERIFY_FIXES
 from vgptlint.functions.base import did_you_mean
 from vgptlint.globs import matches_any
 from vgptlint.inputs.discover import discover
 from vgptlint.model import Finding, Severity
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.result import RunResult
-from vgptlint.review import apply_review
+from vgptlint.run.result import RunResult
+from vgptlint.review.review import apply_review
 
 DEFAULT_POLICY = "pretrain"
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json", "catalog.csv")
@@ -40,7 +40,7 @@ class CheckOptions:
     use_suppressions: bool = True  # False: --no-suppressions (record/policy suppressions and baseline off)
     train_config: str | None = None  # a LLaMA-Factory training YAML: lint the run it describes
     tokenizer: str | None = None  # the model's tokenizer.json (default: the local Hugging Face cache)
-    engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.distributed; paths may be fsspec URLs)
+    engine: str = "local"  # "dask": run on a Dask cluster (vgptlint.run.distributed; paths may be fsspec URLs)
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
     exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
     load_functions: bool = False  # --load-functions: import the policy's functions: modules (runs their code)
@@ -115,10 +115,10 @@ class Prepared:
     notes: list[str]
     input_problems: list
     jobs: int = 1
-    review: object = None  # vgptlint.review.Review: suppressions and baseline, applied after the run
+    review: object = None  # vgptlint.review.review.Review: suppressions and baseline, applied after the run
     options: CheckOptions | None = None  # what it was prepared from (the Dask engine ships references)
     service_paths: tuple = (None, ())  # (dataset_info path, catalog paths): loaded again by Dask workers
-    progress: object = None  # a vgptlint.progress.TerminalProgress when stderr is a terminal
+    progress: object = None  # a vgptlint.run.progress.TerminalProgress when stderr is a terminal
     run_plan: object = None  # a vgptlint.llamafactory.run.RunPlan with --train-config
 
 
@@ -135,7 +135,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     if options.scheduler and options.engine != "dask":
         raise UsageError("--scheduler is for --engine dask")
     if options.engine == "dask":
-        from vgptlint.distributed import require_dask
+        from vgptlint.run.distributed import require_dask
 
         require_dask()
     policy = policy if policy is not None else load_policy(options.policy, options.load_functions)
@@ -157,7 +157,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     if run_plan is not None and not paths:
         found = discover(())  # nothing the config names could be found: no file to lint
     elif options.engine == "dask":
-        from vgptlint.distributed import discover as discover_anywhere
+        from vgptlint.run.distributed import discover as discover_anywhere
 
         found = discover_anywhere(paths or (".",))
     else:
@@ -182,10 +182,10 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
         spec = specs.get(_key(path))
         kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
         tasks.append(FileTask(path=path, display="<stdin>" if path == "-" else path, kind=kind, spec=spec))
-    from vgptlint.parallel import effective_jobs
+    from vgptlint.run.parallel import effective_jobs
 
     jobs = effective_jobs(options.jobs, [t.path for t in tasks])
-    from vgptlint.review import prepare_review
+    from vgptlint.review.review import prepare_review
 
     review = prepare_review(policy, settings, baseline=options.baseline, write_baseline_to=options.write_baseline,
                             use_suppressions=options.use_suppressions)
@@ -201,7 +201,7 @@ def _plan_training_run(options: CheckOptions, policy: Policy):
     if not Path(train_config).is_file():
         raise UsageError(f'--train-config "{train_config}": no such file')
     from vgptlint.llamafactory.run_report import plan_for
-    from vgptlint.stats import content_facets
+    from vgptlint.commands.stats import content_facets
 
     return plan_for(train_config, options.tokenizer, content_facets(policy))
 
@@ -285,7 +285,7 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 
 def execute(prepared: Prepared) -> RunResult:
     if prepared.options is not None and prepared.options.engine == "dask":
-        from vgptlint.distributed import run_on_dask
+        from vgptlint.run.distributed import run_on_dask
 
         result = run_on_dask(prepared, prepared.options)
     else:
@@ -359,7 +359,7 @@ def exit_code(result: RunResult, fail_on: Severity | None) -> int:
 
 # ------------------------------------------------------------------------------- fixes (--fix, --diff)
 
-from vgptlint.fixes.session import FixOptions, FixRun  # noqa: E402  (kept beside the functions that use them)
+from vgptlint.run.fix_session import FixOptions, FixRun  # noqa: E402  (kept beside the functions that use them)
 
 
 def fix(prepared: Prepared, options: FixOptions) -> FixRun:
@@ -368,7 +368,7 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     Returns:
         Each file's changes and the run's remaining findings (re-linted after fixing).
     """
-    from vgptlint.fixes.session import fix_files
+    from vgptlint.run.fix_session import fix_files
 
     if prepared.options is not None and prepared.options.engine == "dask":
         raise UsageError("--fix and --diff rewrite files on this machine; run them without --engine dask")

@@ -7,7 +7,7 @@ import sys
 
 def main() -> None:
     try:
-        from vgptlint.cli import main as cli
+        from vgptlint.commands.cli import main as cli
     except KeyboardInterrupt:
         sys.stderr.write("vgptlint: interrupted\n")
         sys.exit(130)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
-from vgptlint.engine import FileTask, infer_kind, lint_items
+from vgptlint.run.engine import FileTask, infer_kind, lint_items
 from vgptlint.inputs.read import read_bytes
 from vgptlint.model import Finding
 from vgptlint.policy.load import load_policy

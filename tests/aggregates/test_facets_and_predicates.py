@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from vgptlint.aggregates.features import truncation
+from vgptlint.functions.features import truncation
 from vgptlint.aggregates.predicate import PredicateError, compile_predicate
 from vgptlint.api import CheckOptions, check
 from vgptlint.builtins import load_builtins

@@ -9,7 +9,7 @@ import random
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 POLICY = "extends: [core, sft, dataset]\n"
 PROSE = "APTH is the AP transaction header view, keyed by APCo, Mth and APTrans."

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 LABELLED = [json.loads(line) for line in (Path(__file__).parents[1] / "judgments" / "labelled.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]

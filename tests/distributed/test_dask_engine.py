@@ -15,8 +15,8 @@ pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 from tests.distributed.data import dataset, sft_records, write_jsonl  # noqa: E402
-from vgptlint import distributed as dask_engine  # noqa: E402
-from vgptlint.cli import main  # noqa: E402
+from vgptlint.run import distributed as dask_engine  # noqa: E402
+from vgptlint.commands.cli import main  # noqa: E402
 from vgptlint.inputs.remote import jsonl_blocks  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -71,7 +71,7 @@ def test_parquet_rows_are_records_at_row_number_plus_one(tmp_path):
 
 
 def setup(**changes):
-    from vgptlint.distributed_worker import WorkerSetup
+    from vgptlint.run.distributed_worker import WorkerSetup
 
     fields = dict(policy="pretrain", select=(), ignore=(), dataset_info=None, catalog=(), settings=pickle.dumps({}),
                   rule_ids=())
@@ -79,7 +79,7 @@ def setup(**changes):
 
 
 def test_workers_refuse_another_version_or_policy():
-    from vgptlint.distributed_worker import _load
+    from vgptlint.run.distributed_worker import _load
 
     with pytest.raises(UsageError, match="install the same version on every worker"):
         _load(setup(version="0.0.0"))

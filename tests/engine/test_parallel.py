@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint import parallel
-from vgptlint.cli import main
+from vgptlint.run import parallel
+from vgptlint.commands.cli import main
 
 
 def records(count: int, seed: int) -> list[dict]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from vgptlint import progress
+from vgptlint.run import progress
 
 
 class FakeTerminal(io.StringIO):

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.test_parallel import records
-from vgptlint import parallel, spool
-from vgptlint.cli import main
-from vgptlint.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.run import parallel, spool
+from vgptlint.commands.cli import main
+from vgptlint.run.collapse import FileWide, collapse_file_wide, forget_collapsed
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
-from vgptlint.spool import FindingCounts, FindingSpool, decode, encode
+from vgptlint.run.spool import FindingCounts, FindingSpool, decode, encode
 
 SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
 FIXES = st.none() | st.builds(

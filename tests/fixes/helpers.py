@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vgptlint.api import CheckOptions, fix, prepare
-from vgptlint.fixes.session import FixOptions, FixRun
+from vgptlint.run.fix_session import FixOptions, FixRun
 
 
 def fix_bytes(folder: Path, policy: Path, name: str, content: bytes, **options) -> tuple[bytes, FixRun]:

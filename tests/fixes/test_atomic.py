@@ -9,7 +9,7 @@ import pytest
 from tests.fixes.helpers import fix_bytes
 from vgptlint.api import CheckOptions, fix, prepare
 from vgptlint.fixes import write as write_module
-from vgptlint.fixes.session import FixOptions
+from vgptlint.run.fix_session import FixOptions
 from vgptlint.fixes.write import WriteRefused, take_snapshot, write_atomically
 
 CONTENT = (json.dumps({"output": "colour here", "n": 1}) + "\n").encode()

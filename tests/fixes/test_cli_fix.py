@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 CONTENT = '{"output": "a colour", "n": 2}\n{"output": "ab", "n": 1}\n{"output": "fine", "n": 0}\n'
 

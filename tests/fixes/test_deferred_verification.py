@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.fixes import verify as fix_verify
 
 

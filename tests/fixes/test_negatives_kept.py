@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 DATASET_INFO = {
     "team_kto": {"file_name": "kto.json",

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.inputs.helpers import problems_of, read_all, records_of, where
-from vgptlint import parallel
-from vgptlint.cli import main
+from vgptlint.run import parallel
+from vgptlint.commands.cli import main
 from vgptlint.inputs.text import MAX_NESTING
 
 GOOD = {"instruction": "q", "input": "", "output": "a" * 60}

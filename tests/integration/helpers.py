@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 LONG = "APCo is the AP company column; every AP table is keyed by it, so filter on it first."
 

@@ -51,7 +51,7 @@ def test_fix_on_parquet_counts_nothing_fixable(workdir):
 def test_colour_follows_force_color_clicolor_force_and_no_color(workdir):
     from click.testing import CliRunner
 
-    from vgptlint.cli import main
+    from vgptlint.commands.cli import main
 
     write_jsonl(workdir / "a.jsonl", [record(SHORT)])
     args = ["check", "-p", "policy.yaml", "--select", "output-too-short", "a.jsonl"]

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from vgptlint.builtins import load_builtins
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.functions.base import Context
 from vgptlint.policy.load import load_policy
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 EVIL = 'from pathlib import Path\nPath("ran.txt").write_text("the checkout ran code")\n'
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml.comments import CommentedSeq
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.errors import PolicyError
 from vgptlint.policy.yamlio import MAX_ALIAS_EXPANSION, bounded
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 
 POLICY = "extends: [core, sft]\nrules:\n  input-empty: off\n"
 

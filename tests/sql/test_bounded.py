@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.fixes import verify as fix_verify
 from vgptlint.fixes.base import FIXERS
 from vgptlint.fixes.sql import InjectTableHintOptions
@@ -97,7 +97,7 @@ def test_fixes_that_fail_together_are_verified_alone_within_a_budget(monkeypatch
 
 
 def test_fingerprints_of_long_fields_hash_a_window_around_the_finding():
-    from vgptlint.evaluate import FINGERPRINT_WINDOW, fingerprint_of
+    from vgptlint.run.evaluate import FINGERPRINT_WINDOW, fingerprint_of
     from vgptlint.functions.base import Hit
     from vgptlint.model import Span
 

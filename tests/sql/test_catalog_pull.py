@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.sql.catalog import merge_catalogs
 from vgptlint.sql.catalog_derive import (CatalogDraft, DraftTable, ReflectedTable, UniqueKey, choose_key, derive_catalog,
                                          render_catalog)

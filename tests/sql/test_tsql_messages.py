@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint.cli import main
+from vgptlint.commands.cli import main
 from vgptlint.functions.base import Context, NoOptions
 from vgptlint.functions.sql import SqlUnverifiableOptions, sql_syntax_error, sql_unverifiable
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
-from vgptlint.aggregates.features import _DANGLING, truncation
+from vgptlint.functions.features import _DANGLING, truncation
 from vgptlint.select.jsonpath import to_pointer
 
 _TRAILING_WORD = re.compile(r"\w+\Z")

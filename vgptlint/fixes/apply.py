@@ -7,7 +7,7 @@ original data when a fix did not remove its own finding, or when the loop has no
 ``MAX_ROUNDS`` rounds; its findings stay, with a note saying why.
 
 Dataset-level changes (``DropRecord``, ``ReorderDataset``) are not applied here: they need the
-whole file (see :mod:`vgptlint.fixes.session`).
+whole file (see :mod:`vgptlint.run.fix_session`).
 """
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.llamafactory import checks
 from vgptlint.llamafactory.align import Issue
@@ -101,70 +100,3 @@ def lf_media_tokens_match(value: dict, opts: MediaTokensOptions, ctx: Context) -
     placeholders = {"images": opts.image_token, "videos": opts.video_token, "audios": opts.audio_token}
     spec = spec_of(value, ctx)
     return _hits(checks.media_token_mismatch(value, spec, placeholders)) if spec is not None else iter(())
-
-
-# ------------------------------------------------------------------ dataset_info entry (aggregate)
-
-
-def _no_problems(opts: object) -> tuple[str, ...]:
-    return ()
-
-
-def _merge_problems(left: tuple[str, ...], right: tuple[str, ...], opts: object) -> tuple[str, ...]:
-    return tuple(sorted(set(left) | set(right)))
-
-
-def _report_problems(state: tuple[str, ...], opts: object) -> AggregateOutcome:
-    return AggregateOutcome(hits=tuple(AggregateHit(message, fingerprint_basis=message) for message in state),
-                            has_metric=False)
-
-
-@accumulator("lf_dataset_info_entry", options=NoOptions, empty=_no_problems, merge=_merge_problems,
-             finalize=_report_problems)
-def lf_dataset_info_entry(state: tuple[str, ...], targets: list, ctx: Context, ref: object,
-                          opts: NoOptions) -> tuple[str, ...]:
-    """Problems of an *inline* dataset_info entry (one with no dataset_info.json to point at, such as a
-    rule example's ``spec:``), reported once per file. Problems of a loaded dataset_info.json are
-    reported by the engine at their own ``dataset_info.json:line:col`` under the same rule id."""
-    problems = getattr(ctx.settings.get("dataset_spec") if ctx.settings else None, "entry_problems", ())
-    if not problems or set(problems) <= set(state):
-        return state
-    return tuple(sorted(set(state) | set(problems)))
-
-
-# ------------------------------------------------------------- optional columns absent everywhere
-
-
-def _no_columns(opts: object) -> dict:
-    return {}
-
-
-def _merge_columns(left: dict, right: dict, opts: object) -> dict:
-    merged = dict(left)
-    for logical, (name, seen) in right.items():
-        merged[logical] = (name, seen or merged.get(logical, (name, False))[1])
-    return merged
-
-
-def _report_columns(state: dict, opts: object) -> AggregateOutcome:
-    hits = tuple(
-        AggregateHit(f'no record has the "{name}" field (dataset_info column "{logical}"); LLaMA-Factory indexes it '
-                     f"with example[...] and stops with KeyError", fingerprint_basis=logical)
-        for logical, (name, seen) in sorted(state.items()) if not seen)
-    return AggregateOutcome(hits=hits, has_metric=False)
-
-
-@accumulator("lf_optional_columns", options=NoOptions, empty=_no_columns, merge=_merge_columns,
-             finalize=_report_columns)
-def lf_optional_columns(state: dict, targets: list, ctx: Context, ref: object, opts: NoOptions) -> dict:
-    """Optional columns (history, system, tools, media) mapped for this file that no record has.
-
-    State: one entry per mapped optional column (at most a dozen), so it is bounded."""
-    record = targets[0].value if targets else None  # given: $
-    spec = spec_of(record, ctx) if isinstance(record, Mapping) else None
-    if spec is None:
-        return state
-    for logical, (name, present) in checks.optional_columns_present(record, spec).items():
-        if present or logical not in state:
-            state[logical] = (name, present or state.get(logical, (name, False))[1])
-    return state

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from vgptlint.aggregates.base import ACCUMULATORS
 from vgptlint.builtins import load_builtins
-from vgptlint.docs import all_rules
+from vgptlint.commands.docs import all_rules
 from vgptlint.facets import CASE_KEYS, FACET_KEYS
 from vgptlint.fixes.base import FIXERS
 from vgptlint.functions.base import REGISTRY, option_default
@@ -32,7 +32,7 @@ from vgptlint.model import Applicability, Severity
 from vgptlint.policy.compile import REQUIREMENTS, RULE_ID, RULE_KEYS
 from vgptlint.policy.load import DOCUMENT_KEYS, OVERRIDE_KEYS
 from vgptlint.policy.model import DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, CompiledRule
-from vgptlint.suppress import IGNORE_KEYS
+from vgptlint.review.suppress import IGNORE_KEYS
 
 SCHEMA_FILE = Path(__file__).with_name("policy.schema.json")
 SCHEMA_ID = "https://raw.githubusercontent.com/vgptlint/vgptlint/main/vgptlint/policy/policy.schema.json"

@@ -16,8 +16,8 @@ from dataclasses import replace
 
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, plural, reporter
-from vgptlint.result import RunResult
-from vgptlint.spool import FindingCounts
+from vgptlint.run.result import RunResult
+from vgptlint.run.spool import FindingCounts
 
 _RESET = "\x1b[0m"
 _STYLE = {

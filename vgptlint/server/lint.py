@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vgptlint.api import CATALOG_NAMES, CheckOptions, execute, prepare
 from vgptlint.builtins import load_builtins
-from vgptlint.docs import anchor, explain_rule
+from vgptlint.commands.docs import anchor, explain_rule
 from vgptlint.errors import PolicyError, Problem, VgptlintError
 from vgptlint.fixes.apply import apply_fixes
 from vgptlint.fixes.layout import base_indent

@@ -1,7 +1,7 @@
-"""``vgptlint stats``: the review's tables from the data (see vgptlint.stats).
+"""``vgptlint stats``: the review's tables from the data (see vgptlint.commands.stats).
 
-Registered on the main group by ``vgptlint.cli`` (``main.add_command(stats)``); it imports nothing
-from ``vgptlint.cli`` at module level, so either module can be imported first.
+Registered on the main group by ``vgptlint.commands.cli`` (``main.add_command(stats)``); it imports nothing
+from ``vgptlint.commands.cli`` at module level, so either module can be imported first.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import click
 def stats(paths, policy, dataset_info, report_format, output, train_config, tokenizer, exclude) -> None:
     """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
     usage, DPO chosen vs rejected, KTO balance, duplicates, truncation, ordering."""
-    from vgptlint.cli import handle_errors
+    from vgptlint.commands.cli import handle_errors
 
     handle_errors(_stats)(paths, policy, dataset_info, report_format, output, {"train_config": train_config,
                                                                              "tokenizer": tokenizer,
@@ -33,10 +33,10 @@ def stats(paths, policy, dataset_info, report_format, output, train_config, toke
 
 def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
     from vgptlint.builtins import load_builtins
-    from vgptlint.cli import write_report
+    from vgptlint.commands.cli import write_report
     from vgptlint.errors import Problem, UsageError
     from vgptlint.inputs.discover import discover
-    from vgptlint.stats import compute_stats, render_stats
+    from vgptlint.commands.stats import compute_stats, render_stats
 
     load_builtins()
     # Figures of files that are not there would be empty tables that look like a measurement.

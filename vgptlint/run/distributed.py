@@ -2,7 +2,7 @@
 
 The client (this machine) loads and validates the policy, lists the files (through fsspec for
 URLs such as ``s3://bucket/data/*.jsonl``) and builds a task graph; workers do all the reading
-and linting (see :mod:`vgptlint.distributed_worker`). Per file:
+and linting (see :mod:`vgptlint.run.distributed_worker`). Per file:
 
 1. ``survey_file``: where the file splits (JSON Lines blocks of :func:`block_size`, Parquet row
    groups, or one reader for JSON arrays that cuts their records in chunks) and its dataset kind.
@@ -13,7 +13,7 @@ and linting (see :mod:`vgptlint.distributed_worker`). Per file:
 4. ``finish``: findings concatenated in file order, file-wide collapsing, accumulators finalized.
 
 The client gathers the files' outcomes one at a time in argument order into a findings spool and
-sorts metrics exactly as :func:`vgptlint.engine.run` does, so reports are byte-identical to the local
+sorts metrics exactly as :func:`vgptlint.run.engine.run` does, so reports are byte-identical to the local
 engine's, and the client holds one file's findings at a time (workers hold one file's while finishing it).
 """
 from __future__ import annotations
@@ -28,12 +28,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from vgptlint import __version__
-from vgptlint.engine import INVALID_INPUT, FileOutcome, FileTask, lint_items, rule_info
+from vgptlint.run.engine import INVALID_INPUT, FileOutcome, FileTask, lint_items, rule_info
 from vgptlint.errors import UsageError
 from vgptlint.inputs.discover import Discovery
 from vgptlint.inputs.read import read_source
-from vgptlint.result import RunResult
-from vgptlint.spool import FindingSpool
+from vgptlint.run.result import RunResult
+from vgptlint.run.spool import FindingSpool
 
 NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
 # Bytes of input per lint task (a JSON Lines block; a JSON array's records are cut likewise):
@@ -66,7 +66,7 @@ def discover(arguments: Sequence[str]) -> Discovery:
 def worker_setup(prepared, options) -> object:
     """What workers need to rebuild ``prepared.rules``: the policy reference, never the compiled policy."""
     from vgptlint.api import split_words
-    from vgptlint.distributed_worker import WorkerSetup
+    from vgptlint.run.distributed_worker import WorkerSetup
 
     dataset_info, catalog = prepared.service_paths
     return WorkerSetup(
@@ -131,7 +131,7 @@ def dask_client(scheduler: str | None) -> Iterator[object]:
 
 
 def run_on_dask(prepared, options, client=None) -> RunResult:
-    """Lint ``prepared.tasks`` on a Dask cluster; the same RunResult as :func:`vgptlint.engine.run`.
+    """Lint ``prepared.tasks`` on a Dask cluster; the same RunResult as :func:`vgptlint.run.engine.run`.
 
     Args:
         prepared: what :func:`vgptlint.api.prepare` returned.
@@ -147,7 +147,7 @@ def run_on_dask(prepared, options, client=None) -> RunResult:
 
 
 def run_result(prepared, outcomes: Iterable[FileOutcome]) -> RunResult:
-    """Files' outcomes (in task order) → the run's result, assembled as :func:`vgptlint.engine.run` does.
+    """Files' outcomes (in task order) → the run's result, assembled as :func:`vgptlint.run.engine.run` does.
 
     Each outcome's findings go to the spool as it arrives and are not kept with it.
     """
@@ -167,7 +167,7 @@ def run_result(prepared, outcomes: Iterable[FileOutcome]) -> RunResult:
 def lint_files(client, setup, prepared) -> Iterator[FileOutcome]:
     """Every task's outcome, in task order, each gathered when it is needed; stdin is read and linted
     here (workers cannot see it)."""
-    from vgptlint import distributed_worker as worker
+    from vgptlint.run import distributed_worker as worker
 
     # Workers open local files by absolute path (their working directory is their own); reports
     # keep the path as the user wrote it.
@@ -198,7 +198,7 @@ def block_size(total_bytes: int, threads: int) -> int:
 
 def _file_graph(client, setup, task: FileTask, survey):
     """Submit one file's pieces, its merge tree and its finish; returns the FileOutcome future."""
-    from vgptlint import distributed_worker as worker
+    from vgptlint.run import distributed_worker as worker
 
     submit = client.submit
     if survey.mode == "blocks":

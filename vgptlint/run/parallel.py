@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from vgptlint.engine import (ChunkOutcome, FileFindings, FileOutcome, FileRun, FileTask, finish_file, file_context,
+from vgptlint.run.engine import (ChunkOutcome, FileFindings, FileOutcome, FileRun, FileTask, finish_file, file_context,
                              merge_chunks, peek_file, plan_for, process_chunk)
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source

@@ -3,7 +3,7 @@
 ``run`` is the one entry point. Per file it decides the dataset kind, picks the rules that apply
 (policy + file overrides), streams the records through every record rule and feeds every
 aggregate rule's accumulator, then finalizes the accumulators into metrics and findings.
-Findings go to a :class:`~vgptlint.spool.FindingSpool` as each chunk of records is done, so a
+Findings go to a :class:`~vgptlint.run.spool.FindingSpool` as each chunk of records is done, so a
 run holds a bounded number of them whatever its size, and come out sorted, so output never depends
 on processing order.
 """
@@ -19,20 +19,20 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.collapse import FileWide, collapse_file_wide, forget_collapsed
-from vgptlint.evaluate import IS_REWRITABLE, RecordMemo, evaluate_record, stable_path, where_holds
+from vgptlint.run.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.run.evaluate import IS_REWRITABLE, RecordMemo, evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
 from vgptlint.inputs.parquet import PARQUET_SUFFIX
 from vgptlint.inputs.read import read_source
-from vgptlint.progress import counted
+from vgptlint.run.progress import counted
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.result import FileSummary, RuleInfo, RunResult
-from vgptlint.spool import FindingSpool
-from vgptlint.suppress import split_suppression
-from vgptlint.suppress import suppression_field as record_suppression_field
+from vgptlint.run.result import FileSummary, RuleInfo, RunResult
+from vgptlint.run.spool import FindingSpool
+from vgptlint.review.suppress import split_suppression
+from vgptlint.review.suppress import suppression_field as record_suppression_field
 
 # Records per process_chunk call in one process: the findings of this many records are held before
 # they go to the spool (about 10,000 findings at most).
@@ -187,7 +187,7 @@ def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], se
     """Lint one file; with ``spool``, its findings go there (in bounded memory) instead of the outcome."""
     sink = None if spool is None else FileFindings(spool)
     if pool is not None:
-        from vgptlint.parallel import lint_file_in_pool
+        from vgptlint.run.parallel import lint_file_in_pool
 
         return lint_file_in_pool(task, policy, rules, services, settings, pool, sink)
     records = counted(read_source(task.path, task.display), task.display, progress)
@@ -374,7 +374,7 @@ def input_finding(problem: InputProblem) -> Finding:
 def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
         services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
         jobs: int = 1, progress: object = None) -> RunResult:
-    """Lint every file; returns sorted findings (a :class:`~vgptlint.spool.FindingSpool`), per-file
+    """Lint every file; returns sorted findings (a :class:`~vgptlint.run.spool.FindingSpool`), per-file
     summaries and metrics.
 
     With ``jobs > 1`` files are split into chunks linted by worker processes; the report is
@@ -386,7 +386,7 @@ def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | 
     findings = FindingSpool()
     files: list[FileSummary] = []
     metrics: list[Metric] = []
-    from vgptlint.parallel import worker_pool
+    from vgptlint.run.parallel import worker_pool
 
     with fewer_full_collections(), worker_pool(jobs, policy, rules, services, settings) as pool:
         for task in tasks:

@@ -17,7 +17,7 @@ from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError,
                              terminate_as_exception)
 from vgptlint.fixes.write import output_file
 from vgptlint.model import Severity
-from vgptlint.progress import for_terminal
+from vgptlint.run.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
 from vgptlint.reports.base import write_report as write_formatted
 
@@ -281,7 +281,7 @@ def _use_color(output: str | None) -> bool:
 @handle_errors
 def rules(policy, report_format, output) -> None:
     """List rules: id, severity, kind, fixable, summary."""
-    from vgptlint.docs import all_rules, render_rules
+    from vgptlint.commands.docs import all_rules, render_rules
 
     write_report(render_rules(all_rules(policy, _loads_functions()), report_format), output)
 
@@ -295,7 +295,7 @@ def rules(policy, report_format, output) -> None:
 @handle_errors
 def functions(policy, report_format, output) -> None:
     """List the functions a rule's then: can name: kind, options, summary."""
-    from vgptlint.docs_functions import all_functions, render_functions
+    from vgptlint.commands.docs_functions import all_functions, render_functions
 
     write_report(render_functions(all_functions(policy, _loads_functions()), report_format), output)
 
@@ -307,7 +307,7 @@ def functions(policy, report_format, output) -> None:
 @handle_errors
 def explain(name, policy) -> None:
     """Explain a rule (what it checks, why, options, examples) or a function (options, defaults)."""
-    from vgptlint.docs import explain as explain_name
+    from vgptlint.commands.docs import explain as explain_name
 
     click.echo(explain_name(name, policy, _loads_functions()), nl=False)
 
@@ -323,7 +323,7 @@ def _loads_functions() -> bool:
 @handle_errors
 def init(paths, dataset_info, output) -> None:
     """Write a commented starter policy for the datasets under PATHS (default: data/ or .)."""
-    from vgptlint.init import init_policy
+    from vgptlint.commands.init import init_policy
 
     target, datasets = init_policy(tuple(paths), output, dataset_info)
     kinds = ", ".join(sorted({d.kind for d in datasets})) or "none"
@@ -360,8 +360,8 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-from vgptlint.cli_catalog import catalog  # noqa: E402  (registered here so `vgptlint catalog` exists)
-from vgptlint.cli_stats import stats  # noqa: E402  (registered here so `vgptlint stats` exists)
+from vgptlint.commands.cli_catalog import catalog  # noqa: E402  (registered here so `vgptlint catalog` exists)
+from vgptlint.commands.cli_stats import stats  # noqa: E402  (registered here so `vgptlint stats` exists)
 
 main.add_command(stats)
 main.add_command(catalog)

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vgptlint.engine import FileTask, lint_file, lint_items, plan_for
-from vgptlint.evaluate import compute_fix, evaluate_record
+from vgptlint.run.engine import FileTask, lint_file, lint_items, plan_for
+from vgptlint.run.evaluate import compute_fix, evaluate_record
 from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
 from vgptlint.fixes.negatives import label_name, without_negative_fixes
@@ -376,8 +376,8 @@ def fix_files(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRu
               notes: list[str], options: FixOptions) -> FixRun:
     """Fix every file (or, with ``write=False``, compute what would change); see the module docstring."""
     from vgptlint import __version__
-    from vgptlint.engine import INVALID_INPUT, rule_info
-    from vgptlint.result import RunResult
+    from vgptlint.run.engine import INVALID_INPUT, rule_info
+    from vgptlint.run.result import RunResult
 
     settings = {"trainer": policy.trainer, **settings}
     files = [fix_task(task, policy, rules, services, settings, options) for task in tasks]

@@ -1,6 +1,6 @@
 """``vgptlint catalog pull``: write a schema catalog read from a live database (docs/catalog.md).
 
-Registered on the main group by ``vgptlint.cli``, like ``vgptlint.cli_stats``.
+Registered on the main group by ``vgptlint.commands.cli``, like ``vgptlint.commands.cli_stats``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def catalog() -> None:
 def pull(url, output, force, schema, infer_relationships) -> None:
     """Read tables, columns, keys and foreign keys from the database at URL (any SQLAlchemy URL,
     e.g. mssql+pyodbc://... or sqlite:///vista.db) and write a catalog. Needs the db extra."""
-    from vgptlint.cli import handle_errors
+    from vgptlint.commands.cli import handle_errors
 
     handle_errors(_pull)(url, output, force, schema, infer_relationships)
 

@@ -8,10 +8,10 @@ and load and compile it once per worker process; :func:`loaded` caches it under 
 A file's life on the cluster: :func:`survey_file` decides how to split it (JSON Lines blocks,
 Parquet row groups, or "whole" for JSON arrays and anything unusual) and the file's dataset kind;
 :func:`lint_block`/:func:`lint_row_group`/:func:`lint_records` run record rules and accumulators
-over one piece (the engine's :func:`~vgptlint.engine.process_chunk`); :func:`merge_partials`
+over one piece (the engine's :func:`~vgptlint.run.engine.process_chunk`); :func:`merge_partials`
 merges accumulator states pairwise up a fixed tree; :func:`finish` turns the merged states and the
 pieces' findings, in file order, into the file's outcome (the engine's
-:func:`~vgptlint.engine.finish_file`).
+:func:`~vgptlint.run.engine.finish_file`).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint import __version__
-from vgptlint.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_format, infer_kind,
+from vgptlint.run.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_format, infer_kind,
                              peek_file, plan_for, process_chunk)
 from vgptlint.errors import PolicyError, UsageError
 from vgptlint.inputs.parquet import is_parquet, open_parquet, read_parquet, read_row_groups, row_groups, column_names

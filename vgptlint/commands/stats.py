@@ -24,7 +24,7 @@ from tabulate import tabulate
 from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
 from vgptlint.aggregates.bounds import percent
 from vgptlint.aggregates.preference import NOLOCK_PATTERN
-from vgptlint.engine import infer_format, infer_kind
+from vgptlint.run.engine import infer_format, infer_kind
 from vgptlint.functions.base import Context, build_options
 from vgptlint.select.jsonpath import compile_selector
 

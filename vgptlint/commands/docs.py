@@ -125,8 +125,8 @@ def rules_markdown(rules: list[CompiledRule]) -> str:
 
 def builtin_rules() -> list:
     """Rules the engine itself reports (not from a pack): unreadable input, unused suppressions."""
-    from vgptlint.engine import INVALID_INPUT
-    from vgptlint.suppress import UNUSED_SUPPRESSION
+    from vgptlint.run.engine import INVALID_INPUT
+    from vgptlint.review.suppress import UNUSED_SUPPRESSION
 
     return [INVALID_INPUT, UNUSED_SUPPRESSION]
 
@@ -160,7 +160,7 @@ def explain(name: str, policy: str | None, load_functions: bool = False) -> str:
     Raises:
         UsageError: neither, with the closest rule id or function name.
     """
-    from vgptlint.docs_functions import all_functions, explain_function
+    from vgptlint.commands.docs_functions import all_functions, explain_function
 
     rules = all_rules(policy, load_functions)
     rule = _find_rule(name, rules)

@@ -82,7 +82,7 @@ def find_datasets(paths: tuple[str, ...], dataset_info: str | None) -> tuple[lis
 
 
 def _inferred(paths: tuple[str, ...]) -> list[FoundDataset]:
-    from vgptlint.engine import infer_kind
+    from vgptlint.run.engine import infer_kind
     from vgptlint.inputs.discover import discover
     from vgptlint.inputs.read import read_source
     from vgptlint.inputs.records import Record
@@ -181,7 +181,7 @@ def _threshold_lines(kinds: set[str]) -> list[str]:
 
 def _known_options() -> dict[str, tuple[str, ...]]:
     """Every shipped rule id → the option names its functions take (so init never writes one that fails to load)."""
-    from vgptlint.docs import all_rules, options_of
+    from vgptlint.commands.docs import all_rules, options_of
 
     return {rule.id: tuple(options_of(rule)) for rule in all_rules()}
 

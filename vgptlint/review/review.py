@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgptlint.baseline import Baseline, BaselineFilter, load_baseline, write_baseline
+from vgptlint.review.baseline import Baseline, BaselineFilter, load_baseline, write_baseline
 from vgptlint.model import Finding
-from vgptlint.result import RunResult
-from vgptlint.spool import FindingSpool
-from vgptlint.suppress import UNUSED_SUPPRESSION, PolicyIgnore, PolicyIgnoreFilter, policy_ignores
+from vgptlint.run.result import RunResult
+from vgptlint.run.spool import FindingSpool
+from vgptlint.review.suppress import UNUSED_SUPPRESSION, PolicyIgnore, PolicyIgnoreFilter, policy_ignores
 
 
 @dataclass(frozen=True)
