@@ -19,7 +19,7 @@ from vgptlint.inputs.discover import discover
 from vgptlint.model import Finding, Severity
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 from vgptlint.review.review import apply_review
 
 DEFAULT_POLICY = "pretrain"

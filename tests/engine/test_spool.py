@@ -10,13 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.test_parallel import records
-from vgptlint.run import parallel, spool
+from vgptlint.findings import spool
+from vgptlint.run import parallel
 from vgptlint.commands.cli import main
-from vgptlint.run.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.findings.collapse import FileWide, collapse_file_wide, forget_collapsed
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
-from vgptlint.run.spool import FindingCounts, FindingSpool, decode, encode
+from vgptlint.findings.spool import FindingCounts, FindingSpool, decode, encode
 
 SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
 FIXES = st.none() | st.builds(

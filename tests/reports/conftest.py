@@ -24,7 +24,7 @@ from vgptlint.model import (
     Span,
 )
 from vgptlint.reports.base import FileReplacement, ReportOptions
-from vgptlint.run.result import FileSummary, RuleInfo, RunResult, fix_region_key
+from vgptlint.findings.result import FileSummary, RuleInfo, RunResult, fix_region_key
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 CWD = Path("/work/project")

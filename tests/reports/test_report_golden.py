@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from vgptlint.reports import render
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 SUFFIX = {"text": "txt", "table": "txt", "json": "json", "sarif": "sarif", "github": "txt"}
 

@@ -13,7 +13,7 @@ from jsonschema import Draft4Validator
 from vgptlint.model import Finding, Location, Severity
 from vgptlint.reports import render
 from vgptlint.reports.sarif import artifact_uri, first_sentence, pascal_case
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 
 @pytest.fixture(scope="module")

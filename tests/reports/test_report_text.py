@@ -8,7 +8,7 @@ import pytest
 from vgptlint.model import Applicability, Finding, Fix, Location, Severity
 from vgptlint.reports import render
 from vgptlint.reports.text import summary_line
-from vgptlint.run.result import FileSummary, RunResult
+from vgptlint.findings.result import FileSummary, RunResult
 
 
 def finding(severity: Severity, fix: Fix | None = None, message: str = "m", path: str = "d.json") -> Finding:

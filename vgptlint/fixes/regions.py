@@ -13,7 +13,7 @@ from vgptlint.inputs.locate import parse_pointer, raw_span, record_position
 from vgptlint.inputs.records import FileInfo, Record
 from vgptlint.model import Finding
 from vgptlint.reports.base import FileReplacement
-from vgptlint.run.result import FixRegionKey, fix_region_key
+from vgptlint.findings.result import FixRegionKey, fix_region_key
 
 
 def file_replacements(finding: Finding, record: Record, info: FileInfo) -> tuple[FileReplacement, ...]:

@@ -11,7 +11,7 @@ from collections import Counter
 from vgptlint.llamafactory.run import DROPPED, FATAL, KEPT, PAST_MAX_SAMPLES, DatasetRun, RunPlan, lost_labels, stop_reason
 from vgptlint.llamafactory.templates import TEMPLATES
 from vgptlint.model import Finding, Location, Severity
-from vgptlint.run.result import RuleInfo
+from vgptlint.findings.result import RuleInfo
 
 PACK = "llamafactory"
 RULES = {

@@ -2,11 +2,11 @@
 
 A reporter is ``render(result: RunResult, opts: ReportOptions) -> str``, registered by the name of
 its format (``@reporter("sarif")``). It never computes findings or metrics: it only lays out what
-the engine put in the :class:`~vgptlint.run.result.RunResult`. The CLI calls :func:`write_report` with
+the engine put in the :class:`~vgptlint.findings.result.RunResult`. The CLI calls :func:`write_report` with
 the name the user typed and never branches on format names.
 
 A reporter whose output can be written as it is made also registers ``stream=``, a function that
-yields the same text in pieces: the findings of a big run (a :class:`~vgptlint.run.spool.FindingSpool`)
+yields the same text in pieces: the findings of a big run (a :class:`~vgptlint.findings.spool.FindingSpool`)
 then go from the spool to the output one by one, and neither they nor the report's text are ever
 held whole. The built-in text, github, json and sarif reporters stream; table and html summarize
 (their memory is bounded by rules and files, and html shows the first 1,000 findings).
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from vgptlint.errors import UsageError
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 RenderFn = Callable[[RunResult, "ReportOptions"], str]
 StreamFn = Callable[[RunResult, "ReportOptions"], Iterator[str]]
@@ -38,7 +38,7 @@ class FileReplacement:
     A :class:`~vgptlint.model.Edit` is relative to the decoded string value; in the file the same
     text may be longer (JSON escapes such as ``\\n`` or ``\\u00e9``), so only the engine, which
     knows the raw bytes, can translate an edit into a file region. It stores the result in
-    ``RunResult.fix_regions`` under :func:`~vgptlint.run.result.fix_region_key` of the finding.
+    ``RunResult.fix_regions`` under :func:`~vgptlint.findings.result.fix_region_key` of the finding.
 
     Lines and columns are 1-based and count Unicode code points (SARIF ``columnKind``
     ``unicodeCodePoints``); the region is half-open: ``end_column`` is the first column NOT

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, reporter
 from vgptlint.reports.text import summary_line
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.OFF: "notice"}
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from vgptlint.model import Metric
 from vgptlint.reports.base import ReportOptions, display_path, plural, reporter
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 FINDINGS_SHOWN = 1000
 PASS, FAIL, NEUTRAL, SECOND = "#2e7d32", "#c62828", "#1565c0", "#ef6c00"

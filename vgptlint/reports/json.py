@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from vgptlint.reports.base import ReportOptions, display_path, reporter
 from vgptlint.reports.serialize import Items, dump_pieces, finding_dict, metric_dict, summary_dict
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 SCHEMA_VERSION = 1
 

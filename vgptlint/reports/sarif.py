@@ -21,8 +21,8 @@ from urllib.parse import quote
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import FileReplacement, ReportOptions, display_path, reporter
 from vgptlint.reports.serialize import Items, dump_pieces, metric_dict, summary_dict
-from vgptlint.run.result import RuleInfo, RunResult
-from vgptlint.run.spool import FindingCounts
+from vgptlint.findings.result import RuleInfo, RunResult
+from vgptlint.findings.spool import FindingCounts
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

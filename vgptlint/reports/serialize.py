@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vgptlint.model import DropRecord, Edit, Finding, Fix, Metric, ReorderDataset, SetValue
 from vgptlint.reports.base import FileReplacement, ReportOptions, display_path
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))

@@ -14,7 +14,7 @@ from tabulate import tabulate
 from vgptlint.model import Finding
 from vgptlint.reports.base import ReportOptions, display_path, reporter
 from vgptlint.reports.text import one_line, summary_line
-from vgptlint.run.result import RunResult
+from vgptlint.findings.result import RunResult
 
 _TABLE_FORMAT = "simple"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from vgptlint.review.baseline import Baseline, BaselineFilter, load_baseline, write_baseline
 from vgptlint.model import Finding
-from vgptlint.run.result import RunResult
-from vgptlint.run.spool import FindingSpool
+from vgptlint.findings.result import RunResult
+from vgptlint.findings.spool import FindingSpool
 from vgptlint.review.suppress import UNUSED_SUPPRESSION, PolicyIgnore, PolicyIgnoreFilter, policy_ignores
 
 

@@ -36,7 +36,7 @@ from vgptlint.globs import matches_any
 from vgptlint.inputs.locate import locate
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Severity
-from vgptlint.run.result import RuleInfo
+from vgptlint.findings.result import RuleInfo
 
 DEFAULT_FIELD = "vgptlint"
 UNUSED_SUPPRESSION = RuleInfo(

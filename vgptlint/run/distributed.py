@@ -32,8 +32,8 @@ from vgptlint.run.engine import INVALID_INPUT, FileOutcome, FileTask, lint_items
 from vgptlint.errors import UsageError
 from vgptlint.inputs.discover import Discovery
 from vgptlint.inputs.read import read_source
-from vgptlint.run.result import RunResult
-from vgptlint.run.spool import FindingSpool
+from vgptlint.findings.result import RunResult
+from vgptlint.findings.spool import FindingSpool
 
 NEEDS_DASK = '--engine dask needs: pip install "vgptlint[dask]"'
 # Bytes of input per lint task (a JSON Lines block; a JSON array's records are cut likewise):

@@ -3,7 +3,7 @@
 ``run`` is the one entry point. Per file it decides the dataset kind, picks the rules that apply
 (policy + file overrides), streams the records through every record rule and feeds every
 aggregate rule's accumulator, then finalizes the accumulators into metrics and findings.
-Findings go to a :class:`~vgptlint.run.spool.FindingSpool` as each chunk of records is done, so a
+Findings go to a :class:`~vgptlint.findings.spool.FindingSpool` as each chunk of records is done, so a
 run holds a bounded number of them whatever its size, and come out sorted, so output never depends
 on processing order.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.run.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.findings.collapse import FileWide, collapse_file_wide, forget_collapsed
 from vgptlint.run.evaluate import IS_REWRITABLE, RecordMemo, evaluate_record, stable_path, where_holds
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
@@ -29,8 +29,8 @@ from vgptlint.run.progress import counted
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.run.result import FileSummary, RuleInfo, RunResult
-from vgptlint.run.spool import FindingSpool
+from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
+from vgptlint.findings.spool import FindingSpool
 from vgptlint.review.suppress import split_suppression
 from vgptlint.review.suppress import suppression_field as record_suppression_field
 
@@ -374,7 +374,7 @@ def input_finding(problem: InputProblem) -> Finding:
 def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
         services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
         jobs: int = 1, progress: object = None) -> RunResult:
-    """Lint every file; returns sorted findings (a :class:`~vgptlint.run.spool.FindingSpool`), per-file
+    """Lint every file; returns sorted findings (a :class:`~vgptlint.findings.spool.FindingSpool`), per-file
     summaries and metrics.
 
     With ``jobs > 1`` files are split into chunks linted by worker processes; the report is

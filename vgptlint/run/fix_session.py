@@ -377,7 +377,7 @@ def fix_files(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRu
     """Fix every file (or, with ``write=False``, compute what would change); see the module docstring."""
     from vgptlint import __version__
     from vgptlint.run.engine import INVALID_INPUT, rule_info
-    from vgptlint.run.result import RunResult
+    from vgptlint.findings.result import RunResult
 
     settings = {"trainer": policy.trainer, **settings}
     files = [fix_task(task, policy, rules, services, settings, options) for task in tasks]

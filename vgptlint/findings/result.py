@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vgptlint.model import Finding, Metric, Severity
-from vgptlint.run.spool import FindingCounts, FindingSpool
+from vgptlint.findings.spool import FindingCounts, FindingSpool
 
 if TYPE_CHECKING:  # reports.base imports this module; the annotation alone needs the name
     from vgptlint.reports.base import FileReplacement
@@ -49,7 +49,7 @@ class FileSummary:
 class RunResult:
     """Findings are sorted (path, line, column, rule); metrics by (rule, path).
 
-    ``findings`` is a list, or (from the engine) a :class:`~vgptlint.run.spool.FindingSpool`: iterable any
+    ``findings`` is a list, or (from the engine) a :class:`~vgptlint.findings.spool.FindingSpool`: iterable any
     number of times in sorted order, with ``len()``, but no indexing, and held on disk past a
     bounded number. Reports iterate it once and take their totals from :meth:`counts`.
     """

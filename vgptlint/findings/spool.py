@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
-from vgptlint.run.collapse import collapse_key
+from vgptlint.findings.collapse import collapse_key
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 
