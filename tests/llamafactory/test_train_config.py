@@ -267,3 +267,16 @@ def test_boolean_kto_records_under_sft_are_the_wrong_kind(tmp_path):
     assert lines_of(out.stdout, "lf-run-stage") == [
         'run.yaml:2:10: warning lf-run-stage stage sft: 1 of the 2 records of "kto_data" read are dropped (a KTO '
         "example (JSON boolean label), not an SFT one, which stage sft does not train)"]
+
+
+def test_datasets_without_a_record_are_no_valid_samples_at_the_first_name(tmp_path):
+    """Found by the hostile fuzz: every named dataset empty was an internal error (no record to point at)."""
+    config = write_run(tmp_path, blocked(3), {"stage": "sft", "dataset": "sft_data"})
+    (tmp_path / "data" / "sft.json").write_text("[]", encoding="utf-8")
+    out = vgptlint(tmp_path, "check", "--train-config", config.name, "--select", "lf-run-*")
+    assert out.returncode == 1, out.stderr
+    assert [line for line in out.stdout.splitlines() if line.startswith("run.yaml")] == [
+        "run.yaml:1:1: info lf-run-tokens the default template (none is named) is not one vgptlint models (qwen, llama3): "
+        "cutoff_len is not checked",
+        'run.yaml:2:10: error lf-run-no-valid-samples stage sft: no valid record left: LLaMA-Factory stops with "Cannot '
+        'find valid samples, check `data/README.md` for the data format."']

@@ -45,7 +45,7 @@ def run_findings(plan: RunPlan) -> list[Finding]:
         out += _truncated(plan, run)
     reason = stop_reason(plan)
     if reason.startswith("no valid record") and not plan.stops:
-        first = next(d for d in plan.datasets if d.fates)
+        first = next((d for d in plan.datasets if d.fates), plan.datasets[0])  # all empty: the first named
         out.append(_finding("lf-run-no-valid-samples", f"stage {config['stage']}: {reason}", config.display,
                             first.ref.line, first.ref.column))
     if plan.validation_count and not plan.stops:
@@ -188,8 +188,8 @@ def plan_for(train_config: str, tokenizer: str | None, facets) -> RunPlan:
     config = load_train_config(train_config)
     template = TEMPLATES.get(config["template"] or "")
     if template is None:
-        counter, note = None, (f'template "{config["template"]}" is not one vgptlint models ({", ".join(TEMPLATES)}): '
-                               "cutoff_len is not checked")
+        named = f'template "{config["template"]}"' if config["template"] else "the default template (none is named)"
+        counter, note = None, f'{named} is not one vgptlint models ({", ".join(TEMPLATES)}): cutoff_len is not checked'
     else:
         counter, note = load_counter(tokenizer, config["model_name_or_path"], template.special_tokens)
     plan = plan_run(config, counter, make_labeller(facets))
