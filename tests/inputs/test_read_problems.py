@@ -120,6 +120,31 @@ def test_invalid_utf8_in_array_is_replaced_and_flagged_with_its_record():
     assert records_of(items)[2].line == 4
 
 
+NON_JSON_RECORDS = [b'{"a": NaN}', b'{"b": "NaN and Infinity in a string are text"}', b'{"c": [1,\n -Infinity]}',
+                    b'{"d": Infinity, "e": NaN}']
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "array", "array whose broken record hands over to the whole-text reader"])
+def test_nan_and_infinity_are_reported_where_written_and_their_records_read(layout):
+    """Python's json reads NaN/Infinity (pyarrow too); they are not JSON, so each record holding one is a located warning."""
+    if layout == "jsonl":
+        data, suffix = b"\n".join(r.replace(b"\n", b"") for r in NON_JSON_RECORDS) + b"\n", ".jsonl"
+    else:
+        broken = [b'{"z": }'] if "broken" in layout else []
+        data, suffix = b"[\n" + b",\n".join([*broken, *NON_JSON_RECORDS]) + b"\n]\n", ".json"
+    items = read_all(data, suffix)
+    found = [(p.line, p.column, p.record_index, p.severity, p.message) for p in problems_of(items) if p.code == "non-json-number"]
+    shift = 1 if "broken" in layout else 0
+    lines = {"jsonl": (1, 3, 4), "array": (2, 5, 6)}["jsonl" if layout == "jsonl" else "array"]
+    columns = (7, 11, 7) if layout == "jsonl" else (7, 2, 7)
+    names = ("NaN", "-Infinity", "Infinity")
+    assert found == [(line + shift, column, index + shift, "warning",
+                      f"record {index + shift} holds {name}, which is not JSON (RFC 8259): Python's json module and pyarrow "
+                      "(LLaMA-Factory's loader) read it as a float, stricter readers reject the file; write null or a number")
+                     for line, column, index, name in zip(lines, columns, (0, 2, 3), names)]
+    assert [list(r.data) for r in records_of(items)] == [["a"], ["b"], ["c"], ["d", "e"]]
+
+
 def test_utf16_file_is_an_encoding_error():
     [problem] = read_all('[{"a": 1}]'.encode("utf-16"))
     assert (problem.code, problem.severity) == ("encoding", "error")

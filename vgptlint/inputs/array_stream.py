@@ -21,12 +21,13 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from vgptlint.inputs.json_array import ArrayPosition, element_item, read_elements, read_json_array
+from vgptlint.inputs.json_array import (ArrayPosition, element_item, non_json_problem, read_elements,
+                                        read_json_array)
 from vgptlint.inputs.records import InputProblem, Record
-from vgptlint.inputs.text import JSON_WHITESPACE, WHITESPACE_RE, BadByte, decode_utf8, line_at
+from vgptlint.inputs.text import (CONSTANTS_READ, JSON_DECODER, JSON_WHITESPACE, WHITESPACE_RE, BadByte, decode_utf8,
+                                   line_at, non_json_constant)
 
 WINDOW_BYTES = 8 << 20
-_DECODER = json.JSONDecoder()
 _BLANK = JSON_WHITESPACE.encode()
 
 
@@ -81,7 +82,7 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
     if added is None or pos == len(text) or text.startswith("]", pos):  # unusual from the start
         yield from _rest_of(source, text, blocks, None)
         return
-    scan = _DECODER.scan_once
+    scan = JSON_DECODER.scan_once
     skip_ws = WHITESPACE_RE.match
     # Line state, as in read_elements: newlines are counted up to `counted_to`, on `line`, which
     # starts at `line_start` (negative once that is before the window).
@@ -116,6 +117,8 @@ def read_array_stream(source: str, head: bytes, stream: BinaryIO,
         line, line_start = line_at(text, counted_to, element_start, line, line_start)
         counted_to = element_start
         column = element_start - line_start + 1
+        if CONSTANTS_READ and (constant := non_json_constant(text, element_start, end)) is not None:
+            yield non_json_problem(source, text, constant, index, (counted_to, line, line_start))
         yield element_item(source, index, line, column, value, text[element_start:end], offset_base + element_start)
         index += 1
         if is_last:

@@ -23,10 +23,8 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from vgptlint.inputs.records import InputProblem, Record, RecordBuilder
-from vgptlint.inputs.text import (WHITESPACE_RE, BadByte, LineCounter, decoder_message, json_type_name, line_at,
-                                   too_deep, undecodable)
-
-_DECODER = json.JSONDecoder()
+from vgptlint.inputs.text import (CONSTANTS_READ, JSON_DECODER, WHITESPACE_RE, BadByte, LineCounter, decoder_message,
+                                   json_type_name, line_at, non_json_constant, non_json_message, too_deep, undecodable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +87,7 @@ def read_elements(
     skip_ws = WHITESPACE_RE.match
     skip_comma = _COMMA_RE.match
     # The C scanner itself: raw_decode is a Python wrapper around it, one more call per record.
-    scan = _DECODER.scan_once
+    scan = JSON_DECODER.scan_once
     pending_bad = list(bad_bytes)
     # Line state of the hot loop: newlines are counted up to `counted_to`, which is on `line`,
     # a line that starts at `line_start`. Rare problems take a LineCounter from this state.
@@ -126,6 +124,8 @@ def read_elements(
         if pending_bad:
             lines = LineCounter(text, counted_to, line, line_start, origin)
             yield from _bad_bytes_before(source, lines, pending_bad, end, index, element_start)
+        if CONSTANTS_READ and (constant := non_json_constant(text, element_start, end)) is not None:
+            yield non_json_problem(source, text, constant, index, (counted_to, line, line_start))
         yield element_item(source, index, line, column, value, text[element_start:end], offset_base + element_start)
         index += 1
         comma = skip_comma(text, end)
@@ -152,6 +152,16 @@ def read_elements(
     yield from _bad_bytes_before(source, lines, pending_bad, len(text) + 1, None, len(text))
     if is_closed:
         yield from _after_close(source, text, pos, lines)
+
+
+def non_json_problem(source: str, text: str, constant: tuple[int, str], index: int,
+                     counted: tuple[int, int, int]) -> InputProblem:
+    """A NaN/Infinity literal in the element just read (see text.non_json_constant); ``counted`` is
+    the readers' line state (counted_to, line, line_start) at or before it."""
+    offset, name = constant
+    line, line_start = line_at(text, counted[0], offset, counted[1], counted[2])
+    return InputProblem(source, line, offset - line_start + 1, non_json_message(index, name), index, "warning",
+                        "non-json-number")
 
 
 def element_item(source: str, index: int, line: int, column: int, value: object, raw: str,
@@ -285,7 +295,7 @@ def _decodes_as_element(text: str, pos: int) -> bool:
     ``,`` and another object, or by the ``]`` that ends the file (an object nested in the damaged
     record is usually followed by more of that record instead)."""
     try:
-        _, end = _DECODER.raw_decode(text, pos)
+        _, end = JSON_DECODER.raw_decode(text, pos)
     except (ValueError, RecursionError):
         return False
     after = WHITESPACE_RE.match(text, end).end()

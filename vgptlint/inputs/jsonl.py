@@ -10,10 +10,9 @@ import json
 from collections.abc import Iterable, Iterator
 
 from vgptlint.inputs.records import InputProblem, Record, new_record
-from vgptlint.inputs.text import (WHITESPACE_RE, decode_utf8, decoder_message, json_type_name, too_deep,
-                                   undecodable)
+from vgptlint.inputs.text import (CONSTANTS_READ, JSON_DECODER, WHITESPACE_RE, decode_utf8, decoder_message,
+                                   json_type_name, non_json_constant, non_json_message, too_deep, undecodable)
 
-_DECODER = json.JSONDecoder()
 _LINE_END = " \t\r\n"
 _INDENT = " \t"
 _skip_ws = WHITESPACE_RE.match
@@ -30,7 +29,7 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
         first_line, first_index, first_offset: where ``lines`` start in the file, when a parallel
             worker reads one byte range of it (line number, record index, character offset).
     """
-    decode = _DECODER.raw_decode
+    decode = JSON_DECODER.raw_decode
     index = first_index
     offset = first_offset  # characters of decoded text before this line
     for line_number, raw in enumerate(lines, first_line):
@@ -54,6 +53,9 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
             code, problem = undecodable(err)
             yield InputProblem(source, line_number, start + 1, f"record {index} {problem}", index, "error", code)
         else:
+            if CONSTANTS_READ and (constant := non_json_constant(content, start, end)) is not None:
+                yield InputProblem(source, line_number, constant[0] + 1, non_json_message(index, constant[1]), index,
+                                   "warning", "non-json-number")
             if type(value) is dict and (depth := too_deep(value, content)) is not None:
                 yield InputProblem(source, line_number, start + 1, f"record {index} {depth}", index, "error", "too-deep")
             elif type(value) is dict:

@@ -62,7 +62,7 @@ class InputProblem:
     ``missing`` file given on the command line may deserve exit status 2 rather than a finding):
     ``missing``, ``is-directory``, ``unreadable``, ``no-match``, ``empty``, ``no-records``,
     ``bom``, ``encoding``, ``invalid-utf8``, ``invalid-json``, ``not-an-object``, ``not-an-array``,
-    ``format``.
+    ``format``, ``too-deep``, ``invalid-number``, ``non-json-number`` (NaN or Infinity, a warning).
     """
 
     source: str

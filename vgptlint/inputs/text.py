@@ -6,7 +6,10 @@ Only ``\\n`` starts a new line; columns count code points. Both match what edito
 from __future__ import annotations
 
 import codecs
+import json
+import math
 import re
+import threading
 from dataclasses import dataclass
 
 # JSON's four whitespace characters (RFC 8259 section 2); str.isspace() would accept more.
@@ -22,6 +25,50 @@ FOREIGN_BOMS = (
 )
 # A file with many bad bytes is one problem repeated; report the first few and a count.
 MAX_REPORTED_BAD_BYTES = 10
+
+
+# Thread ids, one per NaN/Infinity literal the decoder has read and no reader has reported yet. The
+# readers test the list's truth once per record (nearly free); only then is non_json_constant called.
+CONSTANTS_READ: list[int] = []
+_CONSTANTS_LOCK = threading.Lock()
+_CONSTANT_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+# A string (skipped whole) or one of the literals; the two branches share no character, so linear.
+_CONSTANT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _read_constant(name: str) -> float:
+    with _CONSTANTS_LOCK:
+        CONSTANTS_READ.append(threading.get_ident())
+    return _CONSTANT_VALUES[name]
+
+
+# The readers' decoder: Python's, which also reads NaN and Infinity (not JSON); it notes them so that
+# each record holding one is reported.
+JSON_DECODER = json.JSONDecoder(parse_constant=_read_constant)
+
+
+def non_json_constant(text: str, start: int, end: int) -> tuple[int, str] | None:
+    """The offset and spelling of the first NaN/Infinity in ``text[start:end]`` (one value this
+    thread's decoder just read, when ``CONSTANTS_READ`` is not empty), or None.
+
+    >>> _ = JSON_DECODER.decode('{"a": "NaN", "b": -Infinity}')
+    >>> non_json_constant('{"a": "NaN", "b": -Infinity}', 0, 28), CONSTANTS_READ
+    ((18, '-Infinity'), [])
+    """
+    me = threading.get_ident()
+    with _CONSTANTS_LOCK:
+        if me not in CONSTANTS_READ:
+            return None
+        CONSTANTS_READ[:] = [ident for ident in CONSTANTS_READ if ident != me]
+    for match in _CONSTANT_RE.finditer(text, start, end):
+        if match.group(1):
+            return match.start(1), match.group(1)
+    return None  # read by a value that failed to decode, not this one
+
+
+def non_json_message(index: int, name: str) -> str:
+    return (f"record {index} holds {name}, which is not JSON (RFC 8259): Python's json module and pyarrow (LLaMA-Factory's "
+            "loader) read it as a float, stricter readers reject the file; write null or a number")
 
 
 class LineCounter:
