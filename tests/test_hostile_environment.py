@@ -43,6 +43,32 @@ def test_an_output_that_cannot_be_written_is_one_line(data, output, reason):
     assert result.stderr == f'vgptlint: error: cannot write "{output}": {reason}\n'
 
 
+@pytest.mark.parametrize("option", ["-o", "--write-baseline"])
+def test_an_output_that_cannot_be_written_stops_the_run_before_it_starts(data, option, monkeypatch):
+    """Checked before linting: hours of work are not lost at the end, and --fix changes nothing."""
+    before = Path("sft.jsonl").read_bytes()
+    Path("readonly").mkdir()
+    make_temporary = write_module.tempfile.mkstemp
+
+    def refusing_folder(*args, dir, **kwargs):  # as a read-only folder does, even to root
+        if Path(dir).name == "readonly":
+            raise PermissionError(13, "Permission denied")
+        return make_temporary(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(write_module.tempfile, "mkstemp", refusing_folder)
+    for output, reason in (("missing/report.json", "its folder does not exist"), ("readonly/report.json", "Permission denied"),
+                           (".", "Is a directory")):
+        result = check("--fix", "--unsafe-fixes", option, output, "sft.jsonl")
+        assert (result.exit_code, result.stderr) == (2, f'vgptlint: error: cannot write "{output}": {reason}\n')
+        assert Path("sft.jsonl").read_bytes() == before
+    assert sorted(os.listdir(".")) == ["readonly", "sft.jsonl"]
+
+
+def test_stats_checks_its_output_first(data):
+    result = CliRunner().invoke(main, ["stats", "-o", "missing/stats.txt", "sft.jsonl"])
+    assert (result.exit_code, result.stderr) == (2, 'vgptlint: error: cannot write "missing/stats.txt": its folder does not exist\n')
+
+
 def test_a_full_disk_keeps_the_previous_report(data, monkeypatch):
     Path("report.json").write_text('{"previous": "report"}\n')
 

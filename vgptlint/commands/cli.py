@@ -15,7 +15,7 @@ from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, ex
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError, describe_os_error,
                              terminate_as_exception)
-from vgptlint.fixes.write import output_file
+from vgptlint.fixes.write import check_writable, output_file
 from vgptlint.model import Severity
 from vgptlint.run.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
@@ -226,6 +226,9 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
+    for target in (output, click.get_current_context().meta.get("vgptlint.review", {}).get("write_baseline")):
+        if target:
+            check_writable(target)  # before hours of linting, and before --fix changes any file
     flags = click.get_current_context().meta.get("vgptlint.flags", {})
     settings = {} if seed is None else {"seed": seed}
     reporter = find_reporter(report_format)

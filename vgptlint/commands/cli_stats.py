@@ -35,10 +35,13 @@ def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
     from vgptlint.builtins import load_builtins
     from vgptlint.commands.cli import write_report
     from vgptlint.errors import Problem, UsageError
+    from vgptlint.fixes.write import check_writable
     from vgptlint.inputs.discover import discover
     from vgptlint.commands.stats import compute_stats, render_stats
 
     load_builtins()
+    if output:
+        check_writable(output)  # before the measuring, not after it
     # Figures of files that are not there would be empty tables that look like a measurement.
     missing = discover(tuple(paths)).problems if paths else ()
     for problem in missing:

@@ -145,6 +145,27 @@ def output_file(path: str) -> Iterator[TextIO]:
         raise UsageError(f'cannot write "{path}": {_reason(err, path)}') from None
 
 
+def check_writable(path: str) -> None:
+    """Fail before any work when :func:`output_file` could not write ``path``: a directory, a missing
+    folder, a folder that refuses new files (the temporary file the atomic write needs). A device or
+    FIFO is not opened here (a FIFO would wait for a reader); a full disk shows only when written.
+
+    Raises:
+        UsageError: the same one line :func:`output_file` would give at the end.
+    """
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if os.path.exists(path) and not os.path.isfile(path):
+            return
+        folder = os.path.dirname(os.path.realpath(path)) or "."
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.{os.getpid()}-", suffix=TEMP_SUFFIX)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UsageError(f'cannot write "{path}": {_reason(err, path)}') from None
+
+
 def _reason(err: OSError, path: str) -> str:
     if isinstance(err, FileNotFoundError) and not os.path.isdir(os.path.dirname(path) or "."):
         return "its folder does not exist"
