@@ -52,6 +52,20 @@ def _closed_pipe_case(folder: Path, size: int) -> list[str]:
     return ["--policy", "sft", "data.jsonl", "|", "head", "-1"]
 
 
+def _non_json_number_case(folder: Path, size: int) -> list[str]:
+    """`size` records, every other one holding NaN or -Infinity (each a located warning)."""
+    lines = [json.dumps({**GOOD, "score": float("nan") if n % 4 == 0 else float("-inf")}) if n % 2 == 0 else json.dumps(GOOD)
+             for n in range(size)]
+    (folder / "data.jsonl").write_text("\n".join(lines) + "\n")
+    return ["--policy", "sft", "data.jsonl"]
+
+
+def _unwritable_output_case(folder: Path, size: int) -> list[str]:
+    """`-o` into a folder that does not exist, on `size` records: refused before any is read."""
+    (folder / "data.jsonl").write_text((json.dumps(GOOD) + "\n") * size)
+    return ["--policy", "sft", "-o", "missing/report.json", "data.jsonl"]
+
+
 def _fifo_case(folder: Path, size: int) -> list[str]:
     """A FIFO no one writes to, named on the command line (size: unused; refusing it is constant)."""
     os.mkfifo(folder / "pipe.jsonl")
@@ -64,6 +78,8 @@ CASES: dict[str, tuple[Callable[[Path, int], list[str]], int, str]] = {
     "JSON record nested deep": (_deep_json_case, 3_000, "levels"),
     "stdout closed after one line": (_closed_pipe_case, 2_000, "records"),
     "FIFO named on the command line": (_fifo_case, 1, "-"),
+    "NaN/-Infinity in every other record": (_non_json_number_case, 20_000, "records"),
+    "-o into a missing folder": (_unwritable_output_case, 20_000, "records"),
 }
 
 
