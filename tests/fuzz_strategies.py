@@ -109,6 +109,12 @@ CATALOGS = _maybe_any(st.fixed_dictionaries({"tables": _maybe_any(st.dictionarie
                                                                                    max_size=4))},
                                             optional={"name": JSON_VALUES, "x": JSON_VALUES}))
 
+CSV_CELLS = st.one_of(IDENTIFIERS, st.sampled_from(["TABLE_NAME", "COLUMN_NAME", "TABLE_SCHEMA", "DATA_TYPE", "\"", "a\tb"]),
+                      st.text(max_size=6))
+CSV_CATALOGS = st.tuples(st.sampled_from(["TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE", "TABLE_NAME\tCOLUMN_NAME", "x", ""]),
+                         st.lists(st.lists(CSV_CELLS, max_size=5).map(",".join), max_size=5)).map(
+    lambda parts: "\n".join([parts[0], *parts[1]]))
+
 # -- Policies ----------------------------------------------------------------------------------------
 
 YAML_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12),
@@ -119,17 +125,18 @@ YAML_VALUES = st.recursive(YAML_SCALARS, lambda inner: st.one_of(st.lists(inner,
                            max_leaves=8)
 
 
-def _shipped_rules() -> dict[str, dict]:
-    """Every rule body of the shipped packs, as plain data: the fuzz starts from what works."""
+def _shipped(section: str) -> dict[str, dict]:
+    """Every rule body (or facet) of the shipped packs, as plain data: the fuzz starts from what works."""
     root = Path(__file__).resolve().parents[1] / "rules"
-    rules: dict[str, dict] = {}
+    found: dict[str, dict] = {}
     for pack in sorted(root.glob("*.yaml")):
         document = YAML(typ="safe").load(pack.read_text(encoding="utf-8")) or {}
-        rules.update({rule_id: body for rule_id, body in (document.get("rules") or {}).items() if isinstance(body, dict)})
-    return rules
+        found.update({name: body for name, body in (document.get(section) or {}).items() if isinstance(body, dict)})
+    return json.loads(json.dumps(found))
 
 
-SHIPPED_RULES = _shipped_rules()
+SHIPPED_RULES = _shipped("rules")
+SHIPPED_FACETS = _shipped("facets")
 SHIPPED_IDS = sorted(SHIPPED_RULES)
 
 
@@ -147,11 +154,29 @@ OPTION_VALUES = st.sampled_from(_option_values())
 HOSTILE_VALUES = st.one_of(YAML_VALUES, OPTION_VALUES)
 
 
+def _same_type(value):
+    """Another value of ``value``'s type: what gets past the loader's type checks to the code behind them."""
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, int):
+        return st.one_of(st.integers(-2, 3), st.integers(), st.sampled_from([0, -1, 10**12]))
+    if isinstance(value, float):
+        return st.floats(allow_nan=False)
+    if isinstance(value, str):
+        return st.one_of(st.text(max_size=20), st.sampled_from(["", "$", "$..*", "(", "(?P<x>a)|\\1", "^$", "{0}", "{message}",
+                                                                "SELECT", "\ud800", "a" * 500, value + value]))
+    if isinstance(value, list):
+        items = [_same_type(item) for item in value] or [YAML_SCALARS]
+        return st.lists(st.one_of(*items), max_size=4)
+    return HOSTILE_VALUES
+
+
 @st.composite
 def _mutated(draw, value, depth: int = 0):
-    """``value`` with one part replaced, dropped or joined by a stranger, somewhere inside it."""
+    """``value`` with one part replaced (by a value of its type, or any), dropped or joined by a
+    stranger, somewhere inside it."""
     if depth > 4 or not isinstance(value, (dict, list)) or not value or draw(st.integers(0, 3)) == 0:
-        return draw(HOSTILE_VALUES)
+        return draw(st.one_of(_same_type(value), _same_type(value), HOSTILE_VALUES))
     if isinstance(value, list):
         index = draw(st.integers(0, len(value) - 1))
         return [draw(_mutated(item, depth + 1)) if i == index else item for i, item in enumerate(value)]
@@ -172,7 +197,7 @@ def _mutations(value, count: int):
     return strategy
 
 
-SHIPPED_BODY = st.sampled_from(SHIPPED_IDS).map(lambda rule_id: json.loads(json.dumps(SHIPPED_RULES[rule_id])))
+SHIPPED_BODY = st.sampled_from(SHIPPED_IDS).map(SHIPPED_RULES.__getitem__)
 # A shipped rule re-declared under its own id (an override) or a new one, with a few parts made hostile.
 RULE_ENTRIES = st.tuples(st.one_of(st.sampled_from(SHIPPED_IDS), st.sampled_from(["my-rule", "Bad Id", ""])),
                          st.one_of(SHIPPED_BODY.flatmap(lambda body: st.integers(0, 3).flatmap(lambda n: _mutations(body, n))),
@@ -186,7 +211,9 @@ WHEN = st.recursive(
     lambda inner: st.dictionaries(st.sampled_from(["any", "all", "not", "x"]), st.one_of(inner, st.lists(inner, max_size=2)),
                                   min_size=1, max_size=1),
     max_leaves=4)
-FACETS = st.dictionaries(st.sampled_from(["content_type", "my_facet", ""]), _maybe_any(st.fixed_dictionaries(
+SHIPPED_FACET = st.sampled_from(sorted(SHIPPED_FACETS)).flatmap(
+    lambda name: st.integers(1, 3).flatmap(lambda n: _mutations(SHIPPED_FACETS[name], n)).map(lambda facet: {name: facet}))
+FACETS = SHIPPED_FACET | st.dictionaries(st.sampled_from(["content_type", "my_facet", ""]), _maybe_any(st.fixed_dictionaries(
     {"cases": _maybe_any(st.lists(st.fixed_dictionaries({"value": YAML_SCALARS, "when": _maybe_any(WHEN)}), max_size=3))},
     optional={"description": YAML_SCALARS, "default": YAML_SCALARS})), max_size=2)
 SETTINGS = st.fixed_dictionaries({}, optional={
@@ -199,8 +226,13 @@ IGNORES = st.lists(_maybe_any(st.fixed_dictionaries({}, optional={
     "rules": YAML_VALUES, "files": YAML_VALUES, "reason": YAML_VALUES, "path": YAML_VALUES})), max_size=2)
 POLICY_KEYS = st.sampled_from(["fail-on", "dialect", "catalog", "dataset_info", "datasets", "trainer", "baseline", "pack",
                                "description", "functions", "train_config", "example_catalog", "x"])
-POLICIES = st.fixed_dictionaries(
-    {"extends": st.sampled_from([["sft"], ["core"], "pretrain", [], ["sft", "preference", "llamafactory"], ["sql_catalog"]])},
-    optional={"rules": RULES, "facets": _maybe_any(FACETS), "settings": _maybe_any(SETTINGS),
-              "overrides": _maybe_any(OVERRIDES), "ignore": _maybe_any(IGNORES)},
-).flatmap(lambda base: st.dictionaries(POLICY_KEYS, YAML_VALUES, max_size=3).map(lambda extra: {**extra, **base}))
+EXTENDS = st.sampled_from(["pretrain", "pretrain", ["sft"], ["core"], [], ["sft", "preference", "llamafactory"], ["sql_catalog"],
+                           ["sql", "dataset"]])
+# Half the policies only re-declare or add rules, so that most of them load and their rules run.
+POLICIES = st.one_of(
+    st.fixed_dictionaries({"extends": EXTENDS, "rules": RULES}),
+    st.fixed_dictionaries({"extends": EXTENDS},
+                          optional={"rules": RULES, "facets": _maybe_any(FACETS), "settings": _maybe_any(SETTINGS),
+                                    "overrides": _maybe_any(OVERRIDES), "ignore": _maybe_any(IGNORES)},
+                          ).flatmap(lambda base: st.dictionaries(POLICY_KEYS, YAML_VALUES, max_size=2).map(
+                              lambda extra: {**extra, **base})))

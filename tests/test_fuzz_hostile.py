@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_strategies import CATALOGS, HOSTILE_FILES, POLICIES, RECORDS, REGISTRIES, TRAIN_CONFIGS
+from tests.fuzz_strategies import CATALOGS, CSV_CATALOGS, HOSTILE_FILES, POLICIES, RECORDS, REGISTRIES, TRAIN_CONFIGS
 from vgptlint.commands.cli import main
 
 BUDGET_SECONDS = 60  # a hang or an exponential case blows far past this; a slow machine does not
@@ -67,12 +67,16 @@ def test_hostile_data_files_with_fixes(tmp_path_factory, content):
 
 
 @FUZZ
-@given(policy=POLICIES, raw_tail=st.sampled_from(["", "\nx: &a [1]\ny: [*a, *a]\n", "\n: :\n", "\n\t- bad", "\n" + "[" * 500]))
-def test_hostile_policies(tmp_path_factory, policy, raw_tail):
+@given(policy=POLICIES, raw_tail=st.sampled_from(["", "", "", "\nx: &a [1]\ny: [*a, *a]\n", "\n: :\n", "\n\t- bad", "\n" + "[" * 500]),
+       records=st.lists(RECORDS, max_size=3))
+def test_hostile_policies(tmp_path_factory, policy, raw_tail, records):
     folder = tmp_path_factory.mktemp("policy")
     (folder / "policy.yaml").write_text(json.dumps(policy) + raw_tail)  # JSON is YAML
-    (folder / "sft.jsonl").write_text(json.dumps({"instruction": "q", "input": "", "output": "SELECT a FROM APTH"}) + "\n")
-    run("check", "--policy", str(folder / "policy.yaml"), str(folder / "sft.jsonl"))
+    good = [{"instruction": "q", "input": "", "output": "SELECT a FROM APTH"}, {"instruction": "Which table?", "input": "",
+            "output": "I cannot answer that."}, {"instruction": "q", "input": "", "chosen": "SELECT 1", "rejected": "x"}]
+    (folder / "sft.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in good + records) + "\n",
+                                      encoding="utf-8", errors="surrogatepass")
+    run("check", "--policy", str(folder / "policy.yaml"), "--fix", "--unsafe-fixes", str(folder / "sft.jsonl"))
 
 
 def _write_yaml(path, value) -> None:
@@ -101,10 +105,15 @@ def test_hostile_registries_and_training_configs(tmp_path_factory, registry, con
 
 
 @FUZZ
-@given(catalog=CATALOGS, records=st.lists(RECORDS, min_size=1, max_size=3))
+@given(catalog=st.one_of(CATALOGS, CSV_CATALOGS), records=st.lists(RECORDS, min_size=1, max_size=3))
 def test_hostile_catalogs(tmp_path_factory, catalog, records):
     folder = tmp_path_factory.mktemp("catalog")
-    _write_yaml(folder / "catalog.yaml", catalog)
+    if isinstance(catalog, str):  # INFORMATION_SCHEMA.COLUMNS as CSV
+        (folder / "catalog.csv").write_text(catalog, encoding="utf-8", errors="surrogatepass")
+        catalog_path = folder / "catalog.csv"
+    else:
+        catalog_path = folder / "catalog.yaml"
+        _write_yaml(catalog_path, catalog)
     (folder / "sft.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8",
                                       errors="surrogatepass")
-    run("check", "--policy", "pretrain", "--catalog", str(folder / "catalog.yaml"), str(folder / "sft.jsonl"))
+    run("check", "--policy", "pretrain", "--catalog", str(catalog_path), str(folder / "sft.jsonl"))
