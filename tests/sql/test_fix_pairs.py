@@ -18,6 +18,7 @@ CTX = Context(record={}, kind="sft")
 PLANS = {
     "nolock": ("sql_table_hint", "inject_table_hint"),
     "legacy": ("sql_legacy_hint", "rewrite_legacy_hint"),
+    "target": ("sql_write_target_hint", "remove_table_hint"),
 }
 
 
@@ -31,7 +32,7 @@ def fix_once(value: str, plan: str) -> str:
         if fix is not None and fix.applicability is Applicability.SAFE:
             edits.extend(fix.edits)
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        assert edit.start == edit.end, "SQL fixes only insert"
+        assert (edit.start == edit.end) != (plan == "target"), "hint fixes only insert, target fixes only rewrite a hint group"
         value = value[: edit.start] + edit.replacement + value[edit.end :]
     return value
 

@@ -11,6 +11,7 @@ import vgptlint.fixes.sql  # noqa: F401
 from vgptlint.fixes.base import FIXERS
 from vgptlint.fixes.sql import InjectTableHintOptions
 from vgptlint.functions.base import Context, NoOptions
+import vgptlint.functions.sql  # noqa: E402
 from vgptlint.functions.sql import SqlTableHintOptions, sql_legacy_hint, sql_table_hint
 from vgptlint.model import Applicability
 from vgptlint.sql.hints import has_nolock, hint_names
@@ -117,3 +118,57 @@ def test_ast_of_fixed_equals_original_plus_hint():
             table.set("hints", [exp.WithTableHint(expressions=[exp.Var(this="NOLOCK")])])
     assert parse_statement(fixed).expression == original
     assert [hint_names(t) for t in parse_statement(fixed).expression.find_all(exp.Table)] == [("NOLOCK",), ("INDEX", "NOLOCK")]
+
+
+# ----------------------------------------------------------------------------- NOLOCK off a write target
+
+other_hint = st.sampled_from(["ROWLOCK", "TABLOCK", "INDEX(ix1)", "INDEX(ix1, ix2)", "PAGLOCK"])
+nolock_hint = st.sampled_from(["NOLOCK", "nolock", "READUNCOMMITTED"])
+
+
+@st.composite
+def write_sql(draw):
+    """A write whose target carries a hint group with NOLOCK among other hints, and the same write
+    as it should read without the NOLOCK."""
+    others = draw(st.lists(other_hint, max_size=2, unique=True))
+    hints = list(others)
+    hints.insert(draw(st.integers(0, len(hints))), draw(nolock_hint))
+    separator = draw(st.sampled_from([", ", ",", " , "]))
+    opening = draw(st.sampled_from(["WITH (", "WITH("]))
+    name = draw(st.sampled_from(["APTH", "dbo.APTH", "[dbo].[APTH]"]))
+    shape = draw(st.sampled_from([
+        "UPDATE {name}{b}{group}{b}SET Notes = 1 WHERE APCo = 1",
+        "DELETE FROM {name}{b}{group}{b}WHERE APCo = 1",
+        "INSERT INTO {name}{b}{group}{b}(APCo) SELECT APCo FROM APTL WITH (NOLOCK)",
+        "MERGE {name}{b}{group} AS t USING APTL AS s ON t.APCo = s.APCo WHEN MATCHED THEN UPDATE SET t.Notes = 1;",
+    ]))
+    b = draw(blank)
+    written = shape.format(name=name, b=b, group=opening + separator.join(hints) + ")")
+    expected = shape.format(name=name, b=b, group=f"WITH ({', '.join(others)})" if others else "")
+    return written, expected
+
+
+def fix_targets(value: str) -> tuple[str, list]:
+    hits = [h for h in vgptlint.functions.sql.sql_write_target_hint(value, NoOptions(), CTX)]
+    fixer = FIXERS["remove_table_hint"]
+    fixes = [fixer.propose(value, h, fixer.options(), CTX) for h in hits]
+    edits = [e for f in fixes if f and f.applicability is Applicability.SAFE for e in f.edits]
+    out = value
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        out = out[: edit.start] + edit.replacement + out[edit.end :]
+    return out, edits
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(write_sql())
+def test_nolock_comes_off_write_targets_and_nothing_else_changes(case):
+    written, expected = case
+    sql = f"```sql\n{written}\n```"  # fenced: unfenced, an UPDATE with comments in its header is not taken for SQL
+    fixed, edits = fix_targets(sql)
+    assert len(edits) == 1
+    edit = edits[0]
+    assert fixed[: edit.start] == sql[: edit.start] and fixed[edit.start + len(edit.replacement):] == sql[edit.end:]
+    parsed, wanted = parse_statement(fixed[7:-4].rstrip(";")), parse_statement(expected.rstrip(";"))
+    assert isinstance(parsed, ParsedStatement) and not parsed.is_opaque
+    assert parsed.expression == wanted.expression
+    assert fix_targets(fixed) == (fixed, [])

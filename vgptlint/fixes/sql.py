@@ -4,6 +4,11 @@
 when there is one), or merges ``NOLOCK`` into an existing hint list
 (``WITH (INDEX(IX_APTH))`` → ``WITH (INDEX(IX_APTH), NOLOCK)``).
 ``rewrite_legacy_hint`` turns ``(NOLOCK)`` into ``WITH (NOLOCK)``.
+``remove_table_hint`` takes NOLOCK off the target of a write (``UPDATE APTH WITH (NOLOCK) SET`` →
+``UPDATE APTH SET``; ``WITH (TABLOCK, NOLOCK)`` → ``WITH (TABLOCK)``): SQL Server rejects it there
+(error 1065) or ignores it (an UPDATE/DELETE target named in FROM), so the statement does what
+it did, or what it was written to do, without it. Verified like the others: the edited tree with
+the hint put back must equal the original's.
 
 Safety: edits are insertions at token boundaries; every other byte of the field stays as written.
 Each fix says what verifies it (:mod:`vgptlint.fixes.verify`): the edited statement, re-parsed,
@@ -23,8 +28,9 @@ from sqlglot import exp
 from vgptlint.fixes.base import fixer
 from vgptlint.fixes.verify import Reparse
 from vgptlint.functions.base import Context, NoOptions
-from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite
+from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite, WrittenHintsSite
 from vgptlint.model import Applicability, Edit, Fix
+from vgptlint.sql.hints import NOLOCK_EQUIVALENTS, hint_name
 from vgptlint.sql.parse import ParsedStatement
 
 
@@ -118,6 +124,69 @@ class NoChange:
 
 
 NO_CHANGE = NoChange()
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveTableHintOptions:
+    """``hints``: the hints to take off (default NOLOCK and its synonym READUNCOMMITTED)."""
+
+    hints: tuple[str, ...] = tuple(sorted(NOLOCK_EQUIVALENTS))
+
+    def validate(self) -> str | None:
+        if not self.hints or not all(isinstance(h, str) and h.isalpha() for h in self.hints):
+            return 'option "hints" needs table hint names, e.g. [NOLOCK]'
+        object.__setattr__(self, "hints", tuple(h.upper() for h in self.hints))
+        return None
+
+
+@fixer("remove_table_hint", options=RemoveTableHintOptions, site=WrittenHintsSite)
+def remove_table_hint(value: object, site: WrittenHintsSite, opts: RemoveTableHintOptions, ctx: Context) -> Fix | None:
+    """Take ``hints`` out of the table's hint group; the whole group (and the blanks before it)
+    when nothing else is left in it."""
+    if not isinstance(value, str) or not site.items:
+        return None
+    kept = [(start, end) for name, start, end in site.items if name not in opts.hints]
+    removed = list(dict.fromkeys(name for name, _, _ in site.items if name in opts.hints))
+    if not removed:
+        return None
+    if kept:  # WITH (TABLOCK, NOLOCK) -> WITH (TABLOCK): the list rewritten, the rest as written
+        edit = Edit(site.items[0][1], site.items[-1][2], ", ".join(value[start:end] for start, end in kept))
+    else:
+        start = site.group.start
+        while start > site.statement.start and value[start - 1] in " \t":
+            start -= 1
+        edit = Edit(start, site.group.end, "")
+    return Fix(f"remove {', '.join(removed)} from {site.table}", Applicability.SAFE, (edit,),
+               verify=Reparse(site.statement, HintsRemoved(site.node_index, opts.hints)))
+
+
+@dataclass(frozen=True, slots=True)
+class HintsRemoved:
+    """The expected change of a ``remove_table_hint`` fix: ``hints`` gone from table ``node_index``."""
+
+    node_index: int
+    hints: tuple[str, ...]
+
+    def take_out(self, original: ParsedStatement, edited: exp.Expression) -> bool:
+        """Put the removed hints back into ``edited`` (whose table must have exactly the others)."""
+        before = _hints(original.find_all(exp.Table)[self.node_index])
+        table = _table_at(edited, self.node_index)
+        if table is None or _hints(table) != _without(before, self.hints):
+            return False
+        table.set("hints", [hint.copy() for hint in before])
+        return True
+
+
+def _without(hints: list[exp.Expression], names: tuple[str, ...]) -> list[exp.Expression]:
+    kept = []
+    for hint in hints:
+        if not isinstance(hint, exp.WithTableHint):
+            kept.append(hint)
+            continue
+        items = [item for item in hint.expressions if hint_name(item) not in names]
+        if items:
+            kept.append(exp.WithTableHint(expressions=[item.copy() for item in items]))
+    return kept
 
 
 # ----------------------------------------------------------------------------- the hint in a tree

@@ -63,6 +63,19 @@ class LegacyHintSite:
 
 
 @dataclass(frozen=True, slots=True)
+class WrittenHintsSite:
+    """A table's written hint group (``sql_write_target_hint``): ``group`` spans ``WITH (…)`` (or a
+    legacy ``(…)``); ``items`` are its hints in written order, (upper-cased name, start, end);
+    ``node_index`` the table's position among the statement's ``exp.Table`` nodes."""
+
+    table: str
+    statement: Span
+    node_index: int
+    group: Span
+    items: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class IdentifierCaseSite:
     """An identifier written at ``name`` that the catalog spells ``expected`` (ignoring case), in ``statement``.
 

@@ -31,10 +31,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from vgptlint.functions.base import Context, Hit, NoOptions, function
-from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite
+from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite, WrittenHintsSite
 from vgptlint.model import Span
 from vgptlint.sql.extract import MAX_FIELD_CHARS, SqlStatement, contains_sql, extract_sql
-from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock
+from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock, hint_items
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement
 from vgptlint.sql.refs import TableRef, table_refs
 from vgptlint.sql.ast_query import SqlAstOptions, matching_nodes, node_span
@@ -155,7 +155,12 @@ def sql_write_target_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator
         for ref in table_refs(statement, ctx.dialect or "tsql"):
             verb = _WRITE_VERBS.get(ref.statement_kind)
             if ref.role == "write-target" and verb and has_nolock(ref.hints):
-                yield Hit(f"{ref.name} is the target of {verb} and cannot take NOLOCK", span=ref.hint_span or ref.name_span, data={"table": ref.name})
+                site = None
+                if ref.hint_span is not None and ref.hint_close is not None:
+                    site = WrittenHintsSite(ref.name, _statement_span(statement), ref.node_index, ref.hint_span,
+                                            hint_items(value, ref.hint_span.start, ref.hint_close))
+                yield Hit(f"{ref.name} is the target of {verb} and cannot take NOLOCK", span=ref.hint_span or ref.name_span,
+                          data={"table": ref.name}, site=site)
 
 
 @function("sql_hint_conflict", options=NoOptions, accepts=(str,), only_if=contains_sql)

@@ -66,7 +66,7 @@ _SHAPES = {
     "SELECT": re.compile(rf"SELECT\b.*?\bFROM\s+(?:{_QUALIFIED}|\()", re.S | re.I),
     "WITH": re.compile(rf"WITH\s+{_NAME}\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I),
     "INSERT": re.compile(rf"INSERT\s+(?:INTO\s+)?{_QUALIFIED}\s*(?:\([^)]*\)\s*)?(?:SELECT|VALUES|EXEC|WITH|DEFAULT|OUTPUT)\b", re.I),
-    "UPDATE": re.compile(rf"UPDATE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?{_QUALIFIED}(?:\s+WITH\s*\([^)]*\))?\s+SET\s", re.I),
+    "UPDATE": re.compile(rf"UPDATE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?{_QUALIFIED}(?:\s*WITH\s*\((?:[^()]|\([^()]*\))*\))?\s+SET\s", re.I),
     "DELETE": re.compile(rf"DELETE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?(?:FROM\s+{_QUALIFIED}|{_QUALIFIED}\s+FROM\s)", re.I),
     "MERGE": re.compile(rf"MERGE\s+(?:INTO\s+)?{_QUALIFIED}.*?\bUSING\b", re.I | re.S),
     "DECLARE": re.compile(r"DECLARE\s+@", re.I),

@@ -23,18 +23,19 @@ CONFLICTS_WITH_NOLOCK = frozenset(
 
 def hint_names(table: exp.Expression) -> tuple[str, ...]:
     """Upper-cased hint names on a table node, in written order, duplicates kept (``INDEX`` for ``INDEX(ix)``)."""
-    names: list[str] = []
-    for hint in table.args.get("hints") or ():
-        for item in hint.expressions if isinstance(hint, exp.WithTableHint) else (hint,):
-            if isinstance(item, exp.Var) or isinstance(item, exp.Column) or isinstance(item, exp.Identifier):
-                names.append(item.name.upper())
-            elif isinstance(item, exp.Anonymous):
-                names.append(str(item.this).upper())
-            elif isinstance(item, exp.Func):
-                names.append(item.sql_name().upper())
-            else:
-                names.append(item.sql("tsql").split("(")[0].strip().upper())
-    return tuple(names)
+    return tuple(hint_name(item) for hint in table.args.get("hints") or ()
+                 for item in (hint.expressions if isinstance(hint, exp.WithTableHint) else (hint,)))
+
+
+def hint_name(item: exp.Expression) -> str:
+    """The upper-cased name of one hint node (``INDEX`` for ``INDEX(ix)``)."""
+    if isinstance(item, (exp.Var, exp.Column, exp.Identifier)):
+        return item.name.upper()
+    if isinstance(item, exp.Anonymous):
+        return str(item.this).upper()
+    if isinstance(item, exp.Func):
+        return item.sql_name().upper()
+    return item.sql("tsql").split("(")[0].strip().upper()
 
 
 def has_nolock(names: tuple[str, ...], accepted: frozenset[str] = NOLOCK_EQUIVALENTS) -> bool:
@@ -87,6 +88,36 @@ def hint_group_after(text: str, offset: int) -> HintGroup | None:
         close = _matching_paren(first, tokens)
         return HintGroup(first.start, first.start, close.start, True) if close else None
     return None
+
+
+def hint_items(text: str, start: int, close: int) -> tuple[tuple[str, int, int], ...]:
+    """The hints written in the group that starts at ``start`` and closes at ``close``: (upper-cased
+    first word, start, end) of each, split at its top-level commas (``INDEX(a, b)`` is one).
+
+    >>> hint_items("t WITH (INDEX(a, b), NOLOCK)", 2, 27)
+    (('INDEX', 8, 19), ('NOLOCK', 21, 27))
+    """
+    items: list[tuple[str, int, int]] = []
+    depth, first, last = 0, None, None
+    for token in significant_tokens(text, start):
+        if token.start >= close:
+            break
+        if token.upper == "(":
+            depth += 1
+            if depth == 1:
+                continue
+        elif token.upper == ")":
+            depth -= 1
+        elif token.upper == "," and depth == 1:
+            if first is not None:
+                items.append((first.upper, first.start, last.end))
+            first = last = None
+            continue
+        if depth >= 1:
+            first, last = first or token, token
+    if first is not None:
+        items.append((first.upper, first.start, last.end))
+    return tuple(items)
 
 
 def _matching_paren(opening: Token, following: Iterator[Token]) -> Token | None:

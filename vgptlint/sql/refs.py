@@ -206,6 +206,8 @@ def _table_ref(text: str, table: exp.Table, role: str, kind: str, index: int) ->
     ref_end = alias_span.end if alias_span else name_span.end
     hints = hint_names(table)
     group = hint_group_after(text, ref_end) if hints else None
+    if group is None and hints and alias_span:  # MERGE t WITH (HOLDLOCK) AS x: a MERGE target's hints precede its alias
+        group = hint_group_after(text, name_span.end)
     return TableRef(
         parts=tuple(p.name for p in parts),
         alias=table.alias or None,

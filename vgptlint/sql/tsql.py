@@ -56,7 +56,7 @@ def no_read_statement(sql: str) -> str | None:
 _EXEC_OPTIONS_RE = re.compile(r"\A\s*EXEC(?:UTE)?\b.*?(\bWITH\s+(?:RECOMPILE\b|RESULT\s+SETS\b).*)\Z", re.I | re.S)
 _XMLNAMESPACES_RE = re.compile(r"\A\s*(WITH\s+XMLNAMESPACES\s*\((?:[^()']|'[^']*')*\)\s*,?)", re.I)
 _INSERT_TARGET_HINTS_RE = re.compile(
-    r"\A\s*INSERT\s+(?:TOP\s*\([^()]*\)\s*(?:PERCENT\s+)?)?(?:INTO\s+)?(?:[\w#@$]+|\[[^\]]+\])(?:\s*\.\s*(?:[\w#@$]+|\[[^\]]+\])){0,3}\s*"
+    r"\A\s*INSERT\s+(?:TOP\s*\([^()]*\)\s*(?:PERCENT\s+)?)?(?:INTO\s+)?(?:[\w#@$]+|\[[^\]]+\])(?:\s*\.\s*(?:[\w#@$]+|\[[^\]]+\])){0,3}(?:\s|/\*(?:[^*]|\*(?!/))*\*/|--[^\n]*\n)*"
     r"(WITH\s*\(\s*[A-Za-z_]\w*(?:\s*\([^()]*\))?(?:\s*,\s*[A-Za-z_]\w*(?:\s*\([^()]*\))?)*\s*\))",
     re.I,
 )
