@@ -15,6 +15,7 @@ hit's span is the identifier in question.
                          resolving aliases; unqualified names only when exactly one source fits.
                          ``SELECT Status FROM APTH`` → "Status is not a column of APTH; it is a
                          column of APTD". Columns of unknown tables are not reported again.
+                         PIVOT/UNPIVOT aliases have the columns SQL Server gives them.
                          Options: ``unverifiable_prefixes`` (``[ud]``), ``report_unbound``
                          (true: ``x.Col`` where no ``x`` is in scope).
 ``sql_identifier_case``  a table, column or alias that matches only case-insensitively:
@@ -22,7 +23,10 @@ hit's span is the identifier in question.
                          spells it "APCo"'. Fixer ``fix_identifier_case`` rewrites the identifier.
                          Options: ``tables``, ``columns``, ``aliases`` (all true).
 ``sql_company_filter``   a company-keyed table read without a filter on its company column (in
-                         WHERE / ON, or through an equality with a table that is filtered).
+                         WHERE / ON, or through an equality with a table that is filtered, with a
+                         column of a table the catalog lacks that is filtered, or with a column
+                         of rows the script chose: a table variable, #temp table, table-valued
+                         function, a trigger's inserted/deleted).
                          Group-keyed masters (APVM) have no company column and pass. Options:
                          ``accept_group_by`` (true: ``GROUP BY APCo`` reports per company),
                          ``row_identifiers`` (``[KeyID]``: pinning one row scopes the table),
