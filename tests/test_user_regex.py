@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vgptlint.user_regex import compile_user_regex
+from vgptlint.user_regex import compile_user_regex, without_captures
 
 CATASTROPHIC = "(a+)+$"
 
@@ -71,3 +71,26 @@ def test_the_same_matches_as_pythons_re(pattern, text, flags):
     keeps_pythons_meaning = compiled.is_safe or (text.isascii() and not text.endswith("\n"))
     if keeps_pythons_meaning:
         assert (found and found.span()) == (expected and expected.span()), (pattern, text, compiled.engine)
+
+
+CLASS_AND_GROUP_ATOMS = st.sampled_from(["a", "(", ")", "[(]", "[]a(]", "[^]b)]", r"\(", r"\)", r"[\]()]", "(?:a)",
+                                         "(?P<n>b)", "(?i:A)", "|", "b*", "(a|b)"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CLASS_AND_GROUP_ATOMS, min_size=1, max_size=8).map("".join), st.text(alphabet="ab()]", max_size=10))
+def test_groups_made_non_capturing_keep_the_whole_match(pattern, text):
+    """RE2 runs the pattern without capturing groups: same language, same whole match (checked on re)."""
+    try:
+        original = re.compile(pattern)
+    except re.error:
+        return
+    stripped = re.compile(without_captures(pattern))
+    assert stripped.groups == 0
+    expected, found = original.search(text), stripped.search(text)
+    assert (found and found.span()) == (expected and expected.span())
+    policy_pattern = compile_user_regex(pattern)
+    if policy_pattern.engine == "re2":
+        found_by_policy = policy_pattern.search(text)
+        assert (found_by_policy and (found_by_policy.span(), found_by_policy.group())) == (
+            expected and (expected.span(), expected.group()))

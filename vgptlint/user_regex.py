@@ -13,6 +13,11 @@ time is linear in the text, with Python's own meaning kept:
 - Features RE2 lacks (lookaround, backreferences, the ``x`` flag, ``\\Z``) run on ``re`` when the pattern
   is safe for backtracking; an unsafe one is refused when the policy loads, with its location and a
   way out. Nothing is decided by timing, so a report never depends on the machine's load.
+
+Speed (issue 16): RE2 runs a copy of the pattern with its groups made non-capturing (policies only
+read the whole match; capturing groups keep RE2 off its fast DFA), and on ASCII text it is called
+directly: offsets in the UTF-8 bytes are offsets in the text, so the wrapper's per-call work of
+mapping them back is skipped (a search took 2-5x longer through it).
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ except ImportError:  # pragma: no cover (a platform without its wheels: every pa
     re2 = None
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED if re2 is not None else None
 FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 _RE2_INLINE = {"i": "i", "m": "m", "s": "s"}  # RE2 has no verbose mode
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", sre_parse.MAX_REPEAT)}
@@ -47,16 +53,41 @@ class Shape:
     has_end_anchor: bool = False  # $ (not multiline): RE2's does not match before a final newline
 
 
-class UserRegex:
-    """A compiled policy pattern: ``search(text)`` as ``re.Pattern.search``, on the engine that is
-    bounded for this pattern and keeps Python's meaning for this text."""
+class WholeMatch:
+    """What RE2's direct call gives: the whole match (``group()``, ``start()``, ``end()``, ``span()``
+    as on ``re.Match`` for group 0), all a policy's pattern reports."""
 
-    __slots__ = ("source", "python", "bounded", "is_safe", "unicode_sensitive", "newline_sensitive")
+    __slots__ = ("string", "_start", "_end")
+
+    def __init__(self, string: str, start: int, end: int) -> None:
+        self.string, self._start, self._end = string, start, end
+
+    def group(self, index: int = 0) -> str:
+        if index != 0:
+            raise IndexError("no such group (policy patterns report the whole match)")
+        return self.string[self._start:self._end]
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+
+class UserRegex:
+    """A compiled policy pattern: ``search(text)`` as ``re.Pattern.search`` (for the whole match), on
+    the engine that is bounded for this pattern and keeps Python's meaning for this text."""
+
+    __slots__ = ("source", "python", "bounded", "program", "is_safe", "unicode_sensitive", "newline_sensitive")
 
     def __init__(self, source: str, python: re.Pattern[str], bounded: object, shape: Shape) -> None:
         self.source = source
         self.python = python
         self.bounded = bounded  # the RE2 program, or None when RE2 cannot run the pattern
+        self.program = getattr(bounded, "_regexp", None)  # RE2 itself, called without the wrapper
         self.is_safe = not shape.has_nested_repeat
         self.unicode_sensitive = shape.has_ascii_only_classes
         self.newline_sensitive = shape.has_end_anchor
@@ -68,8 +99,12 @@ class UserRegex:
     def search(self, text: str):
         if self.bounded is None:
             return self.python.search(text)
-        if self.is_safe and ((self.unicode_sensitive and not text.isascii())
-                             or (self.newline_sensitive and text.endswith("\n"))):
+        if self.is_safe and self.newline_sensitive and text.endswith("\n"):
+            return self.python.search(text)
+        if text.isascii() and self.program is not None:
+            start, end = self.program.Match(_UNANCHORED, text.encode(), 0, len(text))[0]
+            return None if start < 0 else WholeMatch(text, start, end)
+        if self.is_safe and self.unicode_sensitive and not text.isascii():
             return self.python.search(text)
         try:
             return self.bounded.search(text)
@@ -101,7 +136,7 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
         raise ValueError(f'invalid regex "{source}": {exc}') from None
     except RecursionError:
         raise ValueError(f'regex "{source}" nests too deep') from None
-    bounded = _compile_re2(source, flags)
+    bounded = _compile_re2(without_captures(source), flags) or _compile_re2(source, flags)
     if bounded is None and shape.has_nested_repeat:
         raise ValueError(
             f'regex "{source}" needs Python\'s engine (lookaround, a backreference, \\Z or the x flag) and nests '
@@ -120,6 +155,40 @@ def _compile_re2(source: str, flags: str):
         return re2.compile(f"(?{inline}){source}" if inline else source, options)
     except re2.error:
         return None
+
+
+def without_captures(source: str) -> str:
+    """``source`` with every capturing group made non-capturing (``(a|b)`` and ``(?P<n>a)`` become
+    ``(?:a|b)`` and ``(?:a)``): the same language and the same whole match, which is all a policy's
+    pattern reports. Escapes and character classes are copied as they are.
+
+    >>> without_captures(r"\\b(fix|my\\s+(?P<w>sql))[(]\\(x\\)(?i:y)")
+    '\\\\b(?:fix|my\\\\s+(?:sql))[(]\\\\(x\\\\)(?i:y)'
+    """
+    out: list[str] = []
+    position, size, in_class = 0, len(source), False
+    while position < size:
+        char = source[position]
+        if char == "\\":
+            out.append(source[position:position + 2])
+            position += 2
+            continue
+        position += 1
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            start = position  # a "]" first in a class (after an optional "^") is a literal
+            position += source.startswith("^", position)
+            position += source.startswith("]", position)
+            char += source[start:position]
+        elif char == "(" and source.startswith("?P<", position):
+            end = source.find(">", position)
+            char, position = "(?:", (end + 1 if end >= 0 else size)
+        elif char == "(" and not source.startswith("?", position):
+            char = "(?:"
+        out.append(char)
+    return "".join(out)
 
 
 def shape_of(parsed, multiline: bool) -> Shape:
