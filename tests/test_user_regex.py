@@ -5,7 +5,7 @@ import json
 import re
 import subprocess
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from vgptlint.user_regex import compile_user_regex, without_captures
@@ -94,3 +94,23 @@ def test_groups_made_non_capturing_keep_the_whole_match(pattern, text):
         found_by_policy = policy_pattern.search(text)
         assert (found_by_policy and (found_by_policy.span(), found_by_policy.group())) == (
             expected and (expected.span(), expected.group()))
+
+
+LOOKAROUND_ATOMS = st.sampled_from(["a", "b", " ", r"\b", r"\s", r"\w+", "(?!a)", "(?=b)", "(?<=a)", "(?<!b)",
+                                    "(?! (a|b))", "(a|b)", "[ab]", "$", "^"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LOOKAROUND_ATOMS, min_size=1, max_size=6).map("".join),
+       st.text(alphabet="ab \n\x0b\x1cé", max_size=10), st.sampled_from(["", "i", "m"]))
+def test_patterns_with_lookaround_answer_as_pythons_re(pattern, text, flags):
+    """They run on re, behind an RE2 prefilter without the lookarounds: never a different answer."""
+    try:
+        compiled = compile_user_regex(pattern, flags)
+    except ValueError:
+        return
+    assume(compiled.engine == "re")  # patterns RE2 runs are checked above
+    bits = sum({"i": re.I, "m": re.M}[f] for f in flags)
+    expected = re.search(pattern, text, bits)
+    found = compiled.search(text)
+    assert (found and found.span()) == (expected and expected.span()), (pattern, text)
