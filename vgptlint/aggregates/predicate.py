@@ -18,6 +18,7 @@ call :func:`compile_predicate` from ``validate()`` so a bad predicate is a locat
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -117,11 +118,14 @@ def _function_predicate(raw: Mapping, where: str) -> Predicate:
             raise PredicateError(f'{where}: "given" is not valid JSONPath ("{raw["given"]}"): {exc}') from None
     negate = bool(raw.get("negate", False))
     accepts, check = function.accepts, function.check
+    # A function may say whether it has a hit without making one (the message, the data): a facet's
+    # pattern misses on most records, and only the yes/no matters here.
+    has_hit = getattr(check, "has_hit", None) or _yields_hit
     shown = ", ".join(f"{k}={v}" for k, v in (raw.get("options") or {}).items())
     describe = ("not " if negate else "") + f"{name}({shown})"
 
     def test(targets: list[Target] | None, ctx: Context) -> bool:
-        selected = selector.find(ctx.record) if selector is not None else targets
+        selected = _selected(selector, ctx.record) if selector is not None else targets
         if selected is None:
             selected = [Target((), ctx.record)]
         if not selected:
@@ -130,12 +134,36 @@ def _function_predicate(raw: Mapping, where: str) -> Predicate:
             value = target.value
             if accepts is not None and not isinstance(value, accepts):
                 return False
-            has_hit = next(iter(check(value, options, ctx)), None) is not None
-            if has_hit != negate:
+            if has_hit(value, options, ctx, check) != negate:
                 return False
         return True
 
     return Predicate(describe, test)
+
+
+def _yields_hit(value: object, options: object, ctx: Context, check) -> bool:
+    return next(iter(check(value, options, ctx)), None) is not None
+
+
+class _Selections(threading.local):
+    """What each predicate's own ``given`` selects on the record being tested, selected once: a
+    facet's cases read ``$.instruction`` a dozen times (per thread; the record is held until the next)."""
+
+    record: object = None
+    found: dict[str, list[Target]] = {}
+
+
+_SELECTIONS = _Selections()
+
+
+def _selected(selector, record: object) -> list[Target]:
+    memo = _SELECTIONS
+    if record is not memo.record:
+        memo.record, memo.found = record, {}
+    found = memo.found.get(selector.expression)
+    if found is None:
+        found = memo.found[selector.expression] = selector.find(record)
+    return found
 
 
 def optional_predicate(raw: object, key: str) -> Predicate | None:

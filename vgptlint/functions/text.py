@@ -53,6 +53,15 @@ def pattern(value: str, opts: PatternOptions, ctx: Context) -> Iterator[Hit]:
                       span=Span(found.start(), found.end()), data={"pattern": opts.not_match, "match": found.group(0)})
 
 
+def _pattern_has_hit(value: str, opts: PatternOptions, ctx: Context, check: object = None) -> bool:
+    """Whether :func:`pattern` yields a hit, without making it (predicates ask only that)."""
+    return ((opts.compiled_match is not None and opts.compiled_match.search(value) is None)
+            or (opts.compiled_not_match is not None and opts.compiled_not_match.search(value) is not None))
+
+
+pattern.has_hit = _pattern_has_hit
+
+
 @dataclass(frozen=True)
 class ContainsOptions:
     """``values``: substrings; ``all``: every one must appear (default: at least one);
@@ -61,15 +70,18 @@ class ContainsOptions:
     values: tuple[str, ...] = ()
     all: bool = False
     case_sensitive: bool = True
+    folded_values: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
-        return None if self.values else 'needs "values": a non-empty list of strings'
+        if not self.values:
+            return 'needs "values": a non-empty list of strings'
+        object.__setattr__(self, "folded_values",
+                           self.values if self.case_sensitive else tuple(v.casefold() for v in self.values))
+        return None
 
 
 def _folded(value: str, opts: ContainsOptions) -> tuple[str, tuple[str, ...]]:
-    if opts.case_sensitive:
-        return value, opts.values
-    return value.casefold(), tuple(v.casefold() for v in opts.values)
+    return (value if opts.case_sensitive else value.casefold()), opts.folded_values
 
 
 @function("contains", options=ContainsOptions, accepts=(str,))
@@ -82,6 +94,17 @@ def contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hit]:
         yield Hit("does not contain " + ", ".join(f'"{m}"' for m in missing), data={"missing": missing})
     elif not opts.all and not any(present):
         yield Hit("contains none of " + ", ".join(f'"{v}"' for v in opts.values))
+
+
+def _contains_has_hit(value: str, opts: ContainsOptions, ctx: Context, check: object = None) -> bool:
+    """Whether :func:`contains` yields a hit, without making it."""
+    text, needles = _folded(value, opts)
+    if opts.all:
+        return not all(needle in text for needle in needles)
+    return not any(needle in text for needle in needles)
+
+
+contains.has_hit = _contains_has_hit
 
 
 @function("not_contains", options=ContainsOptions, accepts=(str,))
