@@ -220,8 +220,25 @@ def refusal(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
 _RECENT: dict[tuple, Refusal | None] = {}
 
 
-def _judge(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
-    pattern, apology, suggestion, hedge, extra = cues.compiled
+def _cues_in(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:
+    """What the verdict reads of the answer alone: its scanned head, prose offsets, prose and the cues
+    found there (None when there is none: most answers). Asked with two prompts (the refusal
+    function's instruction + input, the order test's instruction), an answer is read once."""
+    key = (answer, id(cues))
+    found = _RECENT_CUES.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        if len(_RECENT_CUES) > 64:
+            _RECENT_CUES.clear()
+        found = _RECENT_CUES[key] = _read_cues(answer, cues)
+    return found
+
+
+_UNSEEN = object()
+_RECENT_CUES: dict[tuple, tuple | None] = {}
+
+
+def _read_cues(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:
+    pattern, extra = cues.compiled[0], cues.compiled[4]
     answer = answer[:cues.scan_chars]  # a refusal says so early; a long answer's tail is not read
     lowered = answer.lower()
     if len(lowered) != len(answer):  # a few letters ("İ") change length when lower-cased; keep offsets
@@ -234,8 +251,15 @@ def _judge(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
     prose_offsets = _prose(answer_text)
     prose = "".join(answer_text[a:b] for a, b in prose_offsets)
     found = _cue_matches(pattern, "".join(lowered[a:b] for a, b in prose_offsets))
-    if not found:
+    return (answer, prose_offsets, prose, found) if found else None
+
+
+def _judge(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
+    read = _cues_in(answer, cues)
+    if read is None:
         return None
+    answer, prose_offsets, prose, found = read
+    _, apology, suggestion, hedge, _ = cues.compiled
     opening_end = _opening_end(prose)
     score, signals, best = 0.0, [], None
     for match in found:
