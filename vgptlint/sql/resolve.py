@@ -18,6 +18,7 @@ from vgptlint.sql.catalog import Catalog, TableInfo
 from vgptlint.sql.parse import ParsedStatement
 from vgptlint.sql.refs import table_roles
 from vgptlint.sql.resolve_columns import ColumnRef, resolve_all
+from vgptlint.sql.resolve_outputs import alias_columns, pivot_outputs, rename_outputs, source_outputs
 
 PSEUDO_TABLES = frozenset({"inserted", "deleted"})
 # Statements where base tables are legitimate and no query is "asked": definitions and admin.
@@ -250,7 +251,7 @@ class _Builder:
             inner = self.query(cte.this, None, visible)
             listed = [c.name for c in cte.args["alias"].columns] if cte.args.get("alias") and cte.args["alias"].columns else None
             placeholder.inner = inner
-            placeholder.output = _rename(inner.outputs, listed)
+            placeholder.output = rename_outputs(inner.outputs, listed)
         return visible
 
     def query(self, node: exp.Expression, parent: QueryScope | None, ctes: dict[str, Source]) -> QueryScope:
@@ -310,7 +311,7 @@ class _Builder:
                 qualifier = item.table if isinstance(item, exp.Column) else ""
                 chosen = [s for a, s in scope.sources.items() if a not in PSEUDO_TABLES and (not qualifier or a == qualifier)]
                 for source in chosen:
-                    expanded = _source_outputs(source)
+                    expanded = source_outputs(source)
                     if expanded is None:
                         return None
                     names.update({k: source for k in expanded if k not in names})
@@ -331,7 +332,7 @@ class _Builder:
         if pivots:
             # FROM s PIVOT (…) AS p: the rows come out of p, with p's columns (T-SQL hides s's
             # name then; we keep it, leniently, but stop checking columns against it)
-            output = _pivot_outputs(pivots[0], made)
+            output = pivot_outputs(pivots[0], made)
             made.is_pivoted = True
             if pivots[0].alias:
                 scope.sources[pivots[0].alias] = Source(pivots[0].alias, "derived", pivots[0], output=output)
@@ -348,16 +349,16 @@ class _Builder:
         if isinstance(node, exp.Subquery):
             # a derived table sees the enclosing queries, not its siblings in this FROM (APPLY does)
             inner = self.query(node.this, scope.parent, ctes)
-            return Source(alias, "derived", node, inner=inner, output=_rename(inner.outputs, _alias_columns(node)))
+            return Source(alias, "derived", node, inner=inner, output=rename_outputs(inner.outputs, alias_columns(node)))
         if isinstance(node, exp.Lateral):
             body = node.this
             if isinstance(body, (exp.Subquery, exp.Query)):
                 inner = self.query(body, scope, ctes)
-                return Source(alias, "derived", node, inner=inner, output=_rename(inner.outputs, _alias_columns(node)))
+                return Source(alias, "derived", node, inner=inner, output=rename_outputs(inner.outputs, alias_columns(node)))
             self.walk(body, scope, ctes)
             return Source(alias, "function", node)
         if isinstance(node, exp.Values):
-            listed = _alias_columns(node)
+            listed = alias_columns(node)
             self.walk(node, scope, ctes)
             return Source(alias, "values", node, output={c: None for c in listed} if listed else None)
         self.walk(node, scope, ctes)
@@ -409,51 +410,6 @@ class _Builder:
             if isinstance(current, (exp.Pivot, exp.DataType)):
                 continue
             stack.extend(reversed(list(current.iter_expressions())))
-
-
-def _alias_columns(node: exp.Expression) -> list[str] | None:
-    alias = node.args.get("alias")
-    if isinstance(alias, exp.TableAlias) and alias.columns:
-        return [c.name for c in alias.columns]
-    return None
-
-
-def _rename(outputs: dict[str, exp.Expression | None] | None, listed: list[str] | None) -> dict[str, exp.Expression | None] | None:
-    """Apply a column list (``AS t(a, b)``, ``WITH x(a, b)``) to a query's outputs, by position."""
-    if listed is None:
-        return outputs
-    values = list(outputs.values()) if outputs is not None else []
-    return {name: values[i] if i < len(values) else None for i, name in enumerate(listed)}
-
-
-def _pivot_outputs(pivot: exp.Pivot, source: Source) -> dict[str, object] | None:
-    """The columns ``source PIVOT (…)`` / ``UNPIVOT (…)`` gives: the source's columns that are
-    neither aggregated/unpivoted nor the FOR column, then the IN list's names (PIVOT) or the value
-    and name columns (UNPIVOT). None when the source's columns are unknowable."""
-    columns = _source_outputs(source)
-    fields = pivot.args.get("fields") or []
-    if columns is None or len(fields) != 1 or not isinstance(fields[0], exp.In):
-        return None
-    listed = [item.name for item in fields[0].expressions]
-    for_column = fields[0].this.name
-    if pivot.args.get("unpivot"):
-        consumed, added = set(listed), [e.name for e in pivot.expressions] + [for_column]
-    else:
-        consumed = {c.name for e in pivot.expressions for c in e.find_all(exp.Column)} | {for_column}
-        added = listed
-    output: dict[str, object] = {name: source for name in columns if name not in consumed}
-    output.update({name: None for name in added})
-    return output
-
-
-def _source_outputs(source: Source) -> list[str] | None:
-    if source.is_pivoted:
-        return None
-    if source.entry is not None:
-        return list(source.entry.columns)
-    if source.output is not None:
-        return list(source.output)
-    return None
 
 
 def analyze(parsed: ParsedStatement, catalog: Catalog) -> Analysis:
