@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
@@ -58,14 +59,9 @@ def strip_edge_punctuation(text: str) -> str:
     last = _WORD_CHARACTER.search(text[::-1])
     return text[first.start():end - last.start()]
 
-
 def _text(record: dict, name: str) -> str:
     value = record.get(name, "")
     return value if isinstance(value, str) else "" if value is None else str(value)
-
-
-def _head(record: dict, name: str) -> str:
-    return _text(record, name)[:MAX_FIELD_CHARS]
 
 
 # Each normalization a duplicate may need, in the order they are applied (see what_differs).
@@ -111,23 +107,67 @@ def spellings(text: str, mask_digits: bool = False) -> dict[str, str]:
     return found
 
 
-class _RecordTexts:
-    """What the duplicate rules derive from the record being added, each once: ``duplicates``,
-    ``near_duplicates`` and the spellings that explain a copy all read the same fields (the record
-    is held only until the next one arrives; keys hold the text they were derived from, so a value
-    is right for whichever record asks, even when threads share the memo)."""
+class FieldTexts:
+    """One record's ``fields`` as the duplicate rules read them, each derived value made once:
+    ``duplicates``, ``near_duplicates`` and the spellings that explain a copy read the same fields."""
 
-    record: object = None
-    values: dict = {}
+    __slots__ = ("record", "fields", "raw", "_spellings", "_digests", "_words", "_sums")
 
-    @classmethod
-    def get(cls, record: object, key: tuple, compute, *arguments):
-        if record is not cls.record:
-            cls.record, cls.values = record, {}
-        found = cls.values.get(key)
+    def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
+        self.record, self.fields = record, fields
+        self.raw = [_text(record, name) for name in fields]
+        self._spellings: dict[tuple[bool, bool], list[dict[str, str]]] = {}
+        self._digests: dict[bool, bytes] = {}
+        self._words: dict[bool, list[list[bytes]]] = {}
+        self._sums: list[int] | None = None
+
+    def spellings(self, mask_digits: bool, heads: bool = False) -> list[dict[str, str]]:
+        """Each field's :func:`spellings`; ``heads``: of its first ``MAX_FIELD_CHARS`` characters."""
+        texts = self.raw
+        if heads and any(len(text) > MAX_FIELD_CHARS for text in texts):
+            texts = [text[:MAX_FIELD_CHARS] for text in texts]
+        else:
+            heads = False
+        found = self._spellings.get((mask_digits, heads))
         if found is None:
-            found = cls.values[key] = compute(*arguments)
+            found = self._spellings[(mask_digits, heads)] = [spellings(text, mask_digits) for text in texts]
         return found
+
+    def key(self, mask_digits: bool, skip: str = "", heads: bool = False) -> str:
+        return "\x1f".join(spelling[skip] for spelling in self.spellings(mask_digits, heads))
+
+    def key_digest(self, mask_digits: bool) -> bytes:
+        found = self._digests.get(mask_digits)
+        if found is None:
+            found = self._digests[mask_digits] = _digest(self.key(mask_digits))
+        return found
+
+    def sums(self) -> list[int]:
+        """The crc32 of each raw field (0 for an empty one)."""
+        if self._sums is None:
+            self._sums = [zlib.crc32(text.encode("utf-8", "surrogatepass")) for text in self.raw]
+        return self._sums
+
+    def words(self, mask_digits: bool) -> list[list[bytes]]:
+        """Each field's words (:func:`record_words`), from its first ``MAX_FIELD_CHARS`` characters."""
+        found = self._words.get(mask_digits)
+        if found is None:
+            found = self._words[mask_digits] = [_field_words(text[:MAX_FIELD_CHARS], mask_digits) for text in self.raw]
+        return found
+
+
+class _Current(threading.local):
+    texts: FieldTexts | None = None
+
+
+_CURRENT = _Current()  # the record being added (per thread), held until the next one arrives
+
+
+def field_texts(record: dict, fields: tuple[str, ...]) -> FieldTexts:
+    texts = _CURRENT.texts
+    if texts is None or texts.record is not record or texts.fields != fields:
+        texts = _CURRENT.texts = FieldTexts(record, fields)
+    return texts
 
 
 def record_key(record: object, fields: tuple[str, ...], mask_digits: bool = False, skip: str = "") -> str | None:
@@ -138,25 +178,7 @@ def record_key(record: object, fields: tuple[str, ...], mask_digits: bool = Fals
     """
     if not isinstance(record, dict):
         return None
-    return "\x1f".join(_spelling(record, _text(record, name), skip, mask_digits) for name in fields)
-
-
-def _spelling(record: dict, text: str, skip: str, mask_digits: bool) -> str:
-    return _RecordTexts.get(record, ("spellings", text, mask_digits), spellings, text, mask_digits)[skip]
-
-
-def _key_digest(record: dict, fields: tuple[str, ...], mask_digits: bool = False) -> bytes:
-    key = record_key(record, fields, mask_digits)
-    return _RecordTexts.get(record, ("digest", key), _digest, key)
-
-
-def _field_sums(record: dict, fields: tuple[str, ...]) -> list[int]:
-    """The crc32 of each raw field (0 for an empty one)."""
-    return [_RecordTexts.get(record, ("crc32", _text(record, name)), _crc32, _text(record, name)) for name in fields]
-
-
-def _crc32(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+    return field_texts(record, fields).key(mask_digits, skip)
 
 
 def _digest(key: str) -> bytes:
@@ -207,12 +229,12 @@ def _normalizations(opts) -> tuple[str, ...]:
 
 def differences(record: dict, fields: tuple[str, ...], mask_digits: bool) -> tuple[bytes, list[int]]:
     """What :func:`what_differs` needs of one record: its variant digests and its raw fields' crc32s."""
-    raw = "\x1f".join(_text(record, name) for name in fields)
-    variants = [_digest(raw)]
-    heads = [_head(record, name) for name in fields]  # spellings only explain, so a head suffices
-    variants += [_digest("\x1f".join(_spelling(record, head, skip, mask_digits) for head in heads))
+    texts = field_texts(record, fields)
+    variants = [_digest("\x1f".join(texts.raw))]
+    # spellings only explain, so a field's head suffices
+    variants += [_digest(texts.key(mask_digits, skip, heads=True))
                  for skip in (NORMALIZATIONS if mask_digits else NORMALIZATIONS[:-1])]
-    return b"".join(variants), _field_sums(record, fields)
+    return b"".join(variants), texts.sums()
 
 
 def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_sums, fields, normalizations) -> str:
@@ -236,7 +258,7 @@ def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions)
     """Exact (normalized) duplicate records; see the module docstring."""
     if not isinstance(ctx.record, dict):
         return state
-    state.digests += _key_digest(ctx.record, opts.fields, opts.mask_digits)
+    state.digests += field_texts(ctx.record, opts.fields).key_digest(opts.mask_digits)
     variants, sums = differences(ctx.record, opts.fields, opts.mask_digits)
     state.variants += variants
     state.field_sums.extend(sums)
@@ -370,12 +392,15 @@ def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = Fa
     """
     if not isinstance(record, dict):
         return None
-    words: list[bytes] = []
-    for number, name in enumerate(fields):
-        if number:
-            words.append(_FIELD_BREAK)
-        head = _head(record, name)
-        words.extend(_RecordTexts.get(record, ("words", head, mask_digits), _field_words, head, mask_digits))
+    return _joined_words(field_texts(record, fields).words(mask_digits))
+
+
+def _joined_words(per_field: list[list[bytes]]) -> list[bytes]:
+    """Fields' words with a U+001F word between fields."""
+    words = list(per_field[0])
+    for field_words in per_field[1:]:
+        words.append(_FIELD_BREAK)
+        words += field_words
     return words
 
 
@@ -523,19 +548,21 @@ def _pend(lengths: array, hashes: array, words: list[bytes], opts: NearDuplicate
              finalize=lambda state, opts: _near_finalize(state, opts))
 def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOptions) -> NearState:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
-    words = record_words(ctx.record, opts.fields, opts.mask_digits)
-    if words is None:
+    if not isinstance(ctx.record, dict):
         return state
+    texts = field_texts(ctx.record, opts.fields)
+    per_field = texts.words(opts.mask_digits)
     state.index.append(ref.index)
     state.line.append(ref.line)
     state.column.append(ref.column)
     # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
-    state.exact += _key_digest(ctx.record, opts.fields)
-    state.field_sums.extend(_field_sums(ctx.record, opts.fields))
-    _pend(state.pending_lengths, state.pending_hashes, words, opts)
+    state.exact += texts.key_digest(False)
+    state.field_sums.extend(texts.sums())
+    _pend(state.pending_lengths, state.pending_hashes, _joined_words(per_field), opts)
     if opts.answer:
-        _pend(state.pending_answer_lengths, state.pending_answer_hashes, record_words(ctx.record, (opts.answer,), opts.mask_digits),
-              opts)
+        answer_words = (per_field[opts.fields.index(opts.answer)] if opts.answer in opts.fields
+                        else record_words(ctx.record, (opts.answer,), opts.mask_digits))
+        _pend(state.pending_answer_lengths, state.pending_answer_hashes, answer_words, opts)
     if len(state.pending_lengths) >= SIGNATURE_BATCH:
         state.flush(opts)
     return state
