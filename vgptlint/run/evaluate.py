@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,34 +64,42 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
     for rule in rules:
         if rule.guard_id in idle:
             continue
-        if rule.where_facets and not where_holds(rule, data, ctx, admitted):
+        calls = _calls(rule, memo, data)
+        first = next(calls, None)
+        # ``where`` last: its facets cost more than a look at the value (the SQL rules' facets
+        # would read every instruction, though 90% of answers hold no SQL)
+        if first is None or (rule.where_facets and not where_holds(rule, data, ctx, admitted)):
             idle.add(rule.guard_id)
             continue
-        has_worked = False
-        for selector in rule.selectors:
-            for target in memo.select(selector, data):
-                for check in rule.checks:
-                    value, parts = target.value, target.parts
-                    if check.field is not None:
-                        value, parts = _sub_value(value, check.field), (*parts, *check.field)
-                    elif value is MISSING:
-                        continue
-                    function = check.function
-                    if function.accepts is not None and not isinstance(value, function.accepts):
-                        continue
-                    if function.only_if is not None:
-                        key = (function.only_if, id(value))
-                        holds = admitted.get(key)
-                        if holds is None:
-                            holds = admitted[key] = function.only_if(value)
-                        if not holds:
-                            continue
-                    has_worked = True
-                    for hit in function.check(value, check.options, ctx):
-                        findings.append(make_finding(rule, record, parts, value, hit, ctx))
-        if not has_worked:
-            idle.add(rule.guard_id)
+        for check, value, parts in itertools.chain((first,), calls):
+            for hit in check.function.check(value, check.options, ctx):
+                findings.append(make_finding(rule, record, parts, value, hit, ctx))
     return findings
+
+
+def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> Iterator[tuple[object, object, tuple]]:
+    """(check, value, path) for each function call the rule's ``given`` and checks ask for on this
+    record, its ``where`` aside."""
+    admitted = memo.admitted
+    for selector in rule.selectors:
+        for target in memo.select(selector, data):
+            for check in rule.checks:
+                value, parts = target.value, target.parts
+                if check.field is not None:
+                    value, parts = _sub_value(value, check.field), (*parts, *check.field)
+                elif value is MISSING:
+                    continue
+                function = check.function
+                if function.accepts is not None and not isinstance(value, function.accepts):
+                    continue
+                if function.only_if is not None:
+                    key = (function.only_if, id(value))
+                    holds = admitted.get(key)
+                    if holds is None:
+                        holds = admitted[key] = function.only_if(value)
+                    if not holds:
+                        continue
+                yield check, value, parts
 
 
 def _sub_value(value: object, field_parts: tuple) -> object:
