@@ -1,6 +1,6 @@
 """Time vgptlint on hostile inputs at two sizes: the cost must grow about linearly (docs/robustness.md).
 
-    python bench/hostile.py [--small N] [--factor F]
+    python bench/hostile.py [--factor F] [--only TEXT]
 
 Each case is written to a temporary folder at size N and N*F, then `vgptlint check` runs on it in a
 fresh process (bench/measure.py: wall clock and peak RSS). The growth column is the ratio of the
@@ -93,6 +93,7 @@ def measure(arguments: list[str], folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factor", type=int, default=10, help="the larger size is this many times the smaller")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this text")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / "data.jsonl").write_text(json.dumps(GOOD) + "\n")
@@ -101,6 +102,8 @@ def main() -> None:
     print("| case | size | wall | peak RSS | exit | size x{0} | wall | growth |".format(options.factor))
     print("|---|---|---|---|---|---|---|---|")
     for name, (make, small, unit) in CASES.items():
+        if options.only not in name:
+            continue
         sizes = (small, small * options.factor if unit not in ("-", "lines") else small * 2 if unit == "lines" else small)
         figures = []
         for size in sizes:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.inputs.helpers import problems_of, read_all, records_of
 from vgptlint.inputs import locate, raw_span, value_range
+from vgptlint.inputs.text import JSON_DECODER, non_json_constant
 
 # Lone surrogates cannot be written as UTF-8 with ensure_ascii=False, so text excludes them;
 # astral characters still become surrogate-pair escapes with ensure_ascii=True.
@@ -90,3 +92,19 @@ def test_decoded_spans_map_to_raw_text_that_decodes_back(value, draw, ensure_asc
     end = draw.draw(st.integers(start, len(value)))
     raw_start, raw_end = raw_span(record, ("k", 0), start, end)
     assert json.loads('"' + record.text[raw_start:raw_end] + '"') == value[start:end]
+
+
+NON_JSON_TEXT = st.text(st.sampled_from('NaInfty-"\\ x'), max_size=12)
+NON_JSON_VALUES = st.recursive(
+    st.floats() | NON_JSON_TEXT | st.integers(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(NON_JSON_TEXT, children, max_size=3), max_leaves=8)
+
+
+@SETTINGS
+@given(value=NON_JSON_VALUES, style=STYLES)
+def test_the_first_nan_or_infinity_is_found_where_written_and_never_inside_a_string(value, style):
+    """Against a plain scan that walks every string: same offset and spelling, None when only strings hold them."""
+    text = json.dumps(value, **style)
+    JSON_DECODER.decode(text)
+    first = next((m for m in re.finditer(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', text) if m.group(1)), None)
+    assert non_json_constant(text, 0, len(text)) == (None if first is None else (first.start(1), first.group(1)))

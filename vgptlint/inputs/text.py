@@ -32,8 +32,9 @@ MAX_REPORTED_BAD_BYTES = 10
 CONSTANTS_READ: list[int] = []
 _CONSTANTS_LOCK = threading.Lock()
 _CONSTANT_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-# A string (skipped whole) or one of the literals; the two branches share no character, so linear.
-_CONSTANT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+# Everything before the first N or I outside a string (in decoded JSON, only NaN and Infinity start so);
+# strings are skipped whole in C. Each piece starts with a character the others cannot, so it is linear.
+_BEFORE_CONSTANT_RE = re.compile(r'[^"NI]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"NI]*)*')
 
 
 def _read_constant(name: str) -> float:
@@ -60,10 +61,12 @@ def non_json_constant(text: str, start: int, end: int) -> tuple[int, str] | None
         if me not in CONSTANTS_READ:
             return None
         CONSTANTS_READ[:] = [ident for ident in CONSTANTS_READ if ident != me]
-    for match in _CONSTANT_RE.finditer(text, start, end):
-        if match.group(1):
-            return match.start(1), match.group(1)
-    return None  # read by a value that failed to decode, not this one
+    at = _BEFORE_CONSTANT_RE.match(text, start, end).end()
+    if at >= end:
+        return None  # read by a value that failed to decode, not this one
+    if at > start and text[at - 1] == "-":
+        return at - 1, "-Infinity"
+    return at, "NaN" if text.startswith("NaN", at) else "Infinity"
 
 
 def non_json_message(index: int, name: str) -> str:
