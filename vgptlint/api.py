@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
+from vgptlint.cache import turned_off
 from vgptlint.run.engine import FileTask, input_finding, kind_from_globs, run
 from vgptlint.errors import UsageError
 from vgptlint.run.evaluate import VERIFY_FIXES
@@ -45,6 +46,7 @@ class CheckOptions:
     exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
     load_functions: bool = False  # --load-functions: import the policy's functions: modules (runs their code)
     verify_fixes: bool = True  # False: fixes are shown only as a count, so proposed fixes are not re-parsed
+    no_cache: bool = False  # --no-cache: lint every record again (vgptlint.incremental), store nothing
 
 
 def default_policy_reference() -> str:
@@ -138,7 +140,13 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
         from vgptlint.run.distributed import require_dask
 
         require_dask()
-    policy = policy if policy is not None else load_policy(options.policy, options.load_functions)
+    with turned_off(options.no_cache):  # --no-cache: the parsed policy and catalog too
+        return _prepare(paths, options, policy)
+
+
+def _prepare(paths: tuple[str, ...], options: CheckOptions, policy: Policy | None) -> Prepared:
+    if policy is None:
+        policy = load_policy(options.policy, options.load_functions)
     rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
     notes: list[str] = []
     services: dict = {}
@@ -290,7 +298,8 @@ def execute(prepared: Prepared) -> RunResult:
         result = run_on_dask(prepared, prepared.options)
     else:
         result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
-                     prepared.notes, jobs=prepared.jobs, progress=prepared.progress)
+                     prepared.notes, jobs=prepared.jobs, progress=prepared.progress,
+                     use_cache=prepared.options is not None and not prepared.options.no_cache)
     add_run_findings(result, prepared)
     return apply_review(result, prepared.review)
 

@@ -17,7 +17,8 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,9 +29,23 @@ MAX_ENTRIES = 256
 _FORMAT = "1"
 
 
+_turned_off = False  # inside `turned_off()`: --no-cache
+
+
+@contextmanager
+def turned_off(is_off: bool = True) -> Iterator[None]:
+    """No cache at all while inside (``--no-cache``), as if ``VGPTLINT_NO_CACHE=1`` were set."""
+    global _turned_off
+    previous, _turned_off = _turned_off, _turned_off or is_off
+    try:
+        yield
+    finally:
+        _turned_off = previous
+
+
 def cache_dir() -> Path | None:
     """The cache directory, or None when caching is turned off."""
-    if os.environ.get("VGPTLINT_NO_CACHE", "").strip() not in ("", "0"):
+    if _turned_off or os.environ.get("VGPTLINT_NO_CACHE", "").strip() not in ("", "0"):
         return None
     explicit = os.environ.get("VGPTLINT_CACHE_DIR")
     if explicit:
@@ -88,7 +103,7 @@ def _store(folder: Path, path: Path, value: object) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.is_file()]  # results/: its own bound
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda p: p.stat().st_mtime)

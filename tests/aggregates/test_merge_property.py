@@ -127,3 +127,50 @@ def test_the_configs_produce_findings(environment):
     quiet = [name for name in sorted(CONFIGS) if name not in ("lf_dataset_info_entry", "lf_optional_columns")
              and not _run(name, records, [], 0, folder, facets)[0].hits]
     assert quiet == []
+
+
+def _judged_alternative(value: object) -> object:
+    """Another valid value for a judged option (a bound, a confidence, a label)."""
+    if value is None:
+        return 1  # an integer is also a valid float option
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value + 0.5 if value >= 1 else (value + 1) / 2
+    if isinstance(value, str):
+        return value + " (changed)"
+    if isinstance(value, dict):
+        return {}
+    raise AssertionError(f"no alternative for {value!r}")
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_judged_options_never_reach_a_state(name, environment):
+    """``judged_by`` options are read by finalize alone: the result cache re-decides a changed bound from
+    a cached state (vgptlint.incremental), so empty/add/merge must give the same state whatever they are."""
+    folder, facets = environment
+    given_path, raw = CONFIGS[name]
+    acc = ACCUMULATORS[name]
+    opts = build_options(acc.options, raw)
+    changed = {field: _judged_alternative(getattr(opts, field)) for field in acc.judged_by}
+    other = build_options(acc.options, {**raw, **changed})
+    assert all(getattr(other, field) == value for field, value in changed.items())
+    selector = compile_selector(given_path)
+    records = POOL * 2
+
+    def states(options):
+        services: dict = {}
+        ctx = _context(folder, facets, services)
+        halves = []
+        for start, stop in ((0, len(POOL)), (len(POOL), len(records))):
+            state = acc.empty(options)
+            for index in range(start, stop):
+                ctx.record, ctx.record_index = records[index], index
+                state = acc.add(state, selector.find(records[index]), ctx, RecordRef(index, index + 2, 3), options)
+            halves.append(pickle.dumps(state))
+        merged = acc.merge(pickle.loads(halves[0]), pickle.loads(halves[1]), options)
+        return [*halves, pickle.dumps(merged)]
+
+    assert states(opts) == states(other)

@@ -57,6 +57,12 @@ class Accumulator:
     merge: Callable[[object, object, object], object]
     finalize: Callable[[object, object], AggregateOutcome]
     doc: str
+    # Options only ``finalize`` reads (bounds, confidence, message labels): a change to them re-decides
+    # from a cached state (vgptlint.incremental); ``add``, ``empty`` and ``merge`` must never read them.
+    judged_by: tuple[str, ...] = ()
+    # What besides the records the accumulator reads (held-out files), described into the result
+    # cache's key: ``key_inputs(opts, ctx) -> object``.
+    key_inputs: Callable[[object, Context], object] | None = None
 
 
 ACCUMULATORS: dict[str, Accumulator] = {}
@@ -69,6 +75,8 @@ def accumulator(
     empty: Callable[[object], object],
     merge: Callable[[object, object, object], object],
     finalize: Callable[[object, object], AggregateOutcome],
+    judged_by: tuple[str, ...] = (),
+    key_inputs: Callable[[object, Context], object] | None = None,
 ) -> Callable:
     """Register ``add`` (the decorated function) together with its empty/merge/finalize.
 
@@ -77,7 +85,8 @@ def accumulator(
     """
 
     def register(add: Callable) -> Callable:
-        ACCUMULATORS[name] = Accumulator(name, options, empty, add, merge, finalize, (add.__doc__ or "").strip())
+        ACCUMULATORS[name] = Accumulator(name, options, empty, add, merge, finalize, (add.__doc__ or "").strip(),
+                                         judged_by, key_inputs)
         return add
 
     return register

@@ -184,13 +184,17 @@ def _merge(a: ContaminationState, b: ContaminationState, opts: object) -> Contam
                               a.questions or b.questions, a.skipped or b.skipped)
 
 
+def _held_out_of(opts: ContaminationOptions, ctx) -> HeldOut:
+    return held_out(opts, ctx.path, ctx.services, str(ctx.settings.get("working_directory", ".")))
+
+
 @accumulator("contamination", options=ContaminationOptions, empty=lambda opts: ContaminationState(), merge=_merge,
-             finalize=lambda state, opts: _finalize(state, opts))
+             finalize=lambda state, opts: _finalize(state, opts), judged_by=("max",), key_inputs=_held_out_of)
 def contamination(state: ContaminationState, targets, ctx, ref, opts: ContaminationOptions) -> ContaminationState:
     """Training values that repeat a held-out question; see the module docstring."""
     if state.skipped or state.problem:
         return state
-    index = held_out(opts, ctx.path, ctx.services, str(ctx.settings.get("working_directory", ".")))
+    index = _held_out_of(opts, ctx)
     if index.problem:
         state.problem = index.problem
         return state

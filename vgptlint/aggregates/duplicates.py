@@ -253,7 +253,8 @@ def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_s
 
 
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
-             finalize=lambda state, opts: _dup_finalize(state, opts))
+             finalize=lambda state, opts: _dup_finalize(state, opts),
+             judged_by=("max", "max_reported", "label"))
 def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions) -> DuplicateState:
     """Exact (normalized) duplicate records; see the module docstring."""
     if not isinstance(ctx.record, dict):
@@ -545,7 +546,8 @@ def _pend(lengths: array, hashes: array, words: list[bytes], opts: NearDuplicate
 
 
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
-             finalize=lambda state, opts: _near_finalize(state, opts))
+             finalize=lambda state, opts: _near_finalize(state, opts),
+             judged_by=("threshold", "max", "max_reported"))
 def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOptions) -> NearState:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
     if not isinstance(ctx.record, dict):

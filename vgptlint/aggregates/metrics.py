@@ -105,7 +105,8 @@ def _finalize_ratio(state: list[int], opts: RatioOptions) -> AggregateOutcome:
     return AggregateOutcome(value, matched, total, bounds.as_dict(), not broken, {"label": label}, hits)
 
 
-@accumulator("ratio", options=RatioOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_ratio)
+@accumulator("ratio", options=RatioOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_ratio,
+             judged_by=("min", "max", "label", "confidence"))
 def ratio(state: list[int], targets, ctx, ref, opts: RatioOptions) -> list[int]:
     """Share of records where ``when`` holds (among those where ``among`` holds). State: two integers."""
     if opts.among_predicate is not None and not opts.among_predicate.test(targets, ctx):
@@ -144,7 +145,8 @@ def _finalize_count(state: list[int], opts: CountOptions) -> AggregateOutcome:
     return AggregateOutcome(float(matched), matched, total, bounds, not broken, {"label": label}, hits)
 
 
-@accumulator("count", options=CountOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_count)
+@accumulator("count", options=CountOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_count,
+             judged_by=("min", "max", "label"))
 def count(state: list[int], targets, ctx, ref, opts: CountOptions) -> list[int]:
     """Number of records where ``when`` holds. State: two integers."""
     state[1] += 1
@@ -232,7 +234,7 @@ def _finalize_distribution(state: Counter, opts: DistributionOptions) -> Aggrega
 
 
 @accumulator("distribution", options=DistributionOptions, empty=_counter, merge=_merge_counter,
-             finalize=_finalize_distribution)
+             finalize=_finalize_distribution, judged_by=("shares", "targets", "label", "confidence"))
 def distribution(state: Counter, targets, ctx, ref, opts: DistributionOptions) -> Counter:
     """Count of each facet (or field) value. State: a counter with one entry per distinct value
     (bounded by the number of distinct labels)."""
@@ -284,7 +286,8 @@ def _finalize_balance(state: Counter, opts: BalanceOptions) -> AggregateOutcome:
     return AggregateOutcome(value, a, a + b, bound.as_dict(), not broken, details, hits)
 
 
-@accumulator("balance", options=BalanceOptions, empty=_counter, merge=_merge_counter, finalize=_finalize_balance)
+@accumulator("balance", options=BalanceOptions, empty=_counter, merge=_merge_counter, finalize=_finalize_balance,
+             judged_by=("min", "max", "label", "confidence"))
 def balance(state: Counter, targets, ctx, ref, opts: BalanceOptions) -> Counter:
     """Counts of two values of a field or facet. State: a counter of the values seen."""
     state[_TOTAL] += 1
@@ -357,7 +360,8 @@ def _finalize_histogram(state: list[int], opts: HistogramOptions) -> AggregateOu
 
 
 @accumulator("histogram", options=HistogramOptions, empty=lambda opts: [0] * (len(opts.edges) + 1),
-             merge=lambda a, b, opts: [x + y for x, y in zip(a, b)], finalize=_finalize_histogram)
+             merge=lambda a, b, opts: [x + y for x, y in zip(a, b)], finalize=_finalize_histogram,
+             judged_by=("max_share", "min_share", "label", "confidence"))
 def histogram(state: list[int], targets, ctx, ref, opts: HistogramOptions) -> list[int]:
     """Counts per bucket of each selected value's length (or number). State: one integer per bucket."""
     for target in targets:

@@ -195,7 +195,8 @@ def _merge(a: dict, b: dict, opts: OrderingOptions) -> dict:
     return {name: coalesce([*_copies(a.get(name, [])), *_copies(b.get(name, []))]) for name in opts.tested}
 
 
-@accumulator("ordering", options=OrderingOptions, empty=_empty, merge=_merge, finalize=lambda s, o: _finalize(s, o))
+@accumulator("ordering", options=OrderingOptions, empty=_empty, merge=_merge, finalize=lambda s, o: _finalize(s, o),
+             judged_by=("min_mixing", "min_z", "strong_z", "max_longest_run"))
 def ordering(state: dict, targets, ctx, ref, opts: OrderingOptions) -> dict:
     """Runs of equal labels in record order, per feature; see the module docstring."""
     for name, label in _labels(opts, targets, ctx).items():

@@ -94,7 +94,8 @@ def _skew_merge(a: dict, b: dict, opts: FeatureSkewOptions) -> dict:
 
 
 @accumulator("feature_skew", options=FeatureSkewOptions, empty=_skew_empty, merge=_skew_merge,
-             finalize=lambda state, opts: _skew_finalize(state, opts))
+             finalize=lambda state, opts: _skew_finalize(state, opts),
+             judged_by=("max_gap", "max_length_ratio", "max_chosen_share"))
 def feature_skew(state: dict, targets, ctx, ref, opts: FeatureSkewOptions) -> dict:
     """Per feature: how many chosen and how many rejected answers have it; plus lengths.
     State: two integers per feature and four totals."""
@@ -202,7 +203,8 @@ def _label_merge(a: dict, b: dict, opts: LabelSkewOptions) -> dict:
 
 
 @accumulator("label_skew", options=LabelSkewOptions, empty=_label_empty, merge=_label_merge,
-             finalize=lambda state, opts: _label_finalize(state, opts))
+             finalize=lambda state, opts: _label_finalize(state, opts),
+             judged_by=("max_accuracy",))
 def label_skew(state: dict, targets, ctx, ref, opts: LabelSkewOptions) -> dict:
     """A 2x2 table (feature x label) per feature. State: four integers per feature."""
     record = ctx.record

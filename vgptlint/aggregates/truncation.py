@@ -97,7 +97,8 @@ def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> T
 
 
 @accumulator("truncation", options=TruncationOptions, empty=lambda opts: TruncationState(), merge=_merge,
-             finalize=lambda state, opts: _finalize(state, opts))
+             finalize=lambda state, opts: _finalize(state, opts),
+             judged_by=("max",))
 def truncation_check(state: TruncationState, targets, ctx, ref, opts: TruncationOptions) -> TruncationState:
     """Truncated values (unclosed fence, SQL cut mid-statement, pile-up at one length)."""
     for target in targets:

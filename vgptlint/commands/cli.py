@@ -126,6 +126,8 @@ def check_options(command):
         click.option("--exclude", multiple=True, metavar="GLOB", expose_value=False, callback=_remember_engine,
                      help="Skip files matching these .gitignore-style globs, even when named (repeat or comma-separate)."),
         LOAD_FUNCTIONS,
+        click.option("--no-cache", is_flag=True, expose_value=False, callback=_remember_engine,
+                     help="Lint everything again: neither read nor write cached results or parsed policies."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -144,7 +146,7 @@ def train_config_options(callback=None) -> list:
 
 
 def _remember_engine(ctx: click.Context, param: click.Parameter, value):
-    """--engine/--scheduler/--load-functions reach CheckOptions through the click context, like the review options."""
+    """--engine/--scheduler/--load-functions/--no-cache reach CheckOptions through the click context, like the review options."""
     ctx.meta.setdefault("vgptlint.engine", {})[param.name] = value
     return value
 

@@ -183,15 +183,16 @@ class FileFindings:
 
 
 def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
-              pool: object = None, progress: object = None, spool: FindingSpool | None = None) -> FileOutcome:
+              pool: object = None, progress: object = None, spool: FindingSpool | None = None,
+              cache_facts: object = None) -> FileOutcome:
     """Lint one file; with ``spool``, its findings go there (in bounded memory) instead of the outcome."""
     sink = None if spool is None else FileFindings(spool)
     if pool is not None:
         from vgptlint.run.parallel import lint_file_in_pool
 
-        return lint_file_in_pool(task, policy, rules, services, settings, pool, sink)
+        return lint_file_in_pool(task, policy, rules, services, settings, pool, sink, cache_facts)
     records = counted(read_source(task.path, task.display), task.display, progress)
-    return lint_items(records, task, policy, rules, services, settings, sink)
+    return lint_items(records, task, policy, rules, services, settings, sink, cache_facts)
 
 
 def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[FileRun, Iterator]:
@@ -292,16 +293,22 @@ def _merge_two(plan: FilePlan, earlier: ChunkOutcome, later: ChunkOutcome) -> Ch
     return ChunkOutcome(earlier.findings + later.findings, states, earlier.record_count + later.record_count)
 
 
-def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileFindings | None = None) -> FileOutcome:
-    """Collapse file-wide problems and finalize the accumulators; with ``sink``, the findings go there."""
+def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileFindings | None = None,
+                finalized: list[AggregateOutcome] | None = None) -> FileOutcome:
+    """Collapse file-wide problems and finalize the accumulators; with ``sink``, the findings go there.
+
+    ``finalized``: the accumulators' outcomes when already known (from the result cache), in plan order.
+    """
     if sink is None:
         findings = collapse_file_wide(outcome.findings, outcome.record_count)
     else:
         findings = forget_collapsed(sink.spool, run.task.display, sink.wide, outcome.record_count)
     metrics, notes = [], []
     too_small = outcome.record_count < plan.min_records
-    for rule, state in zip(plan.aggregate_rules, outcome.states):
-        result = rule.accumulator.finalize(state, rule.accumulator_options)
+    if finalized is None:
+        finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
+                     for rule, state in zip(plan.aggregate_rules, outcome.states)]
+    for rule, result in zip(plan.aggregate_rules, finalized):
         metrics.extend(_metric(rule, run.task.display, result))
         judged = not too_small or rule.accumulator.name not in SHARE_ACCUMULATORS
         hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
@@ -317,15 +324,23 @@ def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileF
 
 
 def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],
-               services: dict, settings: dict, sink: FileFindings | None = None) -> FileOutcome:
+               services: dict, settings: dict, sink: FileFindings | None = None, cache_facts: object = None) -> FileOutcome:
     """Lint one file's records (any iterator of records and input problems, e.g. from a reader).
 
     With ``sink`` the records are linted RECORDS_PER_PASS at a time and each pass's findings go to
-    the sink, so memory does not grow with the file's findings; without, in one pass.
+    the sink, so memory does not grow with the file's findings; without, in one pass. With
+    ``cache_facts`` (a :class:`vgptlint.incremental.run.CacheFacts`) results come from and go to the
+    result cache.
     """
     run, records = peek_file(task, records)
     plan = plan_for(policy, rules, task.display, run.kind, run.format)
     ctx = file_context(run, policy, services, settings)
+    if cache_facts is not None:
+        from vgptlint.incremental.run import lint_file_cached
+
+        outcome = lint_file_cached(run, plan, ctx, cache_facts, records, sink)
+        if outcome is not None:
+            return outcome
     if sink is None:
         return finish_file(run, plan, process_chunk(records, plan, ctx))
     states, record_count = empty_states(plan), 0
@@ -373,7 +388,7 @@ def input_finding(problem: InputProblem) -> Finding:
 
 def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
         services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
-        jobs: int = 1, progress: object = None) -> RunResult:
+        jobs: int = 1, progress: object = None, use_cache: bool = False) -> RunResult:
     """Lint every file; returns sorted findings (a :class:`~vgptlint.findings.spool.FindingSpool`), per-file
     summaries and metrics.
 
@@ -386,14 +401,17 @@ def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | 
     findings = FindingSpool()
     files: list[FileSummary] = []
     metrics: list[Metric] = []
+    from vgptlint.incremental.run import cache_facts as open_cache, close as close_cache
     from vgptlint.run.parallel import worker_pool
 
+    cache = open_cache(settings, services, policy.dialect) if use_cache else None
     with fewer_full_collections(), worker_pool(jobs, policy, rules, services, settings) as pool:
         for task in tasks:
-            outcome = lint_file(task, policy, rules, services, settings, pool, progress, findings)
+            outcome = lint_file(task, policy, rules, services, settings, pool, progress, findings, cache)
             files.append(outcome.summary)
             metrics.extend(outcome.metrics)
             notes = [*(notes or []), *(n for n in outcome.notes if n not in (notes or []))]
+    close_cache(cache)
     if progress is not None:
         progress.close()
     metrics.sort(key=lambda m: (m.rule, m.path))

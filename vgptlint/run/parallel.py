@@ -20,6 +20,7 @@ from itertools import islice
 
 from vgptlint.run.engine import (ChunkOutcome, FileFindings, FileOutcome, FileRun, FileTask, finish_file, file_context,
                              merge_chunks, peek_file, plan_for, process_chunk)
+from vgptlint.incremental.cached import FileCache, file_cache, lint_blocks, lint_recorded, replay
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.style import describe_file, line_is_json
@@ -111,16 +112,30 @@ def _leave_signals_to_the_parent(unblocked: set) -> None:
 
 
 def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool,
-                      sink: FileFindings | None = None) -> FileOutcome:
-    """Lint one file in the pool; with ``sink``, each chunk's findings go there as the chunk comes back."""
+                      sink: FileFindings | None = None, cache_facts=None) -> FileOutcome:
+    """Lint one file in the pool; with ``sink``, each chunk's findings go there as the chunk comes back.
+
+    With ``cache_facts`` the file's whole-file entry is tried first, and workers lint their chunks
+    block by block through the result cache (:mod:`vgptlint.incremental`).
+    """
     ranges = jsonl_ranges(task.path) if task.path != "-" else None
     if ranges is None:
         run, records = peek_file(task, read_source(task.path, task.display))
-        work = pool.imap(_lint_records, ((run, chunk) for chunk in _chunks(records, RECORDS_PER_CHUNK)))
     else:
-        run, _ = peek_file(task, islice(read_source(task.path, task.display), 1))
-        work = pool.imap(_lint_range, ((run, byte_range) for byte_range in ranges))
+        run, records = peek_file(task, islice(read_source(task.path, task.display), 1))
     plan = plan_for(policy, rules, task.display, run.kind, run.format)
+    cache = None
+    if cache_facts is not None:
+        cache = file_cache(cache_facts.store, run, plan, file_context(run, policy, services, settings), cache_facts.run_key)
+        found = None if cache is None else replay(run, plan, cache, sink)
+        if found is not None:
+            return found
+    if ranges is None:
+        work = pool.imap(_lint_records, ((run, chunk, cache) for chunk in _chunks(records, RECORDS_PER_CHUNK)))
+    else:
+        work = pool.imap(_lint_range, ((run, byte_range, cache) for byte_range in ranges))
+    if cache is not None:
+        return lint_recorded(run, plan, cache, work, sink)
     return finish_file(run, plan, merge_chunks(plan, work, sink), sink)
 
 
@@ -201,14 +216,18 @@ def _plan_and_context(run: FileRun):
     return _WORKER["plans"][key]
 
 
-def _lint_records(job: tuple[FileRun, list]) -> ChunkOutcome:
-    run, records = job
+def _lint_records(job: tuple[FileRun, list, FileCache | None]) -> ChunkOutcome:
+    run, records, cache = job
     plan, ctx = _plan_and_context(run)
-    return process_chunk(records, plan, ctx)
+    return _lint_chunk(records, plan, ctx, cache)
 
 
-def _lint_range(job: tuple[FileRun, ByteRange]) -> ChunkOutcome:
-    run, byte_range = job
+def _lint_chunk(items, plan, ctx, cache: FileCache | None) -> ChunkOutcome:
+    return process_chunk(items, plan, ctx) if cache is None else lint_blocks(items, plan, ctx, cache)
+
+
+def _lint_range(job: tuple[FileRun, ByteRange, FileCache | None]) -> ChunkOutcome:
+    run, byte_range, cache = job
     plan, ctx = _plan_and_context(run)
     with open(run.task.path, "rb") as stream:
         stream.seek(byte_range.start)
@@ -216,4 +235,4 @@ def _lint_range(job: tuple[FileRun, ByteRange]) -> ChunkOutcome:
     # Offsets of records read from a range count bytes, not characters; fixes always run in one process.
     lines = data.splitlines(keepends=True)
     items = read_jsonl(run.task.display, lines, byte_range.first_line, byte_range.first_index, byte_range.start)
-    return process_chunk(items, plan, ctx)
+    return _lint_chunk(items, plan, ctx, cache)

@@ -1,0 +1,210 @@
+"""Linting one file with the result cache: a whole-file entry, else content-addressed blocks of records.
+
+Two levels, both keyed by the file's evaluation key (:mod:`vgptlint.incremental.keys`):
+
+- **The file**: the digest of its bytes → its record findings (in record order, before file-wide
+  collapsing), its record count, and each dataset rule's finalized outcome with the judgment it was
+  decided under; beside it, each dataset rule's accumulator state in an entry of its own. Nothing
+  changed: the findings are replayed and the outcomes reused, without parsing a record. A dataset
+  rule whose bounds or severity changed: only its state is read and finalized again.
+- **Blocks** of ``BLOCK_RECORDS`` consecutive records (cut at record indexes that are multiples of
+  it, so every process cuts a file alike): the digest of each record's position (index, line,
+  column) and raw text → the block's findings and accumulator states. A file with a few records
+  changed reads and hashes every record, takes the unchanged blocks' results from the cache and
+  lints only the blocks that changed; states merge as ``--jobs`` chunks do. Positions are part of a
+  block's key because findings and accumulator states hold them (a record's line, a duplicate's
+  index): a block whose records moved is linted again, so no stale position is ever reused.
+
+Every merge is the accumulators' own (associative, as ``--jobs`` and Dask rely on), and replayed
+findings go through the same file-wide collapsing and sorted spool, so reports are byte-identical
+to a run without the cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from vgptlint.run.engine import (ChunkOutcome, FileFindings, FileOutcome, FilePlan, FileRun, finish_file, merge_chunks,
+                             process_chunk)
+from vgptlint.functions.base import Context
+from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
+from vgptlint.incremental.store import ResultStore
+from vgptlint.inputs.records import InputProblem, Record
+from vgptlint.findings.spool import decode, encode
+
+BLOCK_RECORDS = 512
+FINDINGS_PER_BATCH = 1024  # findings per value in a file entry: what replaying one holds in memory
+
+
+@dataclass(frozen=True, slots=True)
+class FileCache:
+    """Where one file's results are cached: picklable, so ``--jobs`` and Dask workers get it too."""
+
+    store: ResultStore
+    key: str  # the evaluation key: plan, settings, services, code
+    content: str | None = None  # the digest of the file's bytes; None: no whole-file entry (stdin, URLs)
+    stat: tuple | None = None  # (size, mtime) when it was hashed: a file edited during the run is not stored
+
+    @property
+    def file_key(self) -> str:
+        return f"f{self.content}{self.key}"
+
+    def state_key(self, position: int) -> str:
+        return f"s{self.content}{self.key}-{position}"
+
+
+def file_cache(store: ResultStore | None, run: FileRun, plan: FilePlan, ctx: Context, run_facts: str | None,
+               whole_file: bool = True) -> FileCache | None:
+    """The file's cache, or None when there is no store or its inputs cannot be described by value."""
+    if store is None or run_facts is None:
+        return None
+    inputs = [(rule.id, rule.accumulator.key_inputs(rule.accumulator_options, ctx)) for rule in plan.aggregate_rules
+              if rule.accumulator.key_inputs is not None]
+    file_facts = (run.task.display, run.kind, run.format, run.task.spec, ctx.settings.get("is_rewritable"))
+    try:
+        key = evaluation_key((*plan.record_rules, *plan.aggregate_rules), file_facts, run_facts, inputs)
+    except Unkeyable:
+        return None
+    stat = _stat(run.task.path) if whole_file else None
+    content = None if stat is None else file_digest(run.task.path)
+    return FileCache(store, key, content, stat if content is not None else None)
+
+
+def file_digest(path: str) -> str | None:
+    """The digest of a local file's bytes, or None (stdin, a URL, unreadable)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    try:
+        with open(path, "rb") as stream:
+            while block := stream.read(1 << 20):
+                hasher.update(block)
+    except OSError:
+        return None
+    return hasher.hexdigest()
+
+
+def _stat(path: str) -> tuple | None:
+    if path == "-" or "://" in path:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
+# ------------------------------------------------------------------------------- blocks
+
+
+def cached_chunks(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context,
+                  cache: FileCache) -> Iterator[ChunkOutcome]:
+    """One outcome per block of records, in file order: from the cache, else linted and stored."""
+    store = cache.store
+    for block in blocks(items):
+        key = block_key(cache.key, block)
+        found = store.get(key)
+        if found is not None:
+            findings, states, record_count = found
+            yield ChunkOutcome([decode(f) for f in findings], states, record_count)
+            continue
+        outcome = process_chunk(block, plan, ctx)
+        store.put(key, ([encode(f) for f in outcome.findings], outcome.states, outcome.record_count))
+        yield outcome
+
+
+def blocks(items: Iterable[Record | InputProblem]) -> Iterator[list]:
+    """Consecutive items cut where a record's index enters a new multiple of ``BLOCK_RECORDS`` (input
+    problems without an index stay with the block they were read in)."""
+    block: list = []
+    number = None
+    for item in items:
+        index = item.index if isinstance(item, Record) else item.record_index
+        if index is not None:
+            here = index // BLOCK_RECORDS
+            if number is not None and here != number and block:
+                yield block
+                block = []
+            number = here
+        block.append(item)
+    if block:
+        yield block
+
+
+def block_key(file_key: str, block: list) -> str:
+    """The digest of the file's evaluation key and of every item of the block, positions included."""
+    hasher = hashlib.blake2b(file_key.encode(), digest_size=20)
+    update = hasher.update
+    for item in block:
+        if isinstance(item, Record):
+            update(f"\0r{item.index}:{item.line}:{item.column}\0".encode())
+            update(item.text.encode("utf-8", "surrogatepass"))
+        else:
+            update(b"\0p" + describe(item).encode("utf-8", "surrogatepass"))
+    return "b" + hasher.hexdigest()
+
+
+def lint_blocks(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, cache: FileCache) -> ChunkOutcome:
+    """A chunk of a file (a ``--jobs`` or Dask piece) linted block by block through the cache."""
+    return merge_chunks(plan, cached_chunks(items, plan, ctx, cache))
+
+
+# ------------------------------------------------------------------------------- the whole file
+
+
+def replay(run: FileRun, plan: FilePlan, cache: FileCache, sink: FileFindings | None) -> FileOutcome | None:
+    """The file's outcome from its whole-file entry, or None (nothing is emitted then).
+
+    Dataset rules decided under the current judgment reuse their outcome; the others are finalized
+    again from their cached state.
+    """
+    if cache.content is None:
+        return None
+    header = cache.store.get(cache.file_key + "-head")
+    if header is None or len(header[1]) != len(plan.aggregate_rules):
+        return None
+    record_count, decided = header
+    finalized = []
+    for position, (rule, (judgment, outcome)) in enumerate(zip(plan.aggregate_rules, decided)):
+        if judgment != judgment_key(rule):
+            state = cache.store.get(cache.state_key(position))
+            if state is None:
+                return None
+            outcome = rule.accumulator.finalize(state, rule.accumulator_options)
+        finalized.append(outcome)
+    values = cache.store.stream(cache.file_key)
+    if values is None:
+        return None
+    held: list = []
+    emit = held.extend if sink is None else sink.extend
+    for batch in values:
+        emit(decode(f) for f in batch)
+    return finish_file(run, plan, ChunkOutcome(held, [], record_count), sink, finalized)
+
+
+def lint_recorded(run: FileRun, plan: FilePlan, cache: FileCache, chunks: Iterable[ChunkOutcome],
+                  sink: FileFindings | None) -> FileOutcome:
+    """Chunk outcomes in file order → the file's outcome, stored as its whole-file entry on the way."""
+    writer = cache.store.writer(cache.file_key) if cache.content is not None else None
+    merged = merge_chunks(plan, _recorded(chunks, writer.add) if writer else chunks, sink)
+    if writer is not None and _stat(run.task.path) != cache.stat:  # edited while read: its digest no longer holds
+        writer.abandon()
+        writer = None
+    if writer is not None:
+        writer.commit()
+        for position, state in enumerate(merged.states):  # before finalize, which may reshape a state
+            cache.store.put(cache.state_key(position), state)
+    finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
+                 for rule, state in zip(plan.aggregate_rules, merged.states)]
+    if writer is not None:
+        decided = [(judgment_key(rule), result) for rule, result in zip(plan.aggregate_rules, finalized)]
+        cache.store.put(cache.file_key + "-head", (merged.record_count, decided))
+    return finish_file(run, plan, merged, sink, finalized)
+
+
+def _recorded(chunks: Iterable[ChunkOutcome], add: Callable[[object], None]) -> Iterator[ChunkOutcome]:
+    for chunk in chunks:
+        encoded = [encode(f) for f in chunk.findings]
+        for start in range(0, len(encoded), FINDINGS_PER_BATCH):
+            add(encoded[start:start + FINDINGS_PER_BATCH])
+        yield chunk

@@ -1,0 +1,240 @@
+"""Where cached results live: content-addressed entries on disk, bounded, safe for concurrent writers.
+
+``$VGPTLINT_CACHE_DIR/results/`` (the parse cache's directory, :func:`vgptlint.cache.cache_dir`),
+one file per entry, named by its key and spread over 256 folders. An entry is written to a temporary
+file in its folder and renamed into place, so a reader (another ``--jobs`` worker, a Dask worker on
+this machine, a second vgptlint) sees a whole entry or none, and two writers of one key write the
+same bytes. Every entry ends with a digest of what precedes it: a truncated, corrupt or foreign file
+is a miss (and is deleted), never a wrong result. Reading an entry touches its modification time;
+:func:`prune` removes the least recently used entries once the folder is over its bound
+(``VGPTLINT_CACHE_MAX_MB``, default 1,024 MB). The cache is an optimization only: an unreadable or
+unwritable folder means every lookup misses and nothing is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from vgptlint.cache import cache_dir
+
+MAGIC = b"vgptlint-results-1\n"
+DIGEST_BYTES = 32
+DEFAULT_MAX_MB = 1024
+MAX_MB_VARIABLE = "VGPTLINT_CACHE_MAX_MB"
+READ_BLOCK = 1 << 20
+
+
+def results_dir() -> Path | None:
+    """The results folder, or None when caching is off (``VGPTLINT_NO_CACHE``, ``--no-cache``)."""
+    folder = cache_dir()
+    return None if folder is None else folder / "results"
+
+
+def max_bytes() -> int:
+    value = os.environ.get(MAX_MB_VARIABLE, "").strip()
+    return (int(value) if value.isdigit() else DEFAULT_MAX_MB) << 20
+
+
+class ResultStore:
+    """Entries under one folder. ``get``/``put`` for small values; ``writer``/``stream`` for a
+    sequence of values written and read one at a time (a file's findings, in bounded memory)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.wrote = False
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str) -> object | None:
+        """The value stored under ``key``, or None (missing, corrupt, unreadable)."""
+        data = self._verified(key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(memoryview(data)[len(MAGIC):-DIGEST_BYTES])
+        except Exception:  # a digest that matches garbage: written by an incompatible build
+            self._discard(key)
+            return None
+
+    def put(self, key: str, value: object) -> None:
+        writer = self.writer(key)
+        writer.add(value)
+        writer.commit()
+
+    def writer(self, key: str) -> EntryWriter:
+        return EntryWriter(self, key)
+
+    def stream(self, key: str) -> Iterator[object] | None:
+        """The values a writer added under ``key``, one at a time; None when there is no sound entry.
+
+        The whole entry is checked against its digest before the first value is given, so a caller
+        never acts on part of a corrupt entry.
+        """
+        path = self.path(key)
+        try:
+            stream = path.open("rb")
+        except OSError:
+            return None
+        try:
+            if not _is_sound(stream):
+                stream.close()
+                self._discard(key)
+                return None
+            _touch(path)
+        except OSError:
+            stream.close()
+            return None
+        return _values(stream)
+
+    def _verified(self, key: str) -> bytes | None:
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        body = memoryview(data)[:-DIGEST_BYTES]
+        if len(data) < len(MAGIC) + DIGEST_BYTES or not data.startswith(MAGIC) or \
+                hashlib.blake2b(body, digest_size=DIGEST_BYTES).digest() != data[-DIGEST_BYTES:]:
+            self._discard(key)
+            return None
+        _touch(path)
+        return data
+
+    def _discard(self, key: str) -> None:
+        try:
+            self.path(key).unlink()
+        except OSError:
+            pass
+
+
+class EntryWriter:
+    """Values added one by one to a temporary file that becomes the entry on ``commit``."""
+
+    def __init__(self, store: ResultStore, key: str) -> None:
+        self.store, self.key = store, key
+        self.hasher = hashlib.blake2b(digest_size=DIGEST_BYTES)
+        self.file = None
+        try:
+            folder = store.path(key).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, self.temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            self.file = os.fdopen(handle, "wb")
+            self._write(MAGIC)
+        except OSError:  # read-only or full: run without storing
+            self.abandon()
+
+    def add(self, value: object) -> None:
+        if self.file is None:
+            return
+        try:
+            self._write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # unpicklable (a team's own state) or a full disk: store nothing
+            self.abandon()
+
+    def commit(self) -> None:
+        if self.file is None:
+            return
+        try:
+            self.file.write(self.hasher.digest())
+            self.file.close()
+            os.replace(self.temporary, self.store.path(self.key))  # readers see the whole entry or none
+            self.store.wrote = True
+        except OSError:
+            self.abandon()
+        self.file = None
+
+    def abandon(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        if getattr(self, "temporary", None):
+            try:
+                os.unlink(self.temporary)
+            except OSError:
+                pass
+
+    def _write(self, data: bytes) -> None:
+        self.hasher.update(data)
+        self.file.write(data)
+
+
+def _is_sound(stream: io.BufferedReader) -> bool:
+    size = os.fstat(stream.fileno()).st_size
+    if size < len(MAGIC) + DIGEST_BYTES or stream.read(len(MAGIC)) != MAGIC:
+        return False
+    hasher = hashlib.blake2b(MAGIC, digest_size=DIGEST_BYTES)
+    remaining = size - len(MAGIC) - DIGEST_BYTES
+    while remaining:
+        block = stream.read(min(READ_BLOCK, remaining))
+        if not block:
+            return False
+        hasher.update(block)
+        remaining -= len(block)
+    if stream.read(DIGEST_BYTES) != hasher.digest():
+        return False
+    stream.seek(len(MAGIC))
+    return True
+
+
+def _values(stream: io.BufferedReader) -> Iterator[object]:
+    end = os.fstat(stream.fileno()).st_size - DIGEST_BYTES
+    with stream:
+        while stream.tell() < end:
+            yield pickle.load(stream)
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)  # pruning drops the least recently used entries
+    except OSError:
+        pass
+
+
+def open_store() -> ResultStore | None:
+    folder = results_dir()
+    return None if folder is None else ResultStore(folder)
+
+
+def prune(store: ResultStore, limit: int | None = None) -> None:
+    """Delete the least recently used entries until the folder holds at most ``limit`` bytes (and
+    temporary files a killed writer left more than an hour ago)."""
+    limit = max_bytes() if limit is None else limit
+    entries, total = [], 0
+    try:
+        folders = list(os.scandir(store.folder))
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            for entry in os.scandir(folder.path):
+                found = entry.stat()
+                if entry.name.startswith(".tmp-"):
+                    if found.st_mtime < time.time() - 3600:
+                        _unlink(entry.path)
+                    continue
+                entries.append((found.st_mtime, found.st_size, entry.path))
+                total += found.st_size
+        except OSError:
+            continue
+    if total <= limit:
+        return
+    entries.sort()
+    for _, size, path in entries:
+        if total <= limit:
+            break
+        _unlink(path)
+        total -= size
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
