@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,12 +24,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cached import cache_benchmark  # noqa: E402
 from bench.generate import generate  # noqa: E402
 
 KINDS = ("sft", "dpo", "kto")
 
 
+# The benchmark's own cache folder: its policy parse cache is warmed once, and its result cache
+# (vgptlint/incremental) is emptied before every cold measurement, so a cold run is cold.
+CACHE = ROOT / "bench" / "out" / "cache"
+
+
 def measure(command: list[str], **environment: str) -> dict:
+    shutil.rmtree(CACHE / "results", ignore_errors=True)
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), "--", *command],
                          capture_output=True, text=True, check=True, env={**os.environ, **environment})
     return json.loads(out.stdout)
@@ -62,7 +70,10 @@ def main() -> int:
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the policy pack by pack (JSONL): where the time goes")
     parser.add_argument("--sqlfluff-sample", type=int, default=200, help="statements given to sqlfluff")
+    parser.add_argument("--cache", action="store_true",
+                        help="also time the result cache's reruns (bench/cached.py): nothing changed, a threshold, 1%% of records")
     args = parser.parse_args()
+    os.environ["VGPTLINT_CACHE_DIR"] = str(CACHE)
     folder = dataset(args.scale, args.seed)
     figures = json.loads((folder / "figures.json").read_text())
     records = figures["sft.records"] + figures["dpo.pairs"] + figures["kto.records"]
@@ -98,6 +109,8 @@ def main() -> int:
             print(f"{'speedup -j2 over -j1':<34} {lint['wall'] / two['wall']:8.2f} x")
         if args.breakdown and suffix == "jsonl":
             results["breakdown"] = breakdown(files, folder, floor["wall"], lint["wall"])
+    if args.cache:
+        results["cache"] = cache_benchmark(folder, measure, ROOT, KINDS)
     results["sql"] = sql_benchmark(folder, args.sqlfluff_sample)
     out = ROOT / "bench" / "out" / f"results-scale-{args.scale:g}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

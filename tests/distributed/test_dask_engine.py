@@ -171,3 +171,25 @@ def test_held_out_file_found_whatever_the_path_form(tmp_path, scheduler, small_b
     assert dask == local
     found = [f for f in json.loads(local)["findings"] if f["rule"] == "contamination"]
     assert len(found) > 3 and 'repeats held-out question v5 exactly: "question 5"' in [f["message"] for f in found]
+
+
+def test_workers_share_the_result_cache(tmp_path, scheduler, small_blocks):
+    """Workers on this machine store blocks in its cache (the cluster inherited VGPTLINT_CACHE_DIR) and
+    a second run reads them all: same report, no block linted again; --no-cache writes nothing."""
+    import os
+
+    results = Path(os.environ["VGPTLINT_CACHE_DIR"]) / "results"
+
+    def blocks() -> set:
+        return {p.name for p in results.rglob("b*") if p.is_file()} if results.exists() else set()
+
+    root = dataset(tmp_path, with_parquet=False)
+    before = blocks()
+    assert check("--engine", "dask", "--scheduler", scheduler, "--policy", "pretrain", "-f", "json", "--no-cache",
+                 str(root)) and blocks() == before
+    local, first = local_and_dask(scheduler, "--policy", "pretrain", "-f", "json", "--no-cache", str(root))[0], \
+        check("--engine", "dask", "--scheduler", scheduler, "--policy", "pretrain", "-f", "json", str(root))
+    written = blocks() - before
+    assert first == local and written
+    second = check("--engine", "dask", "--scheduler", scheduler, "--policy", "pretrain", "-f", "json", str(root))
+    assert second == local and blocks() - before == written

@@ -79,6 +79,7 @@ def worker_setup(prepared, options) -> object:
         rule_ids=tuple(sorted(prepared.rules)),
         run_id=uuid.uuid4().hex,
         load_functions=options.load_functions,
+        use_cache=not options.no_cache,
     )
 
 

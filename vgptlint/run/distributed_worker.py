@@ -25,6 +25,9 @@ from vgptlint import __version__
 from vgptlint.run.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_format, infer_kind,
                              peek_file, plan_for, process_chunk)
 from vgptlint.errors import PolicyError, UsageError
+from vgptlint.incremental.cached import FileCache, file_cache, lint_blocks
+from vgptlint.incremental.run import CacheFacts, cache_facts
+from vgptlint.incremental.run import close as close_cache
 from vgptlint.inputs.parquet import is_parquet, open_parquet, read_parquet, read_row_groups, row_groups, column_names
 from vgptlint.inputs.read import read_source, read_stream
 from vgptlint.inputs.records import InputProblem, Record
@@ -53,6 +56,7 @@ class WorkerSetup:
     # One per run: a policy file edited between two runs on a long-lived cluster is compiled again.
     run_id: str = ""
     load_functions: bool = False  # --load-functions, as on the client
+    use_cache: bool = False  # blocks of records through the worker machine's result cache (vgptlint.incremental)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Loaded:
     rules: dict
     services: dict
     settings: dict
+    cache: CacheFacts | None = None  # keyed before any record is linted: rules memoize into services
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +143,8 @@ def _load(setup: WorkerSetup) -> Loaded:
                          "must see the same policy, rule packs and vgptlint version")
     # As engine.run does with the settings prepare() made: policy settings, then the rest on top.
     settings = {"trainer": policy.trainer, **policy.settings, **pickle.loads(setup.settings)}
-    return Loaded(policy, rules, services, settings)
+    cache = cache_facts(settings, services, policy.dialect) if setup.use_cache else None
+    return Loaded(policy, rules, services, settings, cache)
 
 
 def _plan_and_context(setup: WorkerSetup, run: FileRun):
@@ -250,7 +256,23 @@ def lint_records(setup: WorkerSetup, task: FileTask, chunk: tuple[str, list]) ->
 
 def _lint(setup: WorkerSetup, run: FileRun, items) -> Part:
     plan, ctx = _plan_and_context(setup, run)
-    return Part((run.kind, run.format), process_chunk(items, plan, ctx))
+    cache = _file_cache(setup, run, plan, ctx)
+    outcome = process_chunk(items, plan, ctx) if cache is None else lint_blocks(items, plan, ctx, cache)
+    return Part((run.kind, run.format), outcome)
+
+
+def _file_cache(setup: WorkerSetup, run: FileRun, plan, ctx) -> FileCache | None:
+    """Blocks only: a worker lints pieces, never a whole file, so whole-file entries stay with local runs."""
+    facts = loaded(setup).cache
+    if facts is None:
+        return None
+    key = (setup, "cache", *run.plan_key)
+    found = _PLANS.get(key)
+    if found is None:
+        found = file_cache(facts.store, run, plan, ctx, facts.run_key, whole_file=False) or False
+        with _LOCK:
+            _PLANS[key] = found
+    return found or None
 
 
 # ------------------------------------------------------------------------------- merging and finishing
@@ -275,4 +297,5 @@ def finish(setup: WorkerSetup, task: FileTask, root: Partial, *findings: list) -
     run = FileRun(task, *root.kind)
     plan, _ = _plan_and_context(setup, run)
     merged = ChunkOutcome([f for piece in findings for f in piece], root.states, root.record_count)
+    close_cache(loaded(setup).cache)
     return finish_file(run, plan, merged)
