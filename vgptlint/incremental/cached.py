@@ -109,8 +109,12 @@ def cached_chunks(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
             yield ChunkOutcome([decode(f) for f in findings], states, record_count)
             continue
         outcome = process_chunk(block, plan, ctx)
-        store.put(key, ([encode(f) for f in outcome.findings], outcome.states, outcome.record_count))
-        yield outcome
+        # Merged into an empty state first: what an accumulator keeps pending (word hashes awaiting
+        # their MinHash signatures) is settled, so the entry holds the smaller, final form.
+        states = [rule.accumulator.merge(rule.accumulator.empty(rule.accumulator_options), state, rule.accumulator_options)
+                  for rule, state in zip(plan.aggregate_rules, outcome.states)]
+        store.put(key, ([encode(f) for f in outcome.findings], states, outcome.record_count))
+        yield ChunkOutcome(outcome.findings, states, outcome.record_count)
 
 
 def blocks(items: Iterable[Record | InputProblem]) -> Iterator[list]:
