@@ -10,11 +10,12 @@ other byte stays as the author wrote it. It never verifies its edits either: it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vgptlint.fixes.verify import settle, unverified
 from vgptlint.functions.base import Context, Hit
-from vgptlint.model import Applicability, Fix
+from vgptlint.model import Applicability, Fix, SetValue
+from vgptlint.select.jsonpath import to_pointer
 
 FixFn = Callable[[object, object, object, Context], "Fix | None"]
 
@@ -53,3 +54,31 @@ def fixer(name: str, *, options: type, site: type = Hit,
         return compute
 
     return register
+
+
+@dataclass(frozen=True, slots=True)
+class FixSpec:
+    """A rule's declared fix: a registered fixer, or a record-level ``set`` of fields."""
+
+    fixer: str | None
+    options: object
+    applicability: Applicability
+    set_fields: tuple[tuple[str, object], ...] = ()
+    title: str = ""
+
+
+_SAFETY = {Applicability.SAFE: 0, Applicability.UNSAFE: 1, Applicability.DISPLAY_ONLY: 2}
+
+
+def rule_fix(spec: FixSpec, value: object, hit: Hit, ctx: Context, verify: bool = True) -> Fix | None:
+    """A rule's declared fix (``fix:``) for one hit: its fixer's (verified unless ``verify`` is
+    False), or the fields it sets; the less safe of the rule's and the fixer's applicability wins."""
+    if spec.fixer is None:
+        changes = tuple(SetValue(to_pointer((name,)), field_value) for name, field_value in spec.set_fields)
+        title = spec.title or "set " + ", ".join(f"{n}: {v}" for n, v in spec.set_fields)
+        return Fix(title, spec.applicability, changes=changes)
+    proposal = FIXERS[spec.fixer].propose(value, hit, spec.options, ctx, verify)
+    if proposal is None:
+        return None
+    applicability = max(proposal.applicability, spec.applicability, key=_SAFETY.__getitem__)
+    return replace(proposal, applicability=applicability, title=proposal.title or spec.title)

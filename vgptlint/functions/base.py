@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from vgptlint.model import Fix, Severity, Span
+from vgptlint.model import Severity, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +26,7 @@ class Hit:
         path: extra JSON path parts below the selected value (keys and indexes), e.g. ("label",).
         data: values a rule's ``message`` template may use as ``{placeholders}`` (never read by fixers).
         site: what a fixer needs to fix this hit, typed (:mod:`vgptlint.functions.sites`), when the
-            function knows it.
-        fix: an edit proposal, when the function can compute one.
+            function knows it (the rule's ``fix:`` names the fixer).
         severity: overrides the rule's severity for this hit (e.g. an optional join key).
     """
 
@@ -36,7 +35,6 @@ class Hit:
     path: tuple[str | int, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
     site: object | None = None
-    fix: Fix | None = None
     severity: Severity | None = None
 
 

@@ -12,10 +12,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from vgptlint.aggregates.base import ACCUMULATORS
 from vgptlint.errors import Problem
-from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.base import FIXERS, FixSpec
 from vgptlint.functions.base import REGISTRY, OptionError, build_options, did_you_mean
 from vgptlint.model import Applicability, Severity
-from vgptlint.policy.model import (DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, RULE_TYPES, Check, CompiledRule, FixSpec, Origin,
+from vgptlint.policy.model import (DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, RULE_TYPES, Check, CompiledRule, Origin,
                                    Policy, type_problem)
 from vgptlint.policy.yamlio import key_position, node_position, plain, value_position
 from vgptlint.select.jsonpath import SelectorError, compile_selector

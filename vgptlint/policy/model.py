@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vgptlint.fixes.base import FixSpec
 from vgptlint.functions.base import Function, describe_value
 from vgptlint.model import Applicability, Severity
 from vgptlint.select.jsonpath import Selector
@@ -76,17 +77,6 @@ class Check:
     function: Function
     options: object
     field: tuple[str | int, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FixSpec:
-    """A rule's declared fix: a registered fixer, or a record-level ``set`` of fields."""
-
-    fixer: str | None
-    options: object
-    applicability: Applicability
-    set_fields: tuple[tuple[str, object], ...] = ()
-    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

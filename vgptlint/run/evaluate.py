@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from vgptlint.facets import facet_value
-from vgptlint.fixes.base import FIXERS
+from vgptlint.fixes.base import rule_fix
 from vgptlint.fixes.negatives import label_name, touches_negative
 from vgptlint.functions.base import MISSING, Context, Hit
 from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
-from vgptlint.model import Applicability, Finding, Fix, Location, SetValue, Span
+from vgptlint.model import Finding, Location, Span
 from vgptlint.policy.compile import typed_value
 from vgptlint.policy.model import CompiledRule
 from vgptlint.select.jsonpath import Selector, Target, to_json_path, to_pointer
@@ -161,28 +161,11 @@ def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object
     if not ctx.settings.get(IS_REWRITABLE, True):
         fix = None  # a fix that can never be applied is not offered, nor counted as fixable
     else:
-        fix = hit.fix if hit.fix is not None or rule.fix is None else compute_fix(rule, value, hit, ctx)
+        fix = None if rule.fix is None else rule_fix(rule.fix, value, hit, ctx, verify=ctx.settings.get(VERIFY_FIXES, True))
     if fix is not None and touches_negative(fix, location.pointer, ctx.record, ctx.kind,
                                             label_name(ctx.settings.get("dataset_spec"))):
         fix = None  # an undesirable example is training signal: never offered as fixable
     return Finding(rule.id, hit.severity or rule.severity, message, location, fingerprint, fix)
-
-
-_SAFETY = {Applicability.SAFE: 0, Applicability.UNSAFE: 1, Applicability.DISPLAY_ONLY: 2}
-
-
-def compute_fix(rule: CompiledRule, value: object, hit: Hit, ctx: Context) -> Fix | None:
-    """The rule's declared fix for this hit; the less safe of the rule's and the fixer's applicability wins."""
-    spec = rule.fix
-    if spec.fixer is None:
-        changes = tuple(SetValue(to_pointer((name,)), field_value) for name, field_value in spec.set_fields)
-        title = spec.title or "set " + ", ".join(f"{n}: {v}" for n, v in spec.set_fields)
-        return Fix(title, spec.applicability, changes=changes)
-    proposal = FIXERS[spec.fixer].propose(value, hit, spec.options, ctx, verify=ctx.settings.get(VERIFY_FIXES, True))
-    if proposal is None:
-        return None
-    applicability = max(proposal.applicability, spec.applicability, key=_SAFETY.__getitem__)
-    return replace(proposal, applicability=applicability, title=proposal.title or spec.title)
 
 
 def _position(record: Record, parts: tuple, hit: Hit) -> tuple[int, int, int | None, int | None]:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vgptlint.run.engine import FileTask, lint_file, lint_items, plan_for
-from vgptlint.run.evaluate import compute_fix, evaluate_record
+from vgptlint.run.evaluate import evaluate_record
 from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
+from vgptlint.fixes.base import rule_fix
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
 from vgptlint.fixes.negatives import label_name, without_negative_fixes
 from vgptlint.fixes.regions import fix_regions
@@ -189,7 +190,7 @@ def attach_dataset_fixes(findings: list[Finding], rules: dict[str, CompiledRule]
         if finding.fix is None and rule is not None and rule.kind == "aggregate" and rule.fix is not None:
             ctx = Context(record=None, kind="", path=task.display, dialect=policy.dialect, settings=settings,
                           services=services)
-            fix = compute_fix(rule, None, Hit(finding.message), ctx)
+            fix = rule_fix(rule.fix, None, Hit(finding.message), ctx)
             finding = replace(finding, fix=fix) if fix is not None else finding
         out.append(finding)
     return out
