@@ -53,3 +53,21 @@ def test_verification_runs_when_fixes_leave_the_report(data, counted_verify, arg
 def test_text_report_counts_the_proposed_fix(data):
     result = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "sql-nolock-missing", "sft.jsonl"])
     assert result.stdout.splitlines()[-1].endswith("(1 fixable with --fix)")
+
+
+@pytest.mark.parametrize("needs_verified_fixes", [False, True])
+def test_the_cli_asks_the_reporter_not_its_name(data, counted_verify, needs_verified_fixes):
+    from vgptlint.reports.base import REPORTERS, reporter
+
+    @reporter("fix-titles", needs_verified_fixes=needs_verified_fixes)
+    def fix_titles(result, opts):
+        """Each finding's fix title."""
+        return "".join(f"{f.fix.title if f.fix else '-'}\n" for f in result.findings)
+
+    try:
+        result = CliRunner().invoke(main, ["check", "--policy", "pretrain", "--select", "sql-nolock-missing", "-f",
+                                           "fix-titles", "sft.jsonl"])
+    finally:
+        del REPORTERS["fix-titles"]
+    assert result.stdout == "add WITH (NOLOCK) to APTH\n"
+    assert bool(counted_verify) is needs_verified_fixes
