@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vgptlint.api import CheckOptions, prepare  # noqa: E402
-from vgptlint.run.engine import run  # noqa: E402
+from vgptlint.run.local import run  # noqa: E402
 from vgptlint.sql.extract import extract_sql  # noqa: E402
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement  # noqa: E402
 
@@ -78,7 +78,7 @@ def main() -> int:
         started = time.process_time()
         for task, path in zip(prepared.tasks, files):
             began = time.process_time()
-            result = run(prepared.policy, [task], prepared.rules, prepared.services, prepared.settings, [], jobs=1)
+            result = run(prepared.setup, [task])
             seconds.append((time.process_time() - began, path))
             for finding in result.findings:
                 if finding.location.record_index is None:

@@ -37,21 +37,22 @@ def test_example_fixed(case, tmp_path):
     """``fixed:`` is the record after ``--fix`` (safe fixes, the fix loop, written and read back)."""
     import json
 
-    from vgptlint.run.engine import FileTask, infer_kind
+    from vgptlint.run.engine import infer_kind
     from vgptlint.run.fix_session import FixOptions, fix_task
-    from vgptlint.testing import _spec, example_services, pack_policy
+    from vgptlint.run.setup import FileTask, local_setup
+    from vgptlint.testing import example_services, example_spec, pack_policy
 
     policy = pack_policy(case.pack_path)
     rule = policy.rules[case.rule_id]
     kind = case.kind or infer_kind(case.records[0])
-    spec = _spec(case.spec, kind) if case.spec is not None else None
+    spec = example_spec(case.spec) if case.spec is not None else None
     path = tmp_path / "example.json"
     path.write_text(json.dumps(list(case.records), indent=2, ensure_ascii=False), encoding="utf-8")
-    settings = {**policy.settings, "trainer": policy.trainer}
+    setup = local_setup(policy, {rule.id: rule}, example_services(case.pack_path))
     task = FileTask(path=str(path), display="example.json", kind=kind, spec=spec)
-    outcome = fix_task(task, policy, {rule.id: rule}, example_services(case.pack_path), settings, FixOptions())
+    outcome = fix_task(setup, task, FixOptions())
     assert outcome.messages == []
     fixed = json.loads(path.read_text(encoding="utf-8"))
     assert (fixed if len(case.records) > 1 else fixed[0]) == case.fixed  # a dataset example lists every record
-    again = fix_task(task, policy, {rule.id: rule}, example_services(case.pack_path), settings, FixOptions())
+    again = fix_task(setup, task, FixOptions())
     assert not again.is_changed, "a second --fix must change nothing"

@@ -1,30 +1,46 @@
 """The public API behind the CLI: load a policy, find the files, run the engine.
 
-``check(paths, policy=...)`` is what ``vgptlint check`` does, minus printing.
+``check(paths, policy=...)`` is what ``vgptlint check`` does, minus printing. :func:`prepare` does
+everything that can fail on user input and returns the run's :class:`~vgptlint.run.setup.RunSetup`
+(what linting any file needs) with what only this machine does with it (:class:`Prepared`).
 """
 from __future__ import annotations
 
-import fnmatch
 import os
-from dataclasses import dataclass, field
+import re
+import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
 from vgptlint.cache import turned_off
-from vgptlint.run.engine import FileTask, input_finding, kind_from_globs, run
+from vgptlint.commands.stats import content_facets
 from vgptlint.errors import UsageError
-from vgptlint.run.evaluate import VERIFY_FIXES
-from vgptlint.functions.base import did_you_mean
+from vgptlint.findings.fingerprint import fingerprint
+from vgptlint.findings.result import RunResult
+from vgptlint.fixes.apply import is_applied
+from vgptlint.fixes.diff import diff_files
 from vgptlint.globs import matches_any
 from vgptlint.inputs.discover import discover
-from vgptlint.model import Finding, Severity
+from vgptlint.llamafactory.run import RunPlan
+from vgptlint.llamafactory.run_report import (TABLE_HEADERS, plan_files, plan_for, rule_infos, run_findings, run_table,
+                                              table_rows, table_title)
+from vgptlint.model import Finding, Location, Severity
 from vgptlint.policy.load import load_policy
-from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.findings.result import RunResult
-from vgptlint.review.review import apply_review
+from vgptlint.policy.model import Policy
+from vgptlint.reports.base import plural
+from vgptlint.review.review import Review, apply_review, prepare_review
+from vgptlint.run import distributed
+from vgptlint.run.engine import input_finding, kind_from_globs
+from vgptlint.run.fix_regions import FixRegionReader
+from vgptlint.run.fix_session import FixOptions, FixRun, fix_files
+from vgptlint.run.local import run
+from vgptlint.run.parallel import effective_jobs
+from vgptlint.run.setup import FileTask, RunSetup, compile_rules, compiled, run_rule_matches, split_words, with_compiled
 
 DEFAULT_POLICY = "pretrain"
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json", "catalog.csv")
+ENGINES = ("local", "dask")
 
 
 @dataclass
@@ -34,7 +50,7 @@ class CheckOptions:
     catalog: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    extra_settings: dict = field(default_factory=dict)
+    seed: int | None = None  # --seed: shuffling fixes repeat it
     jobs: int | None = 1
     baseline: str | None = None  # report only findings not in this baseline file
     write_baseline: str | None = None  # record today's findings in this baseline file
@@ -45,6 +61,7 @@ class CheckOptions:
     scheduler: str | None = None  # with engine "dask": the scheduler address; None starts a local cluster
     exclude: tuple[str, ...] = ()  # --exclude: .gitignore-style globs of files not to read (vgptlint.globs)
     load_functions: bool = False  # --load-functions: import the policy's functions: modules (runs their code)
+    fix_regions: bool = False  # the report shows fixes as file edits (SARIF, JSON): compute them as it reads
     verify_fixes: bool = True  # False: fixes are shown only as a count, so proposed fixes are not re-parsed
     no_cache: bool = False  # --no-cache: lint every record again (vgptlint.incremental), store nothing
 
@@ -56,72 +73,32 @@ def default_policy_reference() -> str:
     return DEFAULT_POLICY
 
 
-def select_rules(policy: Policy, select: tuple[str, ...], ignore: tuple[str, ...]) -> dict[str, CompiledRule]:
-    """``--select``/``--ignore``: rule ids, globs (``sql-*``), pack names or ``ALL``.
-
-    Raises:
-        UsageError: a selector that matches no rule of the policy.
-    """
-
-    def matches(rule: CompiledRule, word: str) -> bool:
-        return word == "ALL" or fnmatch.fnmatchcase(rule.id, word) or word == rule.origin.pack or word in rule.aliases
-
-    for word in (*select, *ignore):
-        if not any(matches(r, word) for r in policy.rules.values()) and not run_rule_matches(word):
-            hint = did_you_mean(word, policy.rules)
-            raise UsageError(f'"{word}" matches no rule of policy {policy.path}' + (f"; {hint}" if hint else ""))
-    rules = {}
-    for rule_id, rule in policy.rules.items():
-        if select and not any(matches(rule, w) for w in select):
-            continue
-        if any(matches(rule, w) for w in ignore):
-            continue
-        if select and not rule.is_enabled and any(w == rule.id for w in select):
-            rule = _enable(rule)
-        rules[rule_id] = rule
-    return rules
-
-
-def run_rule_matches(word: str, rule_id: str | None = None) -> bool:
-    """Does a --select/--ignore word name a --train-config rule (``lf-run-*``; pack ``llamafactory``)?"""
-    from vgptlint.llamafactory.run_report import PACK, RULES
-
-    ids = (rule_id,) if rule_id else tuple(RULES)
-    return any(word in ("ALL", PACK) or fnmatch.fnmatchcase(i, word) for i in ids)
-
-
-def _selected(finding: Finding, options: CheckOptions | None) -> bool:
-    select = split_words(options.select) if options else ()
-    ignore = split_words(options.ignore) if options else ()
-    return ((not select or any(run_rule_matches(w, finding.rule) for w in select))
-            and not any(run_rule_matches(w, finding.rule) for w in ignore))
-
-
-def _enable(rule: CompiledRule) -> CompiledRule:
-    from dataclasses import replace
-
-    return replace(rule, severity=Severity.WARNING)
-
-
-def split_words(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(w.strip() for v in values for w in v.split(",") if w.strip())
-
-
 @dataclass
 class Prepared:
-    policy: Policy
-    rules: dict[str, CompiledRule]
+    """A prepared run: its setup (what linting any file needs, on any engine) and what only this
+    machine does with it: the files, how to run them, the review after, the notes and input problems."""
+
+    setup: RunSetup
     tasks: list[FileTask]
-    services: dict
-    settings: dict
     notes: list[str]
     input_problems: list
     jobs: int = 1
-    review: object = None  # vgptlint.review.review.Review: suppressions and baseline, applied after the run
-    options: CheckOptions | None = None  # what it was prepared from (the Dask engine ships references)
-    service_paths: tuple = (None, ())  # (dataset_info path, catalog paths): loaded again by Dask workers
+    engine: str = "local"
+    scheduler: str | None = None
+    review: Review | None = None  # suppressions and baseline, applied after the run
     progress: object = None  # a vgptlint.run.progress.TerminalProgress when stderr is a terminal
-    run_plan: object = None  # a vgptlint.llamafactory.run.RunPlan with --train-config
+    run_plan: RunPlan | None = None  # with --train-config
+    select: tuple[str, ...] = ()  # --select/--ignore words, for the --train-config rules
+    ignore: tuple[str, ...] = ()
+    fix_regions: bool = False
+
+    @property
+    def policy(self) -> Policy:
+        return compiled(self.setup).policy
+
+    @property
+    def rules(self) -> dict:
+        return compiled(self.setup).rules
 
 
 def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | None = None) -> Prepared:
@@ -132,73 +109,69 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
             it is loaded here.
     """
     load_builtins()
-    if options.engine not in ("local", "dask"):
+    if options.engine not in ENGINES:
         raise UsageError(f'unknown engine "{options.engine}"; known: local, dask')
     if options.scheduler and options.engine != "dask":
         raise UsageError("--scheduler is for --engine dask")
     if options.engine == "dask":
-        from vgptlint.run.distributed import require_dask
-
-        require_dask()
+        distributed.require_dask()
     with turned_off(options.no_cache):  # --no-cache: the parsed policy and catalog too
         return _prepare(paths, options, policy)
 
 
 def _prepare(paths: tuple[str, ...], options: CheckOptions, policy: Policy | None) -> Prepared:
-    if policy is None:
-        policy = load_policy(options.policy, options.load_functions)
-    rules = select_rules(policy, split_words(options.select), split_words(options.ignore))
-    notes: list[str] = []
-    services: dict = {}
-    settings: dict = {"trainer": policy.trainer, **policy.settings, **options.extra_settings}
-    # Relative paths in rule options (a held-out file) mean the caller's directory, on any engine:
-    # a Dask worker's own working directory is elsewhere.
-    settings.setdefault("working_directory", os.getcwd())
-    if not options.verify_fixes:
-        settings[VERIFY_FIXES] = False
-
+    policy = policy if policy is not None else load_policy(options.policy, options.load_functions)
     run_plan = _plan_training_run(options, policy)
     if run_plan is not None and not paths:
-        from vgptlint.llamafactory.run_report import plan_files
-
         paths = plan_files(run_plan)
     if run_plan is not None and not paths:
         found = discover(())  # nothing the config names could be found: no file to lint
     elif options.engine == "dask":
-        from vgptlint.run.distributed import discover as discover_anywhere
-
-        found = discover_anywhere(paths or (".",))
+        found = distributed.discover(paths or (".",))
     else:
         found = discover(paths or (".",))
     dataset_info_path = find_dataset_info(options.dataset_info, policy, paths)
     if dataset_info_path is None and run_plan is not None and run_plan.info is not None:
         dataset_info_path = run_plan.info.path
-    specs = {}
-    if dataset_info_path is not None:
-        specs, info_notes = _load_dataset_info(dataset_info_path, services)
-        notes.extend(info_notes)
-        settings.setdefault("trainer", "llamafactory")
-        if settings.get("trainer") is None:
-            settings["trainer"] = "llamafactory"
-    catalog_paths = _catalog_paths(options, policy, paths)
-    if catalog_paths:
-        services["catalog"] = _load_catalog(catalog_paths)
-    rules = _drop_unmet(rules, services, notes)
+    trainer = policy.trainer
+    if dataset_info_path is not None and trainer is None:
+        trainer = "llamafactory"
+    setup = RunSetup(
+        policy=_absolute_if_file(options.policy), select=split_words(options.select),
+        ignore=split_words(options.ignore),
+        dataset_info=None if dataset_info_path is None else str(dataset_info_path),
+        catalog=tuple(str(p) for p in _catalog_paths(options, policy, paths)),
+        load_functions=options.load_functions, trainer=trainer, seed=options.seed,
+        use_suppressions=options.use_suppressions, verify_fixes=options.verify_fixes,
+        # Relative paths in rule options (a held-out file) mean the caller's directory, on any engine:
+        # a Dask worker's own working directory is elsewhere.
+        working_directory=os.getcwd(), run_id=uuid.uuid4().hex, use_cache=not options.no_cache)
+    state = compile_rules(setup, policy)
+    setup = with_compiled(setup, state)
+    specs = _specs_by_file(state.services.get("dataset_info"))
     excluded = split_words(options.exclude)
     tasks = []
     for path in (p for p in found.paths if not matches_any(p, excluded)):
         spec = specs.get(_key(path))
         kind = getattr(spec, "kind", None) or kind_from_globs(policy, path)
         tasks.append(FileTask(path=path, display="<stdin>" if path == "-" else path, kind=kind, spec=spec))
-    from vgptlint.run.parallel import effective_jobs
-
     jobs = effective_jobs(options.jobs, [t.path for t in tasks])
-    from vgptlint.review.review import prepare_review
-
-    review = prepare_review(policy, settings, baseline=options.baseline, write_baseline_to=options.write_baseline,
+    review = prepare_review(policy, baseline=options.baseline, write_baseline_to=options.write_baseline,
                             use_suppressions=options.use_suppressions)
-    return Prepared(policy, rules, tasks, services, settings, notes, list(found.problems), jobs, review, options,
-                    (dataset_info_path, catalog_paths), run_plan=run_plan)
+    return Prepared(setup, tasks, list(state.notes), list(found.problems), jobs, options.engine, options.scheduler,
+                    review, run_plan=run_plan, select=setup.select, ignore=setup.ignore,
+                    fix_regions=options.fix_regions)
+
+
+def _absolute_if_file(reference: str) -> str:
+    # A policy file is named by its absolute path, which a worker on this machine (or one sharing
+    # this file system) can open whatever its working directory; a shipped name stays a name.
+    path = Path(reference)
+    return str(path.resolve()) if path.is_file() else reference
+
+
+def _specs_by_file(info) -> dict:
+    return {} if info is None else {_key(str(file)): spec for spec in info.specs for file in spec.paths}
 
 
 def _plan_training_run(options: CheckOptions, policy: Policy):
@@ -208,9 +181,6 @@ def _plan_training_run(options: CheckOptions, policy: Policy):
         return None
     if not Path(train_config).is_file():
         raise UsageError(f'--train-config "{train_config}": no such file')
-    from vgptlint.llamafactory.run_report import plan_for
-    from vgptlint.commands.stats import content_facets
-
     return plan_for(train_config, options.tokenizer, content_facets(policy))
 
 
@@ -252,39 +222,6 @@ def _catalog_paths(options: CheckOptions, policy: Policy, arguments) -> tuple[Pa
     return paths
 
 
-def _load_dataset_info(path: Path, services: dict):
-    from vgptlint.llamafactory.dataset_info import load_dataset_info
-
-    info = load_dataset_info(path)
-    services["dataset_info"] = info
-    specs = {}
-    for spec in info.specs:
-        for file in spec.paths:
-            specs[_key(str(file))] = spec
-    return specs, []
-
-
-def _load_catalog(paths: tuple[Path, ...]):
-    from vgptlint.sql.catalog import load_catalog
-
-    return load_catalog(paths)
-
-
-def _drop_unmet(rules: dict[str, CompiledRule], services: dict, notes: list[str]) -> dict[str, CompiledRule]:
-    kept, skipped = {}, {}
-    for rule_id, rule in rules.items():
-        missing = [need for need in sorted(rule.requires) if need not in services]
-        if missing and rule.is_enabled:
-            skipped.setdefault(missing[0], []).append(rule_id)
-        else:
-            kept[rule_id] = rule
-    for need, ids in sorted(skipped.items()):
-        flag = "--catalog" if need == "catalog" else "--dataset-info"
-        notes.append(f"{len(ids)} rule{'s' if len(ids) != 1 else ''} skipped: no {need.replace('_', ' ')} configured "
-                     f"(use {flag} or set it in the policy): {', '.join(sorted(ids))}")
-    return kept
-
-
 def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = None) -> RunResult:
     """Lint ``paths`` with a policy; the library form of ``vgptlint check``."""
     prepared = prepare(tuple(paths), options or CheckOptions())
@@ -292,33 +229,33 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 
 
 def execute(prepared: Prepared) -> RunResult:
-    if prepared.options is not None and prepared.options.engine == "dask":
-        from vgptlint.run.distributed import run_on_dask
-
-        result = run_on_dask(prepared, prepared.options)
+    if prepared.engine == "dask":
+        result = distributed.run_on_dask(prepared.setup, prepared.tasks, prepared.scheduler, prepared.notes)
     else:
-        result = run(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
-                     prepared.notes, jobs=prepared.jobs, progress=prepared.progress,
-                     use_cache=prepared.options is not None and not prepared.options.no_cache)
+        result = run(prepared.setup, prepared.tasks, jobs=prepared.jobs, progress=prepared.progress, notes=prepared.notes)
+    if prepared.fix_regions:
+        # Reports that show fixes as file edits (SARIF, JSON) get them as they reach each finding.
+        result.fix_region_reader = FixRegionReader()
     add_run_findings(result, prepared)
     return apply_review(result, prepared.review)
 
 
 def add_run_findings(result: RunResult, prepared: Prepared) -> None:
-    """Findings about the run's arguments and dataset_info.json, merged into the sorted findings."""
+    """Findings about the run's arguments and dataset_info.json, into the run's sorted findings."""
     extra = [*(input_finding(p) for p in prepared.input_problems), *dataset_info_findings(prepared)]
     if prepared.run_plan is not None:
-        from vgptlint.llamafactory.run_report import TABLE_HEADERS, rule_infos, run_findings, run_table, table_rows, table_title
-
-        found = [f for f in run_findings(prepared.run_plan) if _selected(f, prepared.options)]
+        found = [f for f in run_findings(prepared.run_plan) if _selected(f, prepared)]
         extra += found
         result.rules = [*result.rules, *rule_infos(found)]
         table = run_table(prepared.run_plan)
         result.tables.append((table_title(table), TABLE_HEADERS, table_rows(table)))
-    if extra:
-        result.findings.extend(extra)
-        if isinstance(result.findings, list):  # a spool sorts as it is read
-            result.findings.sort(key=Finding.sort_key)
+    result.findings.extend(extra)
+
+
+def _selected(finding: Finding, prepared: Prepared) -> bool:
+    select, ignore = prepared.select, prepared.ignore
+    return ((not select or any(run_rule_matches(w, finding.rule) for w in select))
+            and not any(run_rule_matches(w, finding.rule) for w in ignore))
 
 
 DATASET_INFO_RULE = "lf-dataset-info-invalid"
@@ -328,8 +265,6 @@ def _named_by_run(problems, run_plan) -> list:
     """With --train-config, only the problems of the datasets the run reads (missing files: lf-run-dataset says it)."""
     if run_plan is None:
         return list(problems)
-    import re
-
     names = {run.ref.name for run in run_plan.datasets}
     kept = []
     for problem in problems:
@@ -341,20 +276,15 @@ def _named_by_run(problems, run_plan) -> list:
 
 def dataset_info_findings(prepared: Prepared) -> list:
     """Problems of the dataset_info.json itself, at their own file:line:col."""
-    import hashlib
-
-    from vgptlint.model import Finding, Location
-
     rule = prepared.rules.get(DATASET_INFO_RULE)
-    info = prepared.services.get("dataset_info")
+    info = compiled(prepared.setup).services.get("dataset_info")
     if rule is None or not rule.is_enabled or info is None:
         return []
     findings = []
     for problem in _named_by_run(info.problems, prepared.run_plan):
         severity = rule.severity if problem.severity == "error" else Severity(problem.severity)
-        digest = hashlib.blake2b(f"{rule.id}\0{problem.source}\0{problem.code}\0{problem.message}".encode(), digest_size=16)
         findings.append(Finding(rule.id, severity, problem.message, Location(problem.source, problem.line, problem.column),
-                                digest.hexdigest()))
+                                fingerprint(rule.id, problem.source, problem.code, problem.message)))
     return findings
 
 
@@ -368,8 +298,6 @@ def exit_code(result: RunResult, fail_on: Severity | None) -> int:
 
 # ------------------------------------------------------------------------------- fixes (--fix, --diff)
 
-from vgptlint.run.fix_session import FixOptions, FixRun  # noqa: E402  (kept beside the functions that use them)
-
 
 def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     """``vgptlint check --fix`` (``options.write``) or ``--diff`` (not written), minus printing.
@@ -377,13 +305,9 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     Returns:
         Each file's changes and the run's remaining findings (re-linted after fixing).
     """
-    from vgptlint.run.fix_session import fix_files
-
-    if prepared.options is not None and prepared.options.engine == "dask":
+    if prepared.engine == "dask":
         raise UsageError("--fix and --diff rewrite files on this machine; run them without --engine dask")
-
-    run = fix_files(prepared.policy, prepared.tasks, prepared.rules, prepared.services, prepared.settings,
-                    prepared.notes, options)
+    run = fix_files(prepared.setup, prepared.tasks, prepared.notes, options)
     add_run_findings(run.result, prepared)
     apply_review(run.result, prepared.review)
     return run
@@ -394,8 +318,6 @@ def fix_messages(run: FixRun, options: FixOptions) -> list[str]:
 
     ``Fixed 2,541 findings in 2 files (118 remaining) (12 more fixable with --unsafe-fixes)``
     """
-    from vgptlint.reports.base import plural
-
     verb = "Fixed" if options.write else "Would fix"
     line = (f"{verb} {plural(run.fixed_count, 'finding')} in {plural(len(run.changed_files), 'file')} "
             f"({len(run.result.findings):,} remaining)")
@@ -408,9 +330,6 @@ def fix_messages(run: FixRun, options: FixOptions) -> list[str]:
 def fix_listing(result: RunResult, allow_unsafe: bool) -> list[str]:
     """``check --show-fixes``: every fix ``vgptlint fix`` would apply, one line each, and how many
     more ``--unsafe-fixes`` would add (display-only fixes are never applied, so never listed)."""
-    from vgptlint.fixes.apply import is_applied
-    from vgptlint.reports.base import plural
-
     lines, held_back = [], 0
     for finding in result.findings:
         if is_applied(finding.fix, allow_unsafe):
@@ -434,54 +353,4 @@ def fixed_listing(run: FixRun) -> list[str]:
 
 def fix_diff(run: FixRun) -> str:
     """The unified diff of every file ``--fix`` would change."""
-    from vgptlint.fixes.diff import diff_files
-
     return diff_files((f.path, f.old_text, f.new_text) for f in run.changed_files)
-
-
-def fill_fix_regions(result: RunResult) -> None:
-    """Let reports show fixes with text edits in file coordinates (SARIF ``fixes``, JSON ``replacements``).
-
-    Computed as the report reaches each finding: the files are read again alongside the sorted
-    findings, one record at a time (:class:`FixRegionReader`), so nothing is held for it.
-    """
-    result.fix_region_reader = FixRegionReader()
-
-
-class FixRegionReader:
-    """A fix's replacements in file coordinates, for findings asked about in report order.
-
-    Findings come sorted by path and position, so each file is read forward once, holding one
-    record; a finding asked about out of order reads its file again from the start.
-    """
-
-    def __init__(self) -> None:
-        self.path: str | None = None
-        self.info = None
-        self.records = iter(())
-        self.record = None
-
-    def __call__(self, finding: Finding) -> tuple:
-        from vgptlint.fixes.regions import file_replacements
-
-        path, index = finding.location.path, finding.location.record_index
-        if (finding.fix is None or not finding.fix.edits or index is None or path in ("-", "<stdin>")
-                or path.lower().endswith(".parquet")):  # no text to place edits in
-            return ()
-        record = self._record(path, index)
-        return () if record is None else file_replacements(finding, record, self.info)
-
-    def _record(self, path: str, index: int):
-        from vgptlint.inputs.read import read_source
-        from vgptlint.inputs.records import Record
-        from vgptlint.inputs.style import describe_file
-
-        if path != self.path or (self.record is not None and index < self.record.index):
-            self.path, self.info, self.record = path, describe_file(path), None
-            self.records = (item for item in read_source(path) if isinstance(item, Record)) if self.info else iter(())
-        while self.record is None or self.record.index < index:
-            following = next(self.records, None)
-            if following is None:
-                return None
-            self.record = following
-        return self.record if self.record.index == index else None

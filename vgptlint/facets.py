@@ -28,7 +28,7 @@ used by five rules costs one evaluation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vgptlint.aggregates.predicate import Predicate, PredicateError, compile_predicate
 from vgptlint.errors import Problem, UsageError
@@ -85,7 +85,7 @@ class FacetSet:
                 raise UsageError(unknown_facet_message(name, self.facets))
             # A facet's predicates read ctx.record: make sure it is the record asked about.
             if ctx.record is not data:
-                ctx = Context(data, ctx.kind, ctx.path, ctx.record_index, ctx.dialect, ctx.settings, ctx.services)
+                ctx = replace(ctx, record=data)
             found = self._values[name] = facet.evaluate(data, ctx)
         return found
 
@@ -104,7 +104,7 @@ def unknown_facet_message(name: str, known: Mapping) -> str:
 
 
 def facet_set(ctx: Context) -> FacetSet | None:
-    found = ctx.settings.get("facets") if ctx.settings else None
+    found = ctx.policy_settings.get("facets")
     return found if isinstance(found, FacetSet) else None
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
-from vgptlint.run.engine import FileTask, infer_kind, lint_items
+from vgptlint.run.engine import FileFindings, FindingList, infer_kind, lint_file
+from vgptlint.run.setup import FileTask, local_setup
 from vgptlint.inputs.read import read_bytes
 from vgptlint.model import Finding
 from vgptlint.policy.load import load_policy
@@ -134,16 +135,16 @@ def _run_case(case: ExampleCase) -> list[Finding]:
     policy = pack_policy(case.pack_path)
     rule = policy.rules[case.rule_id]
     kind = case.kind or infer_kind(case.records[0] if case.records else {})
-    spec = _spec(case.spec) if case.spec is not None else None
+    spec = example_spec(case.spec) if case.spec is not None else None
     data = json.dumps(list(case.records), indent=2, ensure_ascii=False).encode()
     task = FileTask(path="example.json", display="example.json", kind=kind, spec=spec)
-    settings = {**policy.settings, "trainer": policy.trainer, "dataset_spec": spec}  # policy.settings carries facets
-    outcome = lint_items(read_bytes(data, "example.json", ".json"), task, policy, {rule.id: rule},
-                         example_services(case.pack_path), settings)
-    return [f for f in outcome.findings if f.rule == rule.id]
+    setup = local_setup(policy, {rule.id: rule}, example_services(case.pack_path))
+    sink = FileFindings(FindingList(), task.display)
+    lint_file(setup, task, sink, records=read_bytes(data, "example.json", ".json"))
+    return [f for f in sink.target if f.rule == rule.id]
 
 
-def _spec(raw: dict):
+def example_spec(raw: dict):
     from vgptlint.llamafactory.dataset_info import spec_from_entry
 
     return spec_from_entry("example", raw)

@@ -77,7 +77,7 @@ def test_every_accumulator_has_a_config():
 
 
 def _context(folder: Path, facets, services: dict) -> Context:
-    return Context(record=None, kind="sft", path=str(folder / "train.json"), settings={"facets": facets}, services=services)
+    return Context(record=None, kind="sft", path=str(folder / "train.json"), policy_settings={"facets": facets}, services=services)
 
 
 def _run(name: str, records: list, bounds: list[int], merge_seed: int, folder: Path, facets):

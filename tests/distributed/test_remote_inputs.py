@@ -70,20 +70,19 @@ def test_parquet_rows_are_records_at_row_number_plus_one(tmp_path):
     assert isinstance(problem, InputProblem) and problem.message.startswith("is not a readable Parquet file")
 
 
-def setup(**changes):
-    from vgptlint.run.distributed_worker import WorkerSetup
+def worker_side(**changes):
+    """A setup as a Dask worker receives it: references only, nothing compiled."""
+    from vgptlint.run.setup import RunSetup
 
-    fields = dict(policy="pretrain", select=(), ignore=(), dataset_info=None, catalog=(), settings=pickle.dumps({}),
-                  rule_ids=())
-    return WorkerSetup(**{**fields, **changes})
+    return pickle.loads(pickle.dumps(RunSetup(**{"policy": "pretrain", "run_id": "test", **changes})))
 
 
 def test_workers_refuse_another_version_or_policy():
-    from vgptlint.run.distributed_worker import _load
+    from vgptlint.run.setup import compiled
 
     with pytest.raises(UsageError, match="install the same version on every worker"):
-        _load(setup(version="0.0.0"))
+        compiled(worker_side(version="0.0.0"))
     with pytest.raises(UsageError, match="other rules than this machine"):
-        _load(setup(rule_ids=("no-such-rule",)))
+        compiled(worker_side(rule_ids=("no-such-rule",)))
     with pytest.raises(UsageError, match='cannot load policy "/nonexistent.yaml"'):
-        _load(setup(policy="/nonexistent.yaml"))
+        compiled(worker_side(policy="/nonexistent.yaml"))

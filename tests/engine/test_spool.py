@@ -13,7 +13,8 @@ from tests.engine.test_parallel import records
 from vgptlint.findings import spool
 from vgptlint.run import parallel
 from vgptlint.commands.cli import main
-from vgptlint.findings.collapse import FileWide, collapse_file_wide, forget_collapsed
+from vgptlint.findings.result import FileSummary
+from vgptlint.run.engine import FileFindings, FileOutcome, FindingList
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
@@ -70,17 +71,17 @@ def _record_findings(record_count: int, per_record: list[tuple[str, str]]) -> li
 
 
 @pytest.mark.parametrize("memory_limit", [1, 3, 1000])
-def test_forgetting_a_file_wide_problem_matches_collapsing_it_in_memory(memory_limit):
+def test_a_file_wide_problem_collapses_alike_in_a_spool_and_in_a_list(memory_limit):
     findings = _record_findings(5, [("input-empty", "input is empty"), ("short", "too short")])
     findings[3] = Finding("short", Severity.WARNING, "too short!", findings[3].location, "fpx")  # one record differs
-    found, wide = FindingSpool(memory_limit), FileWide()
-    for finding in findings:
-        wide.see(finding)
-        found.add(finding)
-    found.extend(forget_collapsed(found, "f.jsonl", wide, 5))
-    expected = sorted(collapse_file_wide(findings, 5), key=Finding.sort_key)
-    assert list(found) == expected
-    assert found.counts.total == len(expected) and found.counts.rule_counts() == {"input-empty": 1, "short": 5}
+    spooled, listed = FileFindings(FindingSpool(memory_limit), "f.jsonl"), FileFindings(FindingList(), "f.jsonl")
+    for sink in (spooled, listed):
+        sink.extend(findings)
+        sink.close(FileOutcome(FileSummary("f.jsonl", "sft", 5), []))
+    expected = sorted(listed.target, key=Finding.sort_key)
+    assert list(spooled.target) == expected
+    assert spooled.target.counts.total == len(expected) == 6
+    assert spooled.target.counts.rule_counts() == {"input-empty": 1, "short": 5}
     assert [f.message for f in expected if f.rule == "input-empty"] == ["input is empty (in all 5 records of this file)"]
 
 
@@ -147,10 +148,9 @@ def run_count(monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "table", "html"])
 def test_a_run_that_spills_reports_what_an_in_memory_run_reports(dataset, monkeypatch, run_count, fmt):
-    monkeypatch.delenv(spool.LIMIT_VARIABLE, raising=False)
     in_memory = check("-f", fmt, "data")
     assert not run_count
-    monkeypatch.setenv(spool.LIMIT_VARIABLE, "3")
+    monkeypatch.setattr(spool, "DEFAULT_MEMORY_LIMIT", 3)
     assert check("-f", fmt, "data") == in_memory
     assert len(run_count) > spool.FAN_IN and max(run_count) >= 1  # it spilled, and merged runs as they piled up
     if fmt == "text":
@@ -161,13 +161,12 @@ def test_spilled_parallel_runs_and_baselines_report_the_same(dataset, monkeypatc
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(parallel, "MIN_RANGE_BYTES", 1)
     monkeypatch.setattr(parallel, "RECORDS_PER_CHUNK", 7)
-    monkeypatch.delenv(spool.LIMIT_VARIABLE, raising=False)
     check("--write-baseline", "in-memory.json", "data")
     expected = check("-f", "json", "--jobs", "1", "data")
     (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question 7", "question seven"))
     after_edit = check("-f", "sarif", "--baseline", "in-memory.json", "data")
     assert "known findings not shown" in after_edit
-    monkeypatch.setenv(spool.LIMIT_VARIABLE, "2")
+    monkeypatch.setattr(spool, "DEFAULT_MEMORY_LIMIT", 2)
     (dataset / "sft.jsonl").write_text((dataset / "sft.jsonl").read_text().replace("question seven", "question 7"))
     check("--write-baseline", "spilled.json", "data")
     assert (dataset / ".." / "spilled.json").read_text() == (dataset / ".." / "in-memory.json").read_text()

@@ -76,6 +76,6 @@ def test_a_duplicate_revealed_by_a_fix_is_dropped_in_the_same_run(tmp_path, poli
     content = b'{"output": "a colour", "n": 5}\n{"output": "a color", "n": 1}\n{"output": "zzzz", "n": 0}\n'
     after, run = fix_bytes(tmp_path, policy_path, "sft.jsonl", content, allow_unsafe=True)
     assert after == b'{"output": "a color", "n": 5}\n{"output": "zzzz", "n": 0}\n'
-    assert run.fixed_count == 2 and run.result.findings == []
+    assert run.fixed_count == 2 and list(run.result.findings) == []
     rejected = json.loads((tmp_path / "sft.rejected.jsonl").read_text())
     assert (rejected["record_index"], rejected["line"], rejected["rules"]) == (1, 2, ["t-duplicate"])

@@ -69,7 +69,7 @@ def test_content_types():
     guesses = []
     for row in LABELLED:
         record = {"instruction": row["instruction"], "input": row["input"], "output": row["output"]}
-        guesses.append(facets.value("content_type", record, Context(record=record, kind="sft", settings={"facets": facets})))
+        guesses.append(facets.value("content_type", record, Context(record=record, kind="sft", policy_settings={"facets": facets})))
     truth = [r["content_type"] for r in LABELLED]
     accuracy = sum(t == g for t, g in zip(truth, guesses)) / len(truth)
     assert accuracy >= 0.9, accuracy

@@ -16,8 +16,7 @@ SHAREGPT_DPO = {"formatting": "sharegpt", "ranking": True,
 
 def run(name: str, record: dict, entry: dict | None = None, kind: str = "sft", **options) -> list:
     function = REGISTRY[name]
-    settings = {"dataset_spec": spec_from_entry("t", entry)} if entry is not None else {}
-    ctx = Context(record=record, kind=kind, settings=settings)
+    ctx = Context(record=record, kind=kind, spec=spec_from_entry("t", entry) if entry is not None else None)
     return list(function.check(record, build_options(function.options, options), ctx))
 
 
@@ -226,7 +225,7 @@ def test_history_pairs():
 
 def test_files_that_dataset_info_does_not_register_are_left_alone():
     record = {"messages": [{"role": "tool", "content": "x"}]}
-    ctx = Context(record=record, kind="sft", settings={"dataset_spec": None}, services={"dataset_info": object()})
+    ctx = Context(record=record, kind="sft", spec=None, services={"dataset_info": object()})
     function = REGISTRY["lf_roles_alternate"]
     assert list(function.check(record, build_options(function.options, {}), ctx)) == []
     assert run("lf_roles_alternate", record)  # without dataset_info the defaults are assumed

@@ -134,7 +134,7 @@ def test_result_limit_keeps_the_most_severe(validator, make_result, make_opts):
 
 
 def test_large_run_stays_under_github_size_limit(make_result, opts):
-    template = make_result().findings[4]
+    template = list(make_result().findings)[4]
     findings = [
         dataclasses.replace(template, location=dataclasses.replace(template.location, line=i + 1, record_index=i),
                             fingerprint=f"{i:016x}")

@@ -185,7 +185,7 @@ def _merge(a: ContaminationState, b: ContaminationState, opts: object) -> Contam
 
 
 def _held_out_of(opts: ContaminationOptions, ctx) -> HeldOut:
-    return held_out(opts, ctx.path, ctx.services, str(ctx.settings.get("working_directory", ".")))
+    return held_out(opts, ctx.path, ctx.services, ctx.working_directory)
 
 
 @accumulator("contamination", options=ContaminationOptions, empty=lambda opts: ContaminationState(), merge=_merge,
@@ -194,7 +194,7 @@ def contamination(state: ContaminationState, targets, ctx, ref, opts: Contaminat
     """Training values that repeat a held-out question; see the module docstring."""
     if state.skipped or state.problem:
         return state
-    index = _held_out_of(opts, ctx)
+    index = held_out(opts, ctx.path, ctx.services, ctx.working_directory)
     if index.problem:
         state.problem = index.problem
         return state

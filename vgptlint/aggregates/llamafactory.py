@@ -34,7 +34,7 @@ def lf_dataset_info_entry(state: tuple[str, ...], targets: list, ctx: Context, r
     """Problems of an *inline* dataset_info entry (one with no dataset_info.json to point at, such as a
     rule example's ``spec:``), reported once per file. Problems of a loaded dataset_info.json are
     reported by the engine at their own ``dataset_info.json:line:col`` under the same rule id."""
-    problems = getattr(ctx.settings.get("dataset_spec") if ctx.settings else None, "entry_problems", ())
+    problems = getattr(ctx.spec, "entry_problems", ())
     if not problems or set(problems) <= set(state):
         return state
     return tuple(sorted(set(state) | set(problems)))

@@ -171,7 +171,7 @@ def record_features(record: object, ctx) -> dict[str, str]:
     return {
         "length_band": next((name for edge, name in _BANDS if length < edge), ">=1000"),
         "has_sql": "sql" if answer and extract_sql(answer) else "no sql",
-        "refusal": "refusal" if answer and refusal(answer, prompt, refusal_cues(ctx.settings)) else "answer",
+        "refusal": "refusal" if answer and refusal(answer, prompt, refusal_cues(ctx.policy_settings)) else "answer",
         "instruction_shape": _first_word(prompt),
         "answer_shape": _answer_shape(answer),
     }

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from vgptlint import __version__
-from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fill_fix_regions, fix,
-                          fix_diff, fix_listing, fix_messages, fixed_listing, prepare)
+from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fix, fix_diff, fix_listing,
+                          fix_messages, fixed_listing, prepare)
 from vgptlint.builtins import load_builtins
 from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError, describe_os_error,
                              terminate_as_exception)
@@ -232,13 +232,13 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         if target:
             check_writable(target)  # before hours of linting, and before --fix changes any file
     flags = click.get_current_context().meta.get("vgptlint.flags", {})
-    settings = {} if seed is None else {"seed": seed}
     reporter = find_reporter(report_format)
     # A fix is verified when it is applied, shown or handed on; not for a report that only counts fixes.
     verify_fixes = reporter.needs_verified_fixes or apply_fixes or diff or bool(flags.get("show_fixes"))
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, catalog=catalog,
-                           select=select, ignore=ignore, extra_settings=settings, verify_fixes=verify_fixes,
-                           jobs=jobs, **click.get_current_context().meta.get("vgptlint.review", {}),
+                           select=select, ignore=ignore, seed=seed, verify_fixes=verify_fixes,
+                           fix_regions=reporter.shows_fix_regions and not (apply_fixes or diff), jobs=jobs,
+                           **click.get_current_context().meta.get("vgptlint.review", {}),
                            **click.get_current_context().meta.get("vgptlint.engine", {}))
     prepared = prepare(tuple(paths), options)
     prepared.progress = for_terminal()
@@ -253,8 +253,6 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
         result = run.result
     else:
         result = execute(prepared)
-        if reporter.shows_fix_regions:
-            fill_fix_regions(result)
     stream_report(report_format, result, ReportOptions(cwd=Path.cwd(), color=_use_color(output),
                                                        lines_per_rule=0 if flags.get("full") else 3), output)
     if flags.get("show_fixes") and not apply_fixes:

@@ -17,7 +17,7 @@ in ``stats`` and a metric in ``check`` never disagree) and renders, per dataset 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tabulate import tabulate
 
@@ -25,6 +25,7 @@ from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
 from vgptlint.aggregates.bounds import percent
 from vgptlint.aggregates.preference import NOLOCK_PATTERN
 from vgptlint.run.engine import infer_format, infer_kind
+from vgptlint.run.setup import FileRun
 from vgptlint.functions.base import Context, build_options
 from vgptlint.select.jsonpath import compile_selector
 
@@ -98,9 +99,9 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
             files.append({"path": task.display, "kind": kind, "records": len(records), "format": file_format, **trainer})
             continue
         measures = VALIDATION if kind == "validation" else MEASURES[kind]
-        ctx = Context(record=None, kind=kind if kind != "validation" else "sft", path=task.display,
-                      dialect=prepared.policy.dialect, settings={**prepared.settings, "facets": facets},
-                      services=prepared.services)
+        run = FileRun(task, kind if kind != "validation" else "sft", file_format)
+        ctx = replace(prepared.setup.file_context(run), spec=None,
+                      policy_settings={**prepared.policy.settings, "facets": facets})
         outcomes = _measure(records, measures, ctx)
         files.append({"path": task.display, "kind": kind, "records": len(records), **trainer, **_SECTIONS[kind](outcomes)})
     if prepared.run_plan is None:

@@ -14,7 +14,6 @@ which the engine guarantees (records are linted in file order, chunks merged in 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 from vgptlint.model import Finding
 
@@ -80,33 +79,3 @@ class FileWide:
         first = problem.first
         message = f"{first.message} (in all {record_count:,} records of this file)"
         return Finding(first.rule, first.severity, message, first.location, first.fingerprint + "-all")
-
-
-def collapse_file_wide(findings: list[Finding], record_count: int) -> list[Finding]:
-    """``findings`` (one file's, in record order) with every problem all records have collapsed into one
-    finding, appended after the others in key order.
-
-    >>> from vgptlint.model import Location, Severity
-    >>> every = [Finding("r", Severity.ERROR, "no id", Location("f.jsonl", i + 1, 1, i), f"fp{i}") for i in range(3)]
-    >>> [f.message for f in collapse_file_wide(every, 3)]
-    ['no id (in all 3 records of this file)']
-    >>> len(collapse_file_wide(every, 4))
-    3
-    """
-    wide = FileWide()
-    for finding in findings:
-        wide.see(finding)
-    collapsed = wide.collapsed(record_count)
-    if not collapsed:
-        return list(findings)
-    kept = [f for f in findings if collapse_key(f) not in collapsed]
-    kept.extend(FileWide.replacement(problem, record_count) for problem in collapsed.values())
-    return kept
-
-
-def forget_collapsed(spool, path: str, wide: FileWide, record_count: int) -> Iterable[Finding]:
-    """For a file whose findings went to ``spool``: drop the collapsed problems' findings from it and
-    return their replacements (to be added after them, as :func:`collapse_file_wide` orders them)."""
-    collapsed = wide.collapsed(record_count)
-    spool.forget(path, set(collapsed), {key: problem.severities for key, problem in collapsed.items()})
-    return [FileWide.replacement(problem, record_count) for problem in collapsed.values()]

@@ -1,7 +1,7 @@
 """What a run produced: the one object every reporter renders."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,14 +49,14 @@ class FileSummary:
 class RunResult:
     """Findings are sorted (path, line, column, rule); metrics by (rule, path).
 
-    ``findings`` is a list, or (from the engine) a :class:`~vgptlint.findings.spool.FindingSpool`: iterable any
-    number of times in sorted order, with ``len()``, but no indexing, and held on disk past a
-    bounded number. Reports iterate it once and take their totals from :meth:`counts`.
+    ``findings`` is a :class:`~vgptlint.findings.spool.FindingSpool`: iterable any number of times in
+    sorted order, with ``len()``, but no indexing, and held on disk past a bounded number (findings
+    given as a list are spooled). Reports iterate it once and take their totals from :meth:`counts`.
     """
 
     policy: str
     tool_version: str
-    findings: list[Finding] | FindingSpool
+    findings: FindingSpool
     files: list[FileSummary]
     rules: list[RuleInfo]
     metrics: list[Metric] = field(default_factory=list)
@@ -67,16 +67,22 @@ class RunResult:
     # where it can map value offsets to the file. SARIF only emits ``fixes`` for findings listed here.
     fix_regions: dict[FixRegionKey, tuple[FileReplacement, ...]] = field(default_factory=dict)
     # Computes the replacements of findings not in ``fix_regions`` as reports reach them (in report
-    # order), instead of holding them all: see vgptlint.api.fill_fix_regions.
+    # order), instead of holding them all: see vgptlint.run.fix_regions.
     fix_region_reader: Callable[[Finding], tuple[FileReplacement, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.findings, FindingSpool):
+            spool = FindingSpool()
+            spool.extend(self.findings)
+            self.findings = spool
 
     @property
     def record_count(self) -> int:
         return sum(f.record_count for f in self.files)
 
     def counts(self) -> FindingCounts:
-        """Totals of the findings, by severity and rule, fixable: kept by a spool, counted for a list."""
-        return counts_of(self.findings)
+        """Totals of the findings, by severity and rule, fixable: kept by the spool as they arrived."""
+        return self.findings.counts
 
     def count_by_severity(self) -> dict[str, int]:
         return self.counts().severity_counts()
@@ -96,8 +102,3 @@ class RunResult:
             if info.id == rule_id:
                 return info
         return None
-
-
-def counts_of(findings: Iterable[Finding] | FindingSpool) -> FindingCounts:
-    """The counts a spool kept while filling, or those of a list (counted now)."""
-    return findings.counts if isinstance(findings, FindingSpool) else FindingCounts.of(findings)

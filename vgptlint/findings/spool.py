@@ -13,15 +13,11 @@ The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable
 in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, so findings with equal
 keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
 arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
-
-``VGPTLINT_FINDINGS_IN_MEMORY`` (an integer) sets the default limit; tests set it tiny to make every
-run spill.
 """
 from __future__ import annotations
 
 import dataclasses
 import heapq
-import os
 import pickle
 import tempfile
 import zlib
@@ -33,7 +29,6 @@ from vgptlint.findings.collapse import collapse_key
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 
-LIMIT_VARIABLE = "VGPTLINT_FINDINGS_IN_MEMORY"
 # 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
 # writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
 DEFAULT_MEMORY_LIMIT = 20_000
@@ -42,12 +37,6 @@ FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while m
 _SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
 _SEVERITIES = {s.value: s for s in Severity}
 _APPLICABILITIES = {a.value: a for a in Applicability}
-
-
-def default_memory_limit() -> int:
-    """``VGPTLINT_FINDINGS_IN_MEMORY`` when it is a positive integer, else ``DEFAULT_MEMORY_LIMIT``."""
-    value = os.environ.get(LIMIT_VARIABLE, "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MEMORY_LIMIT
 
 
 # ------------------------------------------------------------------------------- counts
@@ -247,7 +236,7 @@ class FindingSpool:
     """
 
     def __init__(self, memory_limit: int | None = None) -> None:
-        self.memory_limit = max(1, memory_limit or default_memory_limit())
+        self.memory_limit = max(1, memory_limit or DEFAULT_MEMORY_LIMIT)
         self.counts = FindingCounts()
         self._waiting: list[Finding] = []
         self._runs: list[_Run] = []

@@ -31,6 +31,6 @@ class ShuffleRecordsOptions:
 @fixer("shuffle_records", options=ShuffleRecordsOptions, applicability=Applicability.UNSAFE)
 def shuffle_records(value: object, hit: Hit, opts: ShuffleRecordsOptions, ctx: Context) -> Fix | None:
     """Shuffle the whole dataset with a seed (``--seed`` overrides the option) (unsafe)."""
-    seed = ctx.settings.get("seed")
+    seed = ctx.seed
     seed = opts.seed if not isinstance(seed, int) else seed
     return Fix(f"shuffle the records (seed {seed})", Applicability.UNSAFE, changes=(ReorderDataset(seed),))

@@ -40,10 +40,12 @@ class Hit:
 
 @dataclass
 class Context:
-    """What a function may know besides its value. Read-only by convention.
+    """What a function may know besides its value; functions only read it.
 
-    ``services`` holds run-wide shared objects (the SQL parse cache, the catalog) keyed by name,
-    so functions stay pure while still sharing expensive work across rules and records.
+    The run stage makes one Context per file (``vgptlint.run.setup.RunSetup.file_context``) and points
+    ``record``/``record_index`` at each record in turn rather than copying it per record; every
+    other field is fixed for the file. ``services`` holds run-wide shared objects (the SQL parse
+    cache, the catalog) keyed by name, so functions stay pure while still sharing expensive work.
     """
 
     record: object
@@ -51,8 +53,16 @@ class Context:
     path: str = ""
     record_index: int = 0
     dialect: str = "tsql"
-    settings: Mapping[str, object] = field(default_factory=dict)
     services: dict[str, object] = field(default_factory=dict)
+    spec: object = None  # the file's LLaMA-Factory DatasetSpec (or a rule example's ``spec:`` mapping)
+    format: str = "alpaca"  # LLaMA-Factory formatting: alpaca, sharegpt, openai
+    trainer: str | None = None  # the policy's trainer, "llamafactory" when a dataset_info.json is loaded
+    is_rewritable: bool = True  # False for inputs vgptlint fix never rewrites (Parquet): no fix is offered
+    seed: int | None = None  # --seed, for shuffling fixes
+    verify_fixes: bool = True  # False in a report-only run: a proposed fix is verified when it is applied
+    working_directory: str = "."  # the caller's directory: relative paths in rule options mean it
+    # The policy's own settings (``settings:`` tool settings such as ``refusal``, the compiled ``facets``).
+    policy_settings: Mapping[str, object] = field(default_factory=dict)
 
 
 CheckFn = Callable[[object, object, Context], Iterator[Hit]]

@@ -1,7 +1,7 @@
 """LLaMA-Factory compatibility: would LLaMA-Factory train on this record the way its author thinks?
 
 Every function here takes the whole record (``given: "$"``) and reads the dataset's spec from
-``ctx.settings["dataset_spec"]`` (built from dataset_info.json: formatting, ranking, the effective
+``ctx.spec`` (built from dataset_info.json: formatting, ranking, the effective
 ``columns`` and ``tags``). Without one it assumes LLaMA-Factory's defaults for the record's shape and
 inferred kind. The logic mirrors LLaMA-Factory's converter; see ``vgptlint/llamafactory/checks.py``
 and ``docs/llamafactory.md`` for the source lines each check restates.
@@ -40,7 +40,7 @@ def spec_of(record: Mapping, ctx: Context) -> DatasetSpec | None:
     None when a dataset_info.json is loaded but does not register this file: LLaMA-Factory never
     reads it (e.g. the v1 data engine's files), so guessing its format would only invent findings.
     """
-    spec = ctx.settings.get("dataset_spec") if ctx.settings else None
+    spec = ctx.spec
     if isinstance(spec, DatasetSpec):
         return spec
     if isinstance(spec, Mapping):  # e.g. a rule example's `spec:`, not yet built

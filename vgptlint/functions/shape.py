@@ -170,7 +170,7 @@ class KtoLabelOptions:
 
 
 def label_field(opts: KtoLabelOptions, ctx: Context) -> str:
-    spec = ctx.settings.get("dataset_spec")
+    spec = ctx.spec
     columns = getattr(spec, "columns", None) or {}
     return columns.get("kto_tag") or opts.field
 
@@ -178,8 +178,8 @@ def label_field(opts: KtoLabelOptions, ctx: Context) -> str:
 def expected_label_type(opts: KtoLabelOptions, ctx: Context) -> str:
     if opts.expect != "auto":
         return opts.expect
-    spec = ctx.settings.get("dataset_spec")
-    if ctx.settings.get("trainer") == "llamafactory" or (getattr(spec, "columns", None) or {}).get("kto_tag"):
+    spec = ctx.spec
+    if ctx.trainer == "llamafactory" or (getattr(spec, "columns", None) or {}).get("kto_tag"):
         return "boolean"
     return "either"
 

@@ -162,7 +162,7 @@ def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """
     record = ctx.record if isinstance(ctx.record, dict) else {}
     prompt = "\n".join(v for v in (record.get("instruction"), record.get("input")) if isinstance(v, str))
-    found = judge_refusal(value, prompt, refusal_cues(ctx.settings))
+    found = judge_refusal(value, prompt, refusal_cues(ctx.policy_settings))
     if found is not None:
         yield Hit(f'reads as a refusal ("{found.cue}")', span=Span(found.start, found.end),
                   data={"phrase": found.cue, "score": found.score, "signals": list(found.signals)})

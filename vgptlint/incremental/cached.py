@@ -26,13 +26,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from vgptlint.run.engine import (ChunkOutcome, FileFindings, FileOutcome, FilePlan, FileRun, finish_file, merge_chunks,
-                             process_chunk)
-from vgptlint.functions.base import Context
+from vgptlint.findings.spool import decode, encode
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
 from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs.records import InputProblem, Record
-from vgptlint.findings.spool import decode, encode
+from vgptlint.model import Finding
+from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, file_plan, finish_file, lint_source, merge_partials
+from vgptlint.run.setup import FileRun, RunSetup
 
 BLOCK_RECORDS = 512
 FINDINGS_PER_BATCH = 1024  # findings per value in a file entry: what replaying one holds in memory
@@ -55,14 +55,16 @@ class FileCache:
         return f"s{self.content}{self.key}-{position}"
 
 
-def file_cache(store: ResultStore | None, run: FileRun, plan: FilePlan, ctx: Context, run_facts: str | None,
+def file_cache(store: ResultStore | None, setup: RunSetup, run: FileRun, run_facts: str | None,
                whole_file: bool = True) -> FileCache | None:
     """The file's cache, or None when there is no store or its inputs cannot be described by value."""
     if store is None or run_facts is None:
         return None
+    plan = file_plan(setup, run)
+    ctx = setup.file_context(run)
     inputs = [(rule.id, rule.accumulator.key_inputs(rule.accumulator_options, ctx)) for rule in plan.aggregate_rules
               if rule.accumulator.key_inputs is not None]
-    file_facts = (run.task.display, run.kind, run.format, run.task.spec, ctx.settings.get("is_rewritable"))
+    file_facts = (run.task.display, run.kind, run.format, run.task.spec, ctx.is_rewritable)
     try:
         key = evaluation_key((*plan.record_rules, *plan.aggregate_rules), file_facts, run_facts, inputs)
     except Unkeyable:
@@ -97,24 +99,26 @@ def _stat(path: str) -> tuple | None:
 # ------------------------------------------------------------------------------- blocks
 
 
-def cached_chunks(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context,
-                  cache: FileCache) -> Iterator[ChunkOutcome]:
-    """One outcome per block of records, in file order: from the cache, else linted and stored."""
+def cached_chunks(setup: RunSetup, source: Source, cache: FileCache) -> Iterator[tuple[list[Finding], Partial]]:
+    """One (findings, partial) per block of records, in file order: from the cache, else linted by the
+    run core and stored."""
     store = cache.store
-    for block in blocks(items):
+    plan = file_plan(setup, source.run)
+    for block in blocks(source.records):
         key = block_key(cache.key, block)
         found = store.get(key)
         if found is not None:
             findings, states, record_count = found
-            yield ChunkOutcome([decode(f) for f in findings], states, record_count)
+            yield [decode(f) for f in findings], Partial(states, record_count)
             continue
-        outcome = process_chunk(block, plan, ctx)
+        findings: list[Finding] = []
+        partial = lint_source(setup, Source(source.run, block), findings)
         # Merged into an empty state first: what an accumulator keeps pending (word hashes awaiting
         # their MinHash signatures) is settled, so the entry holds the smaller, final form.
         states = [rule.accumulator.merge(rule.accumulator.empty(rule.accumulator_options), state, rule.accumulator_options)
-                  for rule, state in zip(plan.aggregate_rules, outcome.states)]
-        store.put(key, ([encode(f) for f in outcome.findings], states, outcome.record_count))
-        yield ChunkOutcome(outcome.findings, states, outcome.record_count)
+                  for rule, state in zip(plan.aggregate_rules, partial.states)]
+        store.put(key, ([encode(f) for f in findings], states, partial.record_count))
+        yield findings, Partial(states, partial.record_count)
 
 
 def blocks(items: Iterable[Record | InputProblem]) -> Iterator[list]:
@@ -148,15 +152,22 @@ def block_key(file_key: str, block: list) -> str:
     return "b" + hasher.hexdigest()
 
 
-def lint_blocks(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, cache: FileCache) -> ChunkOutcome:
-    """A chunk of a file (a ``--jobs`` or Dask piece) linted block by block through the cache."""
-    return merge_chunks(plan, cached_chunks(items, plan, ctx, cache))
+def lint_blocks(setup: RunSetup, source: Source, cache: FileCache) -> tuple[list[Finding], Partial]:
+    """A piece of a file (a ``--jobs`` chunk or a Dask piece) linted block by block through the cache."""
+    findings: list[Finding] = []
+
+    def partials() -> Iterator[Partial]:
+        for block_findings, partial in cached_chunks(setup, source, cache):
+            findings.extend(block_findings)
+            yield partial
+
+    return findings, merge_partials(setup, source.run, partials())
 
 
 # ------------------------------------------------------------------------------- the whole file
 
 
-def replay(run: FileRun, plan: FilePlan, cache: FileCache, sink: FileFindings | None) -> FileOutcome | None:
+def replay(setup: RunSetup, run: FileRun, cache: FileCache, sink: FileFindings) -> FileOutcome | None:
     """The file's outcome from its whole-file entry, or None (nothing is emitted then).
 
     Dataset rules decided under the current judgment reuse their outcome; the others are finalized
@@ -164,6 +175,7 @@ def replay(run: FileRun, plan: FilePlan, cache: FileCache, sink: FileFindings | 
     """
     if cache.content is None:
         return None
+    plan = file_plan(setup, run)
     header = cache.store.get(cache.file_key + "-head")
     if header is None or len(header[1]) != len(plan.aggregate_rules):
         return None
@@ -179,18 +191,17 @@ def replay(run: FileRun, plan: FilePlan, cache: FileCache, sink: FileFindings | 
     values = cache.store.stream(cache.file_key)
     if values is None:
         return None
-    held: list = []
-    emit = held.extend if sink is None else sink.extend
     for batch in values:
-        emit(decode(f) for f in batch)
-    return finish_file(run, plan, ChunkOutcome(held, [], record_count), sink, finalized)
+        sink.extend(decode(f) for f in batch)
+    return finish_file(setup, run, Partial([], record_count), sink, finalized)
 
 
-def lint_recorded(run: FileRun, plan: FilePlan, cache: FileCache, chunks: Iterable[ChunkOutcome],
-                  sink: FileFindings | None) -> FileOutcome:
-    """Chunk outcomes in file order → the file's outcome, stored as its whole-file entry on the way."""
+def lint_recorded(setup: RunSetup, run: FileRun, cache: FileCache, pieces: Iterable[tuple[list[Finding], Partial]],
+                  sink: FileFindings) -> FileOutcome:
+    """Pieces' (findings, partial) in file order → the file's outcome, stored as its whole-file entry on the way."""
+    plan = file_plan(setup, run)
     writer = cache.store.writer(cache.file_key) if cache.content is not None else None
-    merged = merge_chunks(plan, _recorded(chunks, writer.add) if writer else chunks, sink)
+    merged = merge_partials(setup, run, _to_sink(pieces, sink, writer.add if writer else None))
     if writer is not None and _stat(run.task.path) != cache.stat:  # edited while read: its digest no longer holds
         writer.abandon()
         writer = None
@@ -203,12 +214,15 @@ def lint_recorded(run: FileRun, plan: FilePlan, cache: FileCache, chunks: Iterab
     if writer is not None:
         decided = [(judgment_key(rule), result) for rule, result in zip(plan.aggregate_rules, finalized)]
         cache.store.put(cache.file_key + "-head", (merged.record_count, decided))
-    return finish_file(run, plan, merged, sink, finalized)
+    return finish_file(setup, run, merged, sink, finalized)
 
 
-def _recorded(chunks: Iterable[ChunkOutcome], add: Callable[[object], None]) -> Iterator[ChunkOutcome]:
-    for chunk in chunks:
-        encoded = [encode(f) for f in chunk.findings]
-        for start in range(0, len(encoded), FINDINGS_PER_BATCH):
-            add(encoded[start:start + FINDINGS_PER_BATCH])
-        yield chunk
+def _to_sink(pieces: Iterable[tuple[list[Finding], Partial]], sink: FileFindings,
+             add: Callable[[object], None] | None) -> Iterator[Partial]:
+    for findings, partial in pieces:
+        if add is not None:
+            encoded = [encode(f) for f in findings]
+            for start in range(0, len(encoded), FINDINGS_PER_BATCH):
+                add(encoded[start:start + FINDINGS_PER_BATCH])
+        sink.extend(findings)
+        yield partial

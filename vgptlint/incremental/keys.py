@@ -36,9 +36,13 @@ import sys
 import types
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from vgptlint import __version__
+from vgptlint.aggregates.base import ACCUMULATORS
+from vgptlint.fixes.base import FIXERS
+from vgptlint.functions.base import REGISTRY
 
 # Bump when what an entry holds, or how keys are made, changes: old entries are then simply missed.
 KEY_FORMAT = "results-1"
@@ -168,10 +172,6 @@ def code_key() -> str:
 
 
 def _registered_files() -> set[str]:
-    from vgptlint.aggregates.base import ACCUMULATORS
-    from vgptlint.fixes.base import FIXERS
-    from vgptlint.functions.base import REGISTRY
-
     callables = [*(f.check for f in REGISTRY.values()), *(a.add for a in ACCUMULATORS.values()),
                  *(getattr(f, "compute", f) for f in FIXERS.values())]
     modules = {getattr(c, "__module__", None) for c in callables}
@@ -188,8 +188,6 @@ def _stat(path: str) -> tuple:
 
 @lru_cache(maxsize=1)
 def _library_versions() -> tuple:
-    from importlib.metadata import PackageNotFoundError, version
-
     found = []
     for name in LIBRARIES:
         try:
@@ -238,7 +236,8 @@ def evaluation_key(rules: Iterable[object], file_facts: object, run_facts: str, 
 
 
 def run_facts_key(settings: dict, services: dict, dialect: str) -> str:
-    """The digest of what every file of a run shares: settings, services (by value) and dialect.
+    """The digest of what every file of a run shares: the setup's settings (trainer, seed,
+    suppressions, verify_fixes, working directory, the policy's settings), services (by value) and dialect.
 
     Services that rules memoize into (``services[("contamination", ...)]``) are left out: they are
     derived from the others, and the files they read are keyed through ``key_inputs``.

@@ -5,12 +5,12 @@ one record sit at that record in its data file.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 
 from vgptlint.llamafactory.run import DROPPED, FATAL, KEPT, PAST_MAX_SAMPLES, DatasetRun, RunPlan, lost_labels, stop_reason
 from vgptlint.llamafactory.templates import TEMPLATES
 from vgptlint.model import Finding, Location, Severity
+from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import RuleInfo
 
 PACK = "llamafactory"
@@ -103,16 +103,12 @@ def _truncated(plan: RunPlan, run: DatasetRun) -> list[Finding]:
                            f"cutoff_len {config.cutoff_len:,} cuts this record's {what}: prompt {c.prompt:,} + {answer} "
                            f"{c.answer:,} tokens; training keeps {c.kept_prompt:,} + {c.kept_answer:,} ({how})",
                            Location(run.display, fate.line, fate.column, fate.index),
-                           _digest("lf-run-truncated", run.display, str(fate.index))))
+                           fingerprint("lf-run-truncated", run.display, str(fate.index))))
     return out
 
 
 def _finding(rule: str, message: str, path: str, line: int, column: int, severity: Severity | None = None) -> Finding:
-    return Finding(rule, severity or RULES[rule][0], message, Location(path, line, column), _digest(rule, path, message))
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+    return Finding(rule, severity or RULES[rule][0], message, Location(path, line, column), fingerprint(rule, path, message))
 
 
 # ------------------------------------------------------------------------------- the table
@@ -159,7 +155,7 @@ def make_labeller(facets):
     """Labels a record for what max_samples loses: its content_type facet and its ``category`` field."""
     from vgptlint.functions.base import Context
 
-    ctx = Context(record=None, kind="sft", settings={"facets": facets})
+    ctx = Context(record=None, kind="sft", policy_settings={"facets": facets})
     has_content_type = facets is not None and "content_type" in getattr(facets, "facets", {})
 
     def labels(data: object) -> list[str]:

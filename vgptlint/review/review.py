@@ -1,17 +1,15 @@
 """After the engine: policy suppressions, then the baseline (read or written).
 
-Record suppressions happen inside the engine (``engine.process_chunk`` strips the suppression field
-before rules run); everything here works on the finished, sorted findings, so it is the same for
+Record suppressions happen inside the run core (``vgptlint.run.engine.lint_source`` strips the
+suppression field before rules run); everything here works on the finished, sorted findings, so it is the same for
 ``check``, ``check --fix`` and ``--jobs N``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgptlint.review.baseline import Baseline, BaselineFilter, load_baseline, write_baseline
-from vgptlint.model import Finding
 from vgptlint.findings.result import RunResult
 from vgptlint.findings.spool import FindingSpool
 from vgptlint.review.suppress import UNUSED_SUPPRESSION, PolicyIgnore, PolicyIgnoreFilter, policy_ignores
@@ -27,19 +25,18 @@ class Review:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def prepare_review(policy: object, settings: dict, *, baseline: str | None = None, write_baseline_to: str | None = None,
+def prepare_review(policy: object, *, baseline: str | None = None, write_baseline_to: str | None = None,
                    use_suppressions: bool = True) -> Review:
     """Read the policy's ``ignore:`` and the baseline (``--baseline`` wins over the policy's ``baseline:``).
 
-    ``use_suppressions=False`` (``--no-suppressions``) turns off record suppressions (through
-    ``settings``), policy ignores and the baseline: the report shows everything.
+    ``use_suppressions=False`` (``--no-suppressions``) turns off policy ignores and the baseline (and,
+    through the run's setup, record suppressions): the report shows everything.
 
     Raises:
         PolicyError: a malformed ``ignore:`` entry.
         UsageError: a baseline file that is missing or unreadable.
     """
     if not use_suppressions:
-        settings["suppressions"] = False
         return Review(write_to=write_baseline_to)
     ignores = tuple(policy_ignores(policy))
     reference = baseline or _policy_baseline(policy)
@@ -70,8 +67,8 @@ def _relative(path: Path) -> str:
 def apply_review(result: RunResult, review: Review | None) -> RunResult:
     """Suppress, then write or apply the baseline; updates ``result`` in place and returns it.
 
-    One pass over the sorted findings into new ones of the same kind (a list, or a spool when the
-    engine spooled them), so a review of any size holds no more findings than the run did.
+    One pass over the sorted findings into a new spool, so a review of any size holds no more
+    findings than the run did.
     """
     if review is None:
         return result
@@ -85,7 +82,8 @@ def apply_review(result: RunResult, review: Review | None) -> RunResult:
         elif review.baseline is not None:
             baseline_filter = BaselineFilter(review.baseline)
             findings = baseline_filter.apply(findings)
-        reviewed = sorted_like(result.findings, findings)
+        reviewed = FindingSpool(result.findings.memory_limit)
+        reviewed.extend(findings)
         if ignore_filter.suppressed_count:
             count = ignore_filter.suppressed_count
             result.notes.append(f"{count:,} finding{'s' if count != 1 else ''} suppressed by the policy's ignore entries")
@@ -94,18 +92,8 @@ def apply_review(result: RunResult, review: Review | None) -> RunResult:
                                 f"later runs with --baseline {review.write_to} report only new ones")
         elif baseline_filter is not None:
             result.notes.append(baseline_filter.note())
-        if isinstance(result.findings, FindingSpool):
-            result.findings.close()
+        result.findings.close()
         result.findings = reviewed
     if result.counts().by_rule.get(UNUSED_SUPPRESSION.id) and result.rule(UNUSED_SUPPRESSION.id) is None:
         result.rules.append(UNUSED_SUPPRESSION)
     return result
-
-
-def sorted_like(original: list[Finding] | FindingSpool, findings: Iterable[Finding]) -> list[Finding] | FindingSpool:
-    """``findings`` sorted, in a spool when ``original`` is one, else in a list."""
-    if isinstance(original, FindingSpool):
-        spool = FindingSpool(original.memory_limit)
-        spool.extend(findings)
-        return spool
-    return sorted(findings, key=Finding.sort_key)

@@ -25,7 +25,6 @@ so stale ones get cleaned up. ``--no-suppressions`` ignores both kinds (the fiel
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -36,6 +35,7 @@ from vgptlint.globs import matches_any
 from vgptlint.inputs.locate import locate
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Severity
+from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import RuleInfo
 
 DEFAULT_FIELD = "vgptlint"
@@ -53,16 +53,12 @@ IGNORE_KEYS = ("fingerprint", "files", "rules", "reason")
 # ------------------------------------------------------------------------------- settings
 
 
-def suppression_field(settings: dict) -> str:
+def suppression_field(policy_settings: dict) -> str:
     """The record field that carries suppressions: ``settings: {suppression_field: …}`` or ``vgptlint``."""
-    tool_settings = settings.get("settings")
+    tool_settings = policy_settings.get("settings")
     if isinstance(tool_settings, dict) and tool_settings.get("suppression_field"):
         return str(tool_settings["suppression_field"])
     return DEFAULT_FIELD
-
-
-def suppressions_enabled(settings: dict) -> bool:
-    return settings.get("suppressions", True) is not False
 
 
 # ------------------------------------------------------------------------------- in a record
@@ -109,15 +105,16 @@ class RecordSuppression:
         # Content-based like every fingerprint: the record's content, not its position in the file.
         basis = json.dumps(self.record.data, sort_keys=True, ensure_ascii=False, default=str)
         return Finding(UNUSED_SUPPRESSION.id, Severity.INFO, message, location,
-                       _digest(UNUSED_SUPPRESSION.id, self.record.source, pointer, pattern, basis))
+                       fingerprint(UNUSED_SUPPRESSION.id, self.record.source, pointer, pattern, basis, ""))
 
 
-def split_suppression(record: Record, field: str, settings: dict) -> tuple[Record, RecordSuppression]:
-    """The record without its suppression field (what rules see), and the suppression it carried."""
+def split_suppression(record: Record, field: str, is_enabled: bool) -> tuple[Record, RecordSuppression]:
+    """The record without its suppression field (what rules see), and the suppression it carried
+    (``is_enabled`` False: --no-suppressions, its findings are reported, not suppressed)."""
     data = record.data
     stripped = replace(record, data={key: value for key, value in data.items() if key != field})
     patterns, problem = _read_field(data[field], field)
-    return stripped, RecordSuppression(record, field, patterns, problem, suppressions_enabled(settings))
+    return stripped, RecordSuppression(record, field, patterns, problem, is_enabled)
 
 
 def _read_field(value: object, field: str) -> tuple[tuple[tuple[int, str], ...], str | None]:
@@ -266,12 +263,5 @@ class PolicyIgnoreFilter:
                 location = Location(path=ignore.source, line=ignore.line, column=ignore.column)
                 message = f"policy ignore entry ({ignore.describe()}) matched no finding; remove it"
                 yield Finding(UNUSED_SUPPRESSION.id, Severity.INFO, message, location,
-                              _digest(UNUSED_SUPPRESSION.id, ignore.source, ignore.describe()))
+                              fingerprint(UNUSED_SUPPRESSION.id, ignore.source, ignore.describe(), ""))
 
-
-def _digest(*pieces: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for piece in pieces:
-        digest.update(piece.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()

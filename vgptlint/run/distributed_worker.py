@@ -1,71 +1,33 @@
 """What runs on a Dask worker for ``--engine dask``: plain functions of picklable arguments.
 
-Workers never receive a compiled policy (compiled selectors hold closures that do not pickle, and
-a policy is much bigger than its name). They receive a :class:`WorkerSetup` (the policy
-*reference*, ``--select``/``--ignore``, the dataset_info and catalog *paths*, the run's settings)
-and load and compile it once per worker process; :func:`loaded` caches it under the setup itself.
+Workers receive the run's :class:`~vgptlint.run.setup.RunSetup`, which pickles as references only
+(the policy reference, ``--select``/``--ignore``, the dataset_info and catalog paths, the run's flags)
+and compiles once per worker process (:func:`vgptlint.run.setup.compiled`).
 
 A file's life on the cluster: :func:`survey_file` decides how to split it (JSON Lines blocks,
 Parquet row groups, or "whole" for JSON arrays and anything unusual) and the file's dataset kind;
 :func:`lint_block`/:func:`lint_row_group`/:func:`lint_records` run record rules and accumulators
-over one piece (the engine's :func:`~vgptlint.run.engine.process_chunk`); :func:`merge_partials`
-merges accumulator states pairwise up a fixed tree; :func:`finish` turns the merged states and the
-pieces' findings, in file order, into the file's outcome (the engine's
-:func:`~vgptlint.run.engine.finish_file`).
+over one piece (the run core, :func:`~vgptlint.run.engine.lint_source`); :func:`merge_pair` merges
+accumulator states pairwise up a fixed tree; :func:`finish` finalizes the merged states into the
+file's outcome (:func:`~vgptlint.run.engine.finalize`). The client puts the pieces' findings, in
+file order, into the run's sink and closes it with that outcome, as the local engine does.
 """
 from __future__ import annotations
 
-import pickle
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vgptlint import __version__
-from vgptlint.run.engine import (ChunkOutcome, FileOutcome, FileRun, FileTask, file_context, finish_file, infer_format, infer_kind,
-                             peek_file, plan_for, process_chunk)
-from vgptlint.errors import PolicyError, UsageError
-from vgptlint.incremental.cached import FileCache, file_cache, lint_blocks
-from vgptlint.incremental.run import CacheFacts, cache_facts
-from vgptlint.incremental.run import close as close_cache
-from vgptlint.inputs.parquet import is_parquet, open_parquet, read_parquet, read_row_groups, row_groups, column_names
+from vgptlint.incremental.run import close_worker, lint_piece
+from vgptlint.inputs.parquet import column_names, is_parquet, open_parquet, read_parquet, read_row_groups, row_groups
 from vgptlint.inputs.read import read_source, read_stream
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.inputs.remote import Block, file_size, is_plain_jsonl, is_url, jsonl_blocks, open_binary, read_block
+from vgptlint.model import Finding
+from vgptlint.run.engine import FileOutcome, Partial, Source, finalize, file_plan, infer_format, infer_kind, lint_source, merge_two, peek_file
+from vgptlint.run.setup import FileRun, FileTask, RunSetup
 
 MAX_WHOLE_PIECES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSetup:
-    """Everything a worker needs to rebuild the client's rules: references and plain values.
-
-    Hashable, so it is also the key of the per-process cache. ``settings`` (those not taken from
-    the policy itself) is pickled so that equal settings compare equal however they nest; ``rule_ids`` and ``version`` let a worker
-    refuse to lint with a different policy or vgptlint than the client's.
-    """
-
-    policy: str
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    dataset_info: str | None
-    catalog: tuple[str, ...]
-    settings: bytes
-    rule_ids: tuple[str, ...]
-    version: str = __version__
-    # One per run: a policy file edited between two runs on a long-lived cluster is compiled again.
-    run_id: str = ""
-    load_functions: bool = False  # --load-functions, as on the client
-    use_cache: bool = False  # blocks of records through the worker machine's result cache (vgptlint.incremental)
-
-
-@dataclass
-class Loaded:
-    policy: object
-    rules: dict
-    services: dict
-    settings: dict
-    cache: CacheFacts | None = None  # keyed before any record is linted: rules memoize into services
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,90 +35,17 @@ class Survey:
     """How a file is split: ``mode`` is ``blocks``, ``row-groups`` or ``whole``."""
 
     mode: str
-    kind: str | None  # None for "whole": the reading task decides, as the local engine does
+    kind: tuple[str, str] | None  # (kind, format); None for "whole": the reading task decides, as the local engine does
     pieces: tuple  # Blocks, RowGroups, or for "whole" the number of record chunks to cut
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    kind: str
-    outcome: ChunkOutcome
+    """One piece linted: its file's (kind, format), its findings in record order and its partial."""
 
-
-@dataclass(frozen=True, slots=True)
-class Partial:
-    """A piece's accumulator states (in plan order) and record count: what the tree merges."""
-
-    kind: str
-    states: list
-    record_count: int
-
-
-_LOADED: dict[WorkerSetup, Loaded] = {}
-_PLANS: dict[tuple, object] = {}
-_KEPT_SETUPS = 2  # a long-lived worker keeps the latest runs' policies, not every run's
-_LOCK = threading.Lock()  # a worker may run several tasks at once in threads
-
-
-# ------------------------------------------------------------------------------- the policy, once per process
-
-def loaded(setup: WorkerSetup) -> Loaded:
-    found = _LOADED.get(setup)
-    if found is None:
-        with _LOCK:
-            found = _LOADED.get(setup)
-            if found is None:
-                found = _load(setup)
-                while len(_LOADED) >= _KEPT_SETUPS:
-                    _forget(next(iter(_LOADED)))
-                _LOADED[setup] = found
-    return found
-
-
-def _forget(setup: WorkerSetup) -> None:
-    del _LOADED[setup]
-    for key in [k for k in _PLANS if k[0] == setup]:
-        del _PLANS[key]
-
-
-def _load(setup: WorkerSetup) -> Loaded:
-    from vgptlint.api import _drop_unmet, _load_catalog, _load_dataset_info, select_rules
-    from vgptlint.builtins import load_builtins
-    from vgptlint.policy.load import load_policy
-
-    if setup.version != __version__:
-        raise UsageError(f"a Dask worker runs vgptlint {__version__} but this machine runs {setup.version}; "
-                         "install the same version on every worker")
-    load_builtins()
-    try:
-        policy = load_policy(setup.policy, setup.load_functions)
-    except PolicyError as err:  # PolicyError does not survive pickling back to the client: flatten it
-        raise UsageError(f'a Dask worker cannot load policy "{setup.policy}": {err.problems[0].render()}') from None
-    services: dict = {}
-    if setup.dataset_info is not None:
-        _load_dataset_info(Path(setup.dataset_info), services)
-    if setup.catalog:
-        services["catalog"] = _load_catalog(tuple(Path(p) for p in setup.catalog))
-    rules = _drop_unmet(select_rules(policy, setup.select, setup.ignore), services, [])
-    if tuple(sorted(rules)) != setup.rule_ids:
-        raise UsageError(f'policy "{setup.policy}" gives a Dask worker other rules than this machine; workers '
-                         "must see the same policy, rule packs and vgptlint version")
-    # As engine.run does with the settings prepare() made: policy settings, then the rest on top.
-    settings = {"trainer": policy.trainer, **policy.settings, **pickle.loads(setup.settings)}
-    cache = cache_facts(settings, services, policy.dialect) if setup.use_cache else None
-    return Loaded(policy, rules, services, settings, cache)
-
-
-def _plan_and_context(setup: WorkerSetup, run: FileRun):
-    state = loaded(setup)
-    key = (setup, *run.plan_key)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = plan_for(state.policy, state.rules, run.task.display, run.kind, run.format)
-        with _LOCK:
-            _PLANS[key] = plan
-    # A fresh context per task: process_chunk writes the current record into it.
-    return plan, file_context(run, state.policy, state.services, state.settings)
+    kind: tuple[str, str]
+    findings: list[Finding]
+    partial: Partial
 
 
 # ------------------------------------------------------------------------------- splitting a file
@@ -206,10 +95,10 @@ def size_or_zero(path: str) -> int:
 
 def read_whole(task: FileTask, pieces: int) -> tuple[str, list[list]]:
     """Read a file whole (as the local engine would) and cut its records into ``pieces`` chunks."""
-    run, items = peek_file(task, read_input(task))
-    items = list(items)
+    source = peek_file(task, read_input(task))
+    items = list(source.records)
     size = -(-len(items) // max(1, pieces)) or 1
-    return (run.kind, run.format), [items[start:start + size] for start in range(0, len(items), size)] or [[]]
+    return (source.run.kind, source.run.format), [items[start:start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def chunk_of(whole: tuple[str, list[list]], number: int) -> tuple[str, list]:
@@ -238,64 +127,51 @@ def read_input(task: FileTask) -> Iterator[Record | InputProblem]:
 
 # ------------------------------------------------------------------------------- linting a piece
 
-def lint_block(setup: WorkerSetup, task: FileTask, kind: str, block: Block) -> Part:
+def lint_block(setup: RunSetup, task: FileTask, kind: tuple[str, str], block: Block) -> Part:
     return _lint(setup, FileRun(task, *kind), read_block(task.path, task.display, block))
 
 
-def lint_row_group(setup: WorkerSetup, task: FileTask, kind: str, group) -> Part:
+def lint_row_group(setup: RunSetup, task: FileTask, kind: tuple[str, str], group) -> Part:
     with open_binary(task.path) as stream:
         parquet_file, problem = open_parquet(task.display, stream)
         items = [problem] if problem is not None else read_row_groups(task.display, parquet_file, [group])
         return _lint(setup, FileRun(task, *kind), items)
 
 
-def lint_records(setup: WorkerSetup, task: FileTask, chunk: tuple[str, list]) -> Part:
+def lint_records(setup: RunSetup, task: FileTask, chunk: tuple[tuple[str, str], list]) -> Part:
     kind, items = chunk
     return _lint(setup, FileRun(task, *kind), items)
 
 
-def _lint(setup: WorkerSetup, run: FileRun, items) -> Part:
-    plan, ctx = _plan_and_context(setup, run)
-    cache = _file_cache(setup, run, plan, ctx)
-    outcome = process_chunk(items, plan, ctx) if cache is None else lint_blocks(items, plan, ctx, cache)
-    return Part((run.kind, run.format), outcome)
-
-
-def _file_cache(setup: WorkerSetup, run: FileRun, plan, ctx) -> FileCache | None:
-    """Blocks only: a worker lints pieces, never a whole file, so whole-file entries stay with local runs."""
-    facts = loaded(setup).cache
-    if facts is None:
-        return None
-    key = (setup, "cache", *run.plan_key)
-    found = _PLANS.get(key)
-    if found is None:
-        found = file_cache(facts.store, run, plan, ctx, facts.run_key, whole_file=False) or False
-        with _LOCK:
-            _PLANS[key] = found
-    return found or None
+def _lint(setup: RunSetup, run: FileRun, items) -> Part:
+    """One piece through the run core; with ``setup.use_cache``, block by block through this machine's
+    result cache (:mod:`vgptlint.incremental`)."""
+    if setup.use_cache:
+        findings, partial = lint_piece(setup, run, items)
+        return Part((run.kind, run.format), findings, partial)
+    findings: list[Finding] = []
+    partial = lint_source(setup, Source(run, items), findings)
+    return Part((run.kind, run.format), findings, partial)
 
 
 # ------------------------------------------------------------------------------- merging and finishing
 
-def states_of(part: Part) -> Partial:
-    return Partial(part.kind, part.outcome.states, part.outcome.record_count)
+def states_of(part: Part) -> tuple[tuple[str, str], Partial]:
+    return part.kind, part.partial
 
 
-def findings_of(part: Part) -> list:
-    return part.outcome.findings
+def findings_of(part: Part) -> list[Finding]:
+    return part.findings
 
 
-def merge_partials(setup: WorkerSetup, task: FileTask, left: Partial, right: Partial) -> Partial:
+def merge_pair(setup: RunSetup, task: FileTask, left: tuple[tuple[str, str], Partial],
+               right: tuple[tuple[str, str], Partial]) -> tuple[tuple[str, str], Partial]:
     """``left`` holds records before ``right``'s; the tree's shape is fixed, so the result is too."""
-    plan, _ = _plan_and_context(setup, FileRun(task, *left.kind))
-    states = [rule.accumulator.merge(a, b, rule.accumulator_options)
-              for rule, a, b in zip(plan.aggregate_rules, left.states, right.states)]
-    return Partial(left.kind, states, left.record_count + right.record_count)
+    kind, earlier = left
+    return kind, merge_two(file_plan(setup, FileRun(task, *kind)), earlier, right[1])
 
 
-def finish(setup: WorkerSetup, task: FileTask, root: Partial, *findings: list) -> FileOutcome:
-    run = FileRun(task, *root.kind)
-    plan, _ = _plan_and_context(setup, run)
-    merged = ChunkOutcome([f for piece in findings for f in piece], root.states, root.record_count)
-    close_cache(loaded(setup).cache)
-    return finish_file(run, plan, merged)
+def finish(setup: RunSetup, task: FileTask, root: tuple[tuple[str, str], Partial]) -> FileOutcome:
+    kind, partial = root
+    close_worker(setup)  # keep this machine's result cache within its bound
+    return finalize(setup, FileRun(task, *kind), partial)

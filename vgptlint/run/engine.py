@@ -1,40 +1,43 @@
-"""The engine: files → records → rules → findings (and accumulator states → metrics).
+"""The run core: records → rules → findings (and accumulator states → metrics), one file at a time.
 
-``run`` is the one entry point. Per file it decides the dataset kind, picks the rules that apply
-(policy + file overrides), streams the records through every record rule and feeds every
-aggregate rule's accumulator, then finalizes the accumulators into metrics and findings.
-Findings go to a :class:`~vgptlint.findings.spool.FindingSpool` as each chunk of records is done, so a
-run holds a bounded number of them whatever its size, and come out sorted, so output never depends
-on processing order.
+:func:`lint_source` is the one function every way of running calls: the local engine (:func:`run`,
+through :func:`lint_file`), ``--jobs`` worker processes on chunks of a file
+(:mod:`vgptlint.run.parallel`), Dask tasks on pieces of a file (:mod:`vgptlint.run.distributed_worker`)
+and the fix session on a file's bytes (:mod:`vgptlint.run.fix_session`). It takes the run's
+:class:`~vgptlint.run.setup.RunSetup`, a :class:`Source` (a file's records, all of them or a piece)
+and a sink for the findings, and returns the accumulator states (:class:`Partial`). Pieces' states
+merge (:func:`merge_partials`); :func:`finish_file` collapses file-wide problems (as the findings
+went through a :class:`FileFindings` sink) and finalizes the accumulators. Findings reach the
+run's :class:`~vgptlint.findings.spool.FindingSpool`, so a run holds a bounded number of them and
+output never depends on processing order.
 """
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
-from vgptlint.findings.collapse import FileWide, collapse_file_wide, forget_collapsed
-from vgptlint.run.evaluate import IS_REWRITABLE, RecordMemo, evaluate_record, stable_path, where_holds
+from vgptlint.findings.collapse import FileWide, collapse_key
+from vgptlint.findings.fingerprint import fingerprint
+from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
+from vgptlint.findings.spool import FindingSpool
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
-from vgptlint.inputs.parquet import PARQUET_SUFFIX
 from vgptlint.inputs.read import read_source
-from vgptlint.run.progress import counted
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
-from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
-from vgptlint.findings.spool import FindingSpool
 from vgptlint.review.suppress import split_suppression
 from vgptlint.review.suppress import suppression_field as record_suppression_field
+from vgptlint.run.evaluate import RecordMemo, evaluate_record, where_holds
+from vgptlint.run.progress import counted
+from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
 
-# Records per process_chunk call in one process: the findings of this many records are held before
+# Records per lint_source pass in one process: the findings of this many records are held before
 # they go to the spool (about 10,000 findings at most).
 RECORDS_PER_PASS = 16_384
 
@@ -47,16 +50,6 @@ INVALID_INPUT = RuleInfo(
     kind="record",
     pack="builtin",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FileTask:
-    """One dataset file to lint and what is known about it before reading."""
-
-    path: str  # as the user gave it (or found under a directory)
-    display: str
-    kind: str | None = None
-    spec: object = None  # a LLaMA-Factory DatasetSpec when dataset_info maps this file
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,111 +126,102 @@ def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind:
 # ------------------------------------------------------------------------------- one file
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Records of one file to lint: all of them, or a piece (a chunk of records, a JSON Lines byte
+    range, a Parquet row group). Pieces of a file are linted in any order and merged in file order."""
+
+    run: FileRun
+    records: Iterable[Record | InputProblem]
+
+
 @dataclass
-class FileOutcome:
-    """A finished file. ``findings`` is empty when they went to the run's spool (:class:`FileFindings`)."""
+class Partial:
+    """What linting a source leaves besides its findings: the accumulator states (in plan order) and
+    the number of records. Partials of consecutive pieces merge (:func:`merge_partials`)."""
 
-    summary: FileSummary
-    findings: list[Finding]
-    metrics: list[Metric]
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ChunkOutcome:
-    """What one chunk of a file produced; ``states`` are accumulator states in plan order."""
-
-    findings: list[Finding]
     states: list
     record_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class FileRun:
-    """A file whose kind and format are known: enough for any process to rebuild its plan and context."""
+@dataclass
+class FileOutcome:
+    """A finished file: its summary, metrics, notes and dataset-level (accumulator) findings; its
+    record findings went to the sink as they were found."""
 
-    task: FileTask
-    kind: str
-    format: str = "alpaca"
+    summary: FileSummary
+    metrics: list[Metric]
+    notes: list[str] = field(default_factory=list)
+    dataset_findings: list[Finding] = field(default_factory=list)
 
-    @property
-    def plan_key(self) -> tuple[str, str, str]:
-        return self.task.display, self.kind, self.format
+
+class FindingList(list):
+    """One file's findings in the order they were found: the fix session's sink target, where
+    planning fixes goes record by record (a run's target is the sorted :class:`FindingSpool`)."""
+
+    def forget(self, path: str, keys: set, removed: dict) -> None:
+        """As :meth:`FindingSpool.forget`: drop the findings file-wide findings replace."""
+        if keys:
+            self[:] = [f for f in self if not (f.location.path == path and collapse_key(f) in keys)]
 
 
 class FileFindings:
-    """Where one file's findings go while it is linted: the run's spool, with :class:`FileWide` beside
-    it to decide at the end which problems every record has."""
+    """Where one file's findings go while it is linted: a target (the run's spool, or a
+    :class:`FindingList`), with :class:`FileWide` beside it to find the problems every record has.
+    :meth:`close` is the one place file-wide problems are collapsed."""
 
-    __slots__ = ("spool", "wide")
+    __slots__ = ("target", "path", "wide")
 
-    def __init__(self, spool: FindingSpool) -> None:
-        self.spool = spool
-        self.wide = FileWide()
+    def __init__(self, target: FindingSpool | FindingList, path: str) -> None:
+        self.target, self.path, self.wide = target, path, FileWide()
 
     def extend(self, findings: Iterable[Finding]) -> None:
-        see, add = self.wide.see, self.spool.add
+        see, add = self.wide.see, self.target.append
         for finding in findings:
             see(finding)
             add(finding)
 
-
-def lint_file(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
-              pool: object = None, progress: object = None, spool: FindingSpool | None = None,
-              cache_facts: object = None) -> FileOutcome:
-    """Lint one file; with ``spool``, its findings go there (in bounded memory) instead of the outcome."""
-    sink = None if spool is None else FileFindings(spool)
-    if pool is not None:
-        from vgptlint.run.parallel import lint_file_in_pool
-
-        return lint_file_in_pool(task, policy, rules, services, settings, pool, sink, cache_facts)
-    records = counted(read_source(task.path, task.display), task.display, progress)
-    return lint_items(records, task, policy, rules, services, settings, sink, cache_facts)
+    def close(self, outcome: FileOutcome) -> FileOutcome:
+        """The file's last findings: one finding for each problem all its records have (replacing
+        theirs), then its dataset-level findings."""
+        record_count = outcome.summary.record_count
+        collapsed = self.wide.collapsed(record_count)
+        self.target.forget(self.path, set(collapsed), {key: problem.severities for key, problem in collapsed.items()})
+        self.target.extend(FileWide.replacement(problem, record_count) for problem in collapsed.values())
+        self.target.extend(outcome.dataset_findings)
+        return outcome
 
 
-def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> tuple[FileRun, Iterator]:
-    """The file's kind and format: from its dataset_info entry or the policy, else inferred from its
-    first record (which is not lost)."""
-    spec_format = getattr(task.spec, "formatting", None)
-    if task.kind is not None and spec_format is not None:
-        return FileRun(task, task.kind, spec_format), records
-    pending: list = []
-    first = None
-    for item in records:
-        pending.append(item)
-        if isinstance(item, Record):
-            first = item.data
-            break
-    kind = task.kind or (infer_kind(first) if first is not None else "sft")
-    return FileRun(task, kind, spec_format or infer_format(first)), _chain(pending, records)
+def file_plan(setup: RunSetup, run: FileRun) -> FilePlan:
+    """The rules that apply to one file (policy, file overrides, kind and format), once per process."""
+    state = compiled(setup)
+    plan = state.plans.get(run.plan_key)
+    if plan is None:
+        plan = state.plans[run.plan_key] = plan_for(state.policy, state.rules, run.task.display, run.kind, run.format)
+    return plan
 
 
-def is_rewritable(path: str) -> bool:
-    """Whether ``vgptlint fix`` can rewrite the file: Parquet is columnar and binary, linted only."""
-    return not path.lower().endswith(PARQUET_SUFFIX)
+def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list) -> Partial:
+    """Record rules and accumulators over a source's records; findings go to ``sink`` every
+    RECORDS_PER_PASS records, so memory does not grow with a file's findings. The core: see the
+    module docstring."""
+    plan = file_plan(setup, source.run)
+    ctx = setup.file_context(source.run)
+    states = empty_states(plan)
+    record_count = 0
+    for chunk in _slices(source.records, RECORDS_PER_PASS):
+        findings, record_count = _lint_chunk(chunk, plan, ctx, states, setup.use_suppressions, record_count)
+        sink.extend(findings)
+    return Partial(states, record_count)
 
 
-def file_context(run: FileRun, policy: Policy, services: dict, settings: dict) -> Context:
-    file_settings = {**settings, "dataset_spec": run.task.spec, "kind": run.kind, "format": run.format,
-                     "path": run.task.display, IS_REWRITABLE: is_rewritable(run.task.path)}
-    return Context(record=None, kind=run.kind, path=run.task.display, dialect=policy.dialect,
-                   settings=file_settings, services=services)
-
-
-def empty_states(plan: FilePlan) -> list:
-    return [rule.accumulator.empty(rule.accumulator_options) for rule in plan.aggregate_rules]
-
-
-def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context,
-                  states: list | None = None) -> ChunkOutcome:
-    """Record rules and accumulators over some of a file's records, in one pass; ``states`` continues
-    the accumulator states of the records before them (default: fresh ones)."""
+def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list,
+                use_suppressions: bool, record_count: int) -> tuple[list[Finding], int]:
+    """One pass over some records; ``states`` (the accumulators') are updated in place."""
     findings: list[Finding] = []
-    states = empty_states(plan) if states is None else states
     aggregates = plan.aggregate_rules
     record_rules = plan.record_rules
-    record_count = 0
-    suppression_field = record_suppression_field(ctx.settings)
+    suppression_field = record_suppression_field(ctx.policy_settings)
     for item in items:
         if isinstance(item, InputProblem):
             findings.append(input_finding(item))
@@ -245,7 +229,7 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
         record_count += 1
         suppression = None
         if suppression_field in item.data:  # metadata: stripped before any rule or accumulator sees it
-            item, suppression = split_suppression(item, suppression_field, ctx.settings)
+            item, suppression = split_suppression(item, suppression_field, use_suppressions)
         ctx.record, ctx.record_index = item.data, item.index
         memo = RecordMemo()
         if record_rules or suppression is not None:
@@ -258,56 +242,81 @@ def process_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: C
                     continue
                 states[position] = rule.accumulator.add(states[position], memo.targets(rule, item.data), ctx, ref,
                                                         rule.accumulator_options)
-    return ChunkOutcome(findings, states, record_count)
+    return findings, record_count
 
 
-def merge_chunks(plan: FilePlan, outcomes: Iterable[ChunkOutcome], sink: FileFindings | None = None) -> ChunkOutcome:
-    """Chunks in file order → one outcome; with ``sink``, each chunk's findings go there as it arrives.
+def empty_states(plan: FilePlan) -> list:
+    return [rule.accumulator.empty(rule.accumulator_options) for rule in plan.aggregate_rules]
 
-    Accumulator states merge up a binary tree of neighbouring chunks (as a binary counter: a state
-    is copied log2(chunks) times, not once per later chunk; merging concatenates arrays, so merging
-    in a line would copy a big file's state hundreds of times). Merge is associative, so any split
-    and any tree agree.
+
+def peek_file(task: FileTask, records: Iterator[Record | InputProblem]) -> Source:
+    """The file's source, its kind and format known: from its dataset_info entry or the policy, else
+    inferred from its first record (which is not lost)."""
+    spec_format = getattr(task.spec, "formatting", None)
+    if task.kind is not None and spec_format is not None:
+        return Source(FileRun(task, task.kind, spec_format), records)
+    pending: list = []
+    first = None
+    for item in records:
+        pending.append(item)
+        if isinstance(item, Record):
+            first = item.data
+            break
+    kind = task.kind or (infer_kind(first) if first is not None else "sft")
+    return Source(FileRun(task, kind, spec_format or infer_format(first)), _chain(pending, records))
+
+
+def lint_file(setup: RunSetup, task: FileTask, sink: FileFindings, records: Iterator | None = None,
+              progress: object = None) -> FileOutcome:
+    """Lint one whole file (``records``: its records when already read, else it is read here)."""
+    if records is None:
+        records = counted(read_source(task.path, task.display), task.display, progress)
+    source = peek_file(task, records)
+    return finish_file(setup, source.run, lint_source(setup, source, sink), sink)
+
+
+def merge_partials(setup: RunSetup, run: FileRun, partials: Iterable[Partial]) -> Partial:
+    """Consecutive pieces' partials, in file order → one.
+
+    States merge up a binary tree of neighbouring pieces (as a binary counter: a state is copied
+    log2(pieces) times, not once per later piece; merging concatenates arrays, so merging in a line
+    would copy a big file's state hundreds of times). Merge is associative, so any split and any
+    tree agree.
     """
-    stack: list[tuple[int, ChunkOutcome]] = []  # (chunks merged into it, outcome), oldest first
-    for outcome in outcomes:
-        if sink is not None:
-            sink.extend(outcome.findings)
-            outcome = ChunkOutcome([], outcome.states, outcome.record_count)
+    plan = file_plan(setup, run)
+    stack: list[tuple[int, Partial]] = []  # (pieces merged into it, partial), oldest first
+    for partial in partials:
         size = 1
         while stack and stack[-1][0] == size:
             _, earlier = stack.pop()
-            outcome, size = _merge_two(plan, earlier, outcome), size * 2
-        stack.append((size, outcome))
+            partial, size = merge_two(plan, earlier, partial), size * 2
+        stack.append((size, partial))
     if not stack:
-        return ChunkOutcome([], empty_states(plan), 0)
+        return Partial(empty_states(plan), 0)
     merged = stack[-1][1]
     for _, earlier in reversed(stack[:-1]):
-        merged = _merge_two(plan, earlier, merged)
+        merged = merge_two(plan, earlier, merged)
     return merged
 
 
-def _merge_two(plan: FilePlan, earlier: ChunkOutcome, later: ChunkOutcome) -> ChunkOutcome:
+def merge_two(plan: FilePlan, earlier: Partial, later: Partial) -> Partial:
     states = [rule.accumulator.merge(a, b, rule.accumulator_options)
               for rule, a, b in zip(plan.aggregate_rules, earlier.states, later.states)]
-    return ChunkOutcome(earlier.findings + later.findings, states, earlier.record_count + later.record_count)
+    return Partial(states, earlier.record_count + later.record_count)
 
 
-def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileFindings | None = None,
-                finalized: list[AggregateOutcome] | None = None) -> FileOutcome:
-    """Collapse file-wide problems and finalize the accumulators; with ``sink``, the findings go there.
+def finalize(setup: RunSetup, run: FileRun, partial: Partial,
+             finalized: list[AggregateOutcome] | None = None) -> FileOutcome:
+    """Finalize a whole file's accumulators into metrics, notes and dataset-level findings.
 
     ``finalized``: the accumulators' outcomes when already known (from the result cache), in plan order.
     """
-    if sink is None:
-        findings = collapse_file_wide(outcome.findings, outcome.record_count)
-    else:
-        findings = forget_collapsed(sink.spool, run.task.display, sink.wide, outcome.record_count)
-    metrics, notes = [], []
-    too_small = outcome.record_count < plan.min_records
+    plan = file_plan(setup, run)
+    findings, metrics, notes = [], [], []
+    too_small = partial.record_count < plan.min_records
     if finalized is None:
         finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
-                     for rule, state in zip(plan.aggregate_rules, outcome.states)]
+                     for rule, state in zip(plan.aggregate_rules, partial.states)]
     for rule, result in zip(plan.aggregate_rules, finalized):
         metrics.extend(_metric(rule, run.task.display, result))
         judged = not too_small or rule.accumulator.name not in SHARE_ACCUMULATORS
@@ -317,41 +326,16 @@ def finish_file(run: FileRun, plan: FilePlan, outcome: ChunkOutcome, sink: FileF
         findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in hits)
         if result.note:
             notes.append(f"{rule.id}: {result.note}")
-    if sink is not None:
-        sink.spool.extend(findings)
-        findings = []
-    return FileOutcome(FileSummary(run.task.display, run.kind, outcome.record_count), findings, metrics, notes)
+    return FileOutcome(FileSummary(run.task.display, run.kind, partial.record_count), metrics, notes, findings)
 
 
-def lint_items(records: Iterator[Record | InputProblem], task: FileTask, policy: Policy, rules: dict[str, CompiledRule],
-               services: dict, settings: dict, sink: FileFindings | None = None, cache_facts: object = None) -> FileOutcome:
-    """Lint one file's records (any iterator of records and input problems, e.g. from a reader).
-
-    With ``sink`` the records are linted RECORDS_PER_PASS at a time and each pass's findings go to
-    the sink, so memory does not grow with the file's findings; without, in one pass. With
-    ``cache_facts`` (a :class:`vgptlint.incremental.run.CacheFacts`) results come from and go to the
-    result cache.
-    """
-    run, records = peek_file(task, records)
-    plan = plan_for(policy, rules, task.display, run.kind, run.format)
-    ctx = file_context(run, policy, services, settings)
-    if cache_facts is not None:
-        from vgptlint.incremental.run import lint_file_cached
-
-        outcome = lint_file_cached(run, plan, ctx, cache_facts, records, sink)
-        if outcome is not None:
-            return outcome
-    if sink is None:
-        return finish_file(run, plan, process_chunk(records, plan, ctx))
-    states, record_count = empty_states(plan), 0
-    for chunk in _slices(records, RECORDS_PER_PASS):  # one state carried through: nothing to merge
-        outcome = process_chunk(chunk, plan, ctx, states)
-        sink.extend(outcome.findings)
-        states, record_count = outcome.states, record_count + outcome.record_count
-    return finish_file(run, plan, ChunkOutcome([], states, record_count), sink)
+def finish_file(setup: RunSetup, run: FileRun, partial: Partial, sink: FileFindings,
+                finalized: list[AggregateOutcome] | None = None) -> FileOutcome:
+    """Finalize a whole file and close its sink (file-wide problems collapsed, dataset-level findings added)."""
+    return sink.close(finalize(setup, run, partial, finalized))
 
 
-def _slices(items: Iterator, size: int) -> Iterator[Iterator]:
+def _slices(items: Iterable, size: int) -> Iterator[Iterator]:
     """Consecutive slices of at most ``size`` items, each consumed before the next is made."""
     items = iter(items)
     for first in items:
@@ -372,52 +356,35 @@ def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Me
 
 def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit) -> Finding:
     location = Location(path=path, line=hit.line, column=hit.column, record_index=hit.record_index, pointer=hit.pointer)
-    digest = hashlib.blake2b(f"{rule.id}\0{stable_path(path)}\0{hit.fingerprint_basis or hit.message}".encode(), digest_size=16)
-    return Finding(rule.id, rule.severity, hit.message, location, digest.hexdigest())
+    return Finding(rule.id, rule.severity, hit.message, location,
+                   fingerprint(rule.id, path, hit.fingerprint_basis or hit.message))
 
 
 def input_finding(problem: InputProblem) -> Finding:
     location = Location(path=problem.source, line=problem.line, column=problem.column, record_index=problem.record_index)
-    digest = hashlib.blake2b(f"invalid-input\0{stable_path(problem.source)}\0{problem.code}\0{problem.message}".encode(),
-                             digest_size=16)
-    return Finding("invalid-input", Severity(problem.severity), problem.message, location, digest.hexdigest())
+    return Finding("invalid-input", Severity(problem.severity), problem.message, location,
+                   fingerprint("invalid-input", problem.source, problem.code, problem.message))
 
 
-# ------------------------------------------------------------------------------- the run
+# ------------------------------------------------------------------------------- the run's result
 
 
-def run(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule] | None = None,
-        services: dict | None = None, settings: dict | None = None, notes: list[str] | None = None,
-        jobs: int = 1, progress: object = None, use_cache: bool = False) -> RunResult:
-    """Lint every file; returns sorted findings (a :class:`~vgptlint.findings.spool.FindingSpool`), per-file
-    summaries and metrics.
-
-    With ``jobs > 1`` files are split into chunks linted by worker processes; the report is
-    byte-identical to ``jobs=1`` (findings are sorted, accumulator states merged in file order).
-    """
-    rules = policy.rules if rules is None else rules
-    services = services if services is not None else {}
-    settings = {"trainer": policy.trainer, **(settings or {})}
-    findings = FindingSpool()
+def run_result(setup: RunSetup, findings: FindingSpool, outcomes: Iterable[FileOutcome],
+               notes: Iterable[str] = ()) -> RunResult:
+    """The files' outcomes, in task order, and the spool their findings went to → the run's result.
+    Every engine assembles it here, so their reports cannot differ."""
     files: list[FileSummary] = []
     metrics: list[Metric] = []
-    from vgptlint.incremental.run import cache_facts as open_cache, close as close_cache
-    from vgptlint.run.parallel import worker_pool
-
-    cache = open_cache(settings, services, policy.dialect) if use_cache else None
-    with fewer_full_collections(), worker_pool(jobs, policy, rules, services, settings) as pool:
-        for task in tasks:
-            outcome = lint_file(task, policy, rules, services, settings, pool, progress, findings, cache)
-            files.append(outcome.summary)
-            metrics.extend(outcome.metrics)
-            notes = [*(notes or []), *(n for n in outcome.notes if n not in (notes or []))]
-    close_cache(cache)
-    if progress is not None:
-        progress.close()
+    notes = list(notes)
+    for outcome in outcomes:
+        files.append(outcome.summary)
+        metrics.extend(outcome.metrics)
+        notes.extend([n for n in outcome.notes if n not in notes])
     metrics.sort(key=lambda m: (m.rule, m.path))
-    infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]
-    return RunResult(policy=policy.path, tool_version=__version__, findings=findings, files=files,
-                     rules=infos, metrics=metrics, notes=list(notes or []))
+    state = compiled(setup)
+    infos = [INVALID_INPUT, *(rule_info(r) for r in state.rules.values() if r.is_enabled)]
+    return RunResult(policy=state.policy.path, tool_version=__version__, findings=findings, files=files,
+                     rules=infos, metrics=metrics, notes=notes)
 
 
 @contextmanager

@@ -5,16 +5,13 @@ exact locations, rendered messages, content fingerprints and (when the rule decl
 """
 from __future__ import annotations
 
-import functools
-import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from pathlib import Path
 
 from vgptlint.facets import facet_value
 from vgptlint.fixes.base import rule_fix
+from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.fixes.negatives import label_name, touches_negative
 from vgptlint.functions.base import MISSING, Context, Hit
 from vgptlint.inputs.locate import locate, locate_span
@@ -139,10 +136,6 @@ def _condition_holds(key: str, condition: object, data: object, ctx: Context) ->
     return facet_value(key, data, ctx) in condition
 
 
-IS_REWRITABLE = "is_rewritable"  # file setting: False for inputs vgptlint fix never rewrites (Parquet)
-VERIFY_FIXES = "verify_fixes"  # run setting: False when no fix is applied or shown beyond a count (fixes/verify.py)
-
-
 def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object, hit: Hit, ctx: Context) -> Finding:
     full = (*parts, *hit.path)
     line, column, end_line, end_column = _position(record, full, hit)
@@ -158,12 +151,12 @@ def make_finding(rule: CompiledRule, record: Record, parts: tuple, value: object
         end_column=end_column,
     )
     fingerprint = fingerprint_of(rule.id, record.source, full, value, hit)
-    if not ctx.settings.get(IS_REWRITABLE, True):
+    if not ctx.is_rewritable:
         fix = None  # a fix that can never be applied is not offered, nor counted as fixable
     else:
-        fix = None if rule.fix is None else rule_fix(rule.fix, value, hit, ctx, verify=ctx.settings.get(VERIFY_FIXES, True))
+        fix = None if rule.fix is None else rule_fix(rule.fix, value, hit, ctx, verify=ctx.verify_fixes)
     if fix is not None and touches_negative(fix, location.pointer, ctx.record, ctx.kind,
-                                            label_name(ctx.settings.get("dataset_spec"))):
+                                            label_name(ctx.spec)):
         fix = None  # an undesirable example is training signal: never offered as fixable
     return Finding(rule.id, hit.severity or rule.severity, message, location, fingerprint, fix)
 
@@ -202,21 +195,6 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@functools.lru_cache(maxsize=1024)
-def stable_path(source: str) -> str:
-    """The path as fingerprints see it: relative to the working directory, POSIX, no "./", so
-    `examples/kto.jsonl`, `./examples/kto.jsonl` and its absolute spelling share baselines."""
-    if "://" in source:  # s3://bucket/key: not a local path, keep it as written
-        return source
-    path = Path(source)
-    if path.is_absolute():
-        try:
-            path = path.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            return path.as_posix()
-    return path.as_posix()
-
-
 # Fingerprints of findings in longer strings hash the text around the finding, not the whole value:
 # hashing a 487 KB statement once per finding took 108 s for its 10,000 findings (issue 14).
 # Values up to this long hash whole, exactly as before, so existing baselines keep matching.
@@ -241,7 +219,7 @@ def fingerprint_basis(value: str, span: Span | None) -> str:
 
 
 def fingerprint_of(rule_id: str, source: str, parts: tuple, value: object, hit: Hit) -> str:
-    """Content-based: rule, file, field path and the value (never positions), so baselines survive
+    """A record finding's: rule, file, field path and the value (never positions), so baselines survive
     moving and reordering records but not editing them (in strings longer than
     ``FINGERPRINT_WINDOW``, editing near the finding)."""
     if isinstance(value, str):
@@ -249,10 +227,4 @@ def fingerprint_of(rule_id: str, source: str, parts: tuple, value: object, hit: 
     else:
         basis = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     span = value[hit.span.start:hit.span.end] if hit.span and isinstance(value, str) else ""
-    digest = hashlib.blake2b(digest_size=16)
-    for piece in (rule_id, stable_path(source), to_json_path(parts), basis, hit.message, span):
-        digest.update(piece.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
+    return fingerprint(rule_id, source, to_json_path(parts), basis, hit.message, span, "")

@@ -20,8 +20,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vgptlint.run.engine import FileTask, lint_file, lint_items, plan_for
+from vgptlint.findings.result import RunResult
+from vgptlint.findings.spool import FindingSpool
+from vgptlint.run.engine import (FileFindings, FileOutcome, FindingList, file_plan, finish_file, lint_file, lint_source, peek_file,
+                                 run_result)
 from vgptlint.run.evaluate import evaluate_record
+from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
 from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
 from vgptlint.fixes.base import rule_fix
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
@@ -29,13 +33,12 @@ from vgptlint.fixes.negatives import label_name, without_negative_fixes
 from vgptlint.fixes.regions import fix_regions
 from vgptlint.fixes.splice import rewrite_record_text, same_json
 from vgptlint.fixes.write import Rejected, Snapshot, WriteRefused, append_rejects, take_snapshot, write_atomically
-from vgptlint.functions.base import Context, Hit
+from vgptlint.functions.base import Hit
 from vgptlint.inputs.read import STDIN_NAME, read_bytes
 from vgptlint.inputs.records import FileInfo, InputProblem, Record
 from vgptlint.inputs.style import describe_bytes
 from vgptlint.inputs.text import UTF8_BOM
 from vgptlint.model import Applicability, Finding
-from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.reports.base import plural
 
 MAX_FILE_PASSES = 3
@@ -77,15 +80,17 @@ class FileFix:
 
 @dataclass
 class Linted:
-    """One lint pass over a file's bytes: the outcome plus what the fixer needs to rewrite it."""
+    """One lint pass over a file's bytes: the outcome and findings plus what the fixer needs to rewrite it."""
 
-    outcome: object
+    run: FileRun
+    outcome: FileOutcome
+    findings: list[Finding]  # in the order they were found, file-wide problems collapsed
     records: list[Record]
     problems: list[InputProblem]
 
 
-def lint_bytes(data: bytes, task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict,
-               settings: dict) -> Linted:
+def lint_bytes(data: bytes, task: FileTask, setup: RunSetup) -> Linted:
+    """The run core over a file's bytes, keeping its records for rewriting."""
     records: list[Record] = []
     problems: list[InputProblem] = []
 
@@ -95,31 +100,37 @@ def lint_bytes(data: bytes, task: FileTask, policy: Policy, rules: dict[str, Com
             yield item
 
     suffix = Path(task.path).suffix.lower() if task.path != "-" else ""
-    outcome = lint_items(collect(read_bytes(data, task.display, suffix)), task, policy, rules, services, settings)
-    return Linted(outcome, records, problems)
+    source = peek_file(task, collect(read_bytes(data, task.display, suffix)))
+    sink = FileFindings(FindingList(), task.display)
+    outcome = finish_file(setup, source.run, lint_source(setup, source, sink), sink)
+    return Linted(source.run, outcome, sink.target, records, problems)
 
 
-def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict,
-             options: FixOptions) -> FileFix:
+def lint_whole(setup: RunSetup, task: FileTask) -> tuple[FileOutcome, list[Finding]]:
+    """A file read as any run reads it (nothing to rewrite): its outcome and findings."""
+    sink = FileFindings(FindingList(), task.display)
+    return lint_file(setup, task, sink), sink.target
+
+
+def fix_task(setup: RunSetup, task: FileTask, options: FixOptions) -> FileFix:
     """Fix one file; see the module docstring."""
     if task.path == "-":
-        linted = lint_bytes(sys.stdin.buffer.read(), replace(task, display=task.display or STDIN_NAME), policy, rules,
-                            services, settings)
+        linted = lint_bytes(sys.stdin.buffer.read(), replace(task, display=task.display or STDIN_NAME), setup)
         return _unchanged(task.display, linted, None, [f"{task.display}: stdin cannot be fixed (there is no file to "
                                                       "write); save the data to a file and fix that"])
     if Path(task.path).suffix.lower() == ".parquet":  # columnar and binary: linted, never rewritten
-        outcome = lint_file(task, policy, rules, services, settings)
+        outcome, findings = lint_whole(setup, task)
         note = [f"{task.display}: not fixed: Parquet files are linted but not rewritten; fix the JSON/JSONL source"]
-        return FileFix(task.display, outcome.findings, outcome.metrics, outcome.summary, messages=note)
+        return FileFix(task.display, findings, outcome.metrics, outcome.summary, messages=note)
     try:
         snapshot = take_snapshot(task.path)
     except OSError:  # missing, a directory, unreadable: the engine reports it as a finding
-        outcome = lint_file(task, policy, rules, services, settings)
-        return FileFix(task.display, outcome.findings, outcome.metrics, outcome.summary)
+        outcome, findings = lint_whole(setup, task)
+        return FileFix(task.display, findings, outcome.metrics, outcome.summary)
     suffix = Path(task.path).suffix.lower()
     info = describe_bytes(snapshot.data[: 1 << 20], suffix=suffix, last_byte=snapshot.data[-1:])
-    linted = lint_bytes(snapshot.data, task, policy, rules, services, settings)
-    findings = attach_dataset_fixes(linted.outcome.findings, rules, task, settings, services, policy)
+    linted = lint_bytes(snapshot.data, task, setup)
+    findings = attach_dataset_fixes(linted.findings, setup, linted.run)
     blocker = _blocker(linted.problems)
     if blocker is not None:
         wanted = any(is_applied(f.fix, options.allow_unsafe) for f in findings)
@@ -131,8 +142,8 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
         return _unchanged(task.display, linted, info, [f"{task.display}: not fixed: it is not valid UTF-8"], findings)
     if info.has_bom:
         text = text[1:]
-    kind, label = linted.outcome.summary.kind, label_name(task.spec)
-    relint = _relinter(task, policy, rules, services, settings, kind)
+    kind, label = linted.run.kind, label_name(task.spec)
+    relint = _relinter(setup, linted.run)
     progress = Progress(list(linted.records))
     current_text, current, current_findings = text, linted, findings
     # A fix can reveal another (two records become duplicates once fixed): a few passes over the file.
@@ -142,13 +153,13 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
         if not plan.changes_anything:
             break
         try:
-            new_text, after, order = _apply_plan(task, info, current_text, current, plan, policy, rules, services, settings)
+            new_text, after, order = _apply_plan(setup, task, info, current_text, current, plan)
         except LayoutError as err:
             return _unchanged(task.display, linted, info, [*progress.messages(), f"{task.display}: not fixed: {err}"],
                               findings)
         progress.advance(plan, order, current.records)
         current_text, current = new_text, after
-        current_findings = attach_dataset_fixes(after.outcome.findings, rules, task, settings, services, policy)
+        current_findings = attach_dataset_fixes(after.findings, setup, after.run)
     if current_text == text:
         return _unchanged(task.display, linted, info, progress.messages(), findings)
     result = _finish(task, info, text, current_text, current, current_findings, progress)
@@ -163,7 +174,7 @@ def fix_task(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], ser
 
 def _unchanged(path: str, linted: Linted, info: FileInfo | None, messages: list[str],
                findings: list[Finding] | None = None) -> FileFix:
-    findings = linted.outcome.findings if findings is None else findings
+    findings = linted.findings if findings is None else findings
     by_index = {r.index: r for r in linted.records}
     regions = fix_regions(findings, by_index, info) if info is not None else {}
     return FileFix(path, findings, linted.outcome.metrics, linted.outcome.summary, regions, messages=messages)
@@ -177,30 +188,27 @@ def _blocker(problems: list[InputProblem]) -> str | None:
     return None
 
 
-def attach_dataset_fixes(findings: list[Finding], rules: dict[str, CompiledRule], task: FileTask, settings: dict,
-                         services: dict, policy: Policy) -> list[Finding]:
+def attach_dataset_fixes(findings: list[Finding], setup: RunSetup, run: FileRun) -> list[Finding]:
     """Aggregate findings carry no fix from the engine: compute the rule's declared fix for them.
 
     The fixer gets ``None`` as the value and a hit with the finding's message; dataset-level
     fixers (``drop_record``, ``shuffle_records``) need nothing else.
     """
+    rules = compiled(setup).rules
     out = []
     for finding in findings:
         rule = rules.get(finding.rule)
         if finding.fix is None and rule is not None and rule.kind == "aggregate" and rule.fix is not None:
-            ctx = Context(record=None, kind="", path=task.display, dialect=policy.dialect, settings=settings,
-                          services=services)
-            fix = rule_fix(rule.fix, None, Hit(finding.message), ctx)
+            fix = rule_fix(rule.fix, None, Hit(finding.message), setup.file_context(run))
             finding = replace(finding, fix=fix) if fix is not None else finding
         out.append(finding)
     return out
 
 
-def _relinter(task: FileTask, policy: Policy, rules: dict[str, CompiledRule], services: dict, settings: dict, kind: str):
-    plan = plan_for(policy, rules, task.display, kind)
-    file_settings = {**settings, "dataset_spec": task.spec, "kind": kind, "path": task.display}  # as lint_items
-    ctx = Context(record=None, kind=kind, path=task.display, dialect=policy.dialect, settings=file_settings,
-                  services=services)
+def _relinter(setup: RunSetup, run: FileRun):
+    """A record's findings after a fix (what the fix loop checks a fix against): the file's record rules."""
+    plan = file_plan(setup, run)
+    ctx = setup.file_context(run)
 
     def relint(data: object, record: Record) -> list[Finding]:
         ctx.record, ctx.record_index = data, record.index
@@ -294,8 +302,8 @@ class Progress:
 # ------------------------------------------------------------------------------- rewriting
 
 
-def _apply_plan(task: FileTask, info: FileInfo, text: str, linted: Linted, plan: ChangePlan, policy: Policy, rules,
-                services, settings) -> tuple[str, Linted, list[int]]:
+def _apply_plan(setup: RunSetup, task: FileTask, info: FileInfo, text: str, linted: Linted,
+                plan: ChangePlan) -> tuple[str, Linted, list[int]]:
     """The file's new text after one pass, read back, checked and linted."""
     records = linted.records
     new_texts = {
@@ -308,7 +316,7 @@ def _apply_plan(task: FileTask, info: FileInfo, text: str, linted: Linted, plan:
         random.Random(plan.seed).shuffle(order)
     new_text = assemble(text, info, records, new_texts, order)
     expected = [plan.fixes[p].data if p in plan.fixes and plan.fixes[p].is_changed else records[p].data for p in order]
-    after = lint_bytes(_encode(new_text, info), task, policy, rules, services, settings)
+    after = lint_bytes(_encode(new_text, info), task, setup)
     is_exact = len(after.records) == len(expected) and all(same_json(r.data, e) for r, e in zip(after.records, expected))
     if not is_exact or any(p.severity == "error" for p in after.problems):
         raise LayoutError("the rewritten text did not read back as the fixed records (a bug; please report it)")
@@ -353,7 +361,7 @@ def _write(task: FileTask, snapshot: Snapshot, new_text: str, info: FileInfo, pr
 class FixRun:
     """Every file's fix, and the run's findings after fixing (what remains)."""
 
-    result: object  # RunResult
+    result: RunResult
     files: list[FileFix]
 
     @property
@@ -373,20 +381,14 @@ class FixRun:
         return sum(1 for f in self.result.findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
 
 
-def fix_files(policy: Policy, tasks: list[FileTask], rules: dict[str, CompiledRule], services: dict, settings: dict,
-              notes: list[str], options: FixOptions) -> FixRun:
+def fix_files(setup: RunSetup, tasks: list[FileTask], notes: list[str], options: FixOptions) -> FixRun:
     """Fix every file (or, with ``write=False``, compute what would change); see the module docstring."""
-    from vgptlint import __version__
-    from vgptlint.run.engine import INVALID_INPUT, rule_info
-    from vgptlint.findings.result import RunResult
-
-    settings = {"trainer": policy.trainer, **settings}
-    files = [fix_task(task, policy, rules, services, settings, options) for task in tasks]
-    findings = sorted((f for file in files for f in file.findings), key=Finding.sort_key)
-    metrics = sorted((m for file in files for m in file.metrics), key=lambda m: (m.rule, m.path))
-    infos = [INVALID_INPUT, *(rule_info(r) for r in rules.values() if r.is_enabled)]
-    result = RunResult(policy=policy.path, tool_version=__version__, findings=findings,
-                       files=[f.summary for f in files], rules=infos, metrics=metrics, notes=list(notes))
+    files = [fix_task(setup, task, options) for task in tasks]
+    findings = FindingSpool()
+    for file in files:
+        findings.extend(file.findings)
+    # Per-file notes (files too small to judge) are not repeated after fixing: the run's own notes only.
+    result = run_result(setup, findings, (FileOutcome(file.summary, file.metrics) for file in files), notes)
     for file in files:
         result.fix_regions.update(file.regions)
     return FixRun(result, files)

@@ -1,7 +1,8 @@
 """``--jobs N``: lint chunks of files in worker processes, with the same result as one process.
 
-Workers are forked after the policy is compiled and the catalog loaded, so they inherit both and
-nothing big is pickled on the way in. JSON Lines files are split into byte ranges that each
+Workers are forked after the policy is compiled and the catalog loaded (the run's
+:class:`~vgptlint.run.setup.RunSetup` carries them), so they inherit both and nothing big is pickled on
+the way in; each runs the run core (:func:`~vgptlint.run.engine.lint_source`) on its chunks. JSON Lines files are split into byte ranges that each
 worker reads itself (the parent only counts newlines), so reading is parallel too; JSON arrays,
 stdin and files with a BOM are read by the parent and sent in chunks of records. Chunk outcomes
 come back in file order and accumulator states are merged in that order.
@@ -18,12 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from vgptlint.run.engine import (ChunkOutcome, FileFindings, FileOutcome, FileRun, FileTask, finish_file, file_context,
-                             merge_chunks, peek_file, plan_for, process_chunk)
 from vgptlint.incremental.cached import FileCache, file_cache, lint_blocks, lint_recorded, replay
+from vgptlint.incremental.run import CacheFacts
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.style import describe_file, line_is_json
+from vgptlint.model import Finding
+from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, finish_file, lint_source, merge_partials, peek_file
+from vgptlint.run.setup import FileRun, FileTask, RunSetup
 
 RECORDS_PER_CHUNK = 2_000
 MIN_RANGE_BYTES = 1 << 20
@@ -31,7 +34,7 @@ MIN_RANGE_BYTES = 1 << 20
 MIN_PARALLEL_BYTES = 8 << 20
 _BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
 
-_WORKER: dict = {}  # the parent fills it before forking; workers read it
+_WORKER: dict = {}  # the parent puts the run's setup here before forking; workers read it
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
 STOP_SECONDS = 5  # at most this long (twice) to stop the pool after an interrupt
 
@@ -54,11 +57,11 @@ def effective_jobs(jobs: int | None, paths: list[str]) -> int:
 
 
 @contextmanager
-def worker_pool(jobs: int, policy, rules, services, settings) -> Iterator[object]:
+def worker_pool(jobs: int, setup: RunSetup) -> Iterator[object]:
     if jobs <= 1:
         yield None
         return
-    _WORKER.update(policy=policy, rules=rules, services=services, settings=settings, plans={})
+    _WORKER.update(setup=setup)
     try:
         # Signals wait while the pool is made: an interrupt can then only arrive once `pool` exists
         # (and is terminated on the way out), and a worker takes its own signal dispositions first.
@@ -111,32 +114,37 @@ def _leave_signals_to_the_parent(unblocked: set) -> None:
     signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # forked with them blocked (worker_pool)
 
 
-def lint_file_in_pool(task: FileTask, policy, rules, services, settings, pool,
-                      sink: FileFindings | None = None, cache_facts=None) -> FileOutcome:
-    """Lint one file in the pool; with ``sink``, each chunk's findings go there as the chunk comes back.
+def lint_file_in_pool(setup: RunSetup, task: FileTask, pool, sink: FileFindings,
+                      cache_facts: CacheFacts | None = None) -> FileOutcome:
+    """Lint one file in the pool; each chunk's findings go to ``sink`` as the chunk comes back, in file order.
 
     With ``cache_facts`` the file's whole-file entry is tried first, and workers lint their chunks
     block by block through the result cache (:mod:`vgptlint.incremental`).
     """
     ranges = jsonl_ranges(task.path) if task.path != "-" else None
     if ranges is None:
-        run, records = peek_file(task, read_source(task.path, task.display))
+        source = peek_file(task, read_source(task.path, task.display))
     else:
-        run, records = peek_file(task, islice(read_source(task.path, task.display), 1))
-    plan = plan_for(policy, rules, task.display, run.kind, run.format)
-    cache = None
-    if cache_facts is not None:
-        cache = file_cache(cache_facts.store, run, plan, file_context(run, policy, services, settings), cache_facts.run_key)
-        found = None if cache is None else replay(run, plan, cache, sink)
+        source = peek_file(task, islice(read_source(task.path, task.display), 1))
+    cache = None if cache_facts is None else file_cache(cache_facts.store, setup, source.run, cache_facts.run_key)
+    if cache is not None:
+        found = replay(setup, source.run, cache, sink)
         if found is not None:
             return found
     if ranges is None:
-        work = pool.imap(_lint_records, ((run, chunk, cache) for chunk in _chunks(records, RECORDS_PER_CHUNK)))
+        work = pool.imap(_lint_records, ((source.run, chunk, cache) for chunk in _chunks(source.records, RECORDS_PER_CHUNK)))
     else:
-        work = pool.imap(_lint_range, ((run, byte_range, cache) for byte_range in ranges))
+        work = pool.imap(_lint_range, ((source.run, byte_range, cache) for byte_range in ranges))
     if cache is not None:
-        return lint_recorded(run, plan, cache, work, sink)
-    return finish_file(run, plan, merge_chunks(plan, work, sink), sink)
+        return lint_recorded(setup, source.run, cache, work, sink)
+    partial = merge_partials(setup, source.run, _findings_to(sink, work))
+    return finish_file(setup, source.run, partial, sink)
+
+
+def _findings_to(sink: FileFindings, work: Iterator[tuple[list[Finding], Partial]]) -> Iterator[Partial]:
+    for findings, partial in work:
+        sink.extend(findings)
+        yield partial
 
 
 def jsonl_ranges(path: str, pieces: int = 16) -> list[ByteRange] | None:
@@ -208,31 +216,24 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _plan_and_context(run: FileRun):
-    key = run.plan_key
-    if key not in _WORKER["plans"]:
-        plan = plan_for(_WORKER["policy"], _WORKER["rules"], run.task.display, run.kind, run.format)
-        _WORKER["plans"][key] = (plan, file_context(run, _WORKER["policy"], _WORKER["services"], _WORKER["settings"]))
-    return _WORKER["plans"][key]
+def _lint(run: FileRun, items, cache: FileCache | None) -> tuple[list[Finding], Partial]:
+    setup = _WORKER["setup"]
+    if cache is not None:
+        return lint_blocks(setup, Source(run, items), cache)
+    findings: list[Finding] = []
+    return findings, lint_source(setup, Source(run, items), findings)
 
 
-def _lint_records(job: tuple[FileRun, list, FileCache | None]) -> ChunkOutcome:
-    run, records, cache = job
-    plan, ctx = _plan_and_context(run)
-    return _lint_chunk(records, plan, ctx, cache)
+def _lint_records(job: tuple[FileRun, list, FileCache | None]) -> tuple[list[Finding], Partial]:
+    return _lint(*job)
 
 
-def _lint_chunk(items, plan, ctx, cache: FileCache | None) -> ChunkOutcome:
-    return process_chunk(items, plan, ctx) if cache is None else lint_blocks(items, plan, ctx, cache)
-
-
-def _lint_range(job: tuple[FileRun, ByteRange, FileCache | None]) -> ChunkOutcome:
+def _lint_range(job: tuple[FileRun, ByteRange, FileCache | None]) -> tuple[list[Finding], Partial]:
     run, byte_range, cache = job
-    plan, ctx = _plan_and_context(run)
     with open(run.task.path, "rb") as stream:
         stream.seek(byte_range.start)
         data = stream.read(byte_range.end - byte_range.start)
     # Offsets of records read from a range count bytes, not characters; fixes always run in one process.
     lines = data.splitlines(keepends=True)
-    items = read_jsonl(run.task.display, lines, byte_range.first_line, byte_range.first_index, byte_range.start)
-    return _lint_chunk(items, plan, ctx, cache)
+    return _lint(run, read_jsonl(run.task.display, lines, byte_range.first_line, byte_range.first_index, byte_range.start),
+                 cache)

@@ -32,6 +32,7 @@ from vgptlint.policy.compile import RULE_ID
 from vgptlint.policy.load import display_path, load_policy, resolve_reference
 from vgptlint.policy.model import Policy
 from vgptlint.reports.base import FileReplacement, project_uri
+from vgptlint.run.setup import compiled, with_compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,9 @@ def lint_dataset(path: Path, text: str, policy: str, *, dataset_level: bool) -> 
     rules = prepared.rules
     aggregate_ids = {rule_id for rule_id, rule in rules.items() if rule.kind == "aggregate"}
     if not dataset_level:
-        prepared.rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id not in aggregate_ids}
+        state = compiled(prepared.setup)
+        record_rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id not in aggregate_ids}
+        prepared.setup = with_compiled(prepared.setup, replace(state, rules=record_rules, plans={}))
     with _buffer_copy(path, text) as copy:
         prepared.tasks = [replace(task, path=str(copy)) for task in prepared.tasks]
         result = execute(prepared)
