@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
 from vgptlint.cache import turned_off
-from vgptlint.commands.stats import content_facets
 from vgptlint.errors import UsageError
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import RunResult
@@ -26,7 +25,7 @@ from vgptlint.llamafactory.run import RunPlan
 from vgptlint.llamafactory.run_report import (TABLE_HEADERS, plan_files, plan_for, rule_infos, run_findings, run_table,
                                               table_rows, table_title)
 from vgptlint.model import Finding, Location, Severity
-from vgptlint.policy.load import load_policy
+from vgptlint.policy.load import content_facets, load_policy
 from vgptlint.policy.model import Policy
 from vgptlint.reports.base import plural
 from vgptlint.review.review import Review, apply_review, prepare_review

@@ -26,6 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 
+from vgptlint.errors import UsageError
+from vgptlint.functions.base import OptionError, build_options
+
 ABSENCE = (
     r"\b(?:there\s+is|there's|there\s+are)\s+(?:no|not\s+an?|not\s+any)\s+(?:such\s+)?(?:[\w'\"`\[\].-]+\s+){0,3}?"
     r"(?:tables?|views?|columns?|fields?|objects?|procedures?|functions?|modules?|entit(?:y|ies)|information|data|details|"
@@ -387,9 +390,6 @@ def refusal_cues(settings: dict | None) -> RefusalCues:
     known = _BUILT.get(id(raw))
     if known is not None and known[0] is raw:
         return known[1]
-    from vgptlint.errors import UsageError
-    from vgptlint.functions.base import OptionError, build_options
-
     try:
         cues = build_options(RefusalCues, raw if isinstance(raw, dict) else {})
     except OptionError as exc:

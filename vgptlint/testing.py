@@ -12,21 +12,25 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from vgptlint.builtins import load_builtins
-from vgptlint.run.engine import FileFindings, FindingList, infer_kind, lint_file
-from vgptlint.run.setup import FileTask, local_setup
+from vgptlint.inputs.locate import parse_pointer
 from vgptlint.inputs.read import read_bytes
+from vgptlint.llamafactory.dataset_info import spec_from_entry
 from vgptlint.model import Finding
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import Policy
 from vgptlint.policy.yamlio import load_yaml, plain
 from vgptlint.resources import builtin_files
+from vgptlint.run.engine import FileFindings, FindingList, infer_kind, lint_file
+from vgptlint.run.setup import FileTask, local_setup
 from vgptlint.select.jsonpath import to_json_path
+from vgptlint.sql.catalog import load_catalog
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,6 @@ def example_services(path: Path) -> dict:
     document = plain(load_yaml(path, str(path))) or {}
     services: dict = {}
     if document.get("example_catalog"):
-        from vgptlint.sql.catalog import load_catalog
-
         services["catalog"] = load_catalog((path.parent / document["example_catalog"],))
     return services
 
@@ -111,8 +113,6 @@ def run_case(case: ExampleCase) -> list[Finding]:
     With ``files``, they are written to a temporary directory that is the working directory meanwhile.
     """
     if case.files:
-        import tempfile
-
         with tempfile.TemporaryDirectory() as scratch, _working_directory(scratch):
             for name, content in case.files.items():
                 (Path(scratch) / name).write_text(json.dumps(content, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -145,15 +145,11 @@ def _run_case(case: ExampleCase) -> list[Finding]:
 
 
 def example_spec(raw: dict):
-    from vgptlint.llamafactory.dataset_info import spec_from_entry
-
     return spec_from_entry("example", raw)
 
 
 def describe(findings: list[Finding]) -> list[dict]:
     """Findings as ``{path, message}`` for comparison with ``expect``."""
-    from vgptlint.inputs.locate import parse_pointer
-
     out = []
     for finding in findings:
         parts = tuple(int(p) if p.isdigit() else p for p in parse_pointer(finding.location.pointer))

@@ -12,22 +12,22 @@ import sys
 import typing
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import best_match
+import pytest
 from ruamel.yaml import YAML
+from tests.integration.helpers import run_cli
 
 from vgptlint.aggregates.base import ACCUMULATORS
 from vgptlint.builtins import load_builtins
+from vgptlint.commands.json_schema import (DOCUMENT_VALUES, FILE_MATCH, RULE_VALUES, SCHEMA_FILE, SCHEMA_ID, generate_schema,
+                                          render_schema)
 from vgptlint.fixes.base import FIXERS
-from vgptlint.functions.base import REGISTRY, OptionError, build_options
+from vgptlint.functions.base import OptionError, REGISTRY, build_options
 from vgptlint.policy.compile import RULE_KEYS
-from vgptlint.policy.json_schema import (DOCUMENT_VALUES, FILE_MATCH, RULE_VALUES, SCHEMA_FILE, SCHEMA_ID, generate_schema,
-                                         render_schema)
 from vgptlint.policy.load import DOCUMENT_KEYS, OVERRIDE_KEYS
 from vgptlint.policy.yamlio import load_yaml, plain
 from vgptlint.resources import builtin_files
-from tests.integration.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).parent / "cases"
@@ -72,7 +72,7 @@ def test_schema_is_a_valid_draft7_schema_with_an_id_and_title():
 
 
 def test_schema_tables_describe_exactly_the_loaders_keys():
-    where = "describe each key the loader accepts in vgptlint/policy/json_schema.py"
+    where = "describe each key the loader accepts in vgptlint/commands/json_schema.py"
     assert set(DOCUMENT_VALUES) == set(DOCUMENT_KEYS), f"{where} (DOCUMENT_VALUES)"
     assert set(RULE_VALUES) == set(RULE_KEYS), f"{where} (RULE_VALUES)"
     assert set(OVERRIDE_KEYS) <= set(RULE_KEYS) | {"options"}

@@ -6,7 +6,7 @@ findings. ``merge`` must be associative and commutative so any split gives the s
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vgptlint.functions.base import Context
@@ -92,8 +92,3 @@ def accumulator(
     return register
 
 
-def merge_states(acc: Accumulator, states: Iterable[object], opts: object) -> object:
-    merged = acc.empty(opts)
-    for state in states:
-        merged = acc.merge(merged, state, opts)
-    return merged

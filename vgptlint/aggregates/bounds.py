@@ -115,5 +115,3 @@ def count_broken(value: int, minimum: int | None, maximum: int | None) -> str | 
     return None
 
 
-def share_bounds(min_value: float | None, max_value: float | None, confidence: float = CONFIDENCE) -> ShareBounds:
-    return ShareBounds(min_value, max_value, confidence)

@@ -14,13 +14,14 @@ held-out index is built once per run and shared through ``Context.services``.
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
+from vgptlint.inputs.read import read_source
+from vgptlint.inputs.records import Record
 from vgptlint.select.jsonpath import SelectorError, compile_selector, to_pointer
 
 _WORDS = re.compile(r"[a-z0-9_#@]+")
@@ -103,9 +104,6 @@ def held_out(opts: ContaminationOptions, linted: str, services: dict, working_di
 
 
 def _load(opts: ContaminationOptions, linted: str, working_directory: str) -> HeldOut:
-    from vgptlint.inputs.read import read_source
-    from vgptlint.inputs.records import Record
-
     questions, files = [], []
     question_selector, id_selector = compile_selector(opts.field), compile_selector(opts.id_field)
     for name in opts.against:

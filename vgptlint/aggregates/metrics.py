@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import CONFIDENCE, ShareBounds, confidence_problem, count_broken, counts, percent, share
+from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.aggregates.predicate import PredicateError, optional_predicate
-from vgptlint.facets import facet_value
 from vgptlint.functions.base import MISSING
 
 

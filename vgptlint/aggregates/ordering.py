@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import percent, share
+from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.aggregates.metrics import label_of
-from vgptlint.facets import facet_value
 from vgptlint.refusal import refusal, refusal_cues
 from vgptlint.sql.extract import extract_sql
 

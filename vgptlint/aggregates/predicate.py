@@ -22,7 +22,8 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from vgptlint.functions.base import REGISTRY, Context, OptionError, build_options, did_you_mean
+from vgptlint.aggregates.facet_set import facet_value
+from vgptlint.functions.base import Context, OptionError, REGISTRY, build_options, did_you_mean
 from vgptlint.select.jsonpath import SelectorError, Target, compile_selector
 
 PREDICATE_KEYS = ("function", "options", "given", "negate", "facet", "value", "values", "all", "any", "not", "name")
@@ -88,8 +89,6 @@ def _combine(word: str, parts: list[Predicate]) -> Predicate:
 
 
 def _facet_predicate(raw: Mapping, where: str) -> Predicate:
-    from vgptlint.facets import facet_value
-
     name = str(raw["facet"])
     values = raw.get("values", raw.get("value"))
     if values is None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
-from vgptlint.functions.features import _DANGLING, truncation
+from vgptlint.functions.features import DANGLING, truncation
 from vgptlint.select.jsonpath import to_pointer
 
 _TRAILING_WORD = re.compile(r"\w+\Z")
@@ -37,7 +37,7 @@ def maybe_truncated(value: str):
     """:func:`features.truncation`, skipping the SQL look for values that end like prose."""
     if "```" in value or "~~~" in value:
         return truncation(value)
-    if last_token(value).upper() not in _DANGLING:
+    if last_token(value).upper() not in DANGLING:
         return None
     return truncation(value)
 

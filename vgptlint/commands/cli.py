@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from functools import wraps
 from pathlib import Path
 
@@ -13,99 +12,30 @@ from vgptlint import __version__
 from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fix, fix_diff, fix_listing,
                           fix_messages, fixed_listing, prepare)
 from vgptlint.builtins import load_builtins
-from vgptlint.errors import (PolicyError, Terminated, UsageError, VgptlintError, describe_os_error,
-                             terminate_as_exception)
-from vgptlint.fixes.write import check_writable, output_file
+from vgptlint.commands.cli_catalog import catalog
+from vgptlint.commands.cli_stats import stats
+from vgptlint.commands.docs import all_rules, explain as explain_name, render_rules
+from vgptlint.commands.docs_functions import all_functions, render_functions
+from vgptlint.commands.init import init_policy
+from vgptlint.commands.json_schema import generate_schema, render_schema
+from vgptlint.commands.output import handle_errors, stream_report, write_report
+from vgptlint.errors import UsageError
+from vgptlint.fixes.write import check_writable
 from vgptlint.model import Severity
-from vgptlint.run.progress import for_terminal
 from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
-from vgptlint.reports.base import write_report as write_formatted
+from vgptlint.run.progress import for_terminal
 
 FAIL_ON = ("error", "warning", "info", "never")
-
-
-def handle_errors(command):
-    """User mistakes and the environment's faults end with exit 2 and one located message; an
-    interrupt with 130 (Ctrl-C) or 143 (SIGTERM); a reader that went away quietly; never a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        _write_lone_surrogates_escaped()
-        try:
-            with terminate_as_exception():
-                return command(*args, **kwargs)
-        except BrokenPipeError:  # `vgptlint check ... | head -1`: whoever read our output has gone
-            _drop_stdout()
-            sys.exit(141)  # what a shell shows for a tool SIGPIPE stopped
-        except PolicyError as exc:
-            for problem in exc.problems:
-                click.echo(problem.render(), err=True)
-            count = len(exc.problems)
-            click.echo(f"vgptlint: {count} problem{'s' if count != 1 else ''} in {exc.subject}; nothing was checked", err=True)
-            sys.exit(2)
-        except VgptlintError as exc:
-            click.echo(f"vgptlint: error: {exc}", err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("vgptlint: interrupted", err=True)
-            sys.exit(130)
-        except Terminated:
-            click.echo("vgptlint: terminated", err=True)
-            sys.exit(143)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except OSError as exc:  # a disk, a device or a permission, not a bug
-            click.echo(f"vgptlint: error: {describe_os_error(exc)}", err=True)
-            sys.exit(2)
-        except Exception as exc:  # a bug in vgptlint, not a user mistake
-            if os.environ.get("VGPTLINT_DEBUG"):
-                traceback.print_exc()
-            click.echo(f"vgptlint: internal error: {type(exc).__name__}: {exc} "
-                       "(set VGPTLINT_DEBUG=1 for the traceback, and please report it)", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
-def _write_lone_surrogates_escaped() -> None:
-    """JSON may hold a lone surrogate ("\\ud800"), which UTF-8 cannot encode: reports quoting such a value
-    write it as the same escape (valid inside a JSON string too) instead of failing."""
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real stdout (a test runner's): nothing to flush
-        pass
-
-
-def write_report(text: str, output: str | None) -> None:
-    if output:
-        with output_file(output) as stream:
-            stream.write(text)
-    else:
-        click.echo(text, nl=False)
-
-
-def stream_report(report_format: str, result, opts: ReportOptions, output: str | None) -> None:
-    """Write the report as the reporter makes it (findings come from the spool one by one)."""
-    if output:
-        with output_file(output) as stream:
-            write_formatted(report_format, result, opts, stream.write)
-    else:
-        # color=: click strips ANSI codes from output that is not a terminal unless told (FORCE_COLOR)
-        write_formatted(report_format, result, opts, lambda text: click.echo(text, nl=False, color=opts.color))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vgptlint")
 def main() -> None:
     """vgptlint: lint LLM fine-tuning datasets against a YAML policy."""
+
+
+main.add_command(stats)
+main.add_command(catalog)
 
 
 def check_options(command):
@@ -284,8 +214,6 @@ def _use_color(output: str | None) -> bool:
 @handle_errors
 def rules(policy, report_format, output) -> None:
     """List rules: id, severity, kind, fixable, summary."""
-    from vgptlint.commands.docs import all_rules, render_rules
-
     write_report(render_rules(all_rules(policy, _loads_functions()), report_format), output)
 
 
@@ -298,8 +226,6 @@ def rules(policy, report_format, output) -> None:
 @handle_errors
 def functions(policy, report_format, output) -> None:
     """List the functions a rule's then: can name: kind, options, summary."""
-    from vgptlint.commands.docs_functions import all_functions, render_functions
-
     write_report(render_functions(all_functions(policy, _loads_functions()), report_format), output)
 
 
@@ -310,8 +236,6 @@ def functions(policy, report_format, output) -> None:
 @handle_errors
 def explain(name, policy) -> None:
     """Explain a rule (what it checks, why, options, examples) or a function (options, defaults)."""
-    from vgptlint.commands.docs import explain as explain_name
-
     click.echo(explain_name(name, policy, _loads_functions()), nl=False)
 
 
@@ -326,8 +250,6 @@ def _loads_functions() -> bool:
 @handle_errors
 def init(paths, dataset_info, output) -> None:
     """Write a commented starter policy for the datasets under PATHS (default: data/ or .)."""
-    from vgptlint.commands.init import init_policy
-
     target, datasets = init_policy(tuple(paths), output, dataset_info)
     kinds = ", ".join(sorted({d.kind for d in datasets})) or "none"
     click.echo(f"wrote {target}: {len(datasets)} dataset{'s' if len(datasets) != 1 else ''} (kinds: {kinds})", err=True)
@@ -342,8 +264,6 @@ def init(paths, dataset_info, output) -> None:
 @handle_errors
 def schema(output) -> None:
     """Print the JSON Schema of policy files (for editors; docs/editors.md)."""
-    from vgptlint.policy.json_schema import generate_schema, render_schema
-
     write_report(render_schema(generate_schema()), output)
 
 
@@ -361,10 +281,3 @@ def server(stdio) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-
-from vgptlint.commands.cli_catalog import catalog  # noqa: E402  (registered here so `vgptlint catalog` exists)
-from vgptlint.commands.cli_stats import stats  # noqa: E402  (registered here so `vgptlint stats` exists)
-
-main.add_command(stats)
-main.add_command(catalog)

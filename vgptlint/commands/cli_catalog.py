@@ -8,6 +8,11 @@ import os
 
 import click
 
+from vgptlint.commands.output import handle_errors
+from vgptlint.errors import UsageError
+from vgptlint.fixes.write import WriteRefused, write_atomically
+from vgptlint.sql.catalog_pull import pull_catalog
+
 
 @click.group()
 def catalog() -> None:
@@ -25,16 +30,10 @@ def catalog() -> None:
 def pull(url, output, force, schema, infer_relationships) -> None:
     """Read tables, columns, keys and foreign keys from the database at URL (any SQLAlchemy URL,
     e.g. mssql+pyodbc://... or sqlite:///vista.db) and write a catalog. Needs the db extra."""
-    from vgptlint.commands.cli import handle_errors
-
     handle_errors(_pull)(url, output, force, schema, infer_relationships)
 
 
 def _pull(url, output, force, schema, infer_relationships) -> None:
-    from vgptlint.errors import UsageError
-    from vgptlint.fixes.write import WriteRefused, write_atomically
-    from vgptlint.sql.catalog_pull import pull_catalog
-
     if output != "-" and os.path.exists(output) and not force:
         raise UsageError(f'{output} exists; not overwritten (pass --force to replace it, or choose another --output)')
     pulled = pull_catalog(url, schema, infer_relationships)

@@ -1,11 +1,21 @@
 """``vgptlint stats``: the review's tables from the data (see vgptlint.commands.stats).
 
-Registered on the main group by ``vgptlint.commands.cli`` (``main.add_command(stats)``); it imports nothing
-from ``vgptlint.commands.cli`` at module level, so either module can be imported first.
+Registered on the main group by ``vgptlint.commands.cli`` (``main.add_command(stats)``).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from vgptlint.api import CheckOptions, default_policy_reference, execute, prepare
+from vgptlint.builtins import load_builtins
+from vgptlint.commands.output import handle_errors, write_report
+from vgptlint.commands.stats import compute_stats, render_stats
+from vgptlint.errors import Problem, UsageError
+from vgptlint.fixes.write import check_writable
+from vgptlint.inputs.discover import discover
+from vgptlint.reports.base import ReportOptions, render
 
 
 @click.command()
@@ -24,21 +34,12 @@ import click
 def stats(paths, policy, dataset_info, report_format, output, train_config, tokenizer, exclude) -> None:
     """Print the dataset's figures: records, output lengths, content mix, NOLOCK and SQL share, input
     usage, DPO chosen vs rejected, KTO balance, duplicates, truncation, ordering."""
-    from vgptlint.commands.cli import handle_errors
-
     handle_errors(_stats)(paths, policy, dataset_info, report_format, output, {"train_config": train_config,
                                                                              "tokenizer": tokenizer,
                                                                              "exclude": tuple(exclude)})
 
 
 def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
-    from vgptlint.builtins import load_builtins
-    from vgptlint.commands.cli import write_report
-    from vgptlint.errors import Problem, UsageError
-    from vgptlint.fixes.write import check_writable
-    from vgptlint.inputs.discover import discover
-    from vgptlint.commands.stats import compute_stats, render_stats
-
     load_builtins()
     if output:
         check_writable(output)  # before the measuring, not after it
@@ -57,11 +58,6 @@ def _stats(paths, policy, dataset_info, report_format, output, run) -> None:
 def _html_page(paths, policy, dataset_info, run) -> str:
     """The charts are drawn from the policy's metrics (their thresholds included) and its findings,
     so the page is a check run rendered by the html reporter."""
-    from pathlib import Path
-
-    from vgptlint.api import CheckOptions, default_policy_reference, execute, prepare
-    from vgptlint.reports.base import ReportOptions, render
-
     options = CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info, **run)
     result = execute(prepare(tuple(paths), options))
     return render("html", result, ReportOptions(cwd=Path.cwd()))

@@ -10,11 +10,14 @@ import json
 from tabulate import tabulate
 
 from vgptlint.builtins import load_builtins
+from vgptlint.commands.docs_functions import all_functions, explain_function
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import did_you_mean
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule
 from vgptlint.resources import builtin_files
+from vgptlint.review.suppress import UNUSED_SUPPRESSION
+from vgptlint.run.engine import INVALID_INPUT
 
 RULES_DOC = "docs/rules.md"
 
@@ -125,9 +128,6 @@ def rules_markdown(rules: list[CompiledRule]) -> str:
 
 def builtin_rules() -> list:
     """Rules the engine itself reports (not from a pack): unreadable input, unused suppressions."""
-    from vgptlint.run.engine import INVALID_INPUT
-    from vgptlint.review.suppress import UNUSED_SUPPRESSION
-
     return [INVALID_INPUT, UNUSED_SUPPRESSION]
 
 
@@ -160,8 +160,6 @@ def explain(name: str, policy: str | None, load_functions: bool = False) -> str:
     Raises:
         UsageError: neither, with the closest rule id or function name.
     """
-    from vgptlint.commands.docs_functions import all_functions, explain_function
-
     rules = all_rules(policy, load_functions)
     rule = _find_rule(name, rules)
     if rule is not None:

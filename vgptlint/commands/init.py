@@ -13,8 +13,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vgptlint.api import find_dataset_info
+from vgptlint.commands.docs import all_rules, options_of
 from vgptlint.errors import UsageError
+from vgptlint.inputs.discover import discover
+from vgptlint.inputs.read import read_source
+from vgptlint.inputs.records import Record
+from vgptlint.llamafactory.dataset_info import load_dataset_info
 from vgptlint.resources import builtin_dir
+from vgptlint.run.engine import infer_kind
 
 DEFAULT_OUTPUT = "vgptlint.yaml"
 
@@ -68,12 +75,8 @@ def find_datasets(paths: tuple[str, ...], dataset_info: str | None) -> tuple[lis
     Raises:
         UsageError: ``--dataset-info`` names no file.
     """
-    from vgptlint.api import find_dataset_info
-
     info_path = find_dataset_info(dataset_info, None, paths)
     if info_path is not None:
-        from vgptlint.llamafactory.dataset_info import load_dataset_info
-
         info = load_dataset_info(info_path)
         found = [FoundDataset(_relative(p), spec.kind, spec.name, spec.formatting)
                  for spec in info.specs for p in spec.paths if Path(p).is_file()]
@@ -82,11 +85,6 @@ def find_datasets(paths: tuple[str, ...], dataset_info: str | None) -> tuple[lis
 
 
 def _inferred(paths: tuple[str, ...]) -> list[FoundDataset]:
-    from vgptlint.run.engine import infer_kind
-    from vgptlint.inputs.discover import discover
-    from vgptlint.inputs.read import read_source
-    from vgptlint.inputs.records import Record
-
     found = []
     for path in discover(paths).paths:
         first = next((item for item in read_source(path) if isinstance(item, Record)), None)
@@ -181,8 +179,6 @@ def _threshold_lines(kinds: set[str]) -> list[str]:
 
 def _known_options() -> dict[str, tuple[str, ...]]:
     """Every shipped rule id → the option names its functions take (so init never writes one that fails to load)."""
-    from vgptlint.commands.docs import all_rules, options_of
-
     return {rule.id: tuple(options_of(rule)) for rule in all_rules()}
 
 

@@ -24,9 +24,15 @@ from tabulate import tabulate
 from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
 from vgptlint.aggregates.bounds import percent
 from vgptlint.aggregates.preference import NOLOCK_PATTERN
+from vgptlint.api import CheckOptions, default_policy_reference, prepare
+from vgptlint.functions.base import Context, build_options
+from vgptlint.inputs.read import read_source
+from vgptlint.inputs.records import Record
+from vgptlint.llamafactory.run_report import TABLE_HEADERS, run_table, table_rows, table_title
+from vgptlint.llamafactory.survival import survival
+from vgptlint.policy.load import content_facets
 from vgptlint.run.engine import infer_format, infer_kind
 from vgptlint.run.setup import FileRun
-from vgptlint.functions.base import Context, build_options
 from vgptlint.select.jsonpath import compile_selector
 
 REFUSAL = {"function": "refusal", "negate": True}  # the policy's one refusal classifier
@@ -79,10 +85,6 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
     """Measure every file under ``paths``; the kinds come from dataset_info / the policy / the records.
     With ``train_config``, the files are the datasets that LLaMA-Factory config names, and ``run`` says
     what the run trains on (vgptlint.llamafactory.run_report.run_table)."""
-    from vgptlint.api import CheckOptions, default_policy_reference, prepare
-    from vgptlint.inputs.read import read_source
-    from vgptlint.inputs.records import Record
-
     prepared = prepare(tuple(paths), CheckOptions(policy=policy or default_policy_reference(), dataset_info=dataset_info,
                                                   train_config=train_config, tokenizer=tokenizer,
                                                   exclude=tuple(exclude)))
@@ -106,7 +108,6 @@ def compute_stats(paths: tuple[str, ...], policy: str | None = None, dataset_inf
         files.append({"path": task.display, "kind": kind, "records": len(records), **trainer, **_SECTIONS[kind](outcomes)})
     if prepared.run_plan is None:
         return {"files": files}
-    from vgptlint.llamafactory.run_report import run_table
 
     return {"run": run_table(prepared.run_plan), "files": files}
 
@@ -115,7 +116,6 @@ def _survival(records: list, spec: object) -> dict:
     """What LLaMA-Factory would do with the file's records, when dataset_info registers it."""
     if spec is None:
         return {}
-    from vgptlint.llamafactory.survival import survival
 
     counted = survival((r.data for r in records), spec)
     # loader.py L267-271: a dataset none of whose records survives stops the run as surely as a fatal record
@@ -137,17 +137,6 @@ def _trainer_table(file: dict) -> list:
     if trainer["stops"]:
         rows.append((f"the run stops: {trainer['stops']}", "", ""))
     return [(f"LLaMA-Factory, dataset {trainer['dataset']} (stage {trainer['stage']})", ("records", "count", "%"), rows)]
-
-
-def content_facets(policy):
-    """The policy's facets when they define content_type, else the shipped dataset pack's."""
-    from vgptlint.facets import FacetSet
-    from vgptlint.policy.load import load_policy
-    from vgptlint.resources import builtin_dir
-
-    if isinstance(policy.facets, FacetSet) and "content_type" in policy.facets.facets:
-        return policy.facets
-    return load_policy(str(builtin_dir("rules") / "dataset.yaml")).facets
 
 
 def _is_validation_suite(data: object) -> bool:
@@ -257,7 +246,6 @@ def render_stats(report: dict, fmt: str = "table") -> str:
 def _run_tables(report: dict, heading, style: str) -> list[str]:
     if "run" not in report:
         return []
-    from vgptlint.llamafactory.run_report import TABLE_HEADERS, table_rows, table_title
 
     run = report["run"]
     return [heading(table_title(run)), tabulate(table_rows(run), headers=TABLE_HEADERS, tablefmt=style,

@@ -20,9 +20,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlglot import exp
+
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
 from vgptlint.sql.extract import extract_sql
+from vgptlint.sql.parse import ParsedStatement, parse_statement
 from vgptlint.sql.split import statement_tail
 
 _COMPANY_FILTER_STRICT = re.compile(r"\b(?:\w+\.)?\[?[A-Z]{0,4}Co\]?\s*(?:=\s*(?:@\w+|\d+|N?'[^']*')|IN\s*\()")
@@ -50,9 +53,6 @@ def sql_company_filter(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hi
 def sql_joins_complete(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """Every JOIN of the value's SQL equates a company or group column (a hit per join that does not;
     no hit without SQL or joins, so as a predicate "all joins complete" holds vacuously there)."""
-    from sqlglot import exp
-
-    from vgptlint.sql.parse import ParsedStatement, parse_statement
 
     for statement in extract_sql(value):
         if "JOIN" not in statement.text.upper():
@@ -71,8 +71,6 @@ def sql_joins_complete(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hi
 
 
 def _equates_key(eq: object) -> bool:
-    from sqlglot import exp
-
     left, right = eq.this, eq.expression
     return (isinstance(left, exp.Column) and isinstance(right, exp.Column)
             and bool(_KEY_COLUMN.search(left.name)) and bool(_KEY_COLUMN.search(right.name)))
@@ -81,7 +79,7 @@ def _equates_key(eq: object) -> bool:
 # -------------------------------------------------------------------------------- truncated
 
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
-_DANGLING = frozenset({",", "(", "=", "<", ">", "+", "-", "*", "/", "SELECT", "FROM", "WHERE", "AND", "OR", "JOIN",
+DANGLING = frozenset({",", "(", "=", "<", ">", "+", "-", "*", "/", "SELECT", "FROM", "WHERE", "AND", "OR", "JOIN",
                        "ON", "BY", "SET", "AS", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "CROSS", "IN", "NOT",
                        "WITH", "UNION", "HAVING", "CASE", "WHEN", "THEN", "ELSE", "BETWEEN", "LIKE", "INTO",
                        "VALUES", "TOP", "DISTINCT", "ORDER", "GROUP", "IS"})
@@ -112,9 +110,9 @@ def truncation(value: str) -> Truncation | None:
     if statements:
         last = statements[-1]
         token, depth = statement_tail(last.text)
-        if token is not None and (token.upper in _DANGLING or depth > 0):
+        if token is not None and (token.upper in DANGLING or depth > 0):
             word = last.text[token.start:token.end]
-            why = f'after "{word}"' if token.upper in _DANGLING else "with an unclosed parenthesis"
+            why = f'after "{word}"' if token.upper in DANGLING else "with an unclosed parenthesis"
             return Truncation(f"its SQL ends mid-statement ({why})", Span(last.start, last.end))
     return None
 

@@ -22,14 +22,13 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
+from vgptlint.functions.base import Context, Hit, MISSING, function
 import vgptlint.functions.sql  # noqa: F401  (dpo-chosen-violates reuses the SQL functions: make sure they are registered)
-from vgptlint.functions.base import MISSING, Context, Hit, function
 from vgptlint.sql.extract import extract_sql
-
-if TYPE_CHECKING:
-    from sqlglot import exp
+from vgptlint.sql.parse import ParsedStatement, parse_fresh
 
 
 def side_text(value: object) -> str | None:
@@ -185,8 +184,6 @@ def _spaced(text: str) -> str:
 
 
 def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str, case_sensitive: bool = True) -> str | None:
-    from vgptlint.sql.parse import ParsedStatement, parse_fresh
-
     # A tree of our own to edit: parsing again is several times cheaper than copying a cached
     # tree (sqlglot's deep copy), and gives the same tree.
     parsed = parse_fresh(sql, dialect)
@@ -199,8 +196,6 @@ def _stripped_sql(sql: str, hints: tuple[str, ...], dialect: str, case_sensitive
 
 def _strip_hints(tree: exp.Expression, hints: tuple[str, ...]) -> exp.Expression:
     """``tree`` with ``hints`` removed from every table, edited in place."""
-    from sqlglot import exp
-
     for table in tree.find_all(exp.Table):
         kept = []
         for hint in table.args.get("hints") or ():

@@ -30,14 +30,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from sqlglot import exp
+
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite, WrittenHintsSite
 from vgptlint.model import Span
+from vgptlint.sql.ast_query import SqlAstOptions, matching_nodes, node_span
 from vgptlint.sql.extract import MAX_FIELD_CHARS, SqlStatement, contains_sql, extract_sql
 from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock, hint_items
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement
 from vgptlint.sql.refs import TableRef, table_refs
-from vgptlint.sql.ast_query import SqlAstOptions, matching_nodes, node_span
 from vgptlint.sql.split import lex
 
 _WRITE_VERBS = {"Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE", "Merge": "MERGE"}
@@ -219,8 +221,6 @@ def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> 
 @function("sql_select_star", options=NoOptions, accepts=(str,), only_if=contains_sql)
 def sql_select_star(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """``SELECT *`` or ``alias.*`` in a select list, except inside ``EXISTS (…)``."""
-    from sqlglot import exp
-
     for statement, parsed in _parsed(value, ctx):
         if not isinstance(parsed, ParsedStatement) or parsed.is_opaque:
             continue

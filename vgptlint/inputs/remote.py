@@ -10,6 +10,7 @@ exact positions.
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -63,7 +64,6 @@ def file_size(path: str) -> int:
 
         fs, inner = url_to_fs(path)
         return int(fs.size(inner))
-    import os
 
     return os.path.getsize(path)
 

@@ -24,6 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vgptlint.inputs.read import read_source
+from vgptlint.inputs.records import Record
 from vgptlint.llamafactory.budget import Cut, convert, cut
 from vgptlint.llamafactory.dataset_info import DatasetInfo, load_dataset_info
 from vgptlint.llamafactory.spec import DatasetSpec
@@ -193,9 +195,6 @@ def _stage_stop(spec: DatasetSpec, config: TrainConfig) -> str:
 
 def _follow(run: DatasetRun, spec: DatasetSpec, config: TrainConfig, counter: TokenCounter | None, template,
             labeller) -> None:
-    from vgptlint.inputs.read import read_source
-    from vgptlint.inputs.records import Record
-
     run.display = ", ".join(str(p) for p in spec.paths)
     records = [item for path in spec.paths for item in read_source(str(path)) if isinstance(item, Record)]
     run.sampled = spec.num_samples

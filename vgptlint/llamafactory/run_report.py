@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from vgptlint.llamafactory.run import DROPPED, FATAL, KEPT, PAST_MAX_SAMPLES, DatasetRun, RunPlan, lost_labels, stop_reason
-from vgptlint.llamafactory.templates import TEMPLATES
-from vgptlint.model import Finding, Location, Severity
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import RuleInfo
+from vgptlint.functions.base import Context
+from vgptlint.llamafactory.run import (DROPPED, DatasetRun, FATAL, KEPT, PAST_MAX_SAMPLES, RunPlan, lost_labels,
+                                       plan_run, stop_reason)
+from vgptlint.llamafactory.templates import TEMPLATES
+from vgptlint.llamafactory.tokens import load_counter
+from vgptlint.llamafactory.train_config import load_train_config
+from vgptlint.model import Finding, Location, Severity
 
 PACK = "llamafactory"
 RULES = {
@@ -153,8 +157,6 @@ def table_title(table: dict) -> str:
 
 def make_labeller(facets):
     """Labels a record for what max_samples loses: its content_type facet and its ``category`` field."""
-    from vgptlint.functions.base import Context
-
     ctx = Context(record=None, kind="sft", policy_settings={"facets": facets})
     has_content_type = facets is not None and "content_type" in getattr(facets, "facets", {})
 
@@ -177,10 +179,6 @@ def known_template(name: str | None) -> bool:
 
 def plan_for(train_config: str, tokenizer: str | None, facets) -> RunPlan:
     """Load the config, find the tokenizer, follow the run (see run.plan_run)."""
-    from vgptlint.llamafactory.run import plan_run
-    from vgptlint.llamafactory.tokens import load_counter
-    from vgptlint.llamafactory.train_config import load_train_config
-
     config = load_train_config(train_config)
     template = TEMPLATES.get(config["template"] or "")
     if template is None:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from vgptlint.errors import UsageError
+
 ESTIMATE_CHARS_PER_TOKEN = 4
 
 
@@ -61,8 +63,6 @@ def load_counter(tokenizer: str | None, model: str | None, special_tokens: tuple
     Raises:
         VgptlintError: ``tokenizer`` was given but cannot be read, or the ``tokenizers`` library is missing.
     """
-    from vgptlint.errors import UsageError
-
     path = _given(tokenizer) if tokenizer else find_cached(model) if model else None
     if tokenizer and path is None:
         raise UsageError(f'--tokenizer "{tokenizer}": no tokenizer.json there')

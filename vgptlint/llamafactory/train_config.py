@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vgptlint.errors import PolicyError, Problem, TrainConfigError
 from vgptlint.functions.base import did_you_mean
+from vgptlint.policy.yamlio import load_yaml, value_position
 
 CODE = "lf-train-config-invalid"
 STAGES = ("pt", "sft", "rm", "ppo", "dpo", "kto")
@@ -89,8 +90,6 @@ class TrainConfig:
 
 
 def load_train_config(path: str | Path, display: str | None = None) -> TrainConfig:
-    from vgptlint.policy.yamlio import load_yaml, value_position
-
     path = Path(path)
     display = display or str(path)
     try:
@@ -165,7 +164,5 @@ def _name_refs(value: object, at: tuple[int, int], lines: list[str]):
 
 
 def _item_position(sequence: object, index: int, fallback: tuple[int, int]) -> tuple[int, int]:
-    from vgptlint.policy.yamlio import value_position
-
     position = value_position(sequence, index)
     return position if position != (1, 1) else fallback

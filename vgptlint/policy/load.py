@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from sqlglot.dialects.dialect import Dialect
 
-from vgptlint.errors import PolicyError, Problem
+from vgptlint.aggregates.facet_set import FacetSet
+from vgptlint.errors import PolicyError, Problem, UsageError
+from vgptlint.facets import compile_facets
 from vgptlint.functions.base import did_you_mean
 from vgptlint.model import Severity
 from vgptlint.policy.compile import compile_rule
-from vgptlint.policy.model import DATASET_KINDS, DOCUMENT_TYPES, OVERRIDE_TYPES, FileOverride, Policy, type_problem
+from vgptlint.policy.model import DATASET_KINDS, DOCUMENT_TYPES, FileOverride, OVERRIDE_TYPES, Policy, type_problem
 from vgptlint.policy.yamlio import key_position, load_yaml, plain, value_position
+from vgptlint.refusal import refusal_cues
 from vgptlint.resources import builtin_dir
 
 DOCUMENT_KEYS = {
@@ -252,8 +256,6 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem], loa
             if key == "settings":
                 _check_refusal_settings(policy.settings[key], value, source, problems)
     if merged.facet_layers:
-        from vgptlint.facets import FacetSet, compile_facets
-
         # Compiled here, before any rule, so facet predicates are checked with the rest of the policy.
         combined = FacetSet()
         for value, node, source in merged.facet_layers:
@@ -264,9 +266,6 @@ def _apply_settings(policy: Policy, merged: Merged, problems: list[Problem], loa
 
 def _check_refusal_settings(settings: object, node: object, source: str, problems: list[Problem]) -> None:
     """``settings: {refusal: {...}}`` tunes the one refusal classifier; a bad option is located here."""
-    from vgptlint.errors import UsageError
-    from vgptlint.refusal import refusal_cues
-
     if not isinstance(settings, dict) or "refusal" not in settings:
         return
     line, col = value_position(node, "refusal") if isinstance(node, CommentedMap) else (1, 1)
@@ -307,8 +306,6 @@ def import_functions_module(name: str, policy_dir: Path) -> None:
 
 
 def _check_dialect(name: str, source: str, line: int, col: int, problems: list[Problem]) -> str:
-    from sqlglot.dialects.dialect import Dialect
-
     try:
         Dialect.get_or_raise(name)
     except ValueError:
@@ -370,3 +367,10 @@ def _as_list(value: object) -> list:
     if isinstance(value, (list, tuple, CommentedSeq)):
         return list(value)
     return [value]
+
+
+def content_facets(policy: Policy) -> FacetSet:
+    """The policy's facets when they define content_type, else the shipped dataset pack's."""
+    if isinstance(policy.facets, FacetSet) and "content_type" in policy.facets.facets:
+        return policy.facets
+    return load_policy(str(builtin_dir("rules") / "dataset.yaml")).facets

@@ -170,6 +170,3 @@ class Policy:
     facets: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     base_dir: Path = Path(".")
-
-    def enabled_rules(self) -> list[CompiledRule]:
-        return [r for r in self.rules.values() if r.is_enabled]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from vgptlint.builtins import load_builtins
 from vgptlint.errors import UsageError
 from vgptlint.findings.result import RunResult
 
@@ -179,8 +180,7 @@ def write_report(name: str, result: RunResult, opts: ReportOptions, write: Calla
 
 @functools.cache
 def _load_plugins() -> None:
-    import vgptlint.reports  # noqa: F401  (the built-ins register on import)
-
+    load_builtins()  # every module of vgptlint/reports registers its format on import
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         entry.load()
 

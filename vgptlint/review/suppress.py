@@ -31,12 +31,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vgptlint.errors import PolicyError, Problem
+from vgptlint.findings.fingerprint import fingerprint
+from vgptlint.findings.result import RuleInfo
 from vgptlint.globs import matches_any
 from vgptlint.inputs.locate import locate
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Severity
-from vgptlint.findings.fingerprint import fingerprint
-from vgptlint.findings.result import RuleInfo
+from vgptlint.policy.load import resolve_reference
+from vgptlint.policy.yamlio import key_position, load_yaml
 
 DEFAULT_FIELD = "vgptlint"
 UNUSED_SUPPRESSION = RuleInfo(
@@ -215,9 +217,6 @@ def _words(value: object) -> tuple[str, ...]:
 
 def _ignore_nodes(policy: object) -> tuple[str, object]:
     """The policy file's display path and its ``ignore`` node (None when ``ignore`` comes from a parent)."""
-    from vgptlint.policy.load import resolve_reference
-    from vgptlint.policy.yamlio import load_yaml
-
     display = getattr(policy, "path", "policy")
     path = resolve_reference(getattr(policy, "name", display), Path.cwd())
     try:
@@ -229,8 +228,6 @@ def _ignore_nodes(policy: object) -> tuple[str, object]:
 
 
 def _entry_position(nodes: object, index: int) -> tuple[int, int]:
-    from vgptlint.policy.yamlio import key_position
-
     if isinstance(nodes, list) and index < len(nodes):
         return key_position(nodes, index)
     return 1, 1

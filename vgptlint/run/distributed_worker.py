@@ -24,7 +24,8 @@ from vgptlint.inputs.read import read_source, read_stream
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.inputs.remote import Block, file_size, is_plain_jsonl, is_url, jsonl_blocks, open_binary, read_block
 from vgptlint.model import Finding
-from vgptlint.run.engine import FileOutcome, Partial, Source, finalize, file_plan, infer_format, infer_kind, lint_source, merge_two, peek_file
+from vgptlint.run.engine import (FileOutcome, Partial, Source, file_plan, finalize, infer_format, infer_kind,
+                                 lint_source, merge_two, peek_file)
 from vgptlint.run.setup import FileRun, FileTask, RunSetup
 
 MAX_WHOLE_PIECES = 64

@@ -9,11 +9,11 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 
-from vgptlint.facets import facet_value
+from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.fixes.base import rule_fix
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.fixes.negatives import label_name, touches_negative
-from vgptlint.functions.base import MISSING, Context, Hit
+from vgptlint.functions.base import Context, Hit, MISSING
 from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Span

@@ -22,11 +22,8 @@ from pathlib import Path
 
 from vgptlint.findings.result import RunResult
 from vgptlint.findings.spool import FindingSpool
-from vgptlint.run.engine import (FileFindings, FileOutcome, FindingList, file_plan, finish_file, lint_file, lint_source, peek_file,
-                                 run_result)
-from vgptlint.run.evaluate import evaluate_record
-from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
-from vgptlint.fixes.apply import MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level, reorder_seed
+from vgptlint.fixes.apply import (MAX_ROUNDS, RecordFix, drops_record, fix_record, is_applied, is_record_level,
+                                  reorder_seed)
 from vgptlint.fixes.base import rule_fix
 from vgptlint.fixes.layout import LayoutError, assemble, base_indent
 from vgptlint.fixes.negatives import label_name, without_negative_fixes
@@ -40,6 +37,10 @@ from vgptlint.inputs.style import describe_bytes
 from vgptlint.inputs.text import UTF8_BOM
 from vgptlint.model import Applicability, Finding
 from vgptlint.reports.base import plural
+from vgptlint.run.engine import (FileFindings, FileOutcome, FindingList, file_plan, finish_file, lint_file, lint_source, peek_file,
+                                 run_result)
+from vgptlint.run.evaluate import evaluate_record
+from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
 
 MAX_FILE_PASSES = 3
 

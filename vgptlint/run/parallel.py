@@ -25,7 +25,8 @@ from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.style import describe_file, line_is_json
 from vgptlint.model import Finding
-from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, finish_file, lint_source, merge_partials, peek_file
+from vgptlint.run.engine import (FileFindings, FileOutcome, Partial, Source, finish_file, lint_source, merge_partials,
+                                 peek_file)
 from vgptlint.run.setup import FileRun, FileTask, RunSetup
 
 RECORDS_PER_CHUNK = 2_000

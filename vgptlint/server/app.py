@@ -26,10 +26,10 @@ from pygls.uris import to_fs_path
 
 from vgptlint import __version__
 from vgptlint.api import default_policy_reference
+from vgptlint.commands.json_schema import FILE_MATCH
 from vgptlint.errors import Problem
 from vgptlint.inputs.discover import is_dataset_file
 from vgptlint.model import Severity
-from vgptlint.policy.json_schema import FILE_MATCH
 from vgptlint.server.lint import LintedFinding, check_policy, explain, forget_policies, lint_dataset
 from vgptlint.server.positions import DocumentText
 

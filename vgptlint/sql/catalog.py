@@ -10,70 +10,16 @@ Lookups are case-sensitive, because Vista databases use a binary collation (``AP
 """
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from vgptlint.errors import PolicyError, Problem
-
-
-@dataclass(frozen=True, slots=True)
-class TableInfo:
-    """One table or view.
-
-    ``company`` is the table's own company column (None for group-keyed masters and global
-    lookups); ``view_of`` names the base table a view wraps; ``base_of`` is set on the derived
-    entry for that base table and names its view.
-    """
-
-    name: str
-    columns: tuple[str, ...]
-    module: str | None = None
-    company: str | None = None
-    key: tuple[str, ...] = ()
-    view_of: str | None = None
-    base_of: str | None = None
-    column_types: Mapping[str, str] = field(default_factory=dict, compare=False)
-    is_company_guessed: bool = False
-    # Precomputed lookups (a table is consulted for every column reference).
-    _column_set: frozenset[str] = field(init=False, repr=False, compare=False)
-    _column_folds: Mapping[str, str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        folds: dict[str, str] = {}
-        for column in self.columns:
-            folds.setdefault(column.casefold(), column)
-        object.__setattr__(self, "_column_set", frozenset(self.columns))
-        object.__setattr__(self, "_column_folds", folds)
-
-    def has_column(self, name: str) -> bool:
-        return name in self._column_set
-
-    def column_case(self, name: str) -> str | None:
-        """The catalog spelling of ``name`` when it matches only case-insensitively."""
-        if name in self._column_set:
-            return None
-        return self._column_folds.get(name.casefold())
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPair:
-    """One equated column pair of a relationship (names may differ: PREH.Employee = HRRM.PREmp)."""
-
-    parent: str
-    child: str
-    is_optional: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Relationship:
-    parent: str
-    child: str
-    on: tuple[KeyPair, ...]
-    origin: tuple[str, int, int] | None = field(default=None, compare=False)  # file, line, column
+from vgptlint.sql.catalog_load import parse_catalog_document, parse_columns_csv
+from vgptlint.sql.catalog_types import (CatalogPart, KeyPair, Relationship, TableInfo, guess_company,
+                                        relationship_problems)
 
 
 class Catalog:
@@ -181,16 +127,6 @@ def _load_cached(key: tuple[tuple[str, float], ...]) -> Catalog:
     return merge_catalogs(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogPart:
-    """What one file contributes before merging; ``explicit`` records which table fields it set."""
-
-    source: str
-    tables: Mapping[str, TableInfo]
-    explicit: Mapping[str, frozenset[str]]
-    relationships: tuple[Relationship, ...]
-
-
 def read_catalog_file(path: str | os.PathLike) -> CatalogPart:
     source = os.fspath(path)
     try:
@@ -200,9 +136,6 @@ def read_catalog_file(path: str | os.PathLike) -> CatalogPart:
         raise PolicyError([Problem(source, 1, 1, "catalog-unreadable", f"cannot read the catalog: {exc.strerror}")]) from None
     except UnicodeDecodeError as exc:
         raise PolicyError([Problem(source, 1, 1, "invalid-utf8", f"the catalog is not valid UTF-8: {exc.reason} at byte {exc.start}")]) from None
-    # Imported here: the loaders depend on this module's types.
-    from vgptlint.sql.catalog_load import parse_catalog_document, parse_columns_csv
-
     if source.lower().endswith((".csv", ".tsv", ".txt")):
         return parse_columns_csv(text, source)
     return parse_catalog_document(text, source)
@@ -225,25 +158,6 @@ def merge_catalogs(parts: Sequence[CatalogPart]) -> Catalog:
     return Catalog(tables, list(relationships.values()), [p.source for p in parts])
 
 
-def relationship_problems(rel: Relationship, tables: Mapping[str, TableInfo]) -> list[Problem]:
-    source, line, column = rel.origin or ("<catalog>", 1, 1)
-    problems = []
-    for end, name in (("parent", rel.parent), ("child", rel.child)):
-        table = tables.get(name)
-        if table is None:
-            close = difflib.get_close_matches(name, list(tables), n=1)
-            hint = f'did you mean "{close[0]}"?' if close else None
-            problems.append(Problem(source, line, column, "catalog-unknown-table", f'relationship {rel.parent} -> {rel.child}: {end} "{name}" is not a table of the catalog', hint))
-            continue
-        for pair in rel.on:
-            wanted = pair.parent if end == "parent" else pair.child
-            if not table.has_column(wanted):
-                spelled = table.column_case(wanted)
-                hint = f'the column is spelled "{spelled}" (names are case-sensitive)' if spelled else None
-                problems.append(Problem(source, line, column, "catalog-unknown-column", f'relationship {rel.parent} -> {rel.child}: "{wanted}" is not a column of {end} {name}', hint))
-    return problems
-
-
 def _overlay(earlier: TableInfo, later: TableInfo, explicit: frozenset[str]) -> TableInfo:
     columns = earlier.columns + tuple(c for c in later.columns if not earlier.has_column(c))
     changes: dict[str, object] = {"columns": columns, "column_types": {**earlier.column_types, **later.column_types}}
@@ -255,34 +169,12 @@ def _overlay(earlier: TableInfo, later: TableInfo, explicit: frozenset[str]) -> 
     return replace(earlier, **changes)
 
 
-def guess_company(table: str, columns: Sequence[str]) -> str | None:
-    """The company column a CSV catalog cannot state: ``<module>Co`` when the table has it,
-    else a leading ``Co`` (batch tables).
-
-    >>> guess_company("bAPTH", ["APCo", "Mth", "APTrans"])
-    'APCo'
-    >>> guess_company("APVM", ["VendorGroup", "Vendor", "GLCo"]) is None
-    True
-    """
-    stem = table[1:] if table[:1] in ("b", "v") and table[1:3].isupper() else table
-    own = stem[:2] + "Co"
-    if own in columns:
-        return own
-    if columns and columns[0] == "Co":
-        return "Co"
-    return None
-
-
 def catalog_from_mapping(data: Mapping[str, object], source: str = "<catalog>") -> Catalog:
     """Build a catalog from an in-memory mapping of the YAML shape (tests, embedding)."""
-    from vgptlint.sql.catalog_load import parse_catalog_document
-
     return merge_catalogs([parse_catalog_document(json.dumps(data), source)])
 
 
 def catalog_from_csv_text(text: str, source: str = "<catalog>") -> Catalog:
-    from vgptlint.sql.catalog_load import parse_columns_csv
-
     return merge_catalogs([parse_columns_csv(text, source)])
 
 

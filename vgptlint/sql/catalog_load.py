@@ -19,7 +19,8 @@ from vgptlint.cache import cached
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
 from vgptlint.policy.yamlio import bounded, key_position, node_position, value_position
-from vgptlint.sql.catalog import CatalogPart, KeyPair, Relationship, TableInfo, guess_company, relationship_problems
+from vgptlint.sql.catalog_types import (CatalogPart, KeyPair, Relationship, TableInfo, guess_company,
+                                        relationship_problems)
 
 TOP_KEYS = ("tables", "relationships", "name", "description", "version")
 TABLE_KEYS = ("columns", "module", "company", "group", "key", "view_of", "description", "row_filter")

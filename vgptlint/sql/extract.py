@@ -22,8 +22,8 @@ import functools
 import itertools
 from dataclasses import dataclass
 
+from vgptlint.sql.parse import ParsedStatement, STATEMENT_CACHE_SIZE, note_field_statements, parse_statement
 from vgptlint.sql.re311 import re
-from vgptlint.sql.parse import STATEMENT_CACHE_SIZE, note_field_statements
 from vgptlint.sql.split import first_significant, lex, split_statements
 
 
@@ -360,7 +360,6 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
         return True
     if not _LOWER_CASE_SIGNAL_RE.search(body, token.end):
         return False
-    from vgptlint.sql.parse import ParsedStatement, parse_statement
 
     segments = split_statements(body[first:])
     head = body[first + segments[0].start : first + segments[0].end] if segments else body[first:]

@@ -17,25 +17,12 @@ from sqlglot import exp
 from vgptlint.sql.catalog import Catalog, TableInfo
 from vgptlint.sql.parse import ParsedStatement
 from vgptlint.sql.refs import table_roles
-from vgptlint.sql.resolve_columns import ColumnRef, resolve_all
+from vgptlint.sql.resolve_columns import ColumnRef, ident_span, resolve_all
 from vgptlint.sql.resolve_outputs import alias_columns, pivot_outputs, rename_outputs, source_outputs
 
 PSEUDO_TABLES = frozenset({"inserted", "deleted"})
 # Statements where base tables are legitimate and no query is "asked": definitions and admin.
 DDL_TYPES = tuple(getattr(exp, n) for n in ("Create", "Drop", "Alter", "TruncateTable", "Command", "Grant", "Revoke") if hasattr(exp, n))
-
-
-def ident_span(identifier: exp.Expression | None) -> tuple[int, int] | None:
-    """The half-open span of an identifier's name inside the statement, without brackets/quotes."""
-    if not isinstance(identifier, exp.Identifier):
-        return None
-    meta = identifier.meta
-    if "start" not in meta or "end" not in meta:
-        return None
-    start, end = meta["start"], meta["end"] + 1
-    if identifier.args.get("quoted") and end - start >= 2:
-        return start + 1, end - 1
-    return start, end
 
 
 @dataclass(eq=False)
@@ -107,7 +94,7 @@ class Analysis:
 
 
 @dataclass(eq=False)
-class _Pending:
+class Pending:
     """A column waiting for resolution until every scope is complete."""
 
     node: exp.Expression
@@ -122,7 +109,7 @@ class _Builder:
         self.roles = roles
         self.tables: list[Source] = []
         self.scopes: list[QueryScope] = []
-        self.pending: list[_Pending] = []
+        self.pending: list[Pending] = []
 
     # ------------------------------------------------------------------ statements
 
@@ -148,7 +135,7 @@ class _Builder:
         if target is not None:
             self.pseudo_sources(scope, target)
             for column in columns:
-                self.pending.append(_Pending(column, scope, target=target))
+                self.pending.append(Pending(column, scope, target=target))
         body = node.expression
         if isinstance(body, (exp.Query, exp.Subquery)):
             self.query(body, None, ctes)
@@ -206,9 +193,9 @@ class _Builder:
         if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
             column = assignment.this
             if not column.table and target is not None:
-                self.pending.append(_Pending(column, scope, target=target))
+                self.pending.append(Pending(column, scope, target=target))
             else:
-                self.pending.append(_Pending(column, scope))
+                self.pending.append(Pending(column, scope))
             self.walk(assignment.expression, scope, ctes)
         else:
             self.walk(assignment, scope, ctes)
@@ -223,7 +210,7 @@ class _Builder:
         elif isinstance(then, exp.Insert):
             names = then.this
             for column in names.expressions if isinstance(names, exp.Tuple) else []:
-                self.pending.append(_Pending(column, scope, target=target) if target else _Pending(column, scope))
+                self.pending.append(Pending(column, scope, target=target) if target else Pending(column, scope))
             if then.expression is not None:
                 self.walk(then.expression, scope, ctes)
 
@@ -402,7 +389,7 @@ class _Builder:
             current = stack.pop()
             if isinstance(current, exp.Column):
                 if not isinstance(current.this, exp.Star):
-                    self.pending.append(_Pending(current, scope, in_order_by))
+                    self.pending.append(Pending(current, scope, in_order_by))
                 continue
             if current is not node and isinstance(current, (exp.Query, exp.Subquery)):
                 self.query(current, scope, ctes)

@@ -14,7 +14,20 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 if TYPE_CHECKING:
-    from vgptlint.sql.resolve import QueryScope, Source, _Pending
+    from vgptlint.sql.resolve import Pending, QueryScope, Source
+
+
+def ident_span(identifier: exp.Expression | None) -> tuple[int, int] | None:
+    """The half-open span of an identifier's name inside the statement, without brackets/quotes."""
+    if not isinstance(identifier, exp.Identifier):
+        return None
+    meta = identifier.meta
+    if "start" not in meta or "end" not in meta:
+        return None
+    start, end = meta["start"], meta["end"] + 1
+    if identifier.args.get("quoted") and end - start >= 2:
+        return start + 1, end - 1
+    return start, end
 
 
 @dataclass(eq=False)
@@ -45,9 +58,7 @@ class ColumnRef:
     searched: tuple[Source, ...] = ()
 
 
-def resolve_all(pending: list[_Pending]) -> list[ColumnRef]:
-    from vgptlint.sql.resolve import ident_span
-
+def resolve_all(pending: list[Pending]) -> list[ColumnRef]:
     refs = []
     for item in pending:
         node = item.node

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vgptlint.sql.split import first_significant, significant_tokens
+from vgptlint.sql.split import first_significant, lex, significant_tokens
 
 _NO_READ_RE = re.compile(
     r"\A\s*(?:"
@@ -231,8 +231,6 @@ def structural_problem(sql: str) -> tuple[str, int] | None:
 
 
 def _all_tokens(sql: str):
-    from vgptlint.sql.split import lex
-
     return lex(sql)
 
 

@@ -34,7 +34,7 @@ from vgptlint.policy.load import DOCUMENT_KEYS, OVERRIDE_KEYS
 from vgptlint.policy.model import DATASET_FORMATS, DATASET_KINDS, RULE_KINDS, CompiledRule
 from vgptlint.review.suppress import IGNORE_KEYS
 
-SCHEMA_FILE = Path(__file__).with_name("policy.schema.json")
+SCHEMA_FILE = Path(__file__).parent.parent / "policy" / "policy.schema.json"  # shipped as vgptlint.policy package data
 SCHEMA_ID = "https://raw.githubusercontent.com/vgptlint/vgptlint/main/vgptlint/policy/policy.schema.json"
 # File names editors should associate with the schema (SchemaStore's ``fileMatch``).
 FILE_MATCH = ("vgptlint.yaml", ".vgptlint.yaml", "*.vgptlint.yaml", "vgptlint.yml", ".vgptlint.yml", "*.vgptlint.yml")
