@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["vgptlint.globs", "vgptlint.sql.catalog_derive", "vgptlint.reports.html"])
+@pytest.mark.parametrize("name", ["vgptlint.globs", "vgptlint.sql.catalog_derive", "vgptlint.reports.html", "vgptlint.refusal"])
 def test_doctests(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

@@ -206,7 +206,7 @@ def refusal(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
     """The answer's refusal verdict, or None when it is not a refusal.
 
     >>> c = default_cues()
-    >>> refusal("There's no such table in Vista; vendors are in APVM.", "Query the Vendors table", c).signals
+    >>> refusal("There's no such table in Vista; use APVM for vendors.", "Query the Vendors table", c).signals
     ('opening cue', 'brief, no SQL', 'suggests another object')
     >>> refusal("SELECT Vendor FROM APVM WHERE NOT EXISTS (SELECT 1 FROM APTH)", "Vendors without invoices", c) is None
     True
