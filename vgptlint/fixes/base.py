@@ -81,4 +81,6 @@ def rule_fix(spec: FixSpec, value: object, hit: Hit, ctx: Context, verify: bool 
     if proposal is None:
         return None
     applicability = max(proposal.applicability, spec.applicability, key=_SAFETY.__getitem__)
+    if applicability is proposal.applicability and (proposal.title or not spec.title):
+        return proposal  # as proposed (most fixes): no copy
     return replace(proposal, applicability=applicability, title=proposal.title or spec.title)

@@ -28,7 +28,7 @@ statement once per run with the context's dialect (default ``tsql``). Spans poin
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -104,24 +104,31 @@ def sql_table_hint(value: str, opts: SqlTableHintOptions, ctx: Context) -> Itera
             continue
         missing = [ref for ref in table_refs(statement, ctx.dialect or "tsql")
                    if ref.role in roles and not has_nolock(ref.hints, accepted)]
-        sites = [_table_hint_site(statement, ref, hint) for ref in missing]
+        if not missing:
+            continue
+        placed = [(ref, _hint_placement(ref), _hint_blocked(ref, hint)) for ref in missing]
         # a statement's fixes are verified together, by one re-parse (fixes/verify.py)
-        together = tuple(site.placement for site in sites if site.blocked is None)
-        for ref, site in zip(missing, sites):
+        together = tuple(placement for _, placement, blocked in placed if blocked is None)
+        span = _statement_span(statement)
+        for ref, placement, blocked in placed:
             yield Hit(f"{ref.name} is read without WITH ({hint})", span=ref.name_span,
-                      data={"table": ref.name, "hint": hint}, site=replace(site, statement_placements=together))
+                      data={"table": ref.name, "hint": hint},
+                      site=TableHintSite(ref.name, span, placement, together, blocked))
 
 
-def _table_hint_site(statement: SqlStatement, ref: TableRef, hint: str) -> TableHintSite:
-    placement = HintPlacement(ref.node_index, ref.ref_end, ref.hint_span.start if ref.hint_span else None,
-                              ref.hint_close, ref.is_legacy_hint)
-    blocked = None
+def _hint_placement(ref: TableRef) -> HintPlacement:
+    return HintPlacement(ref.node_index, ref.ref_end, ref.hint_span.start if ref.hint_span else None,
+                         ref.hint_close, ref.is_legacy_hint)
+
+
+def _hint_blocked(ref: TableRef, hint: str) -> str | None:
+    """Why no hint may be added to ``ref``, or None."""
     blocking = [h for h in ref.hints if h in _BLOCKING_HINTS]
     if blocking:
-        blocked = f"not fixed: {ref.name} already has {blocking[0]}, which conflicts with {hint}"
-    elif ref.hints and ref.hint_span is None:
-        blocked = f"not fixed: the hints of {ref.name} could not be located in the text"
-    return TableHintSite(ref.name, _statement_span(statement), placement, blocked=blocked)
+        return f"not fixed: {ref.name} already has {blocking[0]}, which conflicts with {hint}"
+    if ref.hints and ref.hint_span is None:
+        return f"not fixed: the hints of {ref.name} could not be located in the text"
+    return None
 
 
 # Hints beside which NOLOCK must never be injected (SQL Server error 1065 and the table hints reference).

@@ -5,9 +5,8 @@ exact locations, rendered messages, content fingerprints and (when the rule decl
 """
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.fixes.base import rule_fix
@@ -26,12 +25,13 @@ class RecordMemo:
     """Work rules share on one record, done once: selecting a path (most rules read ``$.output``), a
     ``where`` condition, a function's ``only_if`` on a value. Record rules and accumulators use one."""
 
-    __slots__ = ("selected", "admitted", "idle")
+    __slots__ = ("selected", "admitted", "idle", "calls")
 
     def __init__(self) -> None:
         self.selected: dict[str, list[Target]] = {}
-        self.admitted: dict[tuple, bool] = {}
+        self.admitted: dict[object, bool] = {}  # where ids (ints), (only_if, id(value))
         self.idle: set[int] = set()  # guard ids of rules that called no function on this record
+        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # guard id -> its calls (see _calls)
 
     def select(self, selector: Selector, data: object) -> list[Target]:
         targets = self.selected.get(selector.expression)
@@ -57,30 +57,45 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
     findings: list[Finding] = []
     data = record.data
     memo = memo if memo is not None else RecordMemo()
-    admitted, idle = memo.admitted, memo.idle
+    admitted, idle, calls_by_guard = memo.admitted, memo.idle, memo.calls
     for rule in rules:
-        if rule.guard_id in idle:
+        guard = rule.guard_id
+        if guard in idle:
             continue
-        calls = _calls(rule, memo, data)
-        first = next(calls, None)
-        # ``where`` last: its facets cost more than a look at the value (the SQL rules' facets
-        # would read every instruction, though 90% of answers hold no SQL)
-        if first is None or (rule.where_facets and not where_holds(rule, data, ctx, admitted)):
-            idle.add(rule.guard_id)
+        calls = calls_by_guard.get(guard)
+        if calls is None:  # rules with one guard make the same calls: worked out once per record
+            calls = calls_by_guard[guard] = _calls(rule, memo, data)
+        if not calls or (rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted)):
+            idle.add(guard)
             continue
-        for check, value, parts in itertools.chain((first,), calls):
+        # A where facet reads more of the record than the rule may (the SQL rules' facets run
+        # patterns over every instruction, though most answers have nothing to report): decide it
+        # at the rule's first hit. Functions are pure, so the findings are the same.
+        undecided = rule.where_facet_values
+        checks = rule.checks
+        for index, value, parts in calls:
+            check = checks[index]
             for hit in check.function.check(value, check.options, ctx):
+                if undecided:
+                    if not conditions_hold(undecided, data, ctx, admitted):
+                        idle.add(guard)
+                        break
+                    undecided = ()
                 findings.append(make_finding(rule, record, parts, value, hit, ctx))
+            else:
+                continue
+            break
     return findings
 
 
-def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> Iterator[tuple[object, object, tuple]]:
-    """(check, value, path) for each function call the rule's ``given`` and checks ask for on this
-    record, its ``where`` aside."""
+def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
+    """(check index, value, path) for each function call the rule's ``given`` and checks ask for on
+    this record, its ``where`` aside. Rules with the same guard get the same list."""
     admitted = memo.admitted
+    calls = []
     for selector in rule.selectors:
         for target in memo.select(selector, data):
-            for check in rule.checks:
+            for index, check in enumerate(rule.checks):
                 value, parts = target.value, target.parts
                 if check.field is not None:
                     value, parts = _sub_value(value, check.field), (*parts, *check.field)
@@ -96,7 +111,8 @@ def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> Iterator[tuple
                         holds = admitted[key] = function.only_if(value)
                     if not holds:
                         continue
-                yield check, value, parts
+                calls.append((index, value, parts))
+    return calls
 
 
 def _sub_value(value: object, field_parts: tuple) -> object:
@@ -112,14 +128,22 @@ def _sub_value(value: object, field_parts: tuple) -> object:
 
 def where_holds(rule: CompiledRule, data: object, ctx: Context, memo: dict | None = None) -> bool:
     """Whether the rule's ``where`` conditions hold for this record; ``memo`` shares answers
-    between rules with the same condition (the SQL rules all carry the same ``unless``)."""
-    for memo_key, (key, condition) in zip(rule.where_keys, rule.where_facets):
-        if memo is not None:
-            holds = memo.get(memo_key)
-            if holds is None:
-                holds = memo[memo_key] = _condition_holds(key, condition, data, ctx)
-        else:
-            holds = _condition_holds(key, condition, data, ctx)
+    between rules with the same conditions (the SQL rules all carry the same ``unless``)."""
+    if memo is None:
+        return all(_condition_holds(key, condition, data, ctx) for key, condition in rule.where_facets)
+    holds = memo.get(rule.where_id)
+    if holds is None:
+        holds = memo[rule.where_id] = (conditions_hold(rule.where_lookups, data, ctx, memo)
+                                       and conditions_hold(rule.where_facet_values, data, ctx, memo))
+    return holds
+
+
+def conditions_hold(conditions: tuple, data: object, ctx: Context, memo: dict) -> bool:
+    """Whether each ``(memo key, key, condition)`` of a rule's where holds, each decided once per record."""
+    for memo_key, key, condition in conditions:
+        holds = memo.get(memo_key)
+        if holds is None:
+            holds = memo[memo_key] = _condition_holds(key, condition, data, ctx)
         if not holds:
             return False
     return True

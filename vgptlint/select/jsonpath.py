@@ -7,6 +7,7 @@ tell which path was taken.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ def _clean_message(exc: Exception) -> str:
     return text.splitlines()[0]
 
 
+@functools.lru_cache(maxsize=4096)  # as to_json_path: once per finding, from a few distinct paths
 def to_pointer(parts: tuple[PathPart, ...]) -> str:
     """RFC 6901 JSON Pointer.
 
@@ -141,6 +143,10 @@ def to_pointer(parts: tuple[PathPart, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+@functools.lru_cache(maxsize=4096)  # every finding names its path three times; records share a few paths
 def to_json_path(parts: tuple[PathPart, ...]) -> str:
     """Canonical JSONPath built from parts (never from jsonpath-ng's ``str()``).
 
@@ -151,7 +157,7 @@ def to_json_path(parts: tuple[PathPart, ...]) -> str:
     for part in parts:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif re.fullmatch(r"[A-Za-z_]\w*", part):
+        elif _PLAIN_NAME.fullmatch(part):
             out.append(f".{part}")
         else:
             out.append("['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']")
