@@ -23,7 +23,6 @@ tokens, since the AST cannot tell ``(NOLOCK)`` from ``WITH (NOLOCK)``.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -115,17 +114,14 @@ def shift_refs(refs: tuple[TableRef, ...], base: int) -> tuple[TableRef, ...]:
 
 
 def _shift(ref: TableRef, base: int) -> TableRef:
+    # Built field by field rather than with dataclasses.replace, which looks every field up by
+    # name: a script's thousands of references are shifted once per field.
     def moved(span: Span | None) -> Span | None:
         return Span(span.start + base, span.end + base) if span else None
 
-    return dataclasses.replace(
-        ref,
-        name_span=moved(ref.name_span),
-        alias_span=moved(ref.alias_span),
-        ref_end=ref.ref_end + base,
-        hint_span=moved(ref.hint_span),
-        hint_close=None if ref.hint_close is None else ref.hint_close + base,
-    )
+    return TableRef(ref.parts, ref.alias, ref.role, moved(ref.name_span), moved(ref.alias_span), ref.ref_end + base,
+                    ref.hints, moved(ref.hint_span), None if ref.hint_close is None else ref.hint_close + base,
+                    ref.is_legacy_hint, ref.statement_kind, ref.node_index, ref.node)
 
 
 def statement_table_refs(parsed: ParsedStatement) -> tuple[TableRef, ...]:
