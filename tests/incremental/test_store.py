@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
+from vgptlint.incremental import store as store_module
 from vgptlint.incremental.store import ResultStore, prune
 
 
@@ -68,7 +70,7 @@ def test_pruning_keeps_the_most_recently_used_within_the_bound(tmp_path):
     (store.path("k9").parent / ".tmp-left-by-a-killed-writer").write_bytes(b"")
     os.utime(store.path("k9").parent / ".tmp-left-by-a-killed-writer", (0, 0))
     prune(store, limit=4 * 1100)
-    kept = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    kept = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != store_module.SIZE_LEDGER)
     assert kept == ["k0", "k7", "k8", "k9"]
 
 
@@ -93,3 +95,40 @@ def test_concurrent_writers_and_readers_see_whole_entries(tmp_path):
     assert [store.get(f"shared{n}") for n in range(5)] == [[n] * 5000 for n in range(5)]
     assert store.get("own3-39") == [3, 39]
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def _ledger(folder: Path) -> tuple[int, int]:
+    size, when = (folder / store_module.SIZE_LEDGER).read_text().split()
+    return int(size), int(when)
+
+
+def test_pruning_recounts_only_when_the_bound_may_be_passed(tmp_path):
+    store = ResultStore(tmp_path)
+    store.put("a", b"x" * 1000)
+    prune(store, limit=100_000)  # no count yet: the folder is walked
+    size_a = store.path("a").stat().st_size
+    assert _ledger(tmp_path)[0] == size_a
+    ResultStore(tmp_path).put("other", b"y" * 1000)  # another run's entry, not in this run's count
+    store.put("b", b"z" * 1000)
+    prune(store, limit=100_000)  # within the bound: the count grows by what this run wrote, no walk
+    size_b = store.path("b").stat().st_size
+    assert _ledger(tmp_path)[0] == size_a + size_b
+    store.put("c", b"w" * 1000)
+    for age, name in enumerate(("c", "b", "other", "a")):  # least recently used last
+        os.utime(store.path(name), (1000 - age, 1000 - age))
+    prune(store, limit=2 * size_a + 100)  # the count would pass the bound: walk, keep the most recent
+    kept = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert kept == ["b", "c"]
+    assert _ledger(tmp_path)[0] == sum(store.path(name).stat().st_size for name in kept)
+
+
+def test_an_old_or_unreadable_count_is_redone(tmp_path):
+    store = ResultStore(tmp_path)
+    store.put("a", b"x" * 1000)
+    size = store.path("a").stat().st_size
+    (tmp_path / store_module.SIZE_LEDGER).write_text(f"5 {time.time() - 2 * store_module.SIZE_RECOUNT_SECONDS:.0f}")
+    prune(store, limit=100_000)
+    assert _ledger(tmp_path)[0] == size
+    (tmp_path / store_module.SIZE_LEDGER).write_bytes(b"\xff garbage")
+    prune(store, limit=100_000)
+    assert _ledger(tmp_path)[0] == size
