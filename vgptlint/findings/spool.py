@@ -24,6 +24,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
+from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
@@ -95,6 +96,20 @@ class FindingCounts:
         for counter, key in ((self.by_rule, rule), (self.paths, path), (self.by_path_rule, (path, rule))):
             if counter[key] <= 0:
                 del counter[key]
+
+    def merge(self, other: FindingCounts) -> None:
+        """Add another set of findings' counts (a cached file's, :meth:`FindingSpool.adopt`)."""
+        self.total += other.total
+        self.by_severity.update(other.by_severity)
+        self.by_rule.update(other.by_rule)
+        self.paths.update(other.paths)
+        self.by_path_rule.update(other.by_path_rule)
+        self.safe_fixable_count += other.safe_fixable_count
+        self.unsafe_fixable_count += other.unsafe_fixable_count
+        for rule, first in other.first_of_rule.items():
+            mine = self.first_of_rule.get(rule)
+            if mine is None or first[0] < mine[0]:
+                self.first_of_rule[rule] = first
 
     @property
     def fixable_count(self) -> int:
@@ -187,6 +202,22 @@ def _decode_change(data: tuple) -> object:
 # ------------------------------------------------------------------------------- runs
 
 
+def batched(items: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """Consecutive lists of at most ``size`` items (what a run or a cache entry stores as one value).
+
+    >>> list(batched(iter([(1,), (2,), (3,)]), 2))
+    [[(1,), (2,)], [(3,)]]
+    """
+    batch: list[tuple] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class _Run:
     """One sorted run in its own anonymous temporary file: compressed pickled batches of encoded findings."""
 
@@ -196,13 +227,7 @@ class _Run:
         self.file = tempfile.TemporaryFile(prefix="vgptlint-findings-")
         self.batches: list[tuple[int, int]] = []  # (offset, length) of each batch
         self.level = level
-        batch: list[tuple] = []
-        for item in encoded:
-            batch.append(item)
-            if len(batch) == BATCH_SIZE:
-                self._write(batch)
-                batch = []
-        if batch:
+        for batch in batched(encoded, BATCH_SIZE):
             self._write(batch)
 
     def _write(self, batch: list[tuple]) -> None:
@@ -218,6 +243,30 @@ class _Run:
 
     def close(self) -> None:
         self.file.close()
+
+
+class SortedRun(Protocol):
+    """Encoded findings kept elsewhere, already sorted (a cached file's, :meth:`FindingSpool.adopt`):
+    iterable any number of times, interleaved, like a spilled run."""
+
+    def __iter__(self) -> Iterator[tuple]: ...
+
+    def close(self) -> None: ...
+
+
+class _Adopted:
+    """A :class:`SortedRun` among the spool's runs."""
+
+    __slots__ = ("run", "level")
+
+    def __init__(self, run: SortedRun) -> None:
+        self.run, self.level = run, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.run)
+
+    def close(self) -> None:
+        self.run.close()
 
 
 # ------------------------------------------------------------------------------- the spool
@@ -253,6 +302,17 @@ class FindingSpool:
     def extend(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.add(finding)
+
+    def adopt(self, run: SortedRun, counts: FindingCounts) -> None:
+        """Take findings that are already encoded and sorted, with their counts, without decoding them
+        (a file's findings replayed from the result cache): they join the merge as a run of their own.
+
+        The stream stays ``sorted(all findings)`` in arrival order: an adopted run is one file's,
+        whose findings arrive together, and findings of different files never have equal sort keys
+        (the key starts with the path, and a run lints each path once).
+        """
+        self.counts.merge(counts)
+        self._add_run(_Adopted(run))
 
     def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
         """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
@@ -290,7 +350,15 @@ class FindingSpool:
         spilled = map(decode, self._merged_encoded(self._runs))
         return heapq.merge(spilled, list(self._waiting), key=Finding.sort_key)
 
-    def _merged_encoded(self, runs: list[_Run]) -> Iterator[tuple]:
+    def encoded(self) -> Iterator[tuple]:
+        """The sorted stream as encoded findings (:func:`encode`): what the result cache stores."""
+        self._waiting.sort(key=Finding.sort_key)
+        waiting = map(encode, list(self._waiting))
+        if not self._runs:
+            return waiting
+        return heapq.merge(self._merged_encoded(self._runs), waiting, key=_SORT_FIELDS)
+
+    def _merged_encoded(self, runs: list[_Run | _Adopted]) -> Iterator[tuple]:
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_SORT_FIELDS)
         if not self._forgotten:
             return iter(merged)
@@ -299,7 +367,10 @@ class FindingSpool:
     def _spill(self) -> None:
         waiting, self._waiting = self._waiting, []
         waiting.sort(key=Finding.sort_key)
-        self._runs.append(_Run(map(encode, waiting), level=0))
+        self._add_run(_Run(map(encode, waiting), level=0))
+
+    def _add_run(self, run: _Run | _Adopted) -> None:
+        self._runs.append(run)
         # Tiered merging: FAN_IN consecutive runs of one level become one run of the next, so each
         # finding is rewritten about log64(findings / memory_limit) times and few runs stay open
         # (none up to 1.28 million findings with the default limit).

@@ -24,7 +24,7 @@ from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
 from vgptlint.findings.collapse import FileWide, collapse_key
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
-from vgptlint.findings.spool import FindingSpool
+from vgptlint.findings.spool import FindingCounts, FindingSpool, SortedRun
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
 from vgptlint.inputs.read import read_source
@@ -181,13 +181,25 @@ class FileFindings:
             see(finding)
             add(finding)
 
-    def close(self, outcome: FileOutcome) -> FileOutcome:
-        """The file's last findings: one finding for each problem all its records have (replacing
-        theirs), then its dataset-level findings."""
-        record_count = outcome.summary.record_count
+    def add_collapsed(self, findings: Iterable[Finding]) -> None:
+        """Findings another sink of this file already collapsed, to the target without being followed."""
+        self.target.extend(findings)
+
+    def adopt(self, run: SortedRun, counts: FindingCounts) -> None:
+        """The file's record findings, already collapsed, encoded and sorted (the result cache's), with
+        their counts: they go to the spool as they are, without being decoded or followed."""
+        self.target.adopt(run, counts)
+
+    def collapse(self, record_count: int) -> None:
+        """One finding for each problem all ``record_count`` records have, replacing theirs."""
         collapsed = self.wide.collapsed(record_count)
         self.target.forget(self.path, set(collapsed), {key: problem.severities for key, problem in collapsed.items()})
         self.target.extend(FileWide.replacement(problem, record_count) for problem in collapsed.values())
+        self.wide = FileWide()
+
+    def close(self, outcome: FileOutcome) -> FileOutcome:
+        """The file's last findings: file-wide problems collapsed, then its dataset-level findings."""
+        self.collapse(outcome.summary.record_count)
         self.target.extend(outcome.dataset_findings)
         return outcome
 
