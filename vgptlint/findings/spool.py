@@ -136,6 +136,7 @@ def _builder(cls: type) -> type:
 
 
 _FindingBuilder, _LocationBuilder, _SpanBuilder = _builder(Finding), _builder(Location), _builder(Span)
+_FixBuilder, _EditBuilder, _SetValueBuilder = _builder(Fix), _builder(Edit), _builder(SetValue)
 
 
 def encode(finding: Finding) -> tuple:
@@ -184,14 +185,24 @@ def _encode_change(change: object) -> tuple:
 
 def _decode_fix(data: tuple) -> Fix:
     title, applicability, edits, changes = data
-    return Fix(title, _APPLICABILITIES[applicability], tuple(Edit(*e) for e in edits),
-               tuple(_decode_change(c) for c in changes))
+    fix = _FixBuilder(title, _APPLICABILITIES[applicability], tuple(_decode_edit(e) for e in edits),
+                      tuple(_decode_change(c) for c in changes), None)
+    fix.__class__ = Fix
+    return fix
+
+
+def _decode_edit(data: tuple) -> Edit:
+    edit = _EditBuilder(*data)
+    edit.__class__ = Edit
+    return edit
 
 
 def _decode_change(data: tuple) -> object:
     tag = data[0]
     if tag == 0:
-        return SetValue(data[1], data[2])
+        change = _SetValueBuilder(data[1], data[2])
+        change.__class__ = SetValue
+        return change
     if tag == 1:
         return DropRecord(data[1])
     if tag == 2:
@@ -347,18 +358,19 @@ class FindingSpool:
         self._waiting.sort(key=Finding.sort_key)  # stable: equal keys keep their arrival order
         if not self._runs:
             return iter(list(self._waiting))
-        spilled = map(decode, self._merged_encoded(self._runs))
-        return heapq.merge(spilled, list(self._waiting), key=Finding.sort_key)
+        # One merge of encoded findings (the waiting ones last: they arrived last), then one decode each.
+        waiting = map(encode, list(self._waiting))
+        return map(decode, self._merged_encoded([*self._runs, waiting]))
 
     def encoded(self) -> Iterator[tuple]:
         """The sorted stream as encoded findings (:func:`encode`): what the result cache stores."""
         self._waiting.sort(key=Finding.sort_key)
-        waiting = map(encode, list(self._waiting))
-        if not self._runs:
-            return waiting
-        return heapq.merge(self._merged_encoded(self._runs), waiting, key=_SORT_FIELDS)
+        return self._merged_encoded([*self._runs, map(encode, list(self._waiting))])
 
-    def _merged_encoded(self, runs: list[_Run | _Adopted]) -> Iterator[tuple]:
+    def _merged_encoded(self, runs: list[Iterable[tuple]]) -> Iterator[tuple]:
+        """Sorted runs merged; equal keys come from earlier runs first. Forgotten findings are only
+        ever in spilled or adopted runs (``forget`` drops the waiting ones), so filtering the
+        waiting ones too changes nothing."""
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_SORT_FIELDS)
         if not self._forgotten:
             return iter(merged)
