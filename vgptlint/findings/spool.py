@@ -362,6 +362,31 @@ class FindingSpool:
         waiting = map(encode, list(self._waiting))
         return map(decode, self._merged_encoded([*self._runs, waiting]))
 
+    def first_of_each(self, count: int) -> Iterator[Finding]:
+        """The sorted stream keeping only the first ``count`` findings of each (path, rule): what a
+        report that shows a few of each needs (the text report), without decoding the others.
+
+        >>> spool = FindingSpool(memory_limit=2)
+        >>> spool.extend(Finding(rule, Severity.INFO, "m", Location("a.json", line), "fp") for line, rule in
+        ...              [(5, "r"), (3, "r"), (9, "s"), (1, "r"), (4, "s")])
+        >>> [(f.location.line, f.rule) for f in spool.first_of_each(1)]
+        [(1, 'r'), (4, 's')]
+        """
+        shown: Counter = Counter()
+        if not self._runs:
+            for finding in iter(self):
+                key = finding.location.path, finding.rule
+                shown[key] += 1
+                if shown[key] <= count:
+                    yield finding
+            return
+        self._waiting.sort(key=Finding.sort_key)
+        for data in self._merged_encoded([*self._runs, map(encode, list(self._waiting))]):
+            key = data[0], data[3]
+            shown[key] += 1
+            if shown[key] <= count:
+                yield decode(data)
+
     def encoded(self) -> Iterator[tuple]:
         """The sorted stream as encoded findings (:func:`encode`): what the result cache stores."""
         self._waiting.sort(key=Finding.sort_key)
