@@ -147,7 +147,8 @@ def test_a_changed_bound_or_severity_is_decided_again_without_linting_a_record(t
     lint(tmp_path, report="text")  # text reports defer fix verification: an evaluation of its own
     blocks, heads = entries(cache_dir, "b"), entries(cache_dir, "f")
     for changed in ({"short_max": 0.3}, {"short_max": 0.3, "short_severity": "error"}, {"schema_max": 0.05},
-                    {"duplicates_max": 0.5}, {"nolock_min": 0.9}):
+                    {"duplicates_max": 0.5}, {"nolock_min": 0.9}, {"short_severity": "error"},
+                    {"short_severity": "error", "duplicates_max": 0.5}):
         (tmp_path / "team.yaml").write_text(policy_text(**changed))
         for report in ("json", "text"):
             assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report), changed

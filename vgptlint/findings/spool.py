@@ -325,6 +325,13 @@ class FindingSpool:
         self.counts.merge(counts)
         self._add_run(_Adopted(run))
 
+    def add_encoded(self, encoded: list[tuple], counts: FindingCounts) -> None:
+        """Encoded findings of one file in arrival order, with their counts (a cached file's
+        dataset-level findings): sorted, and written as a run of their own without being decoded."""
+        if encoded:
+            self.counts.merge(counts)
+            self._add_run(_Run(sorted(encoded, key=_SORT_FIELDS), level=0))
+
     def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
         """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
         message) is in ``keys`` (what a file-wide finding replaces); ``removed`` says how many of each

@@ -190,6 +190,10 @@ class FileFindings:
         their counts: they go to the spool as they are, without being decoded or followed."""
         self.target.adopt(run, counts)
 
+    def add_encoded(self, encoded: list[tuple], counts: FindingCounts) -> None:
+        """The file's dataset-level findings, encoded (the result cache's), after its record findings."""
+        self.target.add_encoded(encoded, counts)
+
     def collapse(self, record_count: int) -> None:
         """One finding for each problem all ``record_count`` records have, replacing theirs."""
         collapsed = self.wide.collapsed(record_count)
@@ -324,21 +328,42 @@ def finalize(setup: RunSetup, run: FileRun, partial: Partial,
     ``finalized``: the accumulators' outcomes when already known (from the result cache), in plan order.
     """
     plan = file_plan(setup, run)
-    findings, metrics, notes = [], [], []
-    too_small = partial.record_count < plan.min_records
     if finalized is None:
         finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
                      for rule, state in zip(plan.aggregate_rules, partial.states)]
-    for rule, result in zip(plan.aggregate_rules, finalized):
-        metrics.extend(_metric(rule, run.task.display, result))
-        judged = not too_small or rule.accumulator.name not in SHARE_ACCUMULATORS
-        hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
-        if len(hits) < len(result.hits) and TOO_SMALL_NOTE.format(minimum=plan.min_records) not in notes:
-            notes.append(TOO_SMALL_NOTE.format(minimum=plan.min_records))  # one line per run: runs drop repeats
-        findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in hits)
-        if result.note:
-            notes.append(f"{rule.id}: {result.note}")
-    return FileOutcome(FileSummary(run.task.display, run.kind, partial.record_count), metrics, notes, findings)
+    return file_outcome(run, partial.record_count, [decide(plan, rule, run.task.display, result, partial.record_count)
+                                                    for rule, result in zip(plan.aggregate_rules, finalized)])
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDecision:
+    """What one dataset rule's outcome gives one file (the result cache keeps each rule's apart, so a
+    rule whose threshold or severity changed is decided again alone)."""
+
+    metrics: list[Metric]
+    too_small_note: str | None  # its shares were not judged: the file is under min_records
+    notes: list[str]
+    findings: list[Finding]
+
+
+def decide(plan: FilePlan, rule: CompiledRule, path: str, result: AggregateOutcome, record_count: int) -> RuleDecision:
+    judged = record_count >= plan.min_records or rule.accumulator.name not in SHARE_ACCUMULATORS
+    hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
+    too_small = TOO_SMALL_NOTE.format(minimum=plan.min_records) if len(hits) < len(result.hits) else None
+    return RuleDecision(_metric(rule, path, result), too_small, [f"{rule.id}: {result.note}"] if result.note else [],
+                        [aggregate_finding(rule, path, hit) for hit in hits])
+
+
+def file_outcome(run: FileRun, record_count: int, decisions: Iterable[RuleDecision]) -> FileOutcome:
+    """The file's outcome from its dataset rules' decisions, in plan order."""
+    findings, metrics, notes = [], [], []
+    for decision in decisions:
+        metrics.extend(decision.metrics)
+        if decision.too_small_note is not None and decision.too_small_note not in notes:
+            notes.append(decision.too_small_note)  # one line per run: runs drop repeats
+        findings.extend(decision.findings)
+        notes.extend(decision.notes)
+    return FileOutcome(FileSummary(run.task.display, run.kind, record_count), metrics, notes, findings)
 
 
 def finish_file(setup: RunSetup, run: FileRun, partial: Partial, sink: FileFindings,
