@@ -13,6 +13,10 @@ The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable
 in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, so findings with equal
 keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
 arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
+
+Findings already encoded and sorted elsewhere (a file's, replayed from the result cache) join as
+runs of their own with their counts (:meth:`FindingSpool.adopt`), so a rerun neither decodes nor
+sorts them again; runs hold findings as :mod:`vgptlint.findings.encoding` encodes them.
 """
 from __future__ import annotations
 
@@ -23,21 +27,17 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
 from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
-from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
-                            Span)
+from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
+from vgptlint.model import Applicability, Finding, Severity
 
 # 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
 # writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
 DEFAULT_MEMORY_LIMIT = 20_000
 BATCH_SIZE = 256  # findings per pickled batch: what a run's reader holds in memory
 FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while merging
-_SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
-_SEVERITIES = {s.value: s for s in Severity}
-_APPLICABILITIES = {a.value: a for a in Applicability}
 
 
 # ------------------------------------------------------------------------------- counts
@@ -125,91 +125,6 @@ class FindingCounts:
         return dict(sorted((rule, count) for rule, count in self.by_rule.items() if count > 0))
 
 
-# ------------------------------------------------------------------------------- encoding
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__; decoding builds a mutable
-# twin with the same slots and gives it the frozen class (as inputs.records does for records): about
-# three times faster, and the result is an ordinary Finding.
-def _builder(cls: type) -> type:
-    return dataclasses.make_dataclass(f"_{cls.__name__}Builder", [(f.name, f.type) for f in dataclasses.fields(cls)],
-                                      slots=True)
-
-
-_FindingBuilder, _LocationBuilder, _SpanBuilder = _builder(Finding), _builder(Location), _builder(Span)
-_FixBuilder, _EditBuilder, _SetValueBuilder = _builder(Fix), _builder(Edit), _builder(SetValue)
-
-
-def encode(finding: Finding) -> tuple:
-    """A finding as plain data, sort key first (what a run stores)."""
-    loc = finding.location
-    span = loc.span
-    return (loc.path, loc.line, loc.column, finding.rule, loc.pointer, finding.message, finding.severity.value,
-            finding.fingerprint, loc.record_index, None if span is None else (span.start, span.end), loc.end_line,
-            loc.end_column, None if finding.fix is None else _encode_fix(finding.fix), finding.note)
-
-
-def decode(data: tuple) -> Finding:
-    """The finding ``encode`` was given, equal to it.
-
-    >>> finding = Finding("r", Severity.ERROR, "m", Location("a.json", 2, 3, 1, "/x", Span(0, 2)), "fp")
-    >>> decode(encode(finding)) == finding
-    True
-    """
-    (path, line, column, rule, pointer, message, severity, fingerprint, record_index, span, end_line, end_column, fix,
-     note) = data
-    if span is not None:
-        span = _SpanBuilder(*span)
-        span.__class__ = Span
-    location = _LocationBuilder(path, line, column, record_index, pointer, span, end_line, end_column)
-    location.__class__ = Location
-    finding = _FindingBuilder(rule, _SEVERITIES[severity], message, location, fingerprint,
-                              None if fix is None else _decode_fix(fix), note)
-    finding.__class__ = Finding
-    return finding
-
-
-def _encode_fix(fix: Fix) -> tuple:
-    edits = tuple((e.start, e.end, e.replacement) for e in fix.edits)
-    return fix.title, fix.applicability.value, edits, tuple(_encode_change(c) for c in fix.changes)
-
-
-def _encode_change(change: object) -> tuple:
-    if type(change) is SetValue:
-        return 0, change.pointer, change.value
-    if type(change) is DropRecord:
-        return 1, change.reason
-    if type(change) is ReorderDataset:
-        return 2, change.seed
-    return 3, change  # anything else is pickled as it is
-
-
-def _decode_fix(data: tuple) -> Fix:
-    title, applicability, edits, changes = data
-    fix = _FixBuilder(title, _APPLICABILITIES[applicability], tuple(_decode_edit(e) for e in edits),
-                      tuple(_decode_change(c) for c in changes), None)
-    fix.__class__ = Fix
-    return fix
-
-
-def _decode_edit(data: tuple) -> Edit:
-    edit = _EditBuilder(*data)
-    edit.__class__ = Edit
-    return edit
-
-
-def _decode_change(data: tuple) -> object:
-    tag = data[0]
-    if tag == 0:
-        change = _SetValueBuilder(data[1], data[2])
-        change.__class__ = SetValue
-        return change
-    if tag == 1:
-        return DropRecord(data[1])
-    if tag == 2:
-        return ReorderDataset(data[1])
-    return data[1]
-
-
 # ------------------------------------------------------------------------------- runs
 
 
@@ -289,6 +204,7 @@ class FindingSpool:
     Iterating does not consume: each iteration merges from the start, and findings may still be
     added afterwards. ``len()`` and :attr:`counts` are known without iterating.
 
+    >>> from vgptlint.model import Location
     >>> spool = FindingSpool(memory_limit=2)
     >>> spool.extend(Finding("r", Severity.INFO, "m", Location("a.json", line), "fp") for line in (5, 3, 9, 1, 4))
     >>> [f.location.line for f in spool], len(spool), spool.spilled_run_count
@@ -330,7 +246,7 @@ class FindingSpool:
         dataset-level findings): sorted, and written as a run of their own without being decoded."""
         if encoded:
             self.counts.merge(counts)
-            self._add_run(_Run(sorted(encoded, key=_SORT_FIELDS), level=0))
+            self._add_run(_Run(sorted(encoded, key=SORT_FIELDS), level=0))
 
     def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
         """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
@@ -373,6 +289,7 @@ class FindingSpool:
         """The sorted stream keeping only the first ``count`` findings of each (path, rule): what a
         report that shows a few of each needs (the text report), without decoding the others.
 
+        >>> from vgptlint.model import Location
         >>> spool = FindingSpool(memory_limit=2)
         >>> spool.extend(Finding(rule, Severity.INFO, "m", Location("a.json", line), "fp") for line, rule in
         ...              [(5, "r"), (3, "r"), (9, "s"), (1, "r"), (4, "s")])
@@ -403,7 +320,7 @@ class FindingSpool:
         """Sorted runs merged; equal keys come from earlier runs first. Forgotten findings are only
         ever in spilled or adopted runs (``forget`` drops the waiting ones), so filtering the
         waiting ones too changes nothing."""
-        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_SORT_FIELDS)
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
         if not self._forgotten:
             return iter(merged)
         return (data for data in merged if not self._is_forgotten_encoded(data))

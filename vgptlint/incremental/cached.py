@@ -29,7 +29,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain
 
-from vgptlint.findings.spool import FindingCounts, FindingSpool, batched, decode, encode
+from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
 from vgptlint.incremental.store import ResultStore, StoredValues
 from vgptlint.inputs.records import InputProblem, Record
