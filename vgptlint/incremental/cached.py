@@ -35,8 +35,9 @@ from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgm
 from vgptlint.incremental.store import ResultStore, StoredValues
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding
-from vgptlint.run.engine import (FileFindings, FileOutcome, Partial, Source, decide, file_outcome, file_plan, finish_file,
-                                 lint_source, merge_partials)
+from vgptlint.run.decisions import decide
+from vgptlint.run.engine import (FileFindings, FileOutcome, Partial, Source, file_outcome, file_plan, finish_file, lint_source,
+                                 merge_partials)
 from vgptlint.run.setup import FileRun, RunSetup
 
 BLOCK_RECORDS = 512
@@ -205,7 +206,7 @@ def replay(setup: RunSetup, run: FileRun, cache: FileCache, sink: FileFindings) 
             if state is None:
                 return None
             outcome = rule.accumulator.finalize(state, rule.accumulator_options)
-        decided = decide(plan, rule, run.task.display, outcome, record_count)
+        decided = decide(rule, run.task.display, outcome, record_count, plan.min_records)
         decisions.append(replace(decided, findings=[]))
         encoded.extend(map(encode, decided.findings))
         dataset_counts.merge(FindingCounts.of(decided.findings))
@@ -253,7 +254,7 @@ def lint_recorded(setup: RunSetup, run: FileRun, cache: FileCache, pieces: Itera
             cache.store.put(cache.state_key(position), state)
     outcomes = [rule.accumulator.finalize(state, rule.accumulator_options)
                 for rule, state in zip(plan.aggregate_rules, merged.states)]
-    decisions = [decide(plan, rule, run.task.display, outcome, merged.record_count)
+    decisions = [decide(rule, run.task.display, outcome, merged.record_count, plan.min_records)
                  for rule, outcome in zip(plan.aggregate_rules, outcomes)]
     values = cache.store.open_values(cache.file_key) if stored else None
     if values is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from vgptlint import __version__
-from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
+from vgptlint.aggregates.base import AggregateOutcome, RecordRef
 from vgptlint.findings.collapse import FileWide, collapse_key
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
@@ -33,6 +33,7 @@ from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.review.suppress import split_suppression
 from vgptlint.review.suppress import suppression_field as record_suppression_field
+from vgptlint.run.decisions import RuleDecision, decide, min_records
 from vgptlint.run.evaluate import RecordMemo, evaluate_record, where_holds
 from vgptlint.run.progress import counted
 from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
@@ -88,24 +89,6 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
         if matches(display, pattern):
             return kind
     return None
-
-
-# A share of a handful of records is not evidence (0 of 1 is "0%"): files with fewer records get no
-# dataset-level finding (a file-wide share, balance or skew), only their records' own findings and
-# one run note. Policies change it with ``settings: {min_records: N}``.
-MIN_RECORDS_TO_JUDGE = 20
-# The accumulators whose file-level findings are shares of the records (counts, structure checks such
-# as lf-column-absent and a team's own accumulators are judged at any size).
-SHARE_ACCUMULATORS = frozenset({"ratio", "distribution", "balance", "histogram", "duplicates", "near_duplicates",
-                                "truncation", "contamination", "feature_skew", "label_skew", "ordering"})
-TOO_SMALL_NOTE = ("dataset-level checks (shares, balance, skew) not judged on files of fewer than {minimum} records: "
-                  "a share of a few records is not evidence (settings: {{min_records: N}})")
-
-
-def min_records(policy: Policy) -> int:
-    tool = policy.settings.get("settings")
-    value = tool.get("min_records") if isinstance(tool, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else MIN_RECORDS_TO_JUDGE
 
 
 def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str, file_format: str = "alpaca") -> FilePlan:
@@ -331,27 +314,9 @@ def finalize(setup: RunSetup, run: FileRun, partial: Partial,
     if finalized is None:
         finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
                      for rule, state in zip(plan.aggregate_rules, partial.states)]
-    return file_outcome(run, partial.record_count, [decide(plan, rule, run.task.display, result, partial.record_count)
-                                                    for rule, result in zip(plan.aggregate_rules, finalized)])
-
-
-@dataclass(frozen=True, slots=True)
-class RuleDecision:
-    """What one dataset rule's outcome gives one file (the result cache keeps each rule's apart, so a
-    rule whose threshold or severity changed is decided again alone)."""
-
-    metrics: list[Metric]
-    too_small_note: str | None  # its shares were not judged: the file is under min_records
-    notes: list[str]
-    findings: list[Finding]
-
-
-def decide(plan: FilePlan, rule: CompiledRule, path: str, result: AggregateOutcome, record_count: int) -> RuleDecision:
-    judged = record_count >= plan.min_records or rule.accumulator.name not in SHARE_ACCUMULATORS
-    hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
-    too_small = TOO_SMALL_NOTE.format(minimum=plan.min_records) if len(hits) < len(result.hits) else None
-    return RuleDecision(_metric(rule, path, result), too_small, [f"{rule.id}: {result.note}"] if result.note else [],
-                        [aggregate_finding(rule, path, hit) for hit in hits])
+    decisions = [decide(rule, run.task.display, result, partial.record_count, plan.min_records)
+                 for rule, result in zip(plan.aggregate_rules, finalized)]
+    return file_outcome(run, partial.record_count, decisions)
 
 
 def file_outcome(run: FileRun, record_count: int, decisions: Iterable[RuleDecision]) -> FileOutcome:
@@ -382,19 +347,6 @@ def _slices(items: Iterable, size: int) -> Iterator[Iterator]:
 def _chain(first: list, rest: Iterator) -> Iterator:
     yield from first
     yield from rest
-
-
-def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Metric]:
-    if not outcome.has_metric:
-        return []
-    return [Metric(rule.id, path, outcome.value, outcome.numerator, outcome.denominator, dict(outcome.bounds),
-                   outcome.passed, dict(outcome.details))]
-
-
-def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit) -> Finding:
-    location = Location(path=path, line=hit.line, column=hit.column, record_index=hit.record_index, pointer=hit.pointer)
-    return Finding(rule.id, rule.severity, hit.message, location,
-                   fingerprint(rule.id, path, hit.fingerprint_basis or hit.message))
 
 
 def input_finding(problem: InputProblem) -> Finding:
