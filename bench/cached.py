@@ -11,9 +11,16 @@ On a copy of the JSON Lines files, with an empty ``VGPTLINT_CACHE_DIR`` of its o
 Ratios are to the floor (bench/floor.py on the same files) run right before each scenario, by wall
 time and by CPU time (steadier on a shared machine). Each run's report is compared with a run
 without the cache (``--no-cache``) of the same inputs: the figures only count if they are equal.
+
+``python bench/run.py --cache`` runs these after its own figures; alone (the same data, nothing else)::
+
+    python bench/cached.py [--scale 1] [--seed 0] [--no-edits]
+
+``--no-edits`` stops after the threshold scenario (the 1% scenarios lint a file's blocks again).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -27,8 +34,10 @@ BASE_POLICY = "extends: [pretrain]\n"
 CHANGED_POLICY = "extends: [pretrain]\nrules:\n  short-output-share:\n    options: {max: 0.20}\n"
 
 
-def cache_benchmark(folder: Path, measure: Callable[..., dict], root: Path, kinds: tuple[str, ...]) -> dict:
-    """The scenarios' figures; ``measure(command, **environment)`` times one command in a fresh process."""
+def cache_benchmark(folder: Path, measure: Callable[..., dict], root: Path, kinds: tuple[str, ...],
+                    edits: bool = True) -> dict:
+    """The scenarios' figures; ``measure(command, **environment)`` times one command in a fresh process.
+    ``edits=False``: only the cold run, nothing changed and one threshold changed."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
@@ -63,6 +72,8 @@ def cache_benchmark(folder: Path, measure: Callable[..., dict], root: Path, kind
         results = {"cold, empty cache": scenario("cold, empty cache", "base.yaml")}
         results["nothing changed"] = scenario("rerun, nothing changed", "base.yaml")
         results["one threshold changed"] = scenario("rerun, one threshold changed", "changed.yaml")
+        if not edits:
+            return results
         lines = original.decode("utf-8").splitlines(keepends=True)
         (data / "sft.jsonl").write_text("".join(_edited(line) if n % 100 == 50 else line for n, line in enumerate(lines)))
         results["1% of records changed, spread"] = scenario("rerun, 1% of records changed (spread)", "base.yaml")
@@ -86,3 +97,20 @@ def _edited(line: str) -> str:
 
 def _with(environment: dict) -> dict:
     return {**os.environ, **environment}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="The result cache's scenarios alone (bench/run.py --cache runs them too).")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-edits", action="store_true", help="stop after the threshold scenario")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.run import KINDS, ROOT, dataset, measure  # here: bench.run imports this module at its top
+
+    cache_benchmark(dataset(args.scale, args.seed), measure, ROOT, KINDS, edits=not args.no_edits)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -178,3 +179,24 @@ def test_explain_and_unknown_rule():
     unknown = invoke("explain", "kto-label-fromat")
     assert unknown.exit_code == 2
     assert 'did you mean "kto-label-format"?' in unknown.stderr
+
+
+def test_commands_besides_check_are_imported_when_named(data):
+    """A check imports none of the other commands' modules; naming one (or --help) brings it in."""
+    script = textwrap.dedent("""
+        import sys
+        from click.testing import CliRunner
+        from vgptlint.commands.cli import COMMAND_MODULES, main
+        result = CliRunner().invoke(main, ["check", "--fail-on", "never", "--no-cache", "data"])
+        assert result.exit_code == 0, result.output
+        print(sorted(m for m in set(COMMAND_MODULES.values()) if m in sys.modules))
+        assert CliRunner().invoke(main, ["schema"]).exit_code == 0
+        print(sorted(m for m in set(COMMAND_MODULES.values()) if m in sys.modules))
+    """)
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.splitlines() == ["[]", "['vgptlint.commands.cli_docs']"]
+    listed = invoke("--help").output.split("Commands:")[1].split()
+    for name in ("catalog", "check", "explain", "fix", "functions", "init", "rules", "schema", "server", "stats"):
+        assert name in listed
+    assert invoke("init", "--output", "team.yaml", "data").exit_code == 0
+    assert Path("team.yaml").is_file()

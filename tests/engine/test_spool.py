@@ -18,7 +18,8 @@ from vgptlint.run.engine import FileFindings, FileOutcome, FindingList
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
-from vgptlint.findings.spool import FindingCounts, FindingSpool, decode, encode
+from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.spool import FindingCounts, FindingSpool
 
 SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
 FIXES = st.none() | st.builds(

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vgptlint.findings import spool
 from vgptlint.run import parallel
 from vgptlint.commands.cli import main
 from vgptlint.incremental import cached
@@ -146,7 +147,8 @@ def test_a_changed_bound_or_severity_is_decided_again_without_linting_a_record(t
     lint(tmp_path, report="text")  # text reports defer fix verification: an evaluation of its own
     blocks, heads = entries(cache_dir, "b"), entries(cache_dir, "f")
     for changed in ({"short_max": 0.3}, {"short_max": 0.3, "short_severity": "error"}, {"schema_max": 0.05},
-                    {"duplicates_max": 0.5}, {"nolock_min": 0.9}):
+                    {"duplicates_max": 0.5}, {"nolock_min": 0.9}, {"short_severity": "error"},
+                    {"short_severity": "error", "duplicates_max": 0.5}):
         (tmp_path / "team.yaml").write_text(policy_text(**changed))
         for report in ("json", "text"):
             assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report), changed
@@ -208,3 +210,28 @@ def test_jobs_workers_share_the_cache(tmp_path, cache_dir, monkeypatch):
     assert lint(tmp_path, "--jobs", "2") == cold
     assert entries(cache_dir, "b") == blocks
     assert lint(tmp_path, "--jobs", "1") == cold
+
+
+@pytest.mark.parametrize("report", ["text", "json", "sarif"])
+def test_stored_findings_join_a_spilling_spool_as_linted_ones_do(tmp_path, cache_dir, monkeypatch, report):
+    """A replayed file's findings go to the spool encoded and sorted, beside runs spilled to disk."""
+    monkeypatch.setattr(spool, "DEFAULT_MEMORY_LIMIT", 3)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "RECORDS_PER_CHUNK", 7)
+    write_project(tmp_path, SFT * 2, DPO, policy_text(), CATALOG)
+    cold = lint(tmp_path, "--no-cache", report=report)
+    assert lint(tmp_path, report=report) == cold  # linted, stored
+    assert entries(cache_dir, "f")
+    assert lint(tmp_path, report=report) == cold  # replayed
+    assert lint(tmp_path, "--jobs", "2", report=report) == cold
+    (tmp_path / "team.yaml").write_text(policy_text(short_max=0.3, duplicates_max=0.5))
+    assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report)
+
+
+def test_a_file_edited_while_it_was_read_is_reported_and_not_stored(tmp_path, cache_dir, monkeypatch):
+    write_project(tmp_path, SFT * 2, DPO, policy_text(), CATALOG)
+    cold = lint(tmp_path, "--no-cache", report="text")
+    stats = iter(range(1_000_000))
+    monkeypatch.setattr(cached, "_stat", lambda path: (next(stats), 0))  # a new size at every look
+    assert lint(tmp_path, report="text") == cold
+    assert not entries(cache_dir, "f")

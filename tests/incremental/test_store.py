@@ -23,9 +23,17 @@ def test_a_stream_gives_its_values_in_order(tmp_path):
     writer = store.writer("s")
     for number in range(5):
         writer.add([number] * number)
-    assert store.stream("s") is None  # nothing is visible before commit
-    writer.commit()
-    assert list(store.stream("s")) == [[number] * number for number in range(5)]
+    assert store.open_values("s") is None  # nothing is visible before commit
+    assert writer.commit()
+    values = store.open_values("s")
+    expected = [[number] * number for number in range(5)]
+    assert list(values) == expected
+    first, second = iter(values), iter(values)  # iterations interleave: each reads where it left off
+    assert [next(first), next(first), next(second), next(first)] == [expected[0], expected[1], expected[0], expected[2]]
+    store.put("s", "replaced")
+    prune(store, limit=0)  # replaced, then pruned: the open entry reads as it was
+    assert list(values) == expected
+    values.close()
 
 
 def corrupt(path, how: str) -> None:
@@ -50,7 +58,7 @@ def test_a_corrupt_entry_is_a_miss_and_is_removed(tmp_path):
         writer.add(list(range(1000)))
         writer.commit()
         corrupt(store.path(how + "-stream"), how)
-        assert store.stream(how + "-stream") is None, how  # checked before any value is given
+        assert store.open_values(how + "-stream") is None, how  # checked before any value is given
 
 
 def test_an_unwritable_folder_stores_nothing_and_raises_nothing(tmp_path):

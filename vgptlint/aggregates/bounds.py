@@ -7,7 +7,7 @@ coverage 1.5% (882/59,021) is below the minimum 10.0% (95% interval 1.4%-1.6%)``
 A share is a sample: 0 of 1 is "0%", and so is 0 of 59,021, but only the second says anything.
 A bound is broken only when the whole Wilson score interval of the share (confidence ``confidence``,
 default 95%) lies beyond it, so a bound is reported when the data show it beyond sampling error.
-Files too small to judge at all get no dataset-level finding (see ``engine.MIN_RECORDS_TO_JUDGE``).
+Files too small to judge at all get no dataset-level finding (see ``vgptlint.run.decisions.MIN_RECORDS_TO_JUDGE``).
 """
 from __future__ import annotations
 

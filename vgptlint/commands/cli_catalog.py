@@ -1,6 +1,6 @@
 """``vgptlint catalog pull``: write a schema catalog read from a live database (docs/catalog.md).
 
-Registered on the main group by ``vgptlint.commands.cli``, like ``vgptlint.commands.cli_stats``.
+Registered on the main group by name (``vgptlint.commands.cli.COMMAND_MODULES``), like ``vgptlint.commands.cli_stats``.
 """
 from __future__ import annotations
 

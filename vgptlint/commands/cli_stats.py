@@ -1,6 +1,6 @@
 """``vgptlint stats``: the review's tables from the data (see vgptlint.commands.stats).
 
-Registered on the main group by ``vgptlint.commands.cli`` (``main.add_command(stats)``).
+Registered on the main group by name (``vgptlint.commands.cli.COMMAND_MODULES``), so a check does not import it.
 """
 from __future__ import annotations
 

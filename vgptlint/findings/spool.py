@@ -13,6 +13,10 @@ The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable
 in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, so findings with equal
 keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
 arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
+
+Findings already encoded and sorted elsewhere (a file's, replayed from the result cache) join as
+runs of their own with their counts (:meth:`FindingSpool.adopt`), so a rerun neither decodes nor
+sorts them again; runs hold findings as :mod:`vgptlint.findings.encoding` encodes them.
 """
 from __future__ import annotations
 
@@ -23,20 +27,17 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
+from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
-from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
-                            Span)
+from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
+from vgptlint.model import Applicability, Finding, Severity
 
 # 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
 # writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
 DEFAULT_MEMORY_LIMIT = 20_000
 BATCH_SIZE = 256  # findings per pickled batch: what a run's reader holds in memory
 FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while merging
-_SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
-_SEVERITIES = {s.value: s for s in Severity}
-_APPLICABILITIES = {a.value: a for a in Applicability}
 
 
 # ------------------------------------------------------------------------------- counts
@@ -96,6 +97,20 @@ class FindingCounts:
             if counter[key] <= 0:
                 del counter[key]
 
+    def merge(self, other: FindingCounts) -> None:
+        """Add another set of findings' counts (a cached file's, :meth:`FindingSpool.adopt`)."""
+        self.total += other.total
+        self.by_severity.update(other.by_severity)
+        self.by_rule.update(other.by_rule)
+        self.paths.update(other.paths)
+        self.by_path_rule.update(other.by_path_rule)
+        self.safe_fixable_count += other.safe_fixable_count
+        self.unsafe_fixable_count += other.unsafe_fixable_count
+        for rule, first in other.first_of_rule.items():
+            mine = self.first_of_rule.get(rule)
+            if mine is None or first[0] < mine[0]:
+                self.first_of_rule[rule] = first
+
     @property
     def fixable_count(self) -> int:
         return self.safe_fixable_count + self.unsafe_fixable_count
@@ -110,81 +125,23 @@ class FindingCounts:
         return dict(sorted((rule, count) for rule, count in self.by_rule.items() if count > 0))
 
 
-# ------------------------------------------------------------------------------- encoding
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__; decoding builds a mutable
-# twin with the same slots and gives it the frozen class (as inputs.records does for records): about
-# three times faster, and the result is an ordinary Finding.
-def _builder(cls: type) -> type:
-    return dataclasses.make_dataclass(f"_{cls.__name__}Builder", [(f.name, f.type) for f in dataclasses.fields(cls)],
-                                      slots=True)
-
-
-_FindingBuilder, _LocationBuilder, _SpanBuilder = _builder(Finding), _builder(Location), _builder(Span)
-
-
-def encode(finding: Finding) -> tuple:
-    """A finding as plain data, sort key first (what a run stores)."""
-    loc = finding.location
-    span = loc.span
-    return (loc.path, loc.line, loc.column, finding.rule, loc.pointer, finding.message, finding.severity.value,
-            finding.fingerprint, loc.record_index, None if span is None else (span.start, span.end), loc.end_line,
-            loc.end_column, None if finding.fix is None else _encode_fix(finding.fix), finding.note)
-
-
-def decode(data: tuple) -> Finding:
-    """The finding ``encode`` was given, equal to it.
-
-    >>> finding = Finding("r", Severity.ERROR, "m", Location("a.json", 2, 3, 1, "/x", Span(0, 2)), "fp")
-    >>> decode(encode(finding)) == finding
-    True
-    """
-    (path, line, column, rule, pointer, message, severity, fingerprint, record_index, span, end_line, end_column, fix,
-     note) = data
-    if span is not None:
-        span = _SpanBuilder(*span)
-        span.__class__ = Span
-    location = _LocationBuilder(path, line, column, record_index, pointer, span, end_line, end_column)
-    location.__class__ = Location
-    finding = _FindingBuilder(rule, _SEVERITIES[severity], message, location, fingerprint,
-                              None if fix is None else _decode_fix(fix), note)
-    finding.__class__ = Finding
-    return finding
-
-
-def _encode_fix(fix: Fix) -> tuple:
-    edits = tuple((e.start, e.end, e.replacement) for e in fix.edits)
-    return fix.title, fix.applicability.value, edits, tuple(_encode_change(c) for c in fix.changes)
-
-
-def _encode_change(change: object) -> tuple:
-    if type(change) is SetValue:
-        return 0, change.pointer, change.value
-    if type(change) is DropRecord:
-        return 1, change.reason
-    if type(change) is ReorderDataset:
-        return 2, change.seed
-    return 3, change  # anything else is pickled as it is
-
-
-def _decode_fix(data: tuple) -> Fix:
-    title, applicability, edits, changes = data
-    return Fix(title, _APPLICABILITIES[applicability], tuple(Edit(*e) for e in edits),
-               tuple(_decode_change(c) for c in changes))
-
-
-def _decode_change(data: tuple) -> object:
-    tag = data[0]
-    if tag == 0:
-        return SetValue(data[1], data[2])
-    if tag == 1:
-        return DropRecord(data[1])
-    if tag == 2:
-        return ReorderDataset(data[1])
-    return data[1]
-
-
 # ------------------------------------------------------------------------------- runs
+
+
+def batched(items: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """Consecutive lists of at most ``size`` items (what a run or a cache entry stores as one value).
+
+    >>> list(batched(iter([(1,), (2,), (3,)]), 2))
+    [[(1,), (2,)], [(3,)]]
+    """
+    batch: list[tuple] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class _Run:
@@ -196,13 +153,7 @@ class _Run:
         self.file = tempfile.TemporaryFile(prefix="vgptlint-findings-")
         self.batches: list[tuple[int, int]] = []  # (offset, length) of each batch
         self.level = level
-        batch: list[tuple] = []
-        for item in encoded:
-            batch.append(item)
-            if len(batch) == BATCH_SIZE:
-                self._write(batch)
-                batch = []
-        if batch:
+        for batch in batched(encoded, BATCH_SIZE):
             self._write(batch)
 
     def _write(self, batch: list[tuple]) -> None:
@@ -220,6 +171,30 @@ class _Run:
         self.file.close()
 
 
+class SortedRun(Protocol):
+    """Encoded findings kept elsewhere, already sorted (a cached file's, :meth:`FindingSpool.adopt`):
+    iterable any number of times, interleaved, like a spilled run."""
+
+    def __iter__(self) -> Iterator[tuple]: ...
+
+    def close(self) -> None: ...
+
+
+class _Adopted:
+    """A :class:`SortedRun` among the spool's runs."""
+
+    __slots__ = ("run", "level")
+
+    def __init__(self, run: SortedRun) -> None:
+        self.run, self.level = run, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.run)
+
+    def close(self) -> None:
+        self.run.close()
+
+
 # ------------------------------------------------------------------------------- the spool
 
 
@@ -229,6 +204,7 @@ class FindingSpool:
     Iterating does not consume: each iteration merges from the start, and findings may still be
     added afterwards. ``len()`` and :attr:`counts` are known without iterating.
 
+    >>> from vgptlint.model import Location
     >>> spool = FindingSpool(memory_limit=2)
     >>> spool.extend(Finding("r", Severity.INFO, "m", Location("a.json", line), "fp") for line in (5, 3, 9, 1, 4))
     >>> [f.location.line for f in spool], len(spool), spool.spilled_run_count
@@ -253,6 +229,24 @@ class FindingSpool:
     def extend(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.add(finding)
+
+    def adopt(self, run: SortedRun, counts: FindingCounts) -> None:
+        """Take findings that are already encoded and sorted, with their counts, without decoding them
+        (a file's findings replayed from the result cache): they join the merge as a run of their own.
+
+        The stream stays ``sorted(all findings)`` in arrival order: an adopted run is one file's,
+        whose findings arrive together, and findings of different files never have equal sort keys
+        (the key starts with the path, and a run lints each path once).
+        """
+        self.counts.merge(counts)
+        self._add_run(_Adopted(run))
+
+    def add_encoded(self, encoded: list[tuple], counts: FindingCounts) -> None:
+        """Encoded findings of one file in arrival order, with their counts (a cached file's
+        dataset-level findings): sorted, and written as a run of their own without being decoded."""
+        if encoded:
+            self.counts.merge(counts)
+            self._add_run(_Run(sorted(encoded, key=SORT_FIELDS), level=0))
 
     def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
         """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
@@ -287,11 +281,46 @@ class FindingSpool:
         self._waiting.sort(key=Finding.sort_key)  # stable: equal keys keep their arrival order
         if not self._runs:
             return iter(list(self._waiting))
-        spilled = map(decode, self._merged_encoded(self._runs))
-        return heapq.merge(spilled, list(self._waiting), key=Finding.sort_key)
+        # One merge of encoded findings (the waiting ones last: they arrived last), then one decode each.
+        waiting = map(encode, list(self._waiting))
+        return map(decode, self._merged_encoded([*self._runs, waiting]))
 
-    def _merged_encoded(self, runs: list[_Run]) -> Iterator[tuple]:
-        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_SORT_FIELDS)
+    def first_of_each(self, count: int) -> Iterator[Finding]:
+        """The sorted stream keeping only the first ``count`` findings of each (path, rule): what a
+        report that shows a few of each needs (the text report), without decoding the others.
+
+        >>> from vgptlint.model import Location
+        >>> spool = FindingSpool(memory_limit=2)
+        >>> spool.extend(Finding(rule, Severity.INFO, "m", Location("a.json", line), "fp") for line, rule in
+        ...              [(5, "r"), (3, "r"), (9, "s"), (1, "r"), (4, "s")])
+        >>> [(f.location.line, f.rule) for f in spool.first_of_each(1)]
+        [(1, 'r'), (4, 's')]
+        """
+        shown: Counter = Counter()
+        if not self._runs:
+            for finding in iter(self):
+                key = finding.location.path, finding.rule
+                shown[key] += 1
+                if shown[key] <= count:
+                    yield finding
+            return
+        self._waiting.sort(key=Finding.sort_key)
+        for data in self._merged_encoded([*self._runs, map(encode, list(self._waiting))]):
+            key = data[0], data[3]
+            shown[key] += 1
+            if shown[key] <= count:
+                yield decode(data)
+
+    def encoded(self) -> Iterator[tuple]:
+        """The sorted stream as encoded findings (:func:`encode`): what the result cache stores."""
+        self._waiting.sort(key=Finding.sort_key)
+        return self._merged_encoded([*self._runs, map(encode, list(self._waiting))])
+
+    def _merged_encoded(self, runs: list[Iterable[tuple]]) -> Iterator[tuple]:
+        """Sorted runs merged; equal keys come from earlier runs first. Forgotten findings are only
+        ever in spilled or adopted runs (``forget`` drops the waiting ones), so filtering the
+        waiting ones too changes nothing."""
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
         if not self._forgotten:
             return iter(merged)
         return (data for data in merged if not self._is_forgotten_encoded(data))
@@ -299,7 +328,10 @@ class FindingSpool:
     def _spill(self) -> None:
         waiting, self._waiting = self._waiting, []
         waiting.sort(key=Finding.sort_key)
-        self._runs.append(_Run(map(encode, waiting), level=0))
+        self._add_run(_Run(map(encode, waiting), level=0))
+
+    def _add_run(self, run: _Run | _Adopted) -> None:
+        self._runs.append(run)
         # Tiered merging: FAN_IN consecutive runs of one level become one run of the next, so each
         # finding is rewritten about log64(findings / memory_limit) times and few runs stay open
         # (none up to 1.28 million findings with the default limit).

@@ -2,11 +2,13 @@
 
 Two levels, both keyed by the file's evaluation key (:mod:`vgptlint.incremental.keys`):
 
-- **The file**: the digest of its bytes → its record findings (in record order, before file-wide
-  collapsing), its record count, and each dataset rule's finalized outcome with the judgment it was
-  decided under; beside it, each dataset rule's accumulator state in an entry of its own. Nothing
-  changed: the findings are replayed and the outcomes reused, without parsing a record. A dataset
-  rule whose bounds or severity changed: only its state is read and finalized again.
+- **The file**: the digest of its bytes → its record findings (file-wide problems collapsed, sorted,
+  encoded as the spool encodes them) and their counts, its record count, and each dataset rule's
+  decision (metrics, notes, encoded findings) with the judgment and severity it was made under;
+  beside it, the rules' outcomes in one entry and each rule's accumulator state in an entry of its
+  own. Nothing changed: the findings join the run's spool as stored, without decoding one or parsing
+  a record. A dataset rule whose severity changed is decided again from the stored outcomes, one
+  whose bounds changed from its own state: nothing else is read (not the 30 MB of another rule's).
 - **Blocks** of ``BLOCK_RECORDS`` consecutive records (cut at record indexes that are multiples of
   it, so every process cuts a file alike): the digest of each record's position (index, line,
   column) and raw text → the block's findings and accumulator states. A file with a few records
@@ -23,15 +25,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from itertools import chain
 
-from vgptlint.findings.spool import decode, encode
+from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
-from vgptlint.incremental.store import ResultStore
+from vgptlint.incremental.store import ResultStore, StoredValues
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding
-from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, file_plan, finish_file, lint_source, merge_partials
+from vgptlint.run.decisions import decide
+from vgptlint.run.engine import (FileFindings, FileOutcome, Partial, Source, file_outcome, file_plan, finish_file, lint_source,
+                                 merge_partials)
 from vgptlint.run.setup import FileRun, RunSetup
 
 BLOCK_RECORDS = 512
@@ -170,59 +176,107 @@ def lint_blocks(setup: RunSetup, source: Source, cache: FileCache) -> tuple[list
 def replay(setup: RunSetup, run: FileRun, cache: FileCache, sink: FileFindings) -> FileOutcome | None:
     """The file's outcome from its whole-file entry, or None (nothing is emitted then).
 
-    Dataset rules decided under the current judgment reuse their outcome; the others are finalized
-    again from their cached state.
+    The stored record findings join the run's spool as they are stored (encoded, collapsed, sorted),
+    with their counts. A dataset rule whose judgment and severity are unchanged reuses its stored
+    decision (metrics, notes, encoded findings); one whose severity changed is decided again from its
+    stored outcome, and one whose judgment changed from its stored state (only that rule's is read).
     """
     if cache.content is None:
         return None
     plan = file_plan(setup, run)
     header = cache.store.get(cache.file_key + "-head")
-    if header is None or len(header[1]) != len(plan.aggregate_rules):
+    if header is None or len(header[2]) != len(plan.aggregate_rules):
         return None
-    record_count, decided = header
-    finalized = []
-    for position, (rule, (judgment, outcome)) in enumerate(zip(plan.aggregate_rules, decided)):
-        if judgment != judgment_key(rule):
+    record_count, counts, stored = header
+    decisions, encoded, dataset_counts = [], [], FindingCounts()
+    outcomes = None
+    for position, (rule, (judgment, severity, decision, found, found_counts)) in enumerate(zip(plan.aggregate_rules, stored)):
+        if judgment == judgment_key(rule) and severity == rule.severity:
+            decisions.append(decision)
+            encoded.extend(found)
+            dataset_counts.merge(found_counts)
+            continue
+        if judgment == judgment_key(rule):
+            outcomes = outcomes or cache.store.get(cache.file_key + "-outcomes")
+            if outcomes is None:
+                return None
+            outcome = outcomes[position]
+        else:
             state = cache.store.get(cache.state_key(position))
             if state is None:
                 return None
             outcome = rule.accumulator.finalize(state, rule.accumulator_options)
-        finalized.append(outcome)
-    values = cache.store.stream(cache.file_key)
+        decided = decide(rule, run.task.display, outcome, record_count, plan.min_records)
+        decisions.append(replace(decided, findings=[]))
+        encoded.extend(map(encode, decided.findings))
+        dataset_counts.merge(FindingCounts.of(decided.findings))
+    values = cache.store.open_values(cache.file_key)
     if values is None:
         return None
-    for batch in values:
-        sink.extend(decode(f) for f in batch)
-    return finish_file(setup, run, Partial([], record_count), sink, finalized)
+    sink.adopt(StoredFindings(values), counts)
+    sink.add_encoded(encoded, dataset_counts)
+    return sink.close(file_outcome(run, record_count, decisions))
+
+
+class StoredFindings:
+    """A file entry's findings (batches of encoded findings) as a :class:`~vgptlint.findings.spool.SortedRun`."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: StoredValues) -> None:
+        self.values = values
+
+    def __iter__(self) -> Iterator[tuple]:
+        return chain.from_iterable(self.values)
+
+    def close(self) -> None:
+        self.values.close()
 
 
 def lint_recorded(setup: RunSetup, run: FileRun, cache: FileCache, pieces: Iterable[tuple[list[Finding], Partial]],
                   sink: FileFindings) -> FileOutcome:
-    """Pieces' (findings, partial) in file order → the file's outcome, stored as its whole-file entry on the way."""
+    """Pieces' (findings, partial) in file order → the file's outcome, stored as its whole-file entry on the way.
+
+    The file's record findings are collapsed and sorted in a spool of their own and stored in that
+    form, so a rerun hands them to the run's spool without decoding, following or sorting them again;
+    each dataset rule's decision is stored apart, its findings encoded.
+    """
+    if cache.content is None:
+        return finish_file(setup, run, merge_partials(setup, run, _to_sink(pieces, sink)), sink)
     plan = file_plan(setup, run)
-    writer = cache.store.writer(cache.file_key) if cache.content is not None else None
-    merged = merge_partials(setup, run, _to_sink(pieces, sink, writer.add if writer else None))
-    if writer is not None and _stat(run.task.path) != cache.stat:  # edited while read: its digest no longer holds
-        writer.abandon()
-        writer = None
-    if writer is not None:
-        writer.commit()
+    own = FindingSpool()
+    own_sink = FileFindings(own, sink.path)
+    merged = merge_partials(setup, run, _to_sink(pieces, own_sink))
+    own_sink.collapse(merged.record_count)
+    stored = _stat(run.task.path) == cache.stat and _store_findings(cache, own)  # edited while read: not stored
+    if stored:
         for position, state in enumerate(merged.states):  # before finalize, which may reshape a state
             cache.store.put(cache.state_key(position), state)
-    finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
-                 for rule, state in zip(plan.aggregate_rules, merged.states)]
-    if writer is not None:
-        decided = [(judgment_key(rule), result) for rule, result in zip(plan.aggregate_rules, finalized)]
-        cache.store.put(cache.file_key + "-head", (merged.record_count, decided))
-    return finish_file(setup, run, merged, sink, finalized)
+    outcomes = [rule.accumulator.finalize(state, rule.accumulator_options)
+                for rule, state in zip(plan.aggregate_rules, merged.states)]
+    decisions = [decide(rule, run.task.display, outcome, merged.record_count, plan.min_records)
+                 for rule, outcome in zip(plan.aggregate_rules, outcomes)]
+    values = cache.store.open_values(cache.file_key) if stored else None
+    if values is not None:
+        cache.store.put(cache.file_key + "-outcomes", outcomes)
+        cache.store.put(cache.file_key + "-head", (merged.record_count, own.counts, [
+            (judgment_key(rule), rule.severity, replace(decision, findings=[]), [encode(f) for f in decision.findings],
+             FindingCounts.of(decision.findings)) for rule, decision in zip(plan.aggregate_rules, decisions)]))
+        sink.adopt(StoredFindings(values), own.counts)
+    else:
+        sink.add_collapsed(own)
+    own.close()
+    return sink.close(file_outcome(run, merged.record_count, decisions))
 
 
-def _to_sink(pieces: Iterable[tuple[list[Finding], Partial]], sink: FileFindings,
-             add: Callable[[object], None] | None) -> Iterator[Partial]:
+def _store_findings(cache: FileCache, findings: FindingSpool) -> bool:
+    writer = cache.store.writer(cache.file_key)
+    for batch in batched(findings.encoded(), FINDINGS_PER_BATCH):
+        writer.add(batch)
+    return writer.commit()
+
+
+def _to_sink(pieces: Iterable[tuple[list[Finding], Partial]], sink: FileFindings) -> Iterator[Partial]:
     for findings, partial in pieces:
-        if add is not None:
-            encoded = [encode(f) for f in findings]
-            for start in range(0, len(encoded), FINDINGS_PER_BATCH):
-                add(encoded[start:start + FINDINGS_PER_BATCH])
         sink.extend(findings)
         yield partial

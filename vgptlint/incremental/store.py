@@ -42,7 +42,7 @@ def max_bytes() -> int:
 
 
 class ResultStore:
-    """Entries under one folder. ``get``/``put`` for small values; ``writer``/``stream`` for a
+    """Entries under one folder. ``get``/``put`` for small values; ``writer``/``open_values`` for a
     sequence of values written and read one at a time (a file's findings, in bounded memory)."""
 
     def __init__(self, folder: Path) -> None:
@@ -72,12 +72,9 @@ class ResultStore:
     def writer(self, key: str) -> EntryWriter:
         return EntryWriter(self, key)
 
-    def stream(self, key: str) -> Iterator[object] | None:
-        """The values a writer added under ``key``, one at a time; None when there is no sound entry.
-
-        The whole entry is checked against its digest before the first value is given, so a caller
-        never acts on part of a corrupt entry.
-        """
+    def open_values(self, key: str) -> StoredValues | None:
+        """The values a writer added under ``key``, iterable any number of times; None when there is
+        no sound entry (checked against its digest first). Close it when done."""
         path = self.path(key)
         try:
             stream = path.open("rb")
@@ -92,7 +89,7 @@ class ResultStore:
         except OSError:
             stream.close()
             return None
-        return _values(stream)
+        return StoredValues(stream)
 
     def _verified(self, key: str) -> bytes | None:
         path = self.path(key)
@@ -139,9 +136,10 @@ class EntryWriter:
         except Exception:  # unpicklable (a team's own state) or a full disk: store nothing
             self.abandon()
 
-    def commit(self) -> None:
+    def commit(self) -> bool:
+        """Make the entry visible; False when nothing was stored (unwritable, unpicklable)."""
         if self.file is None:
-            return
+            return False
         try:
             self.file.write(self.hasher.digest())
             size = self.file.tell()
@@ -151,7 +149,9 @@ class EntryWriter:
             self.store.wrote_bytes += size
         except OSError:
             self.abandon()
+            return False
         self.file = None
+        return True
 
     def abandon(self) -> None:
         if self.file is not None:
@@ -186,11 +186,25 @@ def _is_sound(stream: io.BufferedReader) -> bool:
     return True
 
 
-def _values(stream: io.BufferedReader) -> Iterator[object]:
-    end = os.fstat(stream.fileno()).st_size - DIGEST_BYTES
-    with stream:
-        while stream.tell() < end:
-            yield pickle.load(stream)
+class StoredValues:
+    """One entry's values from a handle kept open: each iteration reads from the first value and
+    seeks before every read, so iterations may interleave; replacing or pruning the entry meanwhile
+    does not change what the handle reads (entries are renamed into place, never rewritten)."""
+
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self.stream = stream
+        self.end = os.fstat(stream.fileno()).st_size - DIGEST_BYTES
+
+    def __iter__(self) -> Iterator[object]:
+        stream, position = self.stream, len(MAGIC)
+        while position < self.end:
+            stream.seek(position)
+            value = pickle.load(stream)
+            position = stream.tell()
+            yield value
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def _touch(path: Path) -> None:

@@ -36,7 +36,8 @@ def text_lines(result: RunResult, opts: ReportOptions) -> Iterator[str]:
     """The text report, line by line (each with its newline)."""
     per_file_rule, shown = result.counts().by_path_rule, Counter()
     limit = opts.lines_per_rule
-    for finding in result.findings:
+    # Past the line that stands for the rest, a rule's findings in a file are not shown: not even decoded.
+    for finding in result.findings.first_of_each(limit + 1) if limit else result.findings:
         key = finding.location.path, finding.rule
         total = per_file_rule[key]
         if limit and total > limit + 1:  # one line for the rest only when it stands for two or more

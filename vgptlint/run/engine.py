@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from vgptlint import __version__
-from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef
+from vgptlint.aggregates.base import AggregateOutcome, RecordRef
 from vgptlint.findings.collapse import FileWide, collapse_key
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
-from vgptlint.findings.spool import FindingSpool
+from vgptlint.findings.spool import FindingCounts, FindingSpool, SortedRun
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
 from vgptlint.inputs.read import read_source
@@ -33,6 +33,7 @@ from vgptlint.model import Finding, Location, Metric, Severity
 from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.review.suppress import split_suppression
 from vgptlint.review.suppress import suppression_field as record_suppression_field
+from vgptlint.run.decisions import RuleDecision, decide, min_records
 from vgptlint.run.evaluate import RecordMemo, evaluate_record, where_holds
 from vgptlint.run.progress import counted
 from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
@@ -88,24 +89,6 @@ def kind_from_globs(policy: Policy, display: str) -> str | None:
         if matches(display, pattern):
             return kind
     return None
-
-
-# A share of a handful of records is not evidence (0 of 1 is "0%"): files with fewer records get no
-# dataset-level finding (a file-wide share, balance or skew), only their records' own findings and
-# one run note. Policies change it with ``settings: {min_records: N}``.
-MIN_RECORDS_TO_JUDGE = 20
-# The accumulators whose file-level findings are shares of the records (counts, structure checks such
-# as lf-column-absent and a team's own accumulators are judged at any size).
-SHARE_ACCUMULATORS = frozenset({"ratio", "distribution", "balance", "histogram", "duplicates", "near_duplicates",
-                                "truncation", "contamination", "feature_skew", "label_skew", "ordering"})
-TOO_SMALL_NOTE = ("dataset-level checks (shares, balance, skew) not judged on files of fewer than {minimum} records: "
-                  "a share of a few records is not evidence (settings: {{min_records: N}})")
-
-
-def min_records(policy: Policy) -> int:
-    tool = policy.settings.get("settings")
-    value = tool.get("min_records") if isinstance(tool, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else MIN_RECORDS_TO_JUDGE
 
 
 def plan_for(policy: Policy, rules: dict[str, CompiledRule], display: str, kind: str, file_format: str = "alpaca") -> FilePlan:
@@ -181,13 +164,29 @@ class FileFindings:
             see(finding)
             add(finding)
 
-    def close(self, outcome: FileOutcome) -> FileOutcome:
-        """The file's last findings: one finding for each problem all its records have (replacing
-        theirs), then its dataset-level findings."""
-        record_count = outcome.summary.record_count
+    def add_collapsed(self, findings: Iterable[Finding]) -> None:
+        """Findings another sink of this file already collapsed, to the target without being followed."""
+        self.target.extend(findings)
+
+    def adopt(self, run: SortedRun, counts: FindingCounts) -> None:
+        """The file's record findings, already collapsed, encoded and sorted (the result cache's), with
+        their counts: they go to the spool as they are, without being decoded or followed."""
+        self.target.adopt(run, counts)
+
+    def add_encoded(self, encoded: list[tuple], counts: FindingCounts) -> None:
+        """The file's dataset-level findings, encoded (the result cache's), after its record findings."""
+        self.target.add_encoded(encoded, counts)
+
+    def collapse(self, record_count: int) -> None:
+        """One finding for each problem all ``record_count`` records have, replacing theirs."""
         collapsed = self.wide.collapsed(record_count)
         self.target.forget(self.path, set(collapsed), {key: problem.severities for key, problem in collapsed.items()})
         self.target.extend(FileWide.replacement(problem, record_count) for problem in collapsed.values())
+        self.wide = FileWide()
+
+    def close(self, outcome: FileOutcome) -> FileOutcome:
+        """The file's last findings: file-wide problems collapsed, then its dataset-level findings."""
+        self.collapse(outcome.summary.record_count)
         self.target.extend(outcome.dataset_findings)
         return outcome
 
@@ -312,21 +311,24 @@ def finalize(setup: RunSetup, run: FileRun, partial: Partial,
     ``finalized``: the accumulators' outcomes when already known (from the result cache), in plan order.
     """
     plan = file_plan(setup, run)
-    findings, metrics, notes = [], [], []
-    too_small = partial.record_count < plan.min_records
     if finalized is None:
         finalized = [rule.accumulator.finalize(state, rule.accumulator_options)
                      for rule, state in zip(plan.aggregate_rules, partial.states)]
-    for rule, result in zip(plan.aggregate_rules, finalized):
-        metrics.extend(_metric(rule, run.task.display, result))
-        judged = not too_small or rule.accumulator.name not in SHARE_ACCUMULATORS
-        hits = [h for h in result.hits if h.record_index is not None or judged or h.data.get("count")]
-        if len(hits) < len(result.hits) and TOO_SMALL_NOTE.format(minimum=plan.min_records) not in notes:
-            notes.append(TOO_SMALL_NOTE.format(minimum=plan.min_records))  # one line per run: runs drop repeats
-        findings.extend(aggregate_finding(rule, run.task.display, hit) for hit in hits)
-        if result.note:
-            notes.append(f"{rule.id}: {result.note}")
-    return FileOutcome(FileSummary(run.task.display, run.kind, partial.record_count), metrics, notes, findings)
+    decisions = [decide(rule, run.task.display, result, partial.record_count, plan.min_records)
+                 for rule, result in zip(plan.aggregate_rules, finalized)]
+    return file_outcome(run, partial.record_count, decisions)
+
+
+def file_outcome(run: FileRun, record_count: int, decisions: Iterable[RuleDecision]) -> FileOutcome:
+    """The file's outcome from its dataset rules' decisions, in plan order."""
+    findings, metrics, notes = [], [], []
+    for decision in decisions:
+        metrics.extend(decision.metrics)
+        if decision.too_small_note is not None and decision.too_small_note not in notes:
+            notes.append(decision.too_small_note)  # one line per run: runs drop repeats
+        findings.extend(decision.findings)
+        notes.extend(decision.notes)
+    return FileOutcome(FileSummary(run.task.display, run.kind, record_count), metrics, notes, findings)
 
 
 def finish_file(setup: RunSetup, run: FileRun, partial: Partial, sink: FileFindings,
@@ -345,19 +347,6 @@ def _slices(items: Iterable, size: int) -> Iterator[Iterator]:
 def _chain(first: list, rest: Iterator) -> Iterator:
     yield from first
     yield from rest
-
-
-def _metric(rule: CompiledRule, path: str, outcome: AggregateOutcome) -> list[Metric]:
-    if not outcome.has_metric:
-        return []
-    return [Metric(rule.id, path, outcome.value, outcome.numerator, outcome.denominator, dict(outcome.bounds),
-                   outcome.passed, dict(outcome.details))]
-
-
-def aggregate_finding(rule: CompiledRule, path: str, hit: AggregateHit) -> Finding:
-    location = Location(path=path, line=hit.line, column=hit.column, record_index=hit.record_index, pointer=hit.pointer)
-    return Finding(rule.id, rule.severity, hit.message, location,
-                   fingerprint(rule.id, path, hit.fingerprint_basis or hit.message))
 
 
 def input_finding(problem: InputProblem) -> Finding:
