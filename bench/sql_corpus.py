@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vgptlint.api import CheckOptions, prepare  # noqa: E402
+from vgptlint.run.engine import tune_collector  # noqa: E402
 from vgptlint.run.local import run  # noqa: E402
 from vgptlint.sql.extract import extract_sql  # noqa: E402
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement  # noqa: E402
@@ -76,6 +77,7 @@ def main() -> int:
         by_rule: Counter = Counter()
         shown: list[str] = []
         seconds: list[tuple[float, Path]] = []
+        tune_collector()  # as the CLI does: one process lints every record
         started = time.process_time()
         for task, path in zip(prepared.tasks, files):
             gc.collect()  # the garbage of earlier records is collected here, not timed in this one

@@ -18,6 +18,7 @@ from vgptlint.errors import UsageError
 from vgptlint.fixes.write import check_writable
 from vgptlint.model import Severity
 from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
+from vgptlint.run.engine import tune_collector
 from vgptlint.run.progress import for_terminal
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -172,6 +173,7 @@ def fix_command(paths, policy, dataset_info, catalog, select, ignore, jobs, repo
 
 def run_check(paths, policy, dataset_info, catalog, select, ignore, report_format, output, fail_on, unsafe_fixes, diff,
               seed, apply_fixes, jobs=None) -> None:
+    tune_collector()  # this process lints, reports and ends
     load_builtins()
     if report_format not in reporter_names():
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")

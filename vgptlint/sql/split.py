@@ -151,6 +151,26 @@ def _trie(words: frozenset[str] | list[str]) -> str:
     return "|".join(branches)
 
 
+def _caseless_trie(words: frozenset[str] | list[str]) -> str:
+    """:func:`_trie` matched in any case, with each branch's first letter written in both cases
+    outside ``(?i:…)``: sre skips a branch whose first literal differs without entering it, which it
+    cannot do for case-insensitive literals (the scanner tests every identifier against the
+    splitter's words: 22% of its time on a 886 KB script).
+
+    >>> _caseless_trie(["AS", "ALL", "GO"])
+    'A(?i:LL|S)|a(?i:LL|S)|G(?i:O)|g(?i:O)'
+    """
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(words):
+        by_first.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in by_first.items():
+        inner = _trie([r for r in rests if r])
+        tail = f"(?i:{inner}){'?' if '' in rests else ''}" if inner else ""
+        branches += [case + tail for case in sorted({first.upper(), first.lower()})]
+    return "|".join(branches)
+
+
 # The splitter's scanner: a "run" is a stretch of tokens the splitter would pass over one by one
 # without acting (strings, numbers, operators, ASCII words not in _SPLITTER_WORDS, and balanced
 # parentheses, two deep, holding only those), matched by the regex engine in one step. A run
@@ -159,7 +179,7 @@ def _trie(words: frozenset[str] | list[str]) -> str:
 # _TOKEN_RE; anything else is scanned as that lexer would (tests/sql/test_split_scanner.py).
 _PLAIN_TOKEN = (
     rf"(?>{_STRING}|{_QUOTED}"
-    rf"|(?!(?i:{_trie(_SPLITTER_WORDS)})(?![\w@$#]))[@#]{{0,2}}[A-Za-z_][A-Za-z0-9_@$#]*(?![\w@$#])"
+    rf"|(?!(?:{_caseless_trie(_SPLITTER_WORDS)})(?![\w@$#]))[@#]{{0,2}}[A-Za-z_][A-Za-z0-9_@$#]*(?![\w@$#])"
     rf"|(?![@#]{{0,2}}[A-Za-z_\u00c0-\uffff])(?:{_NUMBER}|(?!--|/\*)[^ \t\r\f\v\n();,=]))"
 )
 _PLAIN_GROUP = rf"\((?:[ \t\r\f\v\n,=]|{_PLAIN_TOKEN})*+\)"
