@@ -138,17 +138,22 @@ def _trie(words: frozenset[str] | list[str]) -> str:
     >>> _trie(["AS", "ALL", "ALTER", "GO"])
     'A(?:L(?:L|TER)|S)|GO'
     """
-    by_first: dict[str, list[str]] = {}
-    for word in sorted(words):
-        by_first.setdefault(word[0], []).append(word[1:])
     branches = []
-    for first, rests in by_first.items():
+    for first, rests in _by_first_letter(words).items():
         if rests == [""] or len(rests) == 1:
             branches.append(first + rests[0])
         else:
             optional = "?" if "" in rests else ""
             branches.append(f"{first}(?:{_trie([r for r in rests if r])}){optional}")
     return "|".join(branches)
+
+
+def _by_first_letter(words: frozenset[str] | list[str]) -> dict[str, list[str]]:
+    """Each first letter and the rests of the words that start with it, in sorted order."""
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[0], []).append(word[1:])
+    return grouped
 
 
 def _caseless_trie(words: frozenset[str] | list[str]) -> str:
@@ -160,11 +165,8 @@ def _caseless_trie(words: frozenset[str] | list[str]) -> str:
     >>> _caseless_trie(["AS", "ALL", "GO"])
     'A(?i:LL|S)|a(?i:LL|S)|G(?i:O)|g(?i:O)'
     """
-    by_first: dict[str, list[str]] = {}
-    for word in sorted(words):
-        by_first.setdefault(word[0], []).append(word[1:])
     branches = []
-    for first, rests in by_first.items():
+    for first, rests in _by_first_letter(words).items():
         inner = _trie([r for r in rests if r])
         tail = f"(?i:{inner}){'?' if '' in rests else ''}" if inner else ""
         branches += [case + tail for case in sorted({first.upper(), first.lower()})]
