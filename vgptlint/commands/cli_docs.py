@@ -15,25 +15,34 @@ from vgptlint.commands.json_schema import generate_schema, render_schema
 from vgptlint.commands.output import handle_errors, write_report
 
 
+def listing_options(policy_help: str, markdown_doc: str):
+    """The options of a command that lists what a policy can name (``rules``, ``functions``)."""
+    options = [
+        click.option("--policy", "-p", default=None, help=policy_help),
+        click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+                     show_default=True, help=f"markdown is {markdown_doc}."),
+        click.option("--output", "-o", default=None, help="Write the list to this file."),
+        LOAD_FUNCTIONS,
+        handle_errors,
+    ]
+
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
 @click.command()
-@click.option("--policy", "-p", default=None, help="Show the rules of this policy (default: every shipped rule).")
-@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="markdown is docs/rules.md.")
-@click.option("--output", "-o", default=None, help="Write the list to this file.")
-@LOAD_FUNCTIONS
-@handle_errors
+@listing_options("Show the rules of this policy (default: every shipped rule).", "docs/rules.md")
 def rules(policy, report_format, output) -> None:
     """List rules: id, severity, kind, fixable, summary."""
     write_report(render_rules(all_rules(policy, loads_functions()), report_format), output)
 
 
 @click.command()
-@click.option("--policy", "-p", default=None, help="Also list the functions this policy's functions: modules register.")
-@click.option("--format", "-f", "report_format", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="markdown is docs/functions.md.")
-@click.option("--output", "-o", default=None, help="Write the list to this file.")
-@LOAD_FUNCTIONS
-@handle_errors
+@listing_options("Also list the functions this policy's functions: modules register.", "docs/functions.md")
 def functions(policy, report_format, output) -> None:
     """List the functions a rule's then: can name: kind, options, summary."""
     write_report(render_functions(all_functions(policy, loads_functions()), report_format), output)

@@ -392,7 +392,7 @@ def fewer_full_collections() -> Iterator[None]:
     on 590k-record runs (bench/README.md).
     """
     previous = gc.get_threshold()
-    gc.set_threshold(*(max(old, new) for old, new in zip(previous, COLLECTOR_THRESHOLDS)))
+    tune_collector()
     try:
         yield
     finally:

@@ -68,24 +68,33 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
         if not calls or (rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted)):
             idle.add(guard)
             continue
-        # A where facet reads more of the record than the rule may (the SQL rules' facets run
-        # patterns over every instruction, though most answers have nothing to report): decide it
-        # at the rule's first hit. Functions are pure, so the findings are the same.
-        undecided = rule.where_facet_values
-        checks = rule.checks
-        for index, value, parts in calls:
-            check = checks[index]
-            for hit in check.function.check(value, check.options, ctx):
-                if undecided:
-                    if not conditions_hold(undecided, data, ctx, admitted):
-                        idle.add(guard)
-                        break
-                    undecided = ()
-                findings.append(make_finding(rule, record, parts, value, hit, ctx))
-            else:
-                continue
-            break
+        found = _rule_findings(rule, record, calls, ctx, admitted)
+        if found is None:
+            idle.add(guard)
+        else:
+            findings.extend(found)
     return findings
+
+
+def _rule_findings(rule: CompiledRule, record: Record, calls: list[tuple[int, object, tuple]], ctx: Context,
+                   admitted: dict) -> list[Finding] | None:
+    """The rule's findings from its calls, or None when a where facet rules the record out.
+
+    A where facet reads more of the record than the rule may (the SQL rules' facets run patterns
+    over every instruction, though most answers have nothing to report): it is decided at the rule's
+    first hit. Functions are pure, so the findings are the same.
+    """
+    undecided = rule.where_facet_values
+    found: list[Finding] = []
+    for index, value, parts in calls:
+        check = rule.checks[index]
+        for hit in check.function.check(value, check.options, ctx):
+            if undecided:
+                if not conditions_hold(undecided, record.data, ctx, admitted):
+                    return None
+                undecided = ()
+            found.append(make_finding(rule, record, parts, value, hit, ctx))
+    return found
 
 
 def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
