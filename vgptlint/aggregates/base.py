@@ -3,10 +3,20 @@
 An accumulator turns the targets selected from every record of a file into one state, in one
 pass. States from chunks (or processes, or machines) are merged, then finalized into metrics and
 findings. ``merge`` must be associative and commutative so any split gives the same result.
+
+Built-in accumulators split their per-record step in two: ``observe`` reads one record and returns
+its *observation* (what the state keeps of it: a flag, a label, a digest, a signature; never where
+the record is), and ``absorb`` folds the observations of consecutive records, with their positions,
+into the state. Observations depend on a record's content alone, so the result cache keeps them per
+record (:mod:`vgptlint.incremental.records`): a rerun after a few records changed observes only
+those and absorbs the rest from the cache. ``settle`` (optional) finishes a batch of observations
+at once before they are absorbed or cached (the near-duplicate rule turns word hashes into MinHash
+signatures with one vectorized call). An accumulator registered with ``add`` alone (a plugin's) works
+everywhere; files it applies to are cached in blocks of records instead.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from vgptlint.functions.base import Context
@@ -63,6 +73,10 @@ class Accumulator:
     # What besides the records the accumulator reads (held-out files), described into the result
     # cache's key: ``key_inputs(opts, ctx) -> object``.
     key_inputs: Callable[[object, Context], object] | None = None
+    # The two halves of ``add`` (see the module docstring); None for an accumulator registered with ``add``.
+    observe: Callable[[list[Target], Context, object], object] | None = None
+    absorb: Callable[[object, Sequence[object], Sequence[RecordRef], object], object] | None = None
+    settle: Callable[[list[object], object], list[object]] | None = None
 
 
 ACCUMULATORS: dict[str, Accumulator] = {}
@@ -77,18 +91,45 @@ def accumulator(
     finalize: Callable[[object, object], AggregateOutcome],
     judged_by: tuple[str, ...] = (),
     key_inputs: Callable[[object, Context], object] | None = None,
+    absorb: Callable[[object, Sequence[object], Sequence[RecordRef], object], object] | None = None,
+    settle: Callable[[list[object], object], list[object]] | None = None,
 ) -> Callable:
-    """Register ``add`` (the decorated function) together with its empty/merge/finalize.
+    """Register the decorated function together with its empty/merge/finalize.
 
-    Signatures: ``empty(opts) -> S``; ``add(S, targets, ctx, ref, opts) -> S`` (called once per record,
-    ``targets`` may be empty); ``merge(S, S, opts) -> S``; ``finalize(S, opts) -> AggregateOutcome``.
+    Signatures: ``empty(opts) -> S``; ``merge(S, S, opts) -> S``; ``finalize(S, opts) -> AggregateOutcome``.
+    The decorated function is, without ``absorb``, ``add(S, targets, ctx, ref, opts) -> S`` (called
+    once per record, ``targets`` may be empty). With ``absorb``, it is ``observe(targets, ctx, opts)
+    -> observation`` (None: the record adds nothing), and ``absorb(S, observations, refs, opts) -> S``
+    takes consecutive records' observations in file order (Nones left out) with their
+    :class:`RecordRef`; absorbing a sequence at once or in any consecutive batches must give the
+    same state. ``settle(observations, opts) -> observations`` (optional) maps a batch of them
+    before they are absorbed or cached. Observations are pickled into the result cache.
     """
 
-    def register(add: Callable) -> Callable:
-        ACCUMULATORS[name] = Accumulator(name, options, empty, add, merge, finalize, (add.__doc__ or "").strip(),
-                                         judged_by, key_inputs)
-        return add
+    def register(function: Callable) -> Callable:
+        doc = (function.__doc__ or "").strip()
+        if absorb is None:
+            ACCUMULATORS[name] = Accumulator(name, options, empty, function, merge, finalize, doc, judged_by, key_inputs)
+        else:
+            add = _add_of(function, absorb, settle)
+            ACCUMULATORS[name] = Accumulator(name, options, empty, add, merge, finalize, doc, judged_by, key_inputs,
+                                             function, absorb, settle)
+        return function
 
     return register
+
+
+def _add_of(observe: Callable, absorb: Callable, settle: Callable | None) -> Callable:
+    """``add`` as one record observed and absorbed (``vgptlint stats`` and plugins' callers use it)."""
+
+    def add(state: object, targets: list[Target], ctx: Context, ref: RecordRef, opts: object) -> object:
+        observation = observe(targets, ctx, opts)
+        if observation is None:
+            return state
+        observations = [observation] if settle is None else settle([observation], opts)
+        return absorb(state, observations, [ref], opts)
+
+    add.__module__ = observe.__module__
+    return add
 
 

@@ -105,16 +105,20 @@ def _finalize_ratio(state: list[int], opts: RatioOptions) -> AggregateOutcome:
     return AggregateOutcome(value, matched, total, bounds.as_dict(), not broken, {"label": label}, hits)
 
 
+def _absorb_pair(state: list[int], observations, refs, opts: object) -> list[int]:
+    """Observations 1 (the predicate holds) or 0, each a record counted."""
+    state[0] += sum(observations)
+    state[1] += len(observations)
+    return state
+
+
 @accumulator("ratio", options=RatioOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_ratio,
-             judged_by=("min", "max", "label", "confidence"))
-def ratio(state: list[int], targets, ctx, ref, opts: RatioOptions) -> list[int]:
+             judged_by=("min", "max", "label", "confidence"), absorb=_absorb_pair)
+def ratio(targets, ctx, opts: RatioOptions) -> int | None:
     """Share of records where ``when`` holds (among those where ``among`` holds). State: two integers."""
     if opts.among_predicate is not None and not opts.among_predicate.test(targets, ctx):
-        return state
-    state[1] += 1
-    if opts.when_predicate.test(targets, ctx):
-        state[0] += 1
-    return state
+        return None
+    return 1 if opts.when_predicate.test(targets, ctx) else 0
 
 
 # ------------------------------------------------------------------------------------ count
@@ -146,13 +150,10 @@ def _finalize_count(state: list[int], opts: CountOptions) -> AggregateOutcome:
 
 
 @accumulator("count", options=CountOptions, empty=lambda opts: _pair(), merge=_merge_pair, finalize=_finalize_count,
-             judged_by=("min", "max", "label"))
-def count(state: list[int], targets, ctx, ref, opts: CountOptions) -> list[int]:
+             judged_by=("min", "max", "label"), absorb=_absorb_pair)
+def count(targets, ctx, opts: CountOptions) -> int:
     """Number of records where ``when`` holds. State: two integers."""
-    state[1] += 1
-    if opts.when_predicate is None or opts.when_predicate.test(targets, ctx):
-        state[0] += 1
-    return state
+    return 1 if opts.when_predicate is None or opts.when_predicate.test(targets, ctx) else 0
 
 
 # ---------------------------------------------------------------------------- distribution
@@ -203,6 +204,14 @@ def _merge_counter(a: Counter, b: Counter, opts: object) -> Counter:
 
 
 _TOTAL = "\0total"  # the record count, kept in the same counter (no label can contain NUL)
+_NO_LABEL = False  # the observation of a record counted without a label
+
+
+def _absorb_labels(state: Counter, observations, refs, opts: object) -> Counter:
+    """Observations: a record's label, or _NO_LABEL; each a record counted."""
+    state[_TOTAL] += len(observations)
+    state.update(label for label in observations if label is not _NO_LABEL)
+    return state
 
 
 def _finalize_distribution(state: Counter, opts: DistributionOptions) -> AggregateOutcome:
@@ -234,17 +243,15 @@ def _finalize_distribution(state: Counter, opts: DistributionOptions) -> Aggrega
 
 
 @accumulator("distribution", options=DistributionOptions, empty=_counter, merge=_merge_counter,
-             finalize=_finalize_distribution, judged_by=("shares", "targets", "label", "confidence"))
-def distribution(state: Counter, targets, ctx, ref, opts: DistributionOptions) -> Counter:
+             finalize=_finalize_distribution, judged_by=("shares", "targets", "label", "confidence"),
+             absorb=_absorb_labels)
+def distribution(targets, ctx, opts: DistributionOptions) -> str | bool | None:
     """Count of each facet (or field) value. State: a counter with one entry per distinct value
     (bounded by the number of distinct labels)."""
     if opts.among_predicate is not None and not opts.among_predicate.test(targets, ctx):
-        return state
-    state[_TOTAL] += 1
+        return None
     label = _label(opts, targets, ctx)
-    if label is not None:
-        state[label] += 1
-    return state
+    return _NO_LABEL if label is None else label
 
 
 # ---------------------------------------------------------------------------------- balance
@@ -287,14 +294,13 @@ def _finalize_balance(state: Counter, opts: BalanceOptions) -> AggregateOutcome:
 
 
 @accumulator("balance", options=BalanceOptions, empty=_counter, merge=_merge_counter, finalize=_finalize_balance,
-             judged_by=("min", "max", "label", "confidence"))
-def balance(state: Counter, targets, ctx, ref, opts: BalanceOptions) -> Counter:
+             judged_by=("min", "max", "label", "confidence"), absorb=_absorb_labels)
+def balance(targets, ctx, opts: BalanceOptions) -> str | bool:
     """Counts of two values of a field or facet. State: a counter of the values seen."""
-    state[_TOTAL] += 1
     label = _label(opts, targets, ctx)
-    if label is not None:
-        state[label.lower() if label.lower() in opts.values else label] += 1
-    return state
+    if label is None:
+        return _NO_LABEL
+    return label.lower() if label.lower() in opts.values else label
 
 
 # -------------------------------------------------------------------------------- histogram
@@ -359,11 +365,23 @@ def _finalize_histogram(state: list[int], opts: HistogramOptions) -> AggregateOu
     return AggregateOutcome(None, None, total, bounds, not hits, details, tuple(hits))
 
 
+def _absorb_buckets(state: list[int], observations, refs, opts: HistogramOptions) -> list[int]:
+    """Observations: a bucket number, or a tuple of them (a record with several values)."""
+    for observation in observations:
+        if type(observation) is int:
+            state[observation] += 1
+        else:
+            for bucket in observation:
+                state[bucket] += 1
+    return state
+
+
 @accumulator("histogram", options=HistogramOptions, empty=lambda opts: [0] * (len(opts.edges) + 1),
              merge=lambda a, b, opts: [x + y for x, y in zip(a, b)], finalize=_finalize_histogram,
-             judged_by=("max_share", "min_share", "label", "confidence"))
-def histogram(state: list[int], targets, ctx, ref, opts: HistogramOptions) -> list[int]:
+             judged_by=("max_share", "min_share", "label", "confidence"), absorb=_absorb_buckets)
+def histogram(targets, ctx, opts: HistogramOptions) -> int | tuple[int, ...] | None:
     """Counts per bucket of each selected value's length (or number). State: one integer per bucket."""
+    buckets = []
     for target in targets:
         value = target.value
         if opts.measure == "length":
@@ -374,8 +392,10 @@ def histogram(state: list[int], targets, ctx, ref, opts: HistogramOptions) -> li
             size = value
         else:
             continue
-        state[_bucket(size, opts.edges)] += 1
-    return state
+        buckets.append(_bucket(size, opts.edges))
+    if not buckets:
+        return None
+    return buckets[0] if len(buckets) == 1 else tuple(buckets)
 
 
 def _bucket(size: float, edges: tuple[int, ...]) -> int:

@@ -200,47 +200,119 @@ def file_plan(setup: RunSetup, run: FileRun) -> FilePlan:
     return plan
 
 
-def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list) -> Partial:
+def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows: list | None = None) -> Partial:
     """Record rules and accumulators over a source's records; findings go to ``sink`` every
     RECORDS_PER_PASS records, so memory does not grow with a file's findings. The core: see the
-    module docstring."""
+    module docstring.
+
+    ``rows``: when given (every accumulator of the plan observes), one :class:`RecordRow` per record
+    is appended to it (what the result cache keeps per record).
+    """
     plan = file_plan(setup, source.run)
     ctx = setup.file_context(source.run)
     states = empty_states(plan)
     record_count = 0
     for chunk in _slices(source.records, RECORDS_PER_PASS):
-        findings, record_count = _lint_chunk(chunk, plan, ctx, states, setup.use_suppressions, record_count)
+        findings, record_count = _lint_chunk(chunk, plan, ctx, states, setup.use_suppressions, record_count, rows)
         sink.extend(findings)
     return Partial(states, record_count)
 
 
+# Records whose observations wait to be settled and absorbed together.
+ABSORB_BATCH = 4096
+
+
+@dataclass(slots=True)
+class RecordRow:
+    """One record's share of a lint: its findings and, per aggregate rule of the plan, its
+    observation (None: the rule did not observe it)."""
+
+    record: Record
+    findings: list[Finding]
+    observations: tuple
+
+
+class _Observed:
+    """Observations of up to ABSORB_BATCH records, per aggregate rule, waiting to be absorbed."""
+
+    __slots__ = ("observations", "refs", "numbers", "records", "findings")
+
+    def __init__(self, rule_count: int) -> None:
+        self.observations: list[list] = [[] for _ in range(rule_count)]
+        self.refs: list[list[RecordRef]] = [[] for _ in range(rule_count)]
+        self.numbers: list[list[int]] = [[] for _ in range(rule_count)]  # which of the batch's records
+        self.records: list[Record] = []  # with rows only
+        self.findings: list[list[Finding]] = []
+
+    def absorb(self, aggregates: tuple[CompiledRule, ...], states: list, rows: list | None) -> None:
+        slots = []
+        for position, rule in enumerate(aggregates):
+            observations = self.observations[position]
+            accumulator, options = rule.accumulator, rule.accumulator_options
+            if observations:
+                if accumulator.settle is not None:
+                    observations = accumulator.settle(observations, options)
+                states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
+            if rows is not None:
+                column = [None] * len(self.records)
+                for number, observation in zip(self.numbers[position], observations):
+                    column[number] = observation
+                slots.append(column)
+        if rows is not None:
+            per_record = zip(*slots) if slots else [()] * len(self.records)
+            rows.extend(map(RecordRow, self.records, self.findings, per_record))
+
+
 def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list,
-                use_suppressions: bool, record_count: int) -> tuple[list[Finding], int]:
+                use_suppressions: bool, record_count: int, rows: list | None = None) -> tuple[list[Finding], int]:
     """One pass over some records; ``states`` (the accumulators') are updated in place."""
     findings: list[Finding] = []
     aggregates = plan.aggregate_rules
     record_rules = plan.record_rules
     suppression_field = record_suppression_field(ctx.policy_settings)
+    observed = _Observed(len(aggregates))
+    batched = 0
     for item in items:
         if isinstance(item, InputProblem):
             findings.append(input_finding(item))
             continue
         record_count += 1
         suppression = None
+        original = item
         if suppression_field in item.data:  # metadata: stripped before any rule or accumulator sees it
             item, suppression = split_suppression(item, suppression_field, use_suppressions)
         ctx.record, ctx.record_index = item.data, item.index
         memo = RecordMemo()
+        found = []
         if record_rules or suppression is not None:
             found = evaluate_record(item, record_rules, ctx, memo) if record_rules else []
-            findings.extend(found if suppression is None else suppression.apply(found))
+            if suppression is not None:
+                found = suppression.apply(found)
+            findings.extend(found)
         if aggregates:
             ref = RecordRef(item.index, item.line, item.column)
             for position, rule in enumerate(aggregates):
                 if rule.where_facets and not where_holds(rule, item.data, ctx, memo.admitted):
                     continue
-                states[position] = rule.accumulator.add(states[position], memo.targets(rule, item.data), ctx, ref,
-                                                        rule.accumulator_options)
+                accumulator = rule.accumulator
+                if accumulator.observe is None:
+                    states[position] = accumulator.add(states[position], memo.targets(rule, item.data), ctx, ref,
+                                                       rule.accumulator_options)
+                    continue
+                observation = accumulator.observe(memo.targets(rule, item.data), ctx, rule.accumulator_options)
+                if observation is not None:
+                    observed.observations[position].append(observation)
+                    observed.refs[position].append(ref)
+                    observed.numbers[position].append(batched)
+        if rows is not None:
+            observed.records.append(original)
+            observed.findings.append(found)
+        batched += 1
+        if batched == ABSORB_BATCH:
+            observed.absorb(aggregates, states, rows)
+            observed, batched = _Observed(len(aggregates)), 0
+    if batched:
+        observed.absorb(aggregates, states, rows)
     return findings, record_count
 
 
