@@ -174,3 +174,78 @@ def test_judged_options_never_reach_a_state(name, environment):
         return [*halves, pickle.dumps(merged)]
 
     assert states(opts) == states(other)
+
+
+# ------------------------------------------------------------------ observe / absorb
+
+OBSERVING = sorted(name for name in CONFIGS if ACCUMULATORS[name].absorb is not None)
+
+
+def _observed(name: str, records: list, folder: Path, facets, first_index: int = 0) -> list:
+    """Each record's observation (None: it adds nothing), observed as the engine does."""
+    given_path, raw = CONFIGS[name]
+    acc = ACCUMULATORS[name]
+    opts = build_options(acc.options, raw)
+    selector = compile_selector(given_path)
+    ctx = _context(folder, facets, {})
+    observations = []
+    for number, record in enumerate(records):
+        ctx.record, ctx.record_index = record, first_index + number
+        observations.append(acc.observe(selector.find(record), ctx, opts))
+    return observations
+
+
+@pytest.mark.parametrize("name", OBSERVING)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_absorbing_in_any_batches_equals_adding(name, data, environment):
+    """What the result cache does with cached observations (settled and absorbed in batches of any
+    size, after a pickle round trip) gives the state ``add`` gives record by record."""
+    folder, facets = environment
+    picks = data.draw(st.lists(st.integers(0, len(POOL) - 1), min_size=0, max_size=30), label="records")
+    records = [POOL[p] for p in picks]
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(records)), max_size=6), label="batches")))
+    acc = ACCUMULATORS[name]
+    opts = build_options(acc.options, CONFIGS[name][1])
+    sequential = acc.finalize(_added(name, records, folder, facets), opts)
+    observed = [(o, RecordRef(i, i + 2, 3)) for i, o in enumerate(_observed(name, records, folder, facets)) if o is not None]
+    state = acc.empty(opts)
+    edges = [0, *cuts, len(observed)]
+    for start, stop in zip(edges, edges[1:]):
+        batch = observed[start:stop]
+        if not batch:
+            continue
+        observations = [o for o, _ in batch]
+        if acc.settle is not None:
+            observations = acc.settle(observations, opts)
+        observations = pickle.loads(pickle.dumps(observations))
+        state = acc.absorb(state, observations, [ref for _, ref in batch], opts)
+    assert acc.finalize(state, opts) == sequential
+
+
+def _added(name: str, records: list, folder: Path, facets):
+    given_path, raw = CONFIGS[name]
+    acc = ACCUMULATORS[name]
+    opts = build_options(acc.options, raw)
+    selector = compile_selector(given_path)
+    ctx = _context(folder, facets, {})
+    state = acc.empty(opts)
+    for index, record in enumerate(records):
+        ctx.record, ctx.record_index = record, index
+        state = acc.add(state, selector.find(record), ctx, RecordRef(index, index + 2, 3), opts)
+    return state
+
+
+@pytest.mark.parametrize("name", OBSERVING)
+def test_observations_do_not_depend_on_position(name, environment):
+    """The result cache keys an observation by the record's text alone: the same record anywhere in a
+    file is observed alike (positions reach the state through ``absorb``'s refs)."""
+    folder, facets = environment
+    here = _observed(name, POOL, folder, facets)
+    elsewhere = _observed(name, POOL, folder, facets, first_index=1000)
+    assert pickle.dumps(here) == pickle.dumps(elsewhere)
+
+
+def test_builtin_accumulators_observe():
+    """Every built-in accumulator is cached per record (the record table needs all of a file's rules to observe)."""
+    assert OBSERVING == sorted(CONFIGS)
