@@ -1,7 +1,7 @@
 """The result cache through the CLI: every cached run's report is byte-identical to a run without the
 cache, over random edits to records, policies (bounds, severities, options, rules on and off) and
-catalogs; a changed bound is re-decided without linting a record again; a changed record re-lints
-only its block; corrupt entries are rebuilt; --jobs workers share the cache."""
+catalogs; a changed bound is re-decided without linting a record again; corrupt entries are rebuilt;
+--jobs workers share the cache in blocks. What a rerun lints after records changed: test_record_table.py."""
 from __future__ import annotations
 
 import json
@@ -137,7 +137,7 @@ def test_cached_reports_equal_cold_ones(shared, sft_edits, dpo_edits, policy, dr
     write_project(shared / "p", sft, [r for r in dpo if "chosen" in r], policy_text(**policy),
                   CATALOG_WITHOUT_A_COLUMN if drop_table else CATALOG)
     cold = lint(shared / "p", "--no-cache")
-    assert lint(shared / "p") == cold  # blocks from earlier examples, the rest linted
+    assert lint(shared / "p") == cold  # records from earlier examples' tables, the rest linted
     assert lint(shared / "p") == cold  # the whole-file entries
 
 
@@ -145,26 +145,15 @@ def test_a_changed_bound_or_severity_is_decided_again_without_linting_a_record(t
     write_project(tmp_path, SFT * 2, DPO, policy_text(), CATALOG)
     lint(tmp_path)
     lint(tmp_path, report="text")  # text reports defer fix verification: an evaluation of its own
-    blocks, heads = entries(cache_dir, "b"), entries(cache_dir, "f")
+    tables, heads = entries(cache_dir, "t"), entries(cache_dir, "f")
     for changed in ({"short_max": 0.3}, {"short_max": 0.3, "short_severity": "error"}, {"schema_max": 0.05},
                     {"duplicates_max": 0.5}, {"nolock_min": 0.9}, {"short_severity": "error"},
                     {"short_severity": "error", "duplicates_max": 0.5}):
         (tmp_path / "team.yaml").write_text(policy_text(**changed))
         for report in ("json", "text"):
             assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report), changed
-        assert entries(cache_dir, "b") == blocks, changed  # no record was linted again
+        assert entries(cache_dir, "t") == tables, changed  # no record was linted again
         assert entries(cache_dir, "f") == heads, changed
-
-
-def test_a_changed_record_relints_its_block_only(tmp_path, cache_dir):
-    rows = SFT * 2
-    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
-    lint(tmp_path)
-    blocks = entries(cache_dir, "b")
-    rows[20] = {**rows[20], "output": rows[20]["output"] + " Filter on APCo."}
-    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
-    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
-    assert len(entries(cache_dir, "b") - blocks) == 1
 
 
 def test_a_record_rule_option_or_the_catalog_is_a_new_evaluation(tmp_path, cache_dir):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from vgptlint.functions.base import Context
 from vgptlint.select.jsonpath import Target
@@ -49,9 +50,9 @@ class AggregateOutcome:
     note: str | None = None  # said once per run, e.g. why the check could not run
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRef:
-    """Where a record is, so accumulators can point at it without holding the record."""
+class RecordRef(NamedTuple):
+    """Where a record is, so accumulators can point at it without holding the record (a tuple: one is
+    made per record and rule absorbed, and ``zip(*refs)`` gives the columns)."""
 
     index: int
     line: int

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from vgptlint.incremental.cached import FileCache, cached_chunks, file_cache, lint_blocks, lint_recorded, replay
 from vgptlint.incremental.keys import Unkeyable, run_facts_key
+from vgptlint.incremental.records import observes_all, table_pieces
 from vgptlint.incremental.store import ResultStore, open_store, prune
 from vgptlint.inputs.read import read_source
+from vgptlint.inputs.records import KnownRecords
 from vgptlint.model import Finding
-from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, finish_file, lint_source, peek_file
+from vgptlint.run.engine import FileFindings, FileOutcome, Partial, Source, file_plan, finish_file, lint_source, peek_file
 from vgptlint.run.progress import counted
 from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
 
@@ -45,13 +47,21 @@ def cache_facts(setup: RunSetup) -> CacheFacts | None:
 
 def lint_file_cached(setup: RunSetup, task: FileTask, sink: FileFindings, facts: CacheFacts,
                      progress: object = None) -> FileOutcome:
-    """One whole file through the cache: its whole-file entry, else its blocks (linted when not cached)."""
-    source = peek_file(task, counted(read_source(task.path, task.display), task.display, progress))
+    """One whole file through the cache: its whole-file entry, else its record table (or its blocks,
+    when a rule's accumulator does not observe records), linting only what is not cached."""
+    known = KnownRecords()  # filled from the record table once the file's plan is known
+    source = peek_file(task, counted(read_source(task.path, task.display, known), task.display, progress))
     cache = file_cache(facts.store, setup, source.run, facts.run_key)
     if cache is None:  # its inputs are not keyable
         return finish_file(setup, source.run, lint_source(setup, source, sink), sink)
-    return replay(setup, source.run, cache, sink) or lint_recorded(setup, source.run, cache,
-                                                                   cached_chunks(setup, source, cache), sink)
+    replayed = replay(setup, source.run, cache, sink)
+    if replayed is not None:
+        return replayed
+    if observes_all(file_plan(setup, source.run)):
+        pieces = table_pieces(setup, source, cache, task.display, known)
+    else:
+        pieces = cached_chunks(setup, source, cache)
+    return lint_recorded(setup, source.run, cache, pieces, sink)
 
 
 # ------------------------------------------------------------------------------- Dask workers

@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from vgptlint.inputs.records import InputProblem, Record, new_record
+from vgptlint.inputs.records import InputProblem, KnownRecord, KnownRecords, Record, new_record, record_digest
 from vgptlint.inputs.text import (CONSTANTS_READ, JSON_DECODER, WHITESPACE_RE, decode_utf8, decoder_message,
                                    json_type_name, non_json_constant, non_json_message, too_deep, undecodable)
 
 _LINE_END = " \t\r\n"
 _INDENT = " \t"
+_LINE_END_BYTES = _LINE_END.encode()
+_INDENT_BYTES = _INDENT.encode()
 _skip_ws = WHITESPACE_RE.match
 
 
 def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_index: int = 0,
-               first_offset: int = 0) -> Iterator[Record | InputProblem]:
+               first_offset: int = 0, known: KnownRecords | None = None) -> Iterator[Record | KnownRecord | InputProblem]:
     """Yield one record (or problem) per non-blank line.
 
     Args:
@@ -28,11 +30,26 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
             BOM must already be removed from the first.
         first_line, first_index, first_offset: where ``lines`` start in the file, when a parallel
             worker reads one byte range of it (line number, record index, character offset).
+        known: records not to decode: a line whose record has one of ``known.digests`` is yielded
+            as a :class:`KnownRecord` (its text is valid UTF-8 and JSON: it was a record before).
     """
     decode = JSON_DECODER.raw_decode
     index = first_index
     offset = first_offset  # characters of decoded text before this line
+    digests = None if known is None else known.digests
     for line_number, raw in enumerate(lines, first_line):
+        if digests is None and known is not None:
+            digests = known.digests  # the caller learns them after the first record
+        if digests is not None:
+            # A known record's bytes are those of a record read before: valid UTF-8 and JSON.
+            content = raw.rstrip(_LINE_END_BYTES)
+            text = content.lstrip(_INDENT_BYTES)
+            digest = record_digest(len(content) - len(text) + 1, text) if text else None
+            if digest in digests:
+                yield KnownRecord(index, line_number, len(content) - len(text) + 1, digest)
+                index += 1
+                offset += len(raw) if raw.isascii() else len(raw.decode("utf-8"))
+                continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as err:

@@ -19,7 +19,7 @@ from vgptlint.inputs.array_stream import read_array_stream
 from vgptlint.inputs.discover import special_file_kind
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.parquet import PARQUET_SUFFIX, read_parquet
-from vgptlint.inputs.records import InputProblem, Record
+from vgptlint.inputs.records import InputProblem, KnownRecord, KnownRecords, Record
 from vgptlint.inputs.style import line_is_json, sniff_format
 from vgptlint.inputs.text import FOREIGN_BOMS, JSON_WHITESPACE, UTF8_BOM, WHITESPACE_RE, decode_utf8
 
@@ -31,18 +31,21 @@ _DECODER = json.JSONDecoder()
 _BLANK = JSON_WHITESPACE.encode()
 
 
-def read_source(argument: str, display: str | None = None) -> Iterator[Record | InputProblem]:
+def read_source(argument: str, display: str | None = None,
+                known: KnownRecords | None = None) -> Iterator[Record | KnownRecord | InputProblem]:
     """Yield every record of a dataset file (or of stdin for ``-``) and every problem found.
 
     Args:
         argument: a file path, or ``-`` for stdin.
         display: the path to show in records and problems (default: ``argument`` as given).
+        known: records a JSON Lines file need not decode (see :func:`~vgptlint.inputs.jsonl.read_jsonl`);
+            other formats decode every record.
 
     Yields:
         Records in file order, interleaved with problems near where they occur.
     """
     if argument == "-":
-        yield from read_stream(sys.stdin.buffer, display or STDIN_NAME, suffix="")
+        yield from read_stream(sys.stdin.buffer, display or STDIN_NAME, suffix="", known=known)
         return
     source = display or argument
     path = Path(argument)
@@ -65,12 +68,13 @@ def read_source(argument: str, display: str | None = None) -> Iterator[Record | 
         return
     with stream:
         try:
-            yield from read_stream(stream, source, suffix=path.suffix.lower())
+            yield from read_stream(stream, source, suffix=path.suffix.lower(), known=known)
         except OSError as err:  # a read failing halfway (network drive, EIO)
             yield InputProblem(source, 1, 1, f"reading failed: {err.strerror}", None, "error", "unreadable")
 
 
-def read_stream(stream: BinaryIO, source: str, suffix: str) -> Iterator[Record | InputProblem]:
+def read_stream(stream: BinaryIO, source: str, suffix: str,
+                known: KnownRecords | None = None) -> Iterator[Record | KnownRecord | InputProblem]:
     """Read an open binary stream; ``suffix`` (``.json``, ``.jsonl`` or "") guides the sniffing."""
     head: list[bytes] = []
     while raw := stream.readline(HEAD_LINE_BYTES):
@@ -96,7 +100,7 @@ def read_stream(stream: BinaryIO, source: str, suffix: str) -> Iterator[Record |
             yield InputProblem(source, 1, 1, message, None, "warning", "format")
         yield from read_array_stream(source, b"".join(head), stream)
     elif line_is_json(head[-1]):
-        yield from read_jsonl(source, itertools.chain(head, stream))
+        yield from read_jsonl(source, itertools.chain(head, stream), known=known)
     else:
         yield from _read_jsonl_or_single_value(source, b"".join(head) + stream.read())
 

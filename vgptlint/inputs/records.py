@@ -8,7 +8,9 @@ text, so column 1 of line 1 is the first character after it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,31 @@ def new_record(source: str, index: int, line: int, column: int, data: object, te
     record = RecordBuilder(source, index, line, column, data, text, offset)
     record.__class__ = Record
     return record  # type: ignore[return-value]
+
+
+def record_digest(column: int, text: bytes) -> bytes:
+    """The digest of what a record's lint depends on besides its position: its raw text (UTF-8) and the
+    column it starts at (the column of its first line is in its findings' columns). The result cache's
+    key for a record (:mod:`vgptlint.incremental.records`)."""
+    return hashlib.blake2b(text, digest_size=16, person=b"%d" % column).digest()
+
+
+@dataclass(slots=True)
+class KnownRecords:
+    """Digests of records a reader need not decode (``digests``, filled by the reader's caller once
+    it knows them; None: decode every record). A JSON Lines reader yields a :class:`KnownRecord` for
+    a line whose record has one of these digests, and nothing else about it."""
+
+    digests: dict | None = None
+
+
+class KnownRecord(NamedTuple):
+    """A record the caller knows by its digest: where it is, not what it holds."""
+
+    index: int
+    line: int
+    column: int
+    digest: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,112 @@
+"""The record table: a rerun lints only the records it has not seen, wherever they are in the file, and
+reports what a run without the cache reports; JSON Lines records it has seen are not even decoded."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
+from vgptlint.incremental import records
+from vgptlint.inputs.jsonl import read_jsonl
+from vgptlint.inputs.records import KnownRecord, KnownRecords, Record, record_digest
+
+
+@pytest.fixture
+def linted(monkeypatch) -> list[int]:
+    """The indexes of the records the record table had to lint, run after run."""
+    seen: list[int] = []
+    lint_source = records.lint_source
+
+    def counting(setup, source, sink, rows=None):
+        items = list(source.records)
+        seen.extend(item.index for item in items if isinstance(item, Record))
+        return lint_source(setup, type(source)(source.run, items), sink, rows)
+
+    monkeypatch.setattr(records, "lint_source", counting)
+    return seen
+
+
+def test_a_changed_record_is_the_only_one_linted_again(tmp_path, cache_dir, linted):
+    rows = SFT * 2
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    linted.clear()
+    rows[20] = {**rows[20], "output": rows[20]["output"] + " Filter on APCo."}
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == [20]
+
+
+def test_records_moved_by_an_insert_are_reported_at_their_new_place(tmp_path, cache_dir, linted):
+    """An insert moves every later record down a line (JSON Lines) or many (an indented array): their
+    findings move with them, and only the new record is linted."""
+    write_project(tmp_path, SFT * 2, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    linted.clear()
+    new = {"instruction": "List every job", "input": "", "output": "```sql\nSELECT * FROM JCJM\n```"}
+    dpo_new = {**DPO[0], "chosen": DPO[0]["chosen"] + " Filter on JCCo."}
+    write_project(tmp_path, [new, *SFT * 2], [dpo_new, *DPO], policy_text(), CATALOG)
+    for report in ("json", "text", "sarif"):
+        assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report)
+    assert sorted(linted) == [0, 0]  # one record of each file
+
+
+def test_a_record_with_an_input_warning_is_read_on_every_run(tmp_path, cache_dir, linted):
+    """A non-JSON number is a warning beside its record: a rerun must decode the line to say it again."""
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    sft = tmp_path / "data" / "sft.jsonl"
+    lines = sft.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace('"input": ""', '"input": "", "weight": NaN')
+    sft.write_text("".join(lines))
+    cold = lint(tmp_path, "--no-cache", report="text")
+    assert "NaN" in cold
+    assert lint(tmp_path, report="text") == cold
+    linted.clear()
+    lines[0] = lines[0].replace('"input": ""', '"input": "context"')
+    sft.write_text("".join(lines))
+    assert lint(tmp_path, report="text") == lint(tmp_path, "--no-cache", report="text")
+    assert sorted(linted) == [0, 3]
+
+
+def test_a_table_from_another_policy_is_never_read(tmp_path, cache_dir, linted):
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    (tmp_path / "team.yaml").write_text(policy_text(too_short_min=20))  # a record rule's option
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert len(linted) == len(SFT) + len(DPO)
+
+
+# ------------------------------------------------------------------------ the JSON Lines reader
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                           lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+                           max_leaves=6)
+lines_of_records = st.lists(st.tuples(st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+                                      st.sampled_from(["", " ", "\t "]), st.sampled_from(["\n", "\r\n", " \n"]),
+                                      st.booleans()), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=lines_of_records, blank_lines=st.lists(st.integers(0, 12), max_size=3), known_seed=st.randoms())
+def test_known_lines_are_skipped_and_every_other_record_is_read_as_before(lines, blank_lines, known_seed):
+    """Records whose digest is known come back as KnownRecord, at the index, line and column a full
+    read gives them; every other record (and its offset in the text) is exactly what a full read gives."""
+    raw = [indent.encode() + json.dumps(record, ensure_ascii=ascii_only).encode() + end.encode()
+           for record, indent, end, ascii_only in lines]
+    for at in sorted(blank_lines, reverse=True):
+        raw.insert(min(at, len(raw)), b"  \n")
+    full = [item for item in read_jsonl("f.jsonl", raw) if isinstance(item, Record)]
+    chosen = [record for record in full if known_seed.random() < 0.5]
+    digests = {record_digest(r.column, r.text.encode()): None for r in chosen}
+    read = list(read_jsonl("f.jsonl", raw, known=KnownRecords(digests)))
+    assert len(read) == len(full)
+    for item, record in zip(read, full):
+        if isinstance(item, KnownRecord):
+            assert record_digest(record.column, record.text.encode()) in digests
+            assert (item.index, item.line, item.column) == (record.index, record.line, record.column)
+        else:
+            assert item == record

@@ -1,0 +1,206 @@
+"""The record table: a file's last lint, record by record, so a rerun lints only the records that changed.
+
+Beside the content-addressed blocks (:mod:`vgptlint.incremental.cached`), a local run keeps one table
+per file (its display path and evaluation key: another policy, catalog or vgptlint never reads it).
+For each record, in file order, it holds the digest of the record's raw text (and column), where the
+record was (index, line), its findings (encoded, at that position) and its observation for each of
+the file's dataset rules (:mod:`vgptlint.aggregates.base`); observations are kept as one column per
+rule. A rerun reads the file, looks each record's digest up, and lints only the records it does not
+find, wherever they are: records edited anywhere, added or removed (a JSON Lines reader does not even
+decode the lines it finds: :class:`~vgptlint.inputs.records.KnownRecords`). Every other record's findings are
+moved to where the record is now (records shift when one before them is added or removed), and each
+dataset rule absorbs the whole column of observations, cached and new, in file order with the records'
+current positions. Accumulators absorb exactly what they would have observed, so the states, and the
+reports, are the ones a run without the cache makes.
+
+A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
+"""
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+
+from vgptlint.aggregates.base import RecordRef
+from vgptlint.findings.encoding import decode, encode
+from vgptlint.incremental.cached import FileCache
+from vgptlint.inputs.records import InputProblem, KnownRecord, KnownRecords, Record, record_digest
+from vgptlint.model import Finding
+from vgptlint.run.engine import FilePlan, Partial, RecordRow, Source, empty_states, file_plan, input_finding, lint_source
+from vgptlint.run.setup import RunSetup
+
+DIGEST_BYTES = 16
+UNCACHED = b"\0" * DIGEST_BYTES  # the digest of a row never looked up (see _row_digest)
+
+
+@dataclass(slots=True)
+class RecordTable:
+    """A file's records in file order: ``digests`` (DIGEST_BYTES each), ``index`` and ``line`` where
+    each was, ``findings`` (a tuple of encoded findings, or None) and ``columns`` (per dataset rule of
+    the plan, each record's observation or None)."""
+
+    digests: bytes
+    index: array
+    line: array
+    findings: list
+    columns: list[list]
+
+
+def observes_all(plan: FilePlan) -> bool:
+    """Whether every dataset rule of the plan observes records (else the file is cached in blocks)."""
+    return all(rule.accumulator.observe is not None for rule in plan.aggregate_rules)
+
+
+def table_key(cache: FileCache, display: str) -> str:
+    return "t" + hashlib.blake2b(display.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + cache.key
+
+
+def table_pieces(setup: RunSetup, source: Source, cache: FileCache, display: str,
+                 known: KnownRecords) -> Iterator[tuple[list[Finding], Partial]]:
+    """The file's findings and accumulator states (one piece), from its last table where records are
+    unchanged; the new table is stored. ``known``: the reader of ``source``'s records, told which
+    records it need not decode."""
+    key = table_key(cache, display)
+    plan = file_plan(setup, source.run)
+    previous = cache.store.get(key)
+    problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
+    if not isinstance(previous, RecordTable) or len(previous.columns) != len(plan.aggregate_rules):
+        builder = TableBuilder(len(plan.aggregate_rules), problems)
+        findings: list[Finding] = []
+        partial = lint_source(setup, Source(source.run, _noting(source.records, problems)), findings, rows=builder)
+        cache.store.put(key, builder.table())
+        yield findings, partial
+        return
+    known.digests = {digest: number for number, digest in enumerate(_digests(previous.digests))}
+    findings, partial, table = _relint(setup, Source(source.run, _noting(source.records, problems)), plan, previous,
+                                       known.digests, problems)
+    cache.store.put(key, table)
+    yield findings, partial
+
+
+def _noting(items: Iterable, problems: set[int]) -> Iterator:
+    """``items``, noting the index of each record an input problem is about (a non-JSON number is a
+    warning beside its record: skipping the decoding of that record would lose it)."""
+    for item in items:
+        if type(item) is InputProblem and item.record_index is not None:
+            problems.add(item.record_index)
+        yield item
+
+
+def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTable, known: dict,
+            problems: set[int]) -> tuple[list[Finding], Partial, RecordTable]:
+    """Records found in ``previous`` reused (moved to their positions now), the others linted."""
+    findings: list[Finding] = []
+    misses: list[Record] = []
+    miss_places: list[int] = []  # each miss's place among the records
+    digests, index, line, column = [], array("q"), array("q"), []
+    origin = []  # per record: its row in ``previous``, or len(previous rows) + its number among misses
+    rows_before = len(previous.index)
+    for item in source.records:
+        if type(item) is KnownRecord:
+            digest = item.digest
+            number = known[digest]
+        elif type(item) is InputProblem:
+            findings.append(input_finding(item))
+            continue
+        else:
+            digest = record_digest(item.column, item.text.encode("utf-8", "surrogatepass"))
+            number = known.get(digest)
+        if number is None:
+            number = rows_before + len(misses)
+            misses.append(item)
+            miss_places.append(len(origin))
+        digests.append(digest)
+        index.append(item.index)
+        line.append(item.line)
+        column.append(item.column)
+        origin.append(number)
+    fresh = TableBuilder(len(plan.aggregate_rules), problems)
+    lint_source(setup, Source(source.run, misses), findings, rows=fresh)
+    added = fresh.table()
+    # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
+    for place, digest in zip(miss_places, _digests(added.digests)):
+        if digest == UNCACHED:
+            digests[place] = UNCACHED
+    pick = _picker(origin)
+    stored = pick(previous.findings + added.findings)
+    moved_index, moved_line = pick(previous.index + added.index), pick(previous.line + added.line)
+    new_findings = []
+    for number, (encoded, old_index, old_line) in enumerate(zip(stored, moved_index, moved_line)):
+        if encoded is not None and origin[number] < rows_before:
+            encoded = _moved(encoded, index[number] - old_index, line[number] - old_line)
+            findings.extend(map(decode, encoded))
+        new_findings.append(encoded)
+    refs = list(map(RecordRef, index, line, column))
+    states = empty_states(plan)
+    columns = []
+    for position, rule in enumerate(plan.aggregate_rules):
+        observations = pick(previous.columns[position] + added.columns[position])
+        columns.append(observations)
+        kept = [number for number, observation in enumerate(observations) if observation is not None]
+        if kept:
+            states[position] = rule.accumulator.absorb(states[position], [observations[n] for n in kept],
+                                                       [refs[n] for n in kept], rule.accumulator_options)
+    table = RecordTable(b"".join(digests), index, line, new_findings, columns)
+    return findings, Partial(states, len(origin)), table
+
+
+def _picker(origin: list[int]):
+    """``pick(values)``: the list of ``values[n]`` for each n of ``origin``, in C."""
+    if not origin:
+        return lambda values: []
+    getter = itemgetter(*origin)
+    if len(origin) == 1:
+        return lambda values: [getter(values)]
+    return lambda values: list(getter(values))
+
+
+def _moved(encoded: tuple, records: int, lines: int) -> tuple:
+    """Encoded findings of a record that moved ``records`` places and ``lines`` lines."""
+    if not records and not lines:
+        return encoded
+    return tuple((f[0], f[1] + lines, f[2], f[3], f[4], f[5], f[6], f[7], f[8] + records, f[9],
+                  None if f[10] is None else f[10] + lines, *f[11:]) for f in encoded)
+
+
+def _digests(joined: bytes) -> Iterator[bytes]:
+    return (joined[start:start + DIGEST_BYTES] for start in range(0, len(joined), DIGEST_BYTES))
+
+
+class TableBuilder:
+    """Rows of a lint (:class:`RecordRow`, as ``lint_source`` hands them) → a :class:`RecordTable`,
+    keeping only what the table holds of each (not the record)."""
+
+    def __init__(self, rule_count: int, problems: set[int]) -> None:
+        self.rule_count = rule_count
+        self.problems = problems
+        self.digests: list[bytes] = []
+        self.index, self.line = array("q"), array("q")
+        self.findings: list = []
+        self.observations: list[tuple] = []
+
+    def extend(self, rows: Iterable[RecordRow]) -> None:
+        for row in rows:
+            record = row.record
+            encoded = tuple(map(encode, row.findings)) if row.findings else None
+            self.digests.append(UNCACHED if record.index in self.problems else _row_digest(record, encoded))
+            self.index.append(record.index)
+            self.line.append(record.line)
+            self.findings.append(encoded)
+            self.observations.append(row.observations)
+
+    def table(self) -> RecordTable:
+        columns = [list(column) for column in zip(*self.observations)] if self.observations else []
+        if len(columns) != self.rule_count:
+            columns = [[None] * len(self.observations) for _ in range(self.rule_count)]
+        return RecordTable(b"".join(self.digests), self.index, self.line, self.findings, columns)
+
+
+def _row_digest(record: Record, encoded: tuple | None) -> bytes:
+    """The record's digest, or UNCACHED when a finding of it is not at the record (moving it with the
+    record would be wrong): such a record is linted on every run."""
+    if encoded is not None and any(f[8] != record.index or f[1] < record.line for f in encoded):
+        return UNCACHED
+    return record_digest(record.column, record.text.encode("utf-8", "surrogatepass"))
