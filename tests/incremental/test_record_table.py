@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
 from vgptlint.incremental import records
 from vgptlint.inputs.jsonl import read_jsonl
-from vgptlint.inputs.records import KnownRecord, KnownRecords, Record, record_digest
+from vgptlint.inputs.records import GROUP_LINES, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 
 
 @pytest.fixture
@@ -84,29 +84,60 @@ def test_a_table_from_another_policy_is_never_read(tmp_path, cache_dir, linted):
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                            lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
-                           max_leaves=6)
-lines_of_records = st.lists(st.tuples(st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+                           max_leaves=4)
+lines_of_records = st.lists(st.tuples(st.dictionaries(st.text(max_size=6), json_values, max_size=3),
                                       st.sampled_from(["", " ", "\t "]), st.sampled_from(["\n", "\r\n", " \n"]),
-                                      st.booleans()), max_size=12)
+                                      st.booleans()), max_size=3 * GROUP_LINES)
 
 
 @settings(max_examples=60, deadline=None)
-@given(lines=lines_of_records, blank_lines=st.lists(st.integers(0, 12), max_size=3), known_seed=st.randoms())
+@given(lines=lines_of_records, blank_lines=st.lists(st.integers(0, 3 * GROUP_LINES), max_size=3), known_seed=st.randoms())
 def test_known_lines_are_skipped_and_every_other_record_is_read_as_before(lines, blank_lines, known_seed):
-    """Records whose digest is known come back as KnownRecord, at the index, line and column a full
-    read gives them; every other record (and its offset in the text) is exactly what a full read gives."""
+    """Records (and whole groups of lines) whose digest is known come back as KnownRecord (KnownRun) at
+    the index, line and column a full read gives them; every other record (and its offset in the text)
+    is exactly what a full read gives."""
     raw = [indent.encode() + json.dumps(record, ensure_ascii=ascii_only).encode() + end.encode()
            for record, indent, end, ascii_only in lines]
     for at in sorted(blank_lines, reverse=True):
         raw.insert(min(at, len(raw)), b"  \n")
-    full = [item for item in read_jsonl("f.jsonl", raw) if isinstance(item, Record)]
-    chosen = [record for record in full if known_seed.random() < 0.5]
-    digests = {record_digest(r.column, r.text.encode()): None for r in chosen}
-    read = list(read_jsonl("f.jsonl", raw, known=KnownRecords(digests)))
+    first_read = KnownRecords()
+    full = [item for item in read_jsonl("f.jsonl", raw, known=first_read) if isinstance(item, Record)]
+    by_line = {record.line: number for number, record in enumerate(full)}
+    digests = {record_digest(r.column, r.text.encode()): n for n, r in enumerate(full) if known_seed.random() < 0.5}
+    # a group is known when its lines hold GROUP_LINES records (what the record table keeps)
+    groups = {digest: by_line[first] for first, digest in first_read.seen_groups
+              if all(first + k in by_line for k in range(GROUP_LINES)) and known_seed.random() < 0.7}
+    read = []
+    for item in read_jsonl("f.jsonl", raw, known=KnownRecords(digests, groups)):
+        if isinstance(item, KnownRun):
+            assert item.number in groups.values()
+            read += [("run", item.index + k, item.line + k, item.number + k) for k in range(GROUP_LINES)]
+        else:
+            read.append(item)
     assert len(read) == len(full)
-    for item, record in zip(read, full):
+    for number, (item, record) in enumerate(zip(read, full)):
         if isinstance(item, KnownRecord):
             assert record_digest(record.column, record.text.encode()) in digests
             assert (item.index, item.line, item.column) == (record.index, record.line, record.column)
+        elif isinstance(item, tuple) and item[0] == "run":
+            assert item[1:] == (record.index, record.line, number)
         else:
             assert item == record
+
+
+def test_a_group_of_lines_read_before_is_one_item():
+    raw = [json.dumps({"instruction": f"q{n}", "output": "a" * n}).encode() + b"\n" for n in range(3 * GROUP_LINES + 5)]
+    first_read = KnownRecords()
+    full = [item for item in read_jsonl("f.jsonl", raw, known=first_read) if isinstance(item, Record)]
+    groups = {digest: first - 1 for first, digest in first_read.seen_groups}
+    assert len(groups) == 3
+    raw[GROUP_LINES + 3] = b'{"instruction": "changed"}\n'
+    read = list(read_jsonl("f.jsonl", raw, known=KnownRecords({}, groups)))
+    assert [type(item).__name__ for item in read[:2]] == ["KnownRun", "Record"]
+    assert read[0] == KnownRun(0, 1, 0)
+    assert read[1 + GROUP_LINES] == KnownRun(2 * GROUP_LINES, 2 * GROUP_LINES + 1, 2 * GROUP_LINES)
+    edited = {r.index: r for r in read_jsonl("f.jsonl", raw)}
+    records = [r for r in read if isinstance(r, Record)]
+    # the changed group and the last, shorter one are read line by line
+    assert [r.index for r in records] == [*range(GROUP_LINES, 2 * GROUP_LINES), *range(3 * GROUP_LINES, 3 * GROUP_LINES + 5)]
+    assert all(r == edited[r.index] for r in records)  # offsets too, after a known group

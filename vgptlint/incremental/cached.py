@@ -81,15 +81,16 @@ def file_cache(store: ResultStore | None, setup: RunSetup, run: FileRun, run_fac
 
 
 def file_digest(path: str) -> str | None:
-    """The digest of a local file's bytes, or None (stdin, a URL, unreadable)."""
-    hasher = hashlib.blake2b(digest_size=20)
+    """The digest of a local file's bytes, or None (stdin, a URL, unreadable). SHA-256: on CPUs with SHA
+    instructions (most since 2017) it hashes twice as fast as BLAKE2b."""
+    hasher = hashlib.sha256()
     try:
         with open(path, "rb") as stream:
             while block := stream.read(1 << 20):
                 hasher.update(block)
     except OSError:
         return None
-    return hasher.hexdigest()
+    return hasher.hexdigest()[:40]
 
 
 def _stat(path: str) -> tuple | None:

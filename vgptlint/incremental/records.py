@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 
 from vgptlint.aggregates.base import RecordRef
 from vgptlint.findings.encoding import decode, encode
 from vgptlint.incremental.cached import FileCache
-from vgptlint.inputs.records import InputProblem, KnownRecord, KnownRecords, Record, record_digest
+from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
 from vgptlint.run.engine import FilePlan, Partial, RecordRow, Source, empty_states, file_plan, input_finding, lint_source
 from vgptlint.run.setup import RunSetup
@@ -37,15 +39,19 @@ UNCACHED = b"\0" * DIGEST_BYTES  # the digest of a row never looked up (see _row
 
 @dataclass(slots=True)
 class RecordTable:
-    """A file's records in file order: ``digests`` (DIGEST_BYTES each), ``index`` and ``line`` where
-    each was, ``findings`` (a tuple of encoded findings, or None) and ``columns`` (per dataset rule of
-    the plan, each record's observation or None)."""
+    """A file's records in file order: ``digests`` (DIGEST_BYTES each), ``index``, ``line`` and
+    ``column`` where each was, ``findings`` (a tuple of encoded findings, or None), ``columns`` (per
+    dataset rule of the plan, each record's observation or None) and ``groups`` (JSON Lines: the
+    digest of each group of GROUP_LINES lines that held GROUP_LINES cacheable records -> the number
+    of its first record)."""
 
     digests: bytes
     index: array
     line: array
+    column: array
     findings: list
     columns: list[list]
+    groups: dict
 
 
 def observes_all(plan: FilePlan) -> bool:
@@ -60,22 +66,23 @@ def table_key(cache: FileCache, display: str) -> str:
 def table_pieces(setup: RunSetup, source: Source, cache: FileCache, display: str,
                  known: KnownRecords) -> Iterator[tuple[list[Finding], Partial]]:
     """The file's findings and accumulator states (one piece), from its last table where records are
-    unchanged; the new table is stored. ``known``: the reader of ``source``'s records, told which
-    records it need not decode."""
+    unchanged; the new table is stored. ``known``: what the reader of ``source``'s records is told
+    it need not decode, and where it notes the groups of lines it read."""
     key = table_key(cache, display)
     plan = file_plan(setup, source.run)
     previous = cache.store.get(key)
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
+    records = Source(source.run, _noting(source.records, problems))
     if not isinstance(previous, RecordTable) or len(previous.columns) != len(plan.aggregate_rules):
         builder = TableBuilder(len(plan.aggregate_rules), problems)
         findings: list[Finding] = []
-        partial = lint_source(setup, Source(source.run, _noting(source.records, problems)), findings, rows=builder)
-        cache.store.put(key, builder.table())
-        yield findings, partial
-        return
-    known.digests = {digest: number for number, digest in enumerate(_digests(previous.digests))}
-    findings, partial, table = _relint(setup, Source(source.run, _noting(source.records, problems)), plan, previous,
-                                       known.digests, problems)
+        partial = lint_source(setup, records, findings, rows=builder)
+        table = builder.table()
+    else:
+        known.digests = dict(zip(_digests(previous.digests), range(len(previous.index))))
+        known.groups = previous.groups
+        findings, partial, table = _relint(setup, records, plan, previous, known.digests, problems)
+    table.groups = _groups(table, known.seen_groups)
     cache.store.put(key, table)
     yield findings, partial
 
@@ -95,24 +102,33 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     findings: list[Finding] = []
     misses: list[Record] = []
     miss_places: list[int] = []  # each miss's place among the records
-    digests, index, line, column = [], array("q"), array("q"), []
-    origin = []  # per record: its row in ``previous``, or len(previous rows) + its number among misses
+    digests, index, line, column = bytearray(), array("q"), array("q"), array("q")
+    origin = array("q")  # per record: its row in ``previous``, or len(previous rows) + its number among misses
     rows_before = len(previous.index)
     for item in source.records:
-        if type(item) is KnownRecord:
+        kind = type(item)
+        if kind is KnownRun:
+            first, last = item.number, item.number + GROUP_LINES
+            digests += previous.digests[first * DIGEST_BYTES:last * DIGEST_BYTES]
+            index.extend(range(item.index, item.index + GROUP_LINES))
+            line.extend(range(item.line, item.line + GROUP_LINES))
+            column += previous.column[first:last]
+            origin.extend(range(first, last))
+            continue
+        if kind is KnownRecord:
             digest = item.digest
             number = known[digest]
-        elif type(item) is InputProblem:
+        elif kind is InputProblem:
             findings.append(input_finding(item))
             continue
         else:
             digest = record_digest(item.column, item.text.encode("utf-8", "surrogatepass"))
             number = known.get(digest)
-        if number is None:
-            number = rows_before + len(misses)
-            misses.append(item)
-            miss_places.append(len(origin))
-        digests.append(digest)
+            if number is None:
+                number = rows_before + len(misses)
+                misses.append(item)
+                miss_places.append(len(origin))
+        digests += digest
         index.append(item.index)
         line.append(item.line)
         column.append(item.column)
@@ -123,7 +139,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
     for place, digest in zip(miss_places, _digests(added.digests)):
         if digest == UNCACHED:
-            digests[place] = UNCACHED
+            digests[place * DIGEST_BYTES:(place + 1) * DIGEST_BYTES] = UNCACHED
     pick = _picker(origin)
     stored = pick(previous.findings + added.findings)
     moved_index, moved_line = pick(previous.index + added.index), pick(previous.line + added.line)
@@ -139,15 +155,32 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     for position, rule in enumerate(plan.aggregate_rules):
         observations = pick(previous.columns[position] + added.columns[position])
         columns.append(observations)
-        kept = [number for number, observation in enumerate(observations) if observation is not None]
-        if kept:
-            states[position] = rule.accumulator.absorb(states[position], [observations[n] for n in kept],
-                                                       [refs[n] for n in kept], rule.accumulator_options)
-    table = RecordTable(b"".join(digests), index, line, new_findings, columns)
+        observed = list(map(is_not, observations, repeat(None)))
+        if any(observed):
+            kept, kept_refs = (observations, refs) if all(observed) else (list(compress(observations, observed)),
+                                                                           list(compress(refs, observed)))
+            states[position] = rule.accumulator.absorb(states[position], kept, kept_refs, rule.accumulator_options)
+    table = RecordTable(bytes(digests), index, line, column, new_findings, columns, {})
     return findings, Partial(states, len(origin)), table
 
 
-def _picker(origin: list[int]):
+def _groups(table: RecordTable, seen: list[tuple[int, bytes]]) -> dict:
+    """The groups of lines the reader saw (first line, digest) that hold GROUP_LINES cacheable records
+    of the table, on consecutive lines (so no blank line and no problem among them) -> the number of
+    the first."""
+    groups = {}
+    lines = table.line
+    for first_line, digest in seen:
+        number = bisect_left(lines, first_line)
+        last = number + GROUP_LINES - 1
+        # (UNCACHED found across two digests would only leave a group out)
+        if (last < len(lines) and lines[number] == first_line and lines[last] == first_line + GROUP_LINES - 1
+                and UNCACHED not in table.digests[number * DIGEST_BYTES:(last + 1) * DIGEST_BYTES]):
+            groups[digest] = number
+    return groups
+
+
+def _picker(origin: array):
     """``pick(values)``: the list of ``values[n]`` for each n of ``origin``, in C."""
     if not origin:
         return lambda values: []
@@ -165,8 +198,8 @@ def _moved(encoded: tuple, records: int, lines: int) -> tuple:
                   None if f[10] is None else f[10] + lines, *f[11:]) for f in encoded)
 
 
-def _digests(joined: bytes) -> Iterator[bytes]:
-    return (joined[start:start + DIGEST_BYTES] for start in range(0, len(joined), DIGEST_BYTES))
+def _digests(joined: bytes) -> list[bytes]:
+    return [joined[start:start + DIGEST_BYTES] for start in range(0, len(joined), DIGEST_BYTES)]
 
 
 class TableBuilder:
@@ -177,7 +210,7 @@ class TableBuilder:
         self.rule_count = rule_count
         self.problems = problems
         self.digests: list[bytes] = []
-        self.index, self.line = array("q"), array("q")
+        self.index, self.line, self.column = array("q"), array("q"), array("q")
         self.findings: list = []
         self.observations: list[tuple] = []
 
@@ -188,6 +221,7 @@ class TableBuilder:
             self.digests.append(UNCACHED if record.index in self.problems else _row_digest(record, encoded))
             self.index.append(record.index)
             self.line.append(record.line)
+            self.column.append(record.column)
             self.findings.append(encoded)
             self.observations.append(row.observations)
 
@@ -195,7 +229,7 @@ class TableBuilder:
         columns = [list(column) for column in zip(*self.observations)] if self.observations else []
         if len(columns) != self.rule_count:
             columns = [[None] * len(self.observations) for _ in range(self.rule_count)]
-        return RecordTable(b"".join(self.digests), self.index, self.line, self.findings, columns)
+        return RecordTable(b"".join(self.digests), self.index, self.line, self.column, self.findings, columns, {})
 
 
 def _row_digest(record: Record, encoded: tuple | None) -> bytes:

@@ -6,10 +6,13 @@ not valid JSON, not valid UTF-8, or not an object is a problem; the other lines 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
-from vgptlint.inputs.records import InputProblem, KnownRecord, KnownRecords, Record, new_record, record_digest
+from vgptlint.inputs.records import (GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, new_record,
+                                     record_digest)
 from vgptlint.inputs.text import (CONSTANTS_READ, JSON_DECODER, WHITESPACE_RE, decode_utf8, decoder_message,
                                    json_type_name, non_json_constant, non_json_message, too_deep, undecodable)
 
@@ -21,7 +24,7 @@ _skip_ws = WHITESPACE_RE.match
 
 
 def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_index: int = 0,
-               first_offset: int = 0, known: KnownRecords | None = None) -> Iterator[Record | KnownRecord | InputProblem]:
+               first_offset: int = 0, known: KnownRecords | None = None) -> Iterator[Record | KnownRecord | KnownRun | InputProblem]:
     """Yield one record (or problem) per non-blank line.
 
     Args:
@@ -30,16 +33,49 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
             BOM must already be removed from the first.
         first_line, first_index, first_offset: where ``lines`` start in the file, when a parallel
             worker reads one byte range of it (line number, record index, character offset).
-        known: records not to decode: a line whose record has one of ``known.digests`` is yielded
-            as a :class:`KnownRecord` (its text is valid UTF-8 and JSON: it was a record before).
+        known: what need not be decoded (:class:`~vgptlint.inputs.records.KnownRecords`): a group of
+            ``GROUP_LINES`` lines (counted from ``first_line``) with a known digest is yielded as one
+            :class:`KnownRun`, a line whose record has a known digest as a :class:`KnownRecord`.
+            Their bytes are those of records read before: valid UTF-8 and JSON.
     """
+    cursor = _Cursor(first_line, first_index, first_offset)
+    if known is None:
+        yield from _read_lines(source, lines, cursor, None)
+        return
+    lines = iter(lines)
+    while group := list(islice(lines, GROUP_LINES)):
+        joined = b"".join(group)
+        digest = hashlib.sha256(joined).digest()
+        if len(group) == GROUP_LINES:
+            known.seen_groups.append((cursor.line, digest))
+        number = None if known.groups is None else known.groups.get(digest)
+        if number is None:
+            yield from _read_lines(source, group, cursor, known)
+            continue
+        yield KnownRun(cursor.index, cursor.line, number)
+        cursor.index += GROUP_LINES
+        cursor.line += GROUP_LINES
+        cursor.offset += len(joined) if joined.isascii() else len(joined.decode("utf-8"))
+
+
+class _Cursor:
+    """Where reading is: the next line's number, the next record's index, characters read so far."""
+
+    __slots__ = ("line", "index", "offset")
+
+    def __init__(self, line: int, index: int, offset: int) -> None:
+        self.line, self.index, self.offset = line, index, offset
+
+
+def _read_lines(source: str, lines: Iterable[bytes], cursor: _Cursor,
+                known: KnownRecords | None) -> Iterator[Record | KnownRecord | InputProblem]:
+    """Each line's record or problems, from ``cursor`` on, which is moved past the lines read."""
     decode = JSON_DECODER.raw_decode
-    index = first_index
-    offset = first_offset  # characters of decoded text before this line
-    digests = None if known is None else known.digests
-    for line_number, raw in enumerate(lines, first_line):
-        if digests is None and known is not None:
-            digests = known.digests  # the caller learns them after the first record
+    index = cursor.index
+    offset = cursor.offset  # characters of decoded text before this line
+    line_number = cursor.line - 1
+    for line_number, raw in enumerate(lines, cursor.line):
+        digests = None if known is None else known.digests  # the caller learns them after the first record
         if digests is not None:
             # A known record's bytes are those of a record read before: valid UTF-8 and JSON.
             content = raw.rstrip(_LINE_END_BYTES)
@@ -82,6 +118,7 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
                 yield InputProblem(source, line_number, start + 1, message, index, "error", "not-an-object")
         index += 1
         offset += len(line)
+    cursor.line, cursor.index, cursor.offset = line_number + 1, index, offset
 
 
 def _decode_bad_line(

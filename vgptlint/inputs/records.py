@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -65,11 +65,27 @@ def record_digest(column: int, text: bytes) -> bytes:
 
 @dataclass(slots=True)
 class KnownRecords:
-    """Digests of records a reader need not decode (``digests``, filled by the reader's caller once
-    it knows them; None: decode every record). A JSON Lines reader yields a :class:`KnownRecord` for
-    a line whose record has one of these digests, and nothing else about it."""
+    """What a JSON Lines reader need not decode, filled in by its caller once it knows (None: decode
+    every record): ``digests`` of records (a line whose record has one is yielded as a
+    :class:`KnownRecord`), and digests of groups of ``GROUP_LINES`` lines (a group with one is
+    yielded as a :class:`KnownRun`, its lines not even split). The reader notes in ``seen_groups``
+    the (first line, digest) of every whole group it reads, for the caller's next run."""
 
-    digests: dict | None = None
+    digests: dict | None = None  # record digest -> the caller's number for it
+    groups: dict | None = None  # group digest -> the caller's number for its first record
+    seen_groups: list = field(default_factory=list)
+
+
+GROUP_LINES = 32
+
+
+class KnownRun(NamedTuple):
+    """``GROUP_LINES`` records on consecutive lines, known to the caller as one group: where the first
+    is, and the caller's number for it (the others follow)."""
+
+    index: int
+    line: int
+    number: int
 
 
 class KnownRecord(NamedTuple):
