@@ -13,7 +13,7 @@ standard deviations the runs fall below E. The file is grouped when some feature
 does). No single label decides: a facet that misfiles records scatters them, but the other
 features still see the blocks.
 
-A record's observation is its labels, one per tested feature in ``opts.tested`` order (a tuple:
+A record's observation is its labels, one per tested feature in ``opts.labelled`` order (a tuple:
 smaller to cache than a dict). ``absorb`` pushes them with each record's index onto the state: per
 feature, a list of segments (contiguous record ranges with their first/last label, run count,
 leading/trailing/longest run and label counts), a stretch of consecutive records one run at a time.
@@ -128,7 +128,8 @@ class Segment:
                 self.trailing = length
                 self.last = label
             self.end += length
-            self.longest = _longer(self.longest, (self.trailing, label, self.end - self.trailing))
+            if self.trailing >= self.longest[0]:  # a shorter run never wins: most runs skip the call
+                self.longest = _longer(self.longest, (self.trailing, label, self.end - self.trailing))
         self.counts.update(labels)
 
 
