@@ -30,7 +30,8 @@ def _report_problems(state: tuple[str, ...], opts: object) -> AggregateOutcome:
 
 def _absorb_problems(state: tuple[str, ...], observations: Sequence[tuple[str, ...]], refs,
                      opts: object) -> tuple[str, ...]:
-    """Observations: the entry's problems (the file's spec's, so alike for all its records)."""
+    """State: the problems seen, sorted. Observations: the entry's problems (``ctx.spec`` is the
+    file's, so alike for all its records, and part of the result cache's key)."""
     problems = set(chain.from_iterable(set(observations)))
     if problems <= set(state):
         return state
@@ -42,10 +43,7 @@ def _absorb_problems(state: tuple[str, ...], observations: Sequence[tuple[str, .
 def lf_dataset_info_entry(targets: list, ctx: Context, opts: NoOptions) -> tuple[str, ...] | None:
     """Problems of an *inline* dataset_info entry (one with no dataset_info.json to point at, such as a
     rule example's ``spec:``), reported once per file. Problems of a loaded dataset_info.json are
-    reported by the engine at their own ``dataset_info.json:line:col`` under the same rule id.
-
-    State: the problems seen, sorted. A record's observation is its file's problems (``ctx.spec`` is
-    the file's, and part of the result cache's key), None when there are none."""
+    reported by the engine at their own ``dataset_info.json:line:col`` under the same rule id."""
     return tuple(getattr(ctx.spec, "entry_problems", ())) or None
 
 
@@ -73,7 +71,8 @@ def _report_columns(state: dict, opts: object) -> AggregateOutcome:
 
 def _absorb_columns(state: dict, observations: Sequence[tuple[tuple[str, str, bool], ...]], refs,
                     opts: object) -> dict:
-    """Observations: (logical column, field, does the record have it) per mapped optional column.
+    """State: per mapped optional column, (field, does some record have it). Observations: (logical
+    column, field, does the record have it) per mapped optional column; None when none is mapped.
 
     Folding an observation in twice changes nothing, and a column's field is the file's spec's (the
     same in every observation), so each distinct observation is folded in once, in order of first
@@ -90,8 +89,7 @@ def _absorb_columns(state: dict, observations: Sequence[tuple[tuple[str, str, bo
 def lf_optional_columns(targets: list, ctx: Context, opts: NoOptions) -> tuple[tuple[str, str, bool], ...] | None:
     """Optional columns (history, system, tools, media) mapped for this file that no record has.
 
-    State: one entry per mapped optional column (at most a dozen), so it is bounded: (field, has any
-    record it). A record's observation is which mapped optional columns it has (None: none mapped)."""
+    State: one entry per mapped optional column (at most a dozen), so it is bounded."""
     record = targets[0].value if targets else None  # given: $
     spec = spec_of(record, ctx) if isinstance(record, Mapping) else None
     if spec is None:
