@@ -13,20 +13,26 @@ standard deviations the runs fall below E. The file is grouped when some feature
 does). No single label decides: a facet that misfiles records scatters them, but the other
 features still see the blocks.
 
-The state is, per feature, a list of segments (contiguous record ranges with their first/last
-label, run count, leading/trailing/longest run and label counts); merging joins adjacent segments,
-so chunks merged in any order give the sequential answer. Bounded by the number of labels plus one
-segment per gap in the record indices a chunk saw (one for a contiguous chunk).
+A record's observation is its labels, one per tested feature in ``opts.labelled`` order (a tuple:
+smaller to cache than a dict). ``absorb`` pushes them with each record's index onto the state: per
+feature, a list of segments (contiguous record ranges with their first/last label, run count,
+leading/trailing/longest run and label counts), a stretch of consecutive records one run at a time.
+Merging joins adjacent segments, so chunks merged in any order give the sequential answer. Bounded
+by the number of labels plus one segment per gap in the record indices a chunk saw (one for a
+contiguous chunk).
 """
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby, islice
 
-from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
+from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef, accumulator
 from vgptlint.aggregates.bounds import percent, share
 from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.aggregates.metrics import label_of
@@ -71,6 +77,12 @@ class OrderingOptions:
         named = ((self.facet,) if self.facet else ()) + tuple(self.features)
         return named or ("value",)
 
+    @property
+    def labelled(self) -> tuple[str, ...]:
+        """The tested labels once each, in the order of a record's observation (a facet also named
+        as a feature is one label)."""
+        return tuple(dict.fromkeys(self.tested))
+
 
 @dataclass
 class Segment:
@@ -101,6 +113,24 @@ class Segment:
         self.longest = _longer(self.longest, (self.trailing, label, index - self.trailing + 1))
         self.counts[label] += 1
         self.end = index + 1
+
+    def extend(self, labels: Sequence[str]) -> None:
+        """``push`` each label in turn, a run of equal labels at once: only a whole run can be the
+        longest (its shorter prefixes never beat it), so one comparison per run gives push's answer."""
+        for label, run in groupby(labels):
+            length = len(list(run))
+            if label == self.last:
+                self.trailing += length
+                if self.runs == 1:
+                    self.leading += length
+            else:
+                self.runs += 1
+                self.trailing = length
+                self.last = label
+            self.end += length
+            if self.trailing >= self.longest[0]:  # a shorter run never wins: most runs skip the call
+                self.longest = _longer(self.longest, (self.trailing, label, self.end - self.trailing))
+        self.counts.update(labels)
 
 
 def _longer(a: tuple, b: tuple) -> tuple:
@@ -195,19 +225,53 @@ def _merge(a: dict, b: dict, opts: OrderingOptions) -> dict:
     return {name: coalesce([*_copies(a.get(name, [])), *_copies(b.get(name, []))]) for name in opts.tested}
 
 
-@accumulator("ordering", options=OrderingOptions, empty=_empty, merge=_merge, finalize=lambda s, o: _finalize(s, o),
-             judged_by=("min_mixing", "min_z", "strong_z", "max_longest_run"))
-def ordering(state: dict, targets, ctx, ref, opts: OrderingOptions) -> dict:
-    """Runs of equal labels in record order, per feature; see the module docstring."""
-    for name, label in _labels(opts, targets, ctx).items():
-        segments = state[name]
-        if segments and segments[-1].end == ref.index:
-            segments[-1].push(label)
+def _place(segments: list[Segment], index: int, label: str) -> None:
+    """One record's label: onto the segment it continues, else a segment of its own (kept sorted
+    when it comes before the last one)."""
+    if segments and segments[-1].end == index:
+        segments[-1].push(label)
+    else:
+        segments.append(Segment.single(index, label))
+        if len(segments) > 1 and segments[-2].start > index:
+            segments.sort(key=lambda s: s.start)
+
+
+def _stretches(indices: list[int]) -> list[tuple[int, int]]:
+    """(start, stop) positions of the maximal stretches of consecutive record indices."""
+    steps = map(operator.sub, islice(indices, 1, None), indices)
+    breaks = [position for position, step in enumerate(steps, 1) if step != 1]
+    edges = [0, *breaks, len(indices)]
+    return list(zip(edges, edges[1:]))
+
+
+def _absorb_labels(segments: list[Segment], labels: Sequence[str], indices: list[int],
+                   stretches: list[tuple[int, int]]) -> None:
+    """One feature's labels, as ``_place`` one by one would: a stretch's first record is placed,
+    the rest extend its segment at once (when it is last; otherwise one by one)."""
+    for start, stop in stretches:
+        _place(segments, indices[start], labels[start])
+        if segments[-1].end == indices[start] + 1:
+            segments[-1].extend(labels[start + 1:stop])
         else:
-            segments.append(Segment.single(ref.index, label))
-            if len(segments) > 1 and segments[-2].start > ref.index:
-                segments.sort(key=lambda s: s.start)
+            for position in range(start + 1, stop):
+                _place(segments, indices[position], labels[position])
+
+
+def _absorb(state: dict, observations: Sequence[tuple[str, ...]], refs: Sequence[RecordRef],
+            opts: OrderingOptions) -> dict:
+    """Observations: each record's labels in ``opts.labelled`` order, pushed at its index."""
+    indices = [ref.index for ref in refs]
+    stretches = _stretches(indices)
+    for name, labels in zip(opts.labelled, zip(*observations)):
+        _absorb_labels(state[name], labels, indices, stretches)
     return state
+
+
+@accumulator("ordering", options=OrderingOptions, empty=_empty, merge=_merge, finalize=lambda s, o: _finalize(s, o),
+             judged_by=("min_mixing", "min_z", "strong_z", "max_longest_run"), absorb=_absorb)
+def ordering(targets, ctx, opts: OrderingOptions) -> tuple[str, ...]:
+    """Runs of equal labels in record order, per feature; see the module docstring."""
+    return tuple(_labels(opts, targets, ctx).values())
 
 
 def _copies(segments: list[Segment]) -> list[Segment]:

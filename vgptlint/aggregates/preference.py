@@ -11,10 +11,14 @@ the model to refuse real tables).
 better of feature ⇒ true and feature ⇒ false). Above ``max_accuracy`` the label is predictable from
 one surface feature, e.g. every "false" output under 50 characters and every "true" a fenced SQL block.
 
-Both states are a few integers per feature, so any number of records costs the same memory.
+Both states are a few integers per feature, so any number of records costs the same memory. A
+record's observation is its row of that table (lengths and one flag per feature and side for a
+pair; the label and one flag per feature for a KTO record); ``absorb`` sums the rows column by column.
 """
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
@@ -93,28 +97,43 @@ def _skew_merge(a: dict, b: dict, opts: FeatureSkewOptions) -> dict:
     return merged
 
 
+def _columns(observations: Sequence[tuple]) -> list[tuple]:
+    """Observations (rows of equal length) as columns, so each total is one ``sum``."""
+    return list(zip(*observations))
+
+
+def _skew_absorb(state: dict, observations: Sequence[tuple], refs, opts: FeatureSkewOptions) -> dict:
+    """Observations: (chosen length, rejected length, then per feature: chosen has it, rejected has it)."""
+    if not observations:
+        return state
+    chosen_lengths, rejected_lengths, *flags = _columns(observations)
+    state["pairs"] += len(observations)
+    state["chosen_chars"] += sum(chosen_lengths)
+    state["rejected_chars"] += sum(rejected_lengths)
+    state["chosen_longer"] += sum(map(operator.gt, chosen_lengths, rejected_lengths))
+    for (name, _), chosen_flags, rejected_flags in zip(opts.compiled, flags[0::2], flags[1::2]):
+        tally = state["features"][name]
+        tally[0] += sum(chosen_flags)
+        tally[1] += sum(rejected_flags)
+    return state
+
+
 @accumulator("feature_skew", options=FeatureSkewOptions, empty=_skew_empty, merge=_skew_merge,
              finalize=lambda state, opts: _skew_finalize(state, opts),
-             judged_by=("max_gap", "max_length_ratio", "max_chosen_share"))
-def feature_skew(state: dict, targets, ctx, ref, opts: FeatureSkewOptions) -> dict:
+             judged_by=("max_gap", "max_length_ratio", "max_chosen_share"), absorb=_skew_absorb)
+def feature_skew(targets, ctx, opts: FeatureSkewOptions) -> tuple | None:
     """Per feature: how many chosen and how many rejected answers have it; plus lengths.
     State: two integers per feature and four totals."""
     record = ctx.record
     if not isinstance(record, dict):
-        return state
+        return None
     chosen, rejected = side_text(record.get(opts.chosen)), side_text(record.get(opts.rejected))
     if chosen is None or rejected is None:
-        return state
-    state["pairs"] += 1
-    state["chosen_chars"] += len(chosen)
-    state["rejected_chars"] += len(rejected)
-    state["chosen_longer"] += len(chosen) > len(rejected)
+        return None
     chosen_target, rejected_target = [Target((opts.chosen,), chosen)], [Target((opts.rejected,), rejected)]
-    for name, predicate in opts.compiled:
-        tally = state["features"][name]
-        tally[0] += predicate.test(chosen_target, ctx)
-        tally[1] += predicate.test(rejected_target, ctx)
-    return state
+    flags = [flag for _, predicate in opts.compiled
+             for flag in (predicate.test(chosen_target, ctx), predicate.test(rejected_target, ctx))]
+    return (len(chosen), len(rejected), *flags)
 
 
 def _gap_beyond_chance(chosen: int, rejected: int, pairs: int, max_gap: float) -> bool:
@@ -202,20 +221,33 @@ def _label_merge(a: dict, b: dict, opts: LabelSkewOptions) -> dict:
             "features": {n: [x + y for x, y in zip(a["features"][n], b["features"][n])] for n in a["features"]}}
 
 
+def _label_absorb(state: dict, observations: Sequence[tuple[bool, ...]], refs, opts: LabelSkewOptions) -> dict:
+    """Observations: (the label is true, then per feature: the record has it)."""
+    if not observations:
+        return state
+    truths, *flags = _columns(observations)
+    true = sum(truths)
+    false = len(truths) - true
+    state["true"] += true
+    state["false"] += false
+    for (name, _), has in zip(opts.compiled, flags):
+        has_true = sum(map(operator.and_, truths, has))
+        has_false = sum(has) - has_true
+        for slot, count in enumerate((has_true, has_false, true - has_true, false - has_false)):
+            state["features"][name][slot] += count
+    return state
+
+
 @accumulator("label_skew", options=LabelSkewOptions, empty=_label_empty, merge=_label_merge,
              finalize=lambda state, opts: _label_finalize(state, opts),
-             judged_by=("max_accuracy",))
-def label_skew(state: dict, targets, ctx, ref, opts: LabelSkewOptions) -> dict:
+             judged_by=("max_accuracy",), absorb=_label_absorb)
+def label_skew(targets, ctx, opts: LabelSkewOptions) -> tuple[bool, ...] | None:
     """A 2x2 table (feature x label) per feature. State: four integers per feature."""
     record = ctx.record
     truth = label_truth(record.get(opts.label)) if isinstance(record, dict) else None
     if truth is None:
-        return state
-    state["true" if truth else "false"] += 1
-    offset = 0 if truth else 1
-    for name, predicate in opts.compiled:
-        state["features"][name][offset + (0 if predicate.test(targets, ctx) else 2)] += 1
-    return state
+        return None
+    return (truth, *(bool(predicate.test(targets, ctx)) for _, predicate in opts.compiled))
 
 
 def _label_finalize(state: dict, opts: LabelSkewOptions) -> AggregateOutcome:
