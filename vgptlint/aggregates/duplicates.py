@@ -30,6 +30,7 @@ import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
@@ -208,7 +209,10 @@ class DuplicateState:
     """Per record: the 8-byte digest of its normalized text and its (index, line, column), in flat
     arrays; copies are found at finalize by sorting, so merging is concatenation. To say what two
     copies differ in: per record the digest of its raw text and of its text normalized in every way
-    but one (one per NORMALIZATION), and a crc32 of each raw field (about 80 bytes a record in all)."""
+    but one (one per NORMALIZATION), and a crc32 of each raw field (about 80 bytes a record in all).
+
+    A record's observation is those digests and crc32s as one row of bytes (:func:`_dup_row`, 52
+    bytes with three fields); ``absorb`` cuts a batch of rows into the arrays' columns at once."""
 
     digests: bytearray = field(default_factory=bytearray)
     index: array = field(default_factory=lambda: array("q"))
@@ -252,21 +256,59 @@ def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_s
     return f"; {which} {verb} only in {' and '.join(needed) or 'spacing'}"
 
 
+def _dup_widths(opts: DuplicateOptions) -> tuple[int, int, int]:
+    """Bytes of a row's digest, variant digests and field crc32s (see :func:`_dup_row`)."""
+    return 8, 8 * (1 + len(_normalizations(opts))), 4 * len(opts.fields)
+
+
+def _dup_absorb(state: DuplicateState, rows: list[bytes], refs, opts: DuplicateOptions) -> DuplicateState:
+    digests, variants, sums = byte_columns(rows, _dup_widths(opts))
+    state.digests += digests
+    state.variants += variants
+    state.field_sums.frombytes(sums)
+    append_positions(state, refs)
+    return state
+
+
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
              finalize=lambda state, opts: _dup_finalize(state, opts),
-             judged_by=("max", "max_reported", "label"))
-def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions) -> DuplicateState:
+             judged_by=("max", "max_reported", "label"), absorb=_dup_absorb)
+def duplicates(targets, ctx, opts: DuplicateOptions) -> bytes | None:
     """Exact (normalized) duplicate records; see the module docstring."""
     if not isinstance(ctx.record, dict):
-        return state
-    state.digests += field_texts(ctx.record, opts.fields).key_digest(opts.mask_digits)
-    variants, sums = differences(ctx.record, opts.fields, opts.mask_digits)
-    state.variants += variants
-    state.field_sums.extend(sums)
-    state.index.append(ref.index)
-    state.line.append(ref.line)
-    state.column.append(ref.column)
-    return state
+        return None
+    return _dup_row(ctx.record, opts)
+
+
+def _dup_row(record: dict, opts: DuplicateOptions) -> bytes:
+    """A record's observation: the digest of its normalized text, its variant digests (what
+    :func:`what_differs` reads) and its raw fields' crc32s, back to back (widths: :func:`_dup_widths`)."""
+    variants, sums = differences(record, opts.fields, opts.mask_digits)
+    return field_texts(record, opts.fields).key_digest(opts.mask_digits) + variants + array("I", sums).tobytes()
+
+
+_INDEX, _LINE, _COLUMN = attrgetter("index"), attrgetter("line"), attrgetter("column")
+
+
+def append_positions(state: DuplicateState | NearState, refs) -> None:
+    """The refs' index, line and column onto the state's flat arrays (a C-level pass each)."""
+    state.index.extend(map(_INDEX, refs))
+    state.line.extend(map(_LINE, refs))
+    state.column.extend(map(_COLUMN, refs))
+
+
+def byte_columns(rows: list[bytes], widths: tuple[int, ...]) -> list[bytes]:
+    """Rows of fixed-width fields (``widths`` bytes each) as one bytes per field, every row's in order:
+    one join and one strided copy per field instead of a slice per row and field.
+
+    >>> byte_columns([b"ab123", b"cd456"], (2, 3))
+    [b'abcd', b'123456']
+    """
+    import numpy as np
+
+    table = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), sum(widths))
+    starts = [sum(widths[:number]) for number in range(len(widths))]
+    return [table[:, start:start + width].tobytes() for start, width in zip(starts, widths)]
 
 
 def copies_of(digests: bytes, index: array) -> list[tuple[int, int]]:
@@ -297,7 +339,7 @@ def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOut
     what = opts.label or ("near-duplicate (numbers masked)" if opts.mask_digits else "duplicate")
     fields = " + ".join(opts.fields)
     hits = []
-    normalizations, width, count = _normalizations(opts), 8 * (1 + len(_normalizations(opts))), len(opts.fields)
+    normalizations, width, count = _normalizations(opts), _dup_widths(opts)[1], len(opts.fields)
     for number, (copy, first) in enumerate(copies):
         if opts.max_reported and number >= opts.max_reported:
             break
