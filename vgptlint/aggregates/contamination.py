@@ -200,8 +200,10 @@ _SKIPPED = False  # the observation of a record of a file that is itself held ou
 
 
 def _absorb(state: ContaminationState, observations, refs, opts: object) -> ContaminationState:
-    """Observations (see :func:`contamination`) of one file's records, so all of one kind: the
-    held-out facts they carry are the file's."""
+    """Observations (:func:`contamination`): the held-out index's problem (a str) or _SKIPPED when the
+    file cannot or must not be checked; else (number of questions, number of string values, one
+    (pointer, question number, similarity, is exact, question id, question text) per value that
+    repeats a question). They are one file's, so all of one kind: the held-out facts are the file's."""
     if state.skipped or state.problem:
         return state
     first = observations[0]
@@ -226,11 +228,7 @@ _VALUE_COUNT = itemgetter(1)
              finalize=lambda state, opts: _finalize(state, opts), judged_by=("max",), key_inputs=_held_out_of,
              absorb=_absorb)
 def contamination(targets, ctx, opts: ContaminationOptions) -> tuple[int, int, tuple] | str | bool:
-    """Training values that repeat a held-out question; see the module docstring.
-
-    Observation: the held-out index's problem (a str) or _SKIPPED when the file cannot or must not
-    be checked; else (number of questions, number of string values, one (pointer, question number,
-    similarity, is exact, question id, question text) per value that repeats a question)."""
+    """Training values that repeat a held-out question; see the module docstring."""
     index = held_out(opts, ctx.path, ctx.services, ctx.working_directory)
     if index.problem:
         return index.problem

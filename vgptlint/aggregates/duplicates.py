@@ -583,7 +583,7 @@ def _near_settle(observations: list[tuple], opts: NearDuplicateOptions) -> list[
     import numpy as np
 
     heads = np.frombuffer(b"".join([head for head, _, _ in observations]), dtype=np.uint8)
-    parts = [heads.reshape(len(observations), 8 + 4 * len(opts.fields)),
+    parts = [heads.reshape(len(observations), sum(_near_widths(opts)[:2])),
              _signature_bytes([words for _, words, _ in observations], opts)]
     if opts.answer:
         parts.append(_signature_bytes([answer for _, _, answer in observations], opts))

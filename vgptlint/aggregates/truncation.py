@@ -99,7 +99,9 @@ def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> T
 
 
 def _absorb(state: TruncationState, observations, refs, opts: TruncationOptions) -> TruncationState:
-    """Observations (see :func:`truncation_check`): a count of plain values, or (count, notable values)."""
+    """Observations (:func:`truncation_check`): a record's number of string values when none is cut or
+    long enough to pile up (most records), else (that number, one (pointer, reason or None, length or
+    None, 8-byte digest or None) per value that is)."""
     for observation, ref in zip(observations, refs):
         if type(observation) is int:
             state.values += observation
@@ -122,11 +124,7 @@ def _absorb(state: TruncationState, observations, refs, opts: TruncationOptions)
              finalize=lambda state, opts: _finalize(state, opts),
              judged_by=("max",), absorb=_absorb)
 def truncation_check(targets, ctx, opts: TruncationOptions) -> int | tuple[int, tuple] | None:
-    """Truncated values (unclosed fence, SQL cut mid-statement, pile-up at one length).
-
-    Observation: the number of string values when none is cut or long enough to pile up (most
-    records), else (that number, one (pointer, reason or None, length or None, 8-byte digest or None)
-    per value that is); None without a string value."""
+    """Truncated values (unclosed fence, SQL cut mid-statement, pile-up at one length)."""
     count, notable = 0, []
     for target in targets:
         value = target.value
