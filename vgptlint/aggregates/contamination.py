@@ -9,13 +9,17 @@ wrapped in "In Vista, ... Be precise."; found through each question's rarest big
 the share of held-out questions that leaked. A file that is itself one of ``against`` is skipped.
 
 State: the number of values and one entry per contaminated record (O(contaminated records)); the
-held-out index is built once per run and shared through ``Context.services``.
+held-out index is built once per run and shared through ``Context.services``. A record's observation
+carries what the state needs of the index (the number of questions, the id and text of a question it
+repeats, or why the file is not checked): the index is the same for every record of a file, and is
+part of the result cache's key (``key_inputs``).
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
@@ -170,52 +174,88 @@ def match(text: str, index: HeldOut, threshold: float) -> tuple[int, float, bool
 
 @dataclass
 class ContaminationState:
+    """The number of values, one entry per contaminated record, and what the file's held-out index
+    says: why the file cannot be checked (``problem``), that it is itself held out (``skipped``), or
+    how many questions there are and the (id, text) of those found."""
+
     values: int = 0
     found: list = field(default_factory=list)  # (index, line, column, pointer, question number, similarity, is exact)
     problem: str | None = None
-    questions: tuple = ()
+    question_count: int = 0
+    questions: dict = field(default_factory=dict)  # question number -> (id, text), for the questions found
     skipped: bool = False
 
 
 def _merge(a: ContaminationState, b: ContaminationState, opts: object) -> ContaminationState:
     return ContaminationState(a.values + b.values, [*a.found, *b.found], a.problem or b.problem,
-                              a.questions or b.questions, a.skipped or b.skipped)
+                              a.question_count or b.question_count, {**a.questions, **b.questions},
+                              a.skipped or b.skipped)
 
 
 def _held_out_of(opts: ContaminationOptions, ctx) -> HeldOut:
     return held_out(opts, ctx.path, ctx.services, ctx.working_directory)
 
 
-@accumulator("contamination", options=ContaminationOptions, empty=lambda opts: ContaminationState(), merge=_merge,
-             finalize=lambda state, opts: _finalize(state, opts), judged_by=("max",), key_inputs=_held_out_of)
-def contamination(state: ContaminationState, targets, ctx, ref, opts: ContaminationOptions) -> ContaminationState:
-    """Training values that repeat a held-out question; see the module docstring."""
+_SKIPPED = False  # the observation of a record of a file that is itself held out
+
+
+def _absorb(state: ContaminationState, observations, refs, opts: object) -> ContaminationState:
+    """Observations (:func:`contamination`): the held-out index's problem (a str) or _SKIPPED when the
+    file cannot or must not be checked; else (number of questions, number of string values, one
+    (pointer, question number, similarity, is exact, question id, question text) per value that
+    repeats a question). They are one file's, so all of one kind: the held-out facts are the file's."""
     if state.skipped or state.problem:
         return state
+    first = observations[0]
+    if first is _SKIPPED:
+        state.skipped = True
+    elif isinstance(first, str):
+        state.problem = first
+    else:
+        state.question_count = first[0]
+        state.values += sum(map(_VALUE_COUNT, observations))
+        for (_, _, matches), ref in zip(observations, refs):
+            for pointer, number, similarity, is_exact, label, text in matches:
+                state.found.append((ref.index, ref.line, ref.column, pointer, number, similarity, is_exact))
+                state.questions[number] = (label, text)
+    return state
+
+
+_VALUE_COUNT = itemgetter(1)
+
+
+@accumulator("contamination", options=ContaminationOptions, empty=lambda opts: ContaminationState(), merge=_merge,
+             finalize=lambda state, opts: _finalize(state, opts), judged_by=("max",), key_inputs=_held_out_of,
+             absorb=_absorb)
+def contamination(targets, ctx, opts: ContaminationOptions) -> tuple[int, int, tuple] | str | bool:
+    """Training values that repeat a held-out question; see the module docstring."""
     index = held_out(opts, ctx.path, ctx.services, ctx.working_directory)
     if index.problem:
-        state.problem = index.problem
-        return state
-    if not state.questions:
-        state.questions = index.questions
-        if str(Path(ctx.path).resolve()) in index.files:
-            state.skipped = True
-            return state
+        return index.problem
+    if is_held_out(ctx.path, index.files):
+        return _SKIPPED
+    values, matches = 0, []
     for target in targets:
         if not isinstance(target.value, str):
             continue
-        state.values += 1
+        values += 1
         found = match(target.value, index, opts.threshold)
         if found is not None:
-            state.found.append((ref.index, ref.line, ref.column, to_pointer(target.parts), *found))
-    return state
+            matches.append((to_pointer(target.parts), *found, *index.questions[found[0]]))
+    return len(index.questions), values, tuple(matches)
+
+
+@functools.lru_cache(maxsize=256)
+def is_held_out(linted: str, files: tuple[str, ...]) -> bool:
+    """Whether the linted file is one of the held-out ``files`` (asked once per record, resolved once)."""
+    return str(Path(linted).resolve()) in files
 
 
 def _finalize(state: ContaminationState, opts: ContaminationOptions) -> AggregateOutcome:
     if state.problem:
         # A run note, not a finding per file: most datasets have no held-out file beside them.
         return AggregateOutcome(has_metric=False, note=state.problem)
-    if state.skipped or not state.questions:
+    if state.skipped or not state.question_count:
         return AggregateOutcome(has_metric=False)
     hits = []
     for index, line, column, pointer, number, similarity, is_exact in sorted(state.found):
@@ -225,11 +265,11 @@ def _finalize(state: ContaminationState, opts: ContaminationOptions) -> Aggregat
         hits.append(AggregateHit(f'repeats held-out question {label} {how}: "{shown}"', record_index=index, line=line,
                                  column=column, pointer=pointer, fingerprint_basis=f"{label} {index}"))
     leaked = len({f[4] for f in state.found})
-    value = share(leaked, len(state.questions))
+    value = share(leaked, state.question_count)
     bounds = ShareBounds(None, opts.max)
-    broken = bounds.broken(value, leaked, len(state.questions))
+    broken = bounds.broken(value, leaked, state.question_count)
     if broken:
         hits.append(AggregateHit(f"held-out questions found in training {percent(value)} "
-                                 f"({counts(leaked, len(state.questions))}) {broken}", fingerprint_basis=f"share {broken}"))
-    details = {"contaminated_records": len(state.found), "questions": len(state.questions)}
-    return AggregateOutcome(value, leaked, len(state.questions), bounds.as_dict(), not broken, details, tuple(hits))
+                                 f"({counts(leaked, state.question_count)}) {broken}", fingerprint_basis=f"share {broken}"))
+    details = {"contaminated_records": len(state.found), "questions": state.question_count}
+    return AggregateOutcome(value, leaked, state.question_count, bounds.as_dict(), not broken, details, tuple(hits))

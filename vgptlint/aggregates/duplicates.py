@@ -12,9 +12,10 @@ share of copies. State: a few 8-byte digests and one (index, line, column) per r
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
 ``bins`` values per record) and found with LSH banding; exact copies are left to ``duplicates``.
-Per record, ``add`` stores the crc32 of each word (one C-level pass); every 4,096 records their
-signatures are computed at once with numpy and the word hashes dropped, and at finalize all
-signatures are compared in record order, so any split of the records finds the same pairs.
+Per record, ``observe`` takes the crc32 of each word (one C-level pass); ``settle`` computes a batch's
+signatures at once with numpy (every 4,096 records in the engine) and the word hashes are dropped,
+and at finalize all signatures are compared in record order, so any split of the records finds the
+same pairs.
 State: ``4 * bins + 32`` bytes per record (160 with the default 32 bins), whatever the text length.
 Bounded work: a field's words are read from its first ``MAX_FIELD_CHARS`` characters (the bound
 under which SQL is analyzed too, 1,000,000), and so are the spellings that explain what two copies differ in;
@@ -208,7 +209,10 @@ class DuplicateState:
     """Per record: the 8-byte digest of its normalized text and its (index, line, column), in flat
     arrays; copies are found at finalize by sorting, so merging is concatenation. To say what two
     copies differ in: per record the digest of its raw text and of its text normalized in every way
-    but one (one per NORMALIZATION), and a crc32 of each raw field (about 80 bytes a record in all)."""
+    but one (one per NORMALIZATION), and a crc32 of each raw field (about 80 bytes a record in all).
+
+    A record's observation is those digests and crc32s as one row of bytes (:func:`_dup_row`, 52
+    bytes with three fields); ``absorb`` cuts a batch of rows into the arrays' columns at once."""
 
     digests: bytearray = field(default_factory=bytearray)
     index: array = field(default_factory=lambda: array("q"))
@@ -252,21 +256,57 @@ def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_s
     return f"; {which} {verb} only in {' and '.join(needed) or 'spacing'}"
 
 
+def _dup_widths(opts: DuplicateOptions) -> tuple[int, int, int]:
+    """Bytes of a row's digest, variant digests and field crc32s (see :func:`_dup_row`)."""
+    return 8, 8 * (1 + len(_normalizations(opts))), 4 * len(opts.fields)
+
+
+def _dup_absorb(state: DuplicateState, rows: list[bytes], refs, opts: DuplicateOptions) -> DuplicateState:
+    digests, variants, sums = byte_columns(rows, _dup_widths(opts))
+    state.digests += digests
+    state.variants += variants
+    state.field_sums.frombytes(sums)
+    append_positions(state, refs)
+    return state
+
+
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
              finalize=lambda state, opts: _dup_finalize(state, opts),
-             judged_by=("max", "max_reported", "label"))
-def duplicates(state: DuplicateState, targets, ctx, ref, opts: DuplicateOptions) -> DuplicateState:
+             judged_by=("max", "max_reported", "label"), absorb=_dup_absorb)
+def duplicates(targets, ctx, opts: DuplicateOptions) -> bytes | None:
     """Exact (normalized) duplicate records; see the module docstring."""
     if not isinstance(ctx.record, dict):
-        return state
-    state.digests += field_texts(ctx.record, opts.fields).key_digest(opts.mask_digits)
-    variants, sums = differences(ctx.record, opts.fields, opts.mask_digits)
-    state.variants += variants
-    state.field_sums.extend(sums)
-    state.index.append(ref.index)
-    state.line.append(ref.line)
-    state.column.append(ref.column)
-    return state
+        return None
+    return _dup_row(ctx.record, opts)
+
+
+def _dup_row(record: dict, opts: DuplicateOptions) -> bytes:
+    """A record's observation: the digest of its normalized text, its variant digests (what
+    :func:`what_differs` reads) and its raw fields' crc32s, back to back (widths: :func:`_dup_widths`)."""
+    variants, sums = differences(record, opts.fields, opts.mask_digits)
+    return field_texts(record, opts.fields).key_digest(opts.mask_digits) + variants + array("I", sums).tobytes()
+
+
+def append_positions(state: DuplicateState | NearState, refs) -> None:
+    """The refs' index, line and column onto the state's flat arrays (``fromlist`` of a list: twice as
+    fast as ``extend`` of an iterator, which appends one item at a time)."""
+    state.index.fromlist([ref.index for ref in refs])
+    state.line.fromlist([ref.line for ref in refs])
+    state.column.fromlist([ref.column for ref in refs])
+
+
+def byte_columns(rows: list[bytes], widths: tuple[int, ...]) -> list[bytes]:
+    """Rows of fixed-width fields (``widths`` bytes each) as one bytes per field, every row's in order:
+    one join and one strided copy per field instead of a slice per row and field.
+
+    >>> byte_columns([b"ab123", b"cd456"], (2, 3))
+    [b'abcd', b'123456']
+    """
+    import numpy as np
+
+    row = np.dtype([(f"field{number}", f"V{width}") for number, width in enumerate(widths)])
+    table = np.frombuffer(b"".join(rows), dtype=row)
+    return [table[name].tobytes() for name in row.names]
 
 
 def copies_of(digests: bytes, index: array) -> list[tuple[int, int]]:
@@ -297,7 +337,7 @@ def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOut
     what = opts.label or ("near-duplicate (numbers masked)" if opts.mask_digits else "duplicate")
     fields = " + ".join(opts.fields)
     hits = []
-    normalizations, width, count = _normalizations(opts), 8 * (1 + len(_normalizations(opts))), len(opts.fields)
+    normalizations, width, count = _normalizations(opts), _dup_widths(opts)[1], len(opts.fields)
     for number, (copy, first) in enumerate(copies):
         if opts.max_reported and number >= opts.max_reported:
             break
@@ -416,7 +456,7 @@ def signatures(hashes, lengths: list[int], shingle: int, bins: int):
     """One-permutation MinHash signatures (``len(lengths)`` x ``bins`` uint32) of word shingles.
 
     ``hashes`` holds every record's word hashes back to back (``lengths`` words each, at least
-    ``shingle``: ``add`` pads short texts with zeros). Vectorized over all records at once; uint32
+    ``shingle``: :func:`_word_hashes` pads short texts with zeros). Vectorized over all records at once; uint32
     arithmetic wraps, which is the modulo we want. Empty bins borrow from the next non-empty bin to
     their right, offset by the distance (rotation densification), so short texts stay comparable.
     """
@@ -497,77 +537,102 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float, also=Non
 
 
 _PAIRS_PER_SLICE = 65536
-SIGNATURE_BATCH = 4096  # records whose word hashes wait before becoming fixed-size signatures
 
 
 @dataclass
 class NearState:
-    """Per record: a ``bins``-value MinHash signature (computed in batches), its index, line, column and
-    8-byte exact digest, in flat arrays; plus the word hashes of at most ``SIGNATURE_BATCH`` records
-    still waiting for their signature. Memory: about ``4 * bins + 32`` bytes per record."""
+    """Per record: a ``bins``-value MinHash signature (and one of the ``answer`` field), its index, line,
+    column, 8-byte exact digest and its raw fields' crc32s, in flat arrays. Memory: about
+    ``4 * bins + 32`` bytes per record (twice the signature with ``answer``).
+
+    A record is observed as its exact digest, field crc32s and word hashes (:func:`_near_observe`);
+    ``settle`` turns a batch of them (4,096 records in the engine) into signatures with one vectorized
+    :func:`signatures` call and gives back one fixed-width row of bytes per record (what the result
+    cache keeps, whatever the text length); ``absorb`` cuts a batch of rows into the arrays' columns."""
 
     index: array = field(default_factory=lambda: array("q"))
     line: array = field(default_factory=lambda: array("q"))
     column: array = field(default_factory=lambda: array("q"))
     exact: bytearray = field(default_factory=bytearray)
     signatures: array = field(default_factory=lambda: array("I"))
-    pending_lengths: array = field(default_factory=lambda: array("I"))
-    pending_hashes: array = field(default_factory=lambda: array("I"))
     answers: array = field(default_factory=lambda: array("I"))  # the answer field's signatures
-    pending_answer_lengths: array = field(default_factory=lambda: array("I"))
-    pending_answer_hashes: array = field(default_factory=lambda: array("I"))
     field_sums: array = field(default_factory=lambda: array("I"))  # crc32 of each raw field
-
-    def flush(self, opts: NearDuplicateOptions) -> None:
-        """Signatures of the pending records (each record's signature depends on its words alone)."""
-        if self.pending_lengths:
-            table = signatures(self.pending_hashes, list(self.pending_lengths), opts.shingle, opts.bins)
-            self.signatures.frombytes(table.tobytes())
-            self.pending_lengths, self.pending_hashes = array("I"), array("I")
-        if self.pending_answer_lengths:
-            table = signatures(self.pending_answer_hashes, list(self.pending_answer_lengths), opts.shingle, opts.bins)
-            self.answers.frombytes(table.tobytes())
-            self.pending_answer_lengths, self.pending_answer_hashes = array("I"), array("I")
 
 
 def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearState:
-    a.flush(opts)
-    b.flush(opts)
     return NearState(a.index + b.index, a.line + b.line, a.column + b.column, a.exact + b.exact,
-                     a.signatures + b.signatures, answers=a.answers + b.answers, field_sums=a.field_sums + b.field_sums)
+                     a.signatures + b.signatures, a.answers + b.answers, a.field_sums + b.field_sums)
 
 
-def _pend(lengths: array, hashes: array, words: list[bytes], opts: NearDuplicateOptions) -> None:
-    """Queue one text's word hashes for its signature (a text shorter than a shingle is padded)."""
-    lengths.append(max(len(words), opts.shingle))
-    hashes.extend(map(zlib.crc32, words))
+def _word_hashes(words: list[bytes], opts: NearDuplicateOptions) -> array:
+    """One text's word hashes for its signature (a text shorter than a shingle is padded with zeros)."""
+    hashes = array("I", map(zlib.crc32, words))
     if len(words) < opts.shingle:
         hashes.extend([0] * (opts.shingle - len(words)))
+    return hashes
+
+
+def _near_widths(opts: NearDuplicateOptions) -> tuple[int, ...]:
+    """Bytes of a settled row's exact digest, field crc32s, signature (and answer signature)."""
+    return (8, 4 * len(opts.fields), 4 * opts.bins, *((4 * opts.bins,) if opts.answer else ()))
+
+
+def _near_settle(observations: list[tuple], opts: NearDuplicateOptions) -> list[bytes]:
+    """Each record's (head, word hashes, answer word hashes) as one row of bytes: its head (exact
+    digest and field crc32s), then its signature(s), all computed in one call per batch."""
+    import numpy as np
+
+    heads = np.frombuffer(b"".join([head for head, _, _ in observations]), dtype=np.uint8)
+    parts = [heads.reshape(len(observations), sum(_near_widths(opts)[:2])),
+             _signature_bytes([words for _, words, _ in observations], opts)]
+    if opts.answer:
+        parts.append(_signature_bytes([answer for _, _, answer in observations], opts))
+    rows = np.hstack(parts).tobytes()
+    width = sum(_near_widths(opts))
+    return [rows[start:start + width] for start in range(0, len(rows), width)]
+
+
+def _signature_bytes(hashes: list[array], opts: NearDuplicateOptions):
+    """The texts' signatures, one row of ``4 * bins`` bytes per text (each depends on its words alone)."""
+    import numpy as np
+
+    table = signatures(b"".join(hashes), [len(text) for text in hashes], opts.shingle, opts.bins)
+    return table.view(np.uint8)
+
+
+def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateOptions) -> NearState:
+    exact, sums, table, *answers = byte_columns(rows, _near_widths(opts))
+    state.exact += exact
+    state.field_sums.frombytes(sums)
+    state.signatures.frombytes(table)
+    for answer_table in answers:
+        state.answers.frombytes(answer_table)
+    append_positions(state, refs)
+    return state
 
 
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
              finalize=lambda state, opts: _near_finalize(state, opts),
-             judged_by=("threshold", "max", "max_reported"))
-def near_duplicates(state: NearState, targets, ctx, ref, opts: NearDuplicateOptions) -> NearState:
+             judged_by=("threshold", "max", "max_reported"), absorb=_near_absorb, settle=_near_settle)
+def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None] | None:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
     if not isinstance(ctx.record, dict):
-        return state
-    texts = field_texts(ctx.record, opts.fields)
+        return None
+    return _near_observe(ctx.record, opts)
+
+
+def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None]:
+    """(exact digest + raw fields' crc32s, word hashes of the fields, of the answer or None)."""
+    texts = field_texts(record, opts.fields)
     per_field = texts.words(opts.mask_digits)
-    state.index.append(ref.index)
-    state.line.append(ref.line)
-    state.column.append(ref.column)
     # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
-    state.exact += texts.key_digest(False)
-    state.field_sums.extend(texts.sums())
-    _pend(state.pending_lengths, state.pending_hashes, _joined_words(per_field), opts)
+    head = texts.key_digest(False) + array("I", texts.sums()).tobytes()
+    answer = None
     if opts.answer:
         answer_words = (per_field[opts.fields.index(opts.answer)] if opts.answer in opts.fields
-                        else record_words(ctx.record, (opts.answer,), opts.mask_digits))
-        _pend(state.pending_answer_lengths, state.pending_answer_hashes, answer_words, opts)
-    if len(state.pending_lengths) >= SIGNATURE_BATCH:
-        state.flush(opts)
-    return state
+                        else record_words(record, (opts.answer,), opts.mask_digits))
+        answer = _word_hashes(answer_words, opts)
+    return head, _word_hashes(_joined_words(per_field), opts), answer
 
 
 def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:
@@ -583,7 +648,6 @@ def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:
 def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOutcome:
     import numpy as np
 
-    state.flush(opts)
     count = len(state.index)
     found: list[tuple[int, int, float]] = []  # (row, earlier row, similarity), rows in record order
     # numpy views of the flat arrays, in record order (chunks may arrive in any order); no

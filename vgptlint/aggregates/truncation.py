@@ -16,6 +16,8 @@ State: the count of values, one counter entry per distinct length at or above
 ``pileup_min_length`` with at most ``max_reported`` positions and an 8-byte digest per distinct value
 each (copies do not count towards a pile-up), and the positions of values
 truncated by the first two signs; bounded by the number of distinct long lengths and truncated values.
+A record is observed without its position (a count, plus pointer, reason, length and digest of its
+cut or long values); ``absorb`` adds the positions.
 """
 from __future__ import annotations
 
@@ -96,28 +98,52 @@ def _merge(a: TruncationState, b: TruncationState, opts: TruncationOptions) -> T
     return TruncationState(a.values + b.values, [*a.cut, *b.cut], a.lengths + b.lengths, at_length, distinct)
 
 
+def _absorb(state: TruncationState, observations, refs, opts: TruncationOptions) -> TruncationState:
+    """Observations (:func:`truncation_check`): a record's number of string values when none is cut or
+    long enough to pile up (most records), else (that number, one (pointer, reason or None, length or
+    None, 8-byte digest or None) per value that is)."""
+    for observation, ref in zip(observations, refs):
+        if type(observation) is int:
+            state.values += observation
+            continue
+        count, notable = observation
+        state.values += count
+        for pointer, reason, size, digest in notable:
+            if reason is not None:
+                state.cut.append((ref.index, ref.line, ref.column, pointer, reason))
+            if size is not None:
+                state.lengths[size] += 1
+                state.distinct.setdefault(size, set()).add(digest)
+                positions = state.at_length.setdefault(size, [])
+                if len(positions) < opts.max_reported:
+                    positions.append((ref.index, ref.line, ref.column, pointer))
+    return state
+
+
 @accumulator("truncation", options=TruncationOptions, empty=lambda opts: TruncationState(), merge=_merge,
              finalize=lambda state, opts: _finalize(state, opts),
-             judged_by=("max",))
-def truncation_check(state: TruncationState, targets, ctx, ref, opts: TruncationOptions) -> TruncationState:
+             judged_by=("max",), absorb=_absorb)
+def truncation_check(targets, ctx, opts: TruncationOptions) -> int | tuple[int, tuple] | None:
     """Truncated values (unclosed fence, SQL cut mid-statement, pile-up at one length)."""
+    count, notable = 0, []
     for target in targets:
         value = target.value
         if not isinstance(value, str):
             continue
-        state.values += 1
+        count += 1
         found = maybe_truncated(value)
-        pointer = to_pointer(target.parts)
-        if found is not None:
-            state.cut.append((ref.index, ref.line, ref.column, pointer, found.reason))
         size = len(value)
-        if size >= opts.pileup_min_length:
-            state.lengths[size] += 1
-            state.distinct.setdefault(size, set()).add(hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest())
-            refs = state.at_length.setdefault(size, [])
-            if len(refs) < opts.max_reported:
-                refs.append((ref.index, ref.line, ref.column, pointer))
-    return state
+        may_pile_up = size >= opts.pileup_min_length
+        if found is not None or may_pile_up:
+            notable.append((to_pointer(target.parts), None if found is None else found.reason,
+                            size if may_pile_up else None, _value_digest(value) if may_pile_up else None))
+    if not count:
+        return None
+    return (count, tuple(notable)) if notable else count
+
+
+def _value_digest(value: str) -> bytes:
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def pileups(lengths: dict, opts: TruncationOptions) -> list[int]:
