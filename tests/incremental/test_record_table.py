@@ -49,9 +49,10 @@ def test_records_moved_by_an_insert_are_reported_at_their_new_place(tmp_path, ca
     new = {"instruction": "List every job", "input": "", "output": "```sql\nSELECT * FROM JCJM\n```"}
     dpo_new = {**DPO[0], "chosen": DPO[0]["chosen"] + " Filter on JCCo."}
     write_project(tmp_path, [new, *SFT * 2], [dpo_new, *DPO], policy_text(), CATALOG)
-    for report in ("json", "text", "sarif"):
-        assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
     assert sorted(linted) == [0, 0]  # one record of each file
+    for report in ("text", "sarif"):  # (text reports verify fixes later: an evaluation of their own)
+        assert lint(tmp_path, report=report) == lint(tmp_path, "--no-cache", report=report)
 
 
 def test_a_record_with_an_input_warning_is_read_on_every_run(tmp_path, cache_dir, linted):
@@ -74,10 +75,10 @@ def test_a_record_with_an_input_warning_is_read_on_every_run(tmp_path, cache_dir
 def test_a_table_from_another_policy_is_never_read(tmp_path, cache_dir, linted):
     write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
     lint(tmp_path)
-    (tmp_path / "team.yaml").write_text(policy_text(too_short_min=20))  # a record rule's option
+    (tmp_path / "team.yaml").write_text(policy_text(too_short_min=20))  # a record rule of SFT files
     linted.clear()
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
-    assert len(linted) == len(SFT) + len(DPO)
+    assert linted == list(range(len(SFT)))  # the DPO file's rules are unchanged: replayed whole
 
 
 # ------------------------------------------------------------------------ the JSON Lines reader

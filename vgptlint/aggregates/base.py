@@ -79,6 +79,10 @@ class Accumulator:
     absorb: Callable[[object, Sequence[object], Sequence[RecordRef], object], object] | None = None
     settle: Callable[[list[object], object], list[object]] | None = None
 
+    def settled(self, observations: list, options: object) -> list:
+        """A batch of observations as they are absorbed and cached."""
+        return observations if self.settle is None else self.settle(observations, options)
+
 
 ACCUMULATORS: dict[str, Accumulator] = {}
 

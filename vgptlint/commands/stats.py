@@ -31,7 +31,7 @@ from vgptlint.inputs.records import Record
 from vgptlint.llamafactory.run_report import TABLE_HEADERS, run_table, table_rows, table_title
 from vgptlint.llamafactory.survival import survival
 from vgptlint.policy.load import content_facets
-from vgptlint.run.engine import infer_format, infer_kind
+from vgptlint.run.engine import ABSORB_BATCH, infer_format, infer_kind
 from vgptlint.run.setup import FileRun
 from vgptlint.select.jsonpath import compile_selector
 
@@ -150,11 +150,21 @@ def _measure(records: list, measures: tuple[Measure, ...], ctx: Context) -> dict
         options = build_options(accumulator.options, measure.options)
         plans.append((measure, accumulator, options, compile_selector(measure.given), accumulator.empty(options)))
     states = [plan[4] for plan in plans]
-    for record in records:
-        ctx.record, ctx.record_index = record.data, record.index
-        ref = RecordRef(record.index, record.line, record.column)
-        for position, (measure, accumulator, options, selector, _) in enumerate(plans):
-            states[position] = accumulator.add(states[position], selector.find(record.data), ctx, ref, options)
+    for start in range(0, len(records), ABSORB_BATCH):  # observed record by record, absorbed (settled) in batches
+        observed: list[tuple[list, list]] = [([], []) for _ in plans]
+        for record in records[start:start + ABSORB_BATCH]:
+            ctx.record, ctx.record_index = record.data, record.index
+            ref = RecordRef(record.index, record.line, record.column)
+            for position, (measure, accumulator, options, selector, _) in enumerate(plans):
+                if accumulator.observe is None:
+                    states[position] = accumulator.add(states[position], selector.find(record.data), ctx, ref, options)
+                elif (observation := accumulator.observe(selector.find(record.data), ctx, options)) is not None:
+                    observed[position][0].append(observation)
+                    observed[position][1].append(ref)
+        for position, (observations, refs) in enumerate(observed):
+            if observations:
+                accumulator, options = plans[position][1], plans[position][2]
+                states[position] = accumulator.absorb(states[position], accumulator.settled(observations, options), refs, options)
     return {plan[0].name: plan[1].finalize(state, plan[2]) for plan, state in zip(plans, states)}
 
 

@@ -110,7 +110,6 @@ def cached_chunks(setup: RunSetup, source: Source, cache: FileCache) -> Iterator
     """One (findings, partial) per block of records, in file order: from the cache, else linted by the
     run core and stored."""
     store = cache.store
-    plan = file_plan(setup, source.run)
     for block in blocks(source.records):
         key = block_key(cache.key, block)
         found = store.get(key)
@@ -120,12 +119,8 @@ def cached_chunks(setup: RunSetup, source: Source, cache: FileCache) -> Iterator
             continue
         findings: list[Finding] = []
         partial = lint_source(setup, Source(source.run, block), findings)
-        # Merged into an empty state first: what an accumulator keeps pending (word hashes awaiting
-        # their MinHash signatures) is settled, so the entry holds the smaller, final form.
-        states = [rule.accumulator.merge(rule.accumulator.empty(rule.accumulator_options), state, rule.accumulator_options)
-                  for rule, state in zip(plan.aggregate_rules, partial.states)]
-        store.put(key, ([encode(f) for f in findings], states, partial.record_count))
-        yield findings, Partial(states, partial.record_count)
+        store.put(key, ([encode(f) for f in findings], partial.states, partial.record_count))
+        yield findings, partial
 
 
 def blocks(items: Iterable[Record | InputProblem]) -> Iterator[list]:

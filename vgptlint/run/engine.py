@@ -250,8 +250,7 @@ class _Observed:
             observations = self.observations[position]
             accumulator, options = rule.accumulator, rule.accumulator_options
             if observations:
-                if accumulator.settle is not None:
-                    observations = accumulator.settle(observations, options)
+                observations = accumulator.settled(observations, options)
                 states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
             if rows is not None:
                 column = [None] * len(self.records)
