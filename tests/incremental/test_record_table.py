@@ -142,3 +142,18 @@ def test_a_group_of_lines_read_before_is_one_item():
     # the changed group and the last, shorter one are read line by line
     assert [r.index for r in records] == [*range(GROUP_LINES, 2 * GROUP_LINES), *range(3 * GROUP_LINES, 3 * GROUP_LINES + 5)]
     assert all(r == edited[r.index] for r in records)  # offsets too, after a known group
+
+
+def test_a_bound_changed_on_an_older_version_of_a_file_never_reads_a_newer_table(tmp_path, cache_dir, linted):
+    """The table holds the file's last version; a rule re-decided for a version seen before (its whole-file
+    entry found) must not take its state from it."""
+    rows = SFT  # each record once: a record of the older version is not found elsewhere in the table
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    changed = [*rows[:5], {**rows[5], "output": "Yes."}, *rows[6:]]
+    write_project(tmp_path, changed, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    write_project(tmp_path, rows, DPO, policy_text(short_max=0.3, duplicates_max=0.5), CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == [5]  # the table's version differs in one record: that one is linted, not all

@@ -32,6 +32,7 @@ from itertools import chain
 from vgptlint.findings.encoding import decode, encode
 from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
+from vgptlint.incremental.records import table_key, table_state
 from vgptlint.incremental.store import ResultStore, StoredValues
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding
@@ -91,6 +92,12 @@ def file_digest(path: str) -> str | None:
     except OSError:
         return None
     return hasher.hexdigest()[:40]
+
+
+def content_read(cache: FileCache, path: str) -> str | None:
+    """The digest of the file's bytes, if the file is as it was when hashed (else None: it was edited
+    while it was read, and what was read has no known digest)."""
+    return cache.content if cache.content is not None and _stat(path) == cache.stat else None
 
 
 def _stat(path: str) -> tuple | None:
@@ -199,6 +206,8 @@ def replay(setup: RunSetup, run: FileRun, cache: FileCache, sink: FileFindings) 
             outcome = outcomes[position]
         else:
             state = cache.store.get(cache.state_key(position))
+            if state is None:  # a file with a record table: the rule's column of it
+                state = table_state(cache.store, table_key(cache.key, run.task.display), cache.content, rule, position)
             if state is None:
                 return None
             outcome = rule.accumulator.finalize(state, rule.accumulator_options)
@@ -230,7 +239,7 @@ class StoredFindings:
 
 
 def lint_recorded(setup: RunSetup, run: FileRun, cache: FileCache, pieces: Iterable[tuple[list[Finding], Partial]],
-                  sink: FileFindings) -> FileOutcome:
+                  sink: FileFindings, keep_states: bool = True) -> FileOutcome:
     """Pieces' (findings, partial) in file order → the file's outcome, stored as its whole-file entry on the way.
 
     The file's record findings are collapsed and sorted in a spool of their own and stored in that
@@ -245,7 +254,7 @@ def lint_recorded(setup: RunSetup, run: FileRun, cache: FileCache, pieces: Itera
     merged = merge_partials(setup, run, _to_sink(pieces, own_sink))
     own_sink.collapse(merged.record_count)
     stored = _stat(run.task.path) == cache.stat and _store_findings(cache, own)  # edited while read: not stored
-    if stored:
+    if stored and keep_states:  # (a file with a record table keeps each rule's observations there)
         for position, state in enumerate(merged.states):  # before finalize, which may reshape a state
             cache.store.put(cache.state_key(position), state)
     outcomes = [rule.accumulator.finalize(state, rule.accumulator_options)

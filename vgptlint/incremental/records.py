@@ -13,6 +13,10 @@ dataset rule absorbs the whole column of observations, cached and new, in file o
 current positions. Accumulators absorb exactly what they would have observed, so the states, and the
 reports, are the ones a run without the cache makes.
 
+The table is stored as a head (the file's digest, each record's digest and position, the groups),
+its findings, and one entry per rule's column: a rerun after a rule's bound changed reads the head and
+that rule's column alone, and absorbs it into the rule's state (:func:`table_state`).
+
 A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
 """
 from __future__ import annotations
@@ -20,16 +24,17 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import is_not, itemgetter
 
 from vgptlint.aggregates.base import RecordRef
 from vgptlint.findings.encoding import decode, encode
-from vgptlint.incremental.cached import FileCache
+from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
+from vgptlint.policy.model import CompiledRule
 from vgptlint.run.engine import FilePlan, Partial, RecordRow, Source, empty_states, file_plan, input_finding, lint_source
 from vgptlint.run.setup import RunSetup
 
@@ -38,20 +43,69 @@ UNCACHED = b"\0" * DIGEST_BYTES  # the digest of a row never looked up (see _row
 
 
 @dataclass(slots=True)
-class RecordTable:
-    """A file's records in file order: ``digests`` (DIGEST_BYTES each), ``index``, ``line`` and
-    ``column`` where each was, ``findings`` (a tuple of encoded findings, or None), ``columns`` (per
-    dataset rule of the plan, each record's observation or None) and ``groups`` (JSON Lines: the
-    digest of each group of GROUP_LINES lines that held GROUP_LINES cacheable records -> the number
-    of its first record)."""
+class TableHead:
+    """A record table's head: the digest of the file's bytes it was made from (None: stdin), each
+    record's digest (DIGEST_BYTES each) and its ``index``, ``line`` and ``column``, in file order, and
+    ``groups`` (JSON Lines: the digest of each group of GROUP_LINES lines that held GROUP_LINES
+    cacheable records -> the number of its first record)."""
 
+    content: str | None
     digests: bytes
     index: array
     line: array
     column: array
+    groups: dict
+
+
+@dataclass(slots=True)
+class RecordTable:
+    """A file's record table: its head, each record's ``findings`` (a tuple of encoded findings, or
+    None), and ``columns`` (per dataset rule of the plan, each record's observation or None)."""
+
+    head: TableHead
     findings: list
     columns: list[list]
-    groups: dict
+
+
+def store_table(store: ResultStore, key: str, table: RecordTable) -> None:
+    store.put(key, table.head)
+    store.put(key + "-findings", table.findings)
+    for position, column in enumerate(table.columns):
+        store.put(f"{key}-{position}", column)
+
+
+def load_table(store: ResultStore, key: str, rule_count: int) -> RecordTable | None:
+    head = store.get(key)
+    if not isinstance(head, TableHead):
+        return None
+    findings = store.get(key + "-findings")
+    columns = [store.get(f"{key}-{position}") for position in range(rule_count)]
+    if not isinstance(findings, list) or any(not isinstance(c, list) or len(c) != len(head.index) for c in columns):
+        return None
+    return RecordTable(head, findings, columns)
+
+
+def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int) -> object | None:
+    """A dataset rule's state over the whole file, from its column of the file's record table (None
+    when the table is missing or was made from other bytes than ``content``)."""
+    head = store.get(key)
+    if not isinstance(head, TableHead) or head.content is None or head.content != content:
+        return None
+    column = store.get(f"{key}-{position}")
+    if not isinstance(column, list) or len(column) != len(head.index):
+        return None
+    return absorbed(rule, rule.accumulator.empty(rule.accumulator_options), column,
+                    list(map(RecordRef, head.index, head.line, head.column)))
+
+
+def absorbed(rule: CompiledRule, state: object, observations: list, refs: list[RecordRef]) -> object:
+    """``state`` after absorbing each record's observation (None: none) at its ref."""
+    observed = list(map(is_not, observations, repeat(None)))
+    if not any(observed):
+        return state
+    if not all(observed):
+        observations, refs = list(compress(observations, observed)), list(compress(refs, observed))
+    return rule.accumulator.absorb(state, observations, refs, rule.accumulator_options)
 
 
 def observes_all(plan: FilePlan) -> bool:
@@ -59,31 +113,35 @@ def observes_all(plan: FilePlan) -> bool:
     return all(rule.accumulator.observe is not None for rule in plan.aggregate_rules)
 
 
-def table_key(cache: FileCache, display: str) -> str:
-    return "t" + hashlib.blake2b(display.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + cache.key
+def table_key(evaluation_key: str, display: str) -> str:
+    """A file's table: its display path under one evaluation key (rules, settings, code)."""
+    return "t" + hashlib.blake2b(display.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + evaluation_key
 
 
-def table_pieces(setup: RunSetup, source: Source, cache: FileCache, display: str,
+def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, content: Callable[[], str | None],
                  known: KnownRecords) -> Iterator[tuple[list[Finding], Partial]]:
-    """The file's findings and accumulator states (one piece), from its last table where records are
-    unchanged; the new table is stored. ``known``: what the reader of ``source``'s records is told
-    it need not decode, and where it notes the groups of lines it read."""
-    key = table_key(cache, display)
+    """The file's findings and accumulator states (one piece), from its last table (under ``key``)
+    where records are unchanged; the new table is stored. ``content()``, once the file is read: the
+    digest of the bytes read (None when unknown: stdin, a file edited while it was read).
+    ``known``: what the reader of ``source``'s records is told it need not decode, and where it notes
+    the groups of lines it read."""
     plan = file_plan(setup, source.run)
-    previous = cache.store.get(key)
+    previous = load_table(store, key, len(plan.aggregate_rules))
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
     records = Source(source.run, _noting(source.records, problems))
-    if not isinstance(previous, RecordTable) or len(previous.columns) != len(plan.aggregate_rules):
+    if previous is None:
         builder = TableBuilder(len(plan.aggregate_rules), problems)
         findings: list[Finding] = []
         partial = lint_source(setup, records, findings, rows=builder)
         table = builder.table()
     else:
-        known.digests = dict(zip(_digests(previous.digests), range(len(previous.index))))
-        known.groups = previous.groups
+        head = previous.head
+        known.digests = dict(zip(_digests(head.digests), range(len(head.index))))
+        known.groups = head.groups
         findings, partial, table = _relint(setup, records, plan, previous, known.digests, problems)
-    table.groups = _groups(table, known.seen_groups)
-    cache.store.put(key, table)
+    table.head.content = content()
+    table.head.groups = _groups(table.head, known.seen_groups)
+    store_table(store, key, table)
     yield findings, partial
 
 
@@ -104,15 +162,16 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     miss_places: list[int] = []  # each miss's place among the records
     digests, index, line, column = bytearray(), array("q"), array("q"), array("q")
     origin = array("q")  # per record: its row in ``previous``, or len(previous rows) + its number among misses
-    rows_before = len(previous.index)
+    before = previous.head
+    rows_before = len(before.index)
     for item in source.records:
         kind = type(item)
         if kind is KnownRun:
             first, last = item.number, item.number + GROUP_LINES
-            digests += previous.digests[first * DIGEST_BYTES:last * DIGEST_BYTES]
+            digests += before.digests[first * DIGEST_BYTES:last * DIGEST_BYTES]
             index.extend(range(item.index, item.index + GROUP_LINES))
             line.extend(range(item.line, item.line + GROUP_LINES))
-            column += previous.column[first:last]
+            column += before.column[first:last]
             origin.extend(range(first, last))
             continue
         if kind is KnownRecord:
@@ -137,12 +196,12 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     lint_source(setup, Source(source.run, misses), findings, rows=fresh)
     added = fresh.table()
     # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
-    for place, digest in zip(miss_places, _digests(added.digests)):
+    for place, digest in zip(miss_places, _digests(added.head.digests)):
         if digest == UNCACHED:
             digests[place * DIGEST_BYTES:(place + 1) * DIGEST_BYTES] = UNCACHED
     pick = _picker(origin)
     stored = pick(previous.findings + added.findings)
-    moved_index, moved_line = pick(previous.index + added.index), pick(previous.line + added.line)
+    moved_index, moved_line = pick(before.index + added.head.index), pick(before.line + added.head.line)
     new_findings = []
     for number, (encoded, old_index, old_line) in enumerate(zip(stored, moved_index, moved_line)):
         if encoded is not None and origin[number] < rows_before:
@@ -155,16 +214,12 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     for position, rule in enumerate(plan.aggregate_rules):
         observations = pick(previous.columns[position] + added.columns[position])
         columns.append(observations)
-        observed = list(map(is_not, observations, repeat(None)))
-        if any(observed):
-            kept, kept_refs = (observations, refs) if all(observed) else (list(compress(observations, observed)),
-                                                                           list(compress(refs, observed)))
-            states[position] = rule.accumulator.absorb(states[position], kept, kept_refs, rule.accumulator_options)
-    table = RecordTable(bytes(digests), index, line, column, new_findings, columns, {})
+        states[position] = absorbed(rule, states[position], observations, refs)
+    table = RecordTable(TableHead(None, bytes(digests), index, line, column, {}), new_findings, columns)
     return findings, Partial(states, len(origin)), table
 
 
-def _groups(table: RecordTable, seen: list[tuple[int, bytes]]) -> dict:
+def _groups(table: TableHead, seen: list[tuple[int, bytes]]) -> dict:
     """The groups of lines the reader saw (first line, digest) that hold GROUP_LINES cacheable records
     of the table, on consecutive lines (so no blank line and no problem among them) -> the number of
     the first."""
@@ -229,7 +284,8 @@ class TableBuilder:
         columns = [list(column) for column in zip(*self.observations)] if self.observations else []
         if len(columns) != self.rule_count:
             columns = [[None] * len(self.observations) for _ in range(self.rule_count)]
-        return RecordTable(b"".join(self.digests), self.index, self.line, self.column, self.findings, columns, {})
+        return RecordTable(TableHead(None, b"".join(self.digests), self.index, self.line, self.column, {}), self.findings,
+                           columns)
 
 
 def _row_digest(record: Record, encoded: tuple | None) -> bytes:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from vgptlint.incremental.cached import FileCache, cached_chunks, file_cache, lint_blocks, lint_recorded, replay
+from vgptlint.incremental.cached import (FileCache, cached_chunks, content_read, file_cache, lint_blocks, lint_recorded,
+                                         replay)
 from vgptlint.incremental.keys import Unkeyable, run_facts_key
-from vgptlint.incremental.records import observes_all, table_pieces
+from vgptlint.incremental.records import observes_all, table_key, table_pieces
 from vgptlint.incremental.store import ResultStore, open_store, prune
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import KnownRecords
@@ -57,11 +58,11 @@ def lint_file_cached(setup: RunSetup, task: FileTask, sink: FileFindings, facts:
     replayed = replay(setup, source.run, cache, sink)
     if replayed is not None:
         return replayed
-    if observes_all(file_plan(setup, source.run)):
-        pieces = table_pieces(setup, source, cache, task.display, known)
-    else:
-        pieces = cached_chunks(setup, source, cache)
-    return lint_recorded(setup, source.run, cache, pieces, sink)
+    if not observes_all(file_plan(setup, source.run)):
+        return lint_recorded(setup, source.run, cache, cached_chunks(setup, source, cache), sink)
+    pieces = table_pieces(setup, source, cache.store, table_key(cache.key, task.display),
+                          lambda: content_read(cache, task.path), known)
+    return lint_recorded(setup, source.run, cache, pieces, sink, keep_states=False)
 
 
 # ------------------------------------------------------------------------------- Dask workers
