@@ -31,9 +31,12 @@ LAYERS = (
 # Imported where first needed, never at the top of a module: optional extras (a plain install lacks
 # them), two heavy dependencies only some policies use (numpy: near-duplicates; jsonschema: the
 # json_schema function), the language server (needs the lsp extra), and the CLI inside the console
-# script's interrupt handling (vgptlint.launch: Ctrl-C while it loads is quiet).
+# script's interrupt handling (vgptlint.launch: Ctrl-C while it loads is quiet). vgptlint.api imports what
+# only some runs use where they use it (--engine dask, --fix/--diff, --train-config): a check's start-up
+# (most of a cached rerun) pays for every module it imports.
 DEFERRED = ("dask", "distributed", "fsspec", "pyarrow", "pygls", "lsprotocol", "sqlalchemy", "tokenizers", "numpy",
-            "jsonschema", "vgptlint.server.app", "vgptlint.commands.cli")
+            "jsonschema", "vgptlint.server.app", "vgptlint.commands.cli", "vgptlint.run.distributed",
+            "vgptlint.run.fix_session", "vgptlint.llamafactory.run", "vgptlint.llamafactory.run_report")
 
 
 def module_name(path: Path) -> str:
