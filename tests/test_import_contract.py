@@ -6,6 +6,9 @@ installed. ``if TYPE_CHECKING:`` imports are annotations only and do not count a
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vgptlint"
@@ -31,9 +34,14 @@ LAYERS = (
 # Imported where first needed, never at the top of a module: optional extras (a plain install lacks
 # them), two heavy dependencies only some policies use (numpy: near-duplicates; jsonschema: the
 # json_schema function), the language server (needs the lsp extra), and the CLI inside the console
-# script's interrupt handling (vgptlint.launch: Ctrl-C while it loads is quiet).
+# script's interrupt handling (vgptlint.launch: Ctrl-C while it loads is quiet). vgptlint.api imports what
+# only some runs use where they use it (--engine dask, --fix/--diff, --train-config): a check's start-up
+# (most of a cached rerun) pays for every module it imports. pathspec (file globs) and tabulate (--format
+# table) serve only runs that match a glob or print a table, and are imported by modules every run imports.
 DEFERRED = ("dask", "distributed", "fsspec", "pyarrow", "pygls", "lsprotocol", "sqlalchemy", "tokenizers", "numpy",
-            "jsonschema", "vgptlint.server.app", "vgptlint.commands.cli")
+            "jsonschema", "vgptlint.server.app", "vgptlint.commands.cli", "vgptlint.run.distributed",
+            "vgptlint.run.fix_session", "vgptlint.llamafactory.run", "vgptlint.llamafactory.run_report", "pathspec",
+            "tabulate")
 
 
 def module_name(path: Path) -> str:
@@ -139,6 +147,33 @@ def test_no_module_imports_another_ones_private_names():
 
 def test_every_module_has_a_layer():
     assert all(isinstance(layer_of(module), int) for module in MODULES)
+
+
+# What a check with a text report never runs, so never imports: each would only lengthen its start-up,
+# most of a rerun whose results all come from the cache. sqlglot waits for SQL to parse.
+NOT_IMPORTED_BY_A_TEXT_CHECK = ("sqlglot", "tabulate", "pathspec", "dask", "vgptlint.run.distributed",
+                                "vgptlint.run.fix_session", "vgptlint.llamafactory.run", "vgptlint.llamafactory.run_report")
+CHECK_AND_LIST_MODULES = """
+import runpy, sys
+sys.argv = ["vgptlint", "check", "--output", "report.txt", "sft.jsonl"]
+try:
+    runpy.run_module("vgptlint", run_name="__main__")
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_text_check_of_prose_imports_only_what_it_runs(tmp_path):
+    """In a process of its own; the second run (the first reads into the cache what loading a policy asks of sqlglot)."""
+    (tmp_path / "sft.jsonl").write_text('{"instruction": "Greet the team", "input": "", "output": "Hello, team!"}\n')
+    environment = {**os.environ, "VGPTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", CHECK_AND_LIST_MODULES], cwd=tmp_path, env=environment,
+                              capture_output=True, text=True, check=True)
+    imported = done.stdout.split()
+    assert "vgptlint.run.engine" in imported  # it did check
+    assert [m for m in imported if any(m == name or m.startswith(name + ".") for name in NOT_IMPORTED_BY_A_TEXT_CHECK)] == []
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -11,6 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vgptlint.builtins import load_builtins
 from vgptlint.cache import turned_off
@@ -21,21 +22,23 @@ from vgptlint.fixes.apply import is_applied
 from vgptlint.fixes.diff import diff_files
 from vgptlint.globs import matches_any
 from vgptlint.inputs.discover import discover
-from vgptlint.llamafactory.run import RunPlan
-from vgptlint.llamafactory.run_report import (TABLE_HEADERS, plan_files, plan_for, rule_infos, run_findings, run_table,
-                                              table_rows, table_title)
 from vgptlint.model import Finding, Location, Severity
 from vgptlint.policy.load import content_facets, load_policy
 from vgptlint.policy.model import Policy
 from vgptlint.reports.base import plural
 from vgptlint.review.review import Review, apply_review, prepare_review
-from vgptlint.run import distributed
 from vgptlint.run.engine import input_finding, kind_from_globs
 from vgptlint.run.fix_regions import FixRegionReader
-from vgptlint.run.fix_session import FixOptions, FixRun, fix_files
 from vgptlint.run.local import run
 from vgptlint.run.parallel import effective_jobs
 from vgptlint.run.setup import FileTask, RunSetup, compile_rules, compiled, run_rule_matches, split_words, with_compiled
+
+# Imported where used, not here: each serves only some runs, and a check pays for every module it imports
+# at start-up (most of a cached rerun): vgptlint.run.distributed (--engine dask), vgptlint.run.fix_session
+# (--fix, --diff), vgptlint.llamafactory.run and run_report (--train-config).
+if TYPE_CHECKING:
+    from vgptlint.llamafactory.run import RunPlan
+    from vgptlint.run.fix_session import FixOptions, FixRun
 
 DEFAULT_POLICY = "pretrain"
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.json", "catalog.csv")
@@ -113,6 +116,7 @@ def prepare(paths: tuple[str, ...], options: CheckOptions, *, policy: Policy | N
     if options.scheduler and options.engine != "dask":
         raise UsageError("--scheduler is for --engine dask")
     if options.engine == "dask":
+        from vgptlint.run import distributed
         distributed.require_dask()
     with turned_off(options.no_cache):  # --no-cache: the parsed policy and catalog too
         return _prepare(paths, options, policy)
@@ -122,10 +126,12 @@ def _prepare(paths: tuple[str, ...], options: CheckOptions, policy: Policy | Non
     policy = policy if policy is not None else load_policy(options.policy, options.load_functions)
     run_plan = _plan_training_run(options, policy)
     if run_plan is not None and not paths:
+        from vgptlint.llamafactory.run_report import plan_files
         paths = plan_files(run_plan)
     if run_plan is not None and not paths:
         found = discover(())  # nothing the config names could be found: no file to lint
     elif options.engine == "dask":
+        from vgptlint.run import distributed
         found = distributed.discover(paths or (".",))
     else:
         found = discover(paths or (".",))
@@ -180,6 +186,7 @@ def _plan_training_run(options: CheckOptions, policy: Policy):
         return None
     if not Path(train_config).is_file():
         raise UsageError(f'--train-config "{train_config}": no such file')
+    from vgptlint.llamafactory.run_report import plan_for
     return plan_for(train_config, options.tokenizer, content_facets(policy))
 
 
@@ -229,6 +236,7 @@ def check(paths: tuple[str, ...] | list[str], options: CheckOptions | None = Non
 
 def execute(prepared: Prepared) -> RunResult:
     if prepared.engine == "dask":
+        from vgptlint.run import distributed
         result = distributed.run_on_dask(prepared.setup, prepared.tasks, prepared.scheduler, prepared.notes)
     else:
         result = run(prepared.setup, prepared.tasks, jobs=prepared.jobs, progress=prepared.progress, notes=prepared.notes)
@@ -243,12 +251,18 @@ def add_run_findings(result: RunResult, prepared: Prepared) -> None:
     """Findings about the run's arguments and dataset_info.json, into the run's sorted findings."""
     extra = [*(input_finding(p) for p in prepared.input_problems), *dataset_info_findings(prepared)]
     if prepared.run_plan is not None:
-        found = [f for f in run_findings(prepared.run_plan) if _selected(f, prepared)]
-        extra += found
-        result.rules = [*result.rules, *rule_infos(found)]
-        table = run_table(prepared.run_plan)
-        result.tables.append((table_title(table), TABLE_HEADERS, table_rows(table)))
+        extra += _training_run_findings(result, prepared)
     result.findings.extend(extra)
+
+
+def _training_run_findings(result: RunResult, prepared: Prepared) -> list[Finding]:
+    """--train-config: the run's own findings (its rules added to the result's) and its table."""
+    from vgptlint.llamafactory.run_report import TABLE_HEADERS, rule_infos, run_findings, run_table, table_rows, table_title
+    found = [f for f in run_findings(prepared.run_plan) if _selected(f, prepared)]
+    result.rules = [*result.rules, *rule_infos(found)]
+    table = run_table(prepared.run_plan)
+    result.tables.append((table_title(table), TABLE_HEADERS, table_rows(table)))
+    return found
 
 
 def _selected(finding: Finding, prepared: Prepared) -> bool:
@@ -306,6 +320,7 @@ def fix(prepared: Prepared, options: FixOptions) -> FixRun:
     """
     if prepared.engine == "dask":
         raise UsageError("--fix and --diff rewrite files on this machine; run them without --engine dask")
+    from vgptlint.run.fix_session import fix_files
     run = fix_files(prepared.setup, prepared.tasks, prepared.notes, options)
     add_run_findings(run.result, prepared)
     apply_review(run.result, prepared.review)
@@ -353,3 +368,11 @@ def fixed_listing(run: FixRun) -> list[str]:
 def fix_diff(run: FixRun) -> str:
     """The unified diff of every file ``--fix`` would change."""
     return diff_files((f.path, f.old_text, f.new_text) for f in run.changed_files)
+
+
+def __getattr__(name: str):
+    """``FixOptions`` and ``FixRun`` stay importable from here; the fix session loads when first asked for."""
+    if name in ("FixOptions", "FixRun"):
+        from vgptlint.run import fix_session
+        return getattr(fix_session, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,5 +18,16 @@ def load_builtins() -> None:
         package = importlib.import_module(package_name)
         for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             importlib.import_module(f"{package_name}.{module.name}")
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in installed_entry_points(ENTRY_POINT_GROUP):
         entry.load()
+
+
+def installed_entry_points(group: str):
+    """The installed packages' entry points in ``group``, from one scan per process: each scan reads
+    every installed package's metadata (~4 ms), and functions and reporters both ask."""
+    return _every_entry_point().select(group=group)
+
+
+@cache
+def _every_entry_point():
+    return entry_points()

@@ -1,4 +1,5 @@
-"""A content-addressed cache for work that depends only on a file's bytes (parsed YAML policies).
+"""A content-addressed cache for work that depends only on a file's bytes (parsed YAML policies and
+catalogs) or a library's version (what loading a policy asks of sqlglot: vgptlint.sql.deferred).
 
 Start-up matters: a pre-commit hook or a CI gate on a small file pays it on every run, and parsing the
 shipped rule packs with ruamel's pure-Python round-trip loader was most of it (≈0.2 s, ten times

@@ -16,12 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 @lru_cache(maxsize=512)
 def _spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    import pathspec  # here, not at the top: most runs match no glob, and importing it costs ~14 ms
     return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 

@@ -7,7 +7,7 @@ from ruamel.yaml.comments import CommentedSeq
 
 from vgptlint.commands.cli import main
 from vgptlint.errors import PolicyError
-from vgptlint.policy.yamlio import MAX_ALIAS_EXPANSION, bounded
+from vgptlint.policy.yamlio import MAX_ALIAS_EXPANSION, bounded, load_yaml
 
 
 def laughs(levels: int, indent: str = "") -> str:
@@ -57,3 +57,13 @@ def test_deep_nesting_is_a_located_error_not_a_recursion(tmp_path, depth):
     result = CliRunner().invoke(main, ["rules", "--policy", str(policy)])
     assert result.exit_code == 2
     assert "error[too-deep]" in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_bomb_is_refused_every_time_though_documents_are_cached(tmp_path):
+    """The bounds are checked before a document is cached, so a refused one is never stored."""
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("description: x\nnotes:\n" + laughs(9, "  "))
+    for _ in range(2):
+        with pytest.raises(PolicyError) as caught:
+            load_yaml(bomb, "bomb.yaml")
+        assert caught.value.problems[0].code == "alias-expansion"

@@ -145,7 +145,7 @@ def test_stripped_sql_from_a_fresh_parse_is_that_of_a_copy(sql: str) -> None:
 def test_every_statement_shape_has_gate_words():
     """The substring gate knows every shape the extractor looks for (a keyword it lacks would be SQL
     silently never found in ASCII text)."""
-    from vgptlint.sql.extract import _SHAPE_WORDS, _SHAPES
+    from vgptlint.sql.extract import _SHAPE_SOURCES, _SHAPE_WORDS
 
     gated = [keyword for keyword, words in _SHAPE_WORDS if words]
-    assert all(any(keyword in shape.lower() for keyword in gated) for shape in _SHAPES)
+    assert all(any(keyword in shape.lower() for keyword in gated) for shape in _SHAPE_SOURCES)

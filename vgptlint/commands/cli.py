@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from vgptlint import __version__
-from vgptlint.api import (CheckOptions, FixOptions, default_policy_reference, execute, exit_code, fix, fix_diff, fix_listing,
+from vgptlint.api import (CheckOptions, default_policy_reference, execute, exit_code, fix, fix_diff, fix_listing,
                           fix_messages, fixed_listing, prepare)
 from vgptlint.builtins import load_builtins
 from vgptlint.commands.output import handle_errors, stream_report
@@ -192,6 +192,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
     prepared = prepare(tuple(paths), options)
     prepared.progress = for_terminal()
     if apply_fixes or diff:
+        from vgptlint.run.fix_session import FixOptions  # only --fix/--diff pay for importing it
         fix_options = FixOptions(allow_unsafe=unsafe_fixes, seed=seed, write=not diff)
         run = fix(prepared, fix_options)
         for line in fix_messages(run, fix_options) + (fixed_listing(run) if flags.get("show_fixes") else []):

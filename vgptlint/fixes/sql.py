@@ -23,13 +23,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from vgptlint.fixes.base import fixer
 from vgptlint.fixes.verify import Reparse
 from vgptlint.functions.base import Context, NoOptions
 from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite, WrittenHintsSite
 from vgptlint.model import Applicability, Edit, Fix
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.hints import NOLOCK_EQUIVALENTS, hint_name
 from vgptlint.sql.parse import ParsedStatement
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from sqlglot import exp
-
 from vgptlint.fixes.edits import apply_edits
 from vgptlint.model import Applicability, Edit, Fix, Span
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement, statement_cached
 
 # A statement's fixes are verified together, by one re-parse (the fix loop applies them together

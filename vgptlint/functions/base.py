@@ -12,6 +12,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from vgptlint.model import Severity, Span
 
@@ -135,8 +136,7 @@ def build_options(cls: type, raw: Mapping[str, object] | None) -> object:
         OptionError: unknown key, wrong type, or the class's own ``validate()`` complaint.
     """
     raw = dict(raw or {})
-    hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints, known = _option_fields(cls)
     values: dict[str, object] = {}
     for key, value in raw.items():
         if key not in known:
@@ -152,6 +152,13 @@ def build_options(cls: type, raw: Mapping[str, object] | None) -> object:
     if problem:
         raise OptionError(problem)
     return opts
+
+
+@cache
+def _option_fields(cls: type) -> tuple[dict[str, object], dict[str, dataclasses.Field]]:
+    """An options class's type hints and its fields set by ``__init__``, worked out once per class (a
+    policy builds the same options dozens of times, and get_type_hints evaluates every annotation)."""
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls) if f.init}
 
 
 def _coerce(value: object, hint: object, key: str, choices: object = None) -> object:

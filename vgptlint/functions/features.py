@@ -20,10 +20,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.extract import extract_sql
 from vgptlint.sql.parse import ParsedStatement, parse_statement
 from vgptlint.sql.split import statement_tail

@@ -23,10 +23,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from vgptlint.functions.base import Context, Hit, MISSING, function
 import vgptlint.functions.sql  # noqa: F401  (dpo-chosen-violates reuses the SQL functions: make sure they are registered)
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.extract import extract_sql
 from vgptlint.sql.parse import ParsedStatement, parse_fresh
 

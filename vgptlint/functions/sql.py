@@ -30,12 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.functions.sites import HintPlacement, LegacyHintSite, TableHintSite, WrittenHintsSite
 from vgptlint.model import Span
 from vgptlint.sql.ast_query import SqlAstOptions, matching_nodes, node_span
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.extract import MAX_FIELD_CHARS, SqlStatement, contains_sql, extract_sql
 from vgptlint.sql.hints import conflicting_hints, doubled_hints, has_nolock, hint_items
 from vgptlint.sql.parse import ParsedStatement, ParseFailure, parse_statement

@@ -12,23 +12,11 @@ from vgptlint.findings.result import RuleInfo
 from vgptlint.functions.base import Context
 from vgptlint.llamafactory.run import (DROPPED, DatasetRun, FATAL, KEPT, PAST_MAX_SAMPLES, RunPlan, lost_labels,
                                        plan_run, stop_reason)
+from vgptlint.llamafactory.run_rules import PACK, RULES
 from vgptlint.llamafactory.templates import TEMPLATES
 from vgptlint.llamafactory.tokens import load_counter
 from vgptlint.llamafactory.train_config import load_train_config
 from vgptlint.model import Finding, Location, Severity
-
-PACK = "llamafactory"
-RULES = {
-    "lf-run-config": (Severity.ERROR, "LLaMA-Factory refuses the training config's combination of arguments."),
-    "lf-run-dataset": (Severity.ERROR, "A dataset the training config names is not registered or not found: the run stops."),
-    "lf-run-stage": (Severity.ERROR, "A dataset does not fit the training stage: the run stops, or its records are dropped."),
-    "lf-run-dropped": (Severity.WARNING, "Records the stage's processor drops as invalid."),
-    "lf-run-no-valid-samples": (Severity.ERROR, "No record survives preprocessing: \"Cannot find valid samples\"."),
-    "lf-run-max-samples": (Severity.WARNING, "max_samples keeps the first N records: what comes after is never trained."),
-    "lf-run-truncated": (Severity.WARNING, "cutoff_len cuts the record (in the model's tokens, with its template)."),
-    "lf-run-validation-split": (Severity.INFO, "val_size takes records away from training for evaluation."),
-    "lf-run-tokens": (Severity.INFO, "How tokens were counted (the model's tokenizer, or an estimate)."),
-}
 
 
 def rule_infos(findings: list[Finding]) -> list[RuleInfo]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from sqlglot.dialects.dialect import Dialect
 
 from vgptlint.aggregates.facet_set import FacetSet
 from vgptlint.errors import PolicyError, Problem, UsageError
@@ -26,6 +25,7 @@ from vgptlint.policy.model import DATASET_KINDS, DOCUMENT_TYPES, FileOverride, O
 from vgptlint.policy.yamlio import key_position, load_yaml, plain, value_position
 from vgptlint.refusal import refusal_cues
 from vgptlint.resources import builtin_dir
+from vgptlint.sql.deferred import check_dialect
 
 DOCUMENT_KEYS = {
     "pack": "name of a rule pack",
@@ -307,7 +307,7 @@ def import_functions_module(name: str, policy_dir: Path) -> None:
 
 def _check_dialect(name: str, source: str, line: int, col: int, problems: list[Problem]) -> str:
     try:
-        Dialect.get_or_raise(name)
+        check_dialect(name)
     except ValueError:
         problems.append(Problem(source, line, col, "unknown-dialect", f'"{name}" is not a sqlglot dialect'))
     return name

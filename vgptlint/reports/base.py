@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from vgptlint.builtins import load_builtins
+from vgptlint.builtins import installed_entry_points, load_builtins
 from vgptlint.errors import UsageError
 from vgptlint.findings.result import RunResult
 
@@ -181,7 +181,7 @@ def write_report(name: str, result: RunResult, opts: ReportOptions, write: Calla
 @functools.cache
 def _load_plugins() -> None:
     load_builtins()  # every module of vgptlint/reports registers its format on import
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in installed_entry_points(ENTRY_POINT_GROUP):
         entry.load()
 
 

@@ -21,8 +21,8 @@ from vgptlint.errors import PolicyError, UsageError
 from vgptlint.functions.base import Context, did_you_mean
 from vgptlint.inputs.parquet import PARQUET_SUFFIX
 from vgptlint.llamafactory.dataset_info import load_dataset_info
-from vgptlint.llamafactory.run_report import PACK as RUN_PACK
-from vgptlint.llamafactory.run_report import RULES as RUN_RULES
+from vgptlint.llamafactory.run_rules import PACK as RUN_PACK
+from vgptlint.llamafactory.run_rules import RULES as RUN_RULES
 from vgptlint.model import Severity
 from vgptlint.policy.load import load_policy
 from vgptlint.policy.model import CompiledRule, Policy

@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlglot import exp
-
 from vgptlint.model import Span
+from vgptlint.sql.deferred import exp, is_expression_name
 from vgptlint.sql.parse import ParsedStatement
 
 
@@ -42,7 +41,7 @@ class SqlAstOptions:
 
     def validate(self) -> str | None:
         for key, name in (("node", self.node), ("inside", self.inside), ("not_inside", self.not_inside)):
-            if name is not None and _expression_class(name) is None:
+            if name is not None and not is_expression_name(name):  # checked without importing sqlglot
                 return f'option "{key}": "{name}" is not a sqlglot expression type; expected e.g. Join, Select, Where'
         for arg, expected in self.args.items():
             if not isinstance(expected, (bool, str)):

@@ -10,10 +10,9 @@ import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlglot import exp
-
 from vgptlint.model import Severity
 from vgptlint.sql.catalog import Catalog
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.parse import statement_cached, ParsedStatement, parse_statement
 from vgptlint.sql.resolve import Analysis, Source, analyze
 from vgptlint.sql.resolve_columns import ColumnRef

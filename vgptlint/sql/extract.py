@@ -61,27 +61,37 @@ _SQL_LABELS = frozenset({"sql", "tsql", "t-sql", "mssql", "sqlserver", "transact
 
 _NAME = r"(?:[\w#@$]+|\[[^\]\n]+\]|\"[^\"\n]+\"|`[^`\n]+`)"  # `name`: MySQL, still SQL to report
 _QUALIFIED = rf"{_NAME}(?:\s*\.\s*{_NAME}){{0,3}}"
-# The shape each statement keyword must have to count as SQL outside a fence.
-_SHAPES = {
-    "SELECT": re.compile(rf"SELECT\b.*?\bFROM\s+(?:{_QUALIFIED}|\()", re.S | re.I),
-    "WITH": re.compile(rf"WITH\s+{_NAME}\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I),
-    "INSERT": re.compile(rf"INSERT\s+(?:INTO\s+)?{_QUALIFIED}\s*(?:\([^)]*\)\s*)?(?:SELECT|VALUES|EXEC|WITH|DEFAULT|OUTPUT)\b", re.I),
-    "UPDATE": re.compile(rf"UPDATE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?{_QUALIFIED}(?:\s*WITH\s*\((?:[^()]|\([^()]*\))*\))?\s+SET\s", re.I),
-    "DELETE": re.compile(rf"DELETE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?(?:FROM\s+{_QUALIFIED}|{_QUALIFIED}\s+FROM\s)", re.I),
-    "MERGE": re.compile(rf"MERGE\s+(?:INTO\s+)?{_QUALIFIED}.*?\bUSING\b", re.I | re.S),
-    "DECLARE": re.compile(r"DECLARE\s+@", re.I),
-    "SET": re.compile(r"SET\s+(?:@|NOCOUNT\b|TRANSACTION\s+ISOLATION\b|XACT_ABORT\b|ANSI_|QUOTED_IDENTIFIER\b|DATEFORMAT\b)", re.I),
-    "EXEC": re.compile(
+# The shape each statement keyword must have to count as SQL outside a fence (pattern, flags),
+# compiled by _shapes().
+_SHAPE_SOURCES = {
+    "SELECT": (rf"SELECT\b.*?\bFROM\s+(?:{_QUALIFIED}|\()", re.S | re.I),
+    "WITH": (rf"WITH\s+{_NAME}\s*(?:\([^)]*\)\s*)?AS\s*\(", re.I),
+    "INSERT": (rf"INSERT\s+(?:INTO\s+)?{_QUALIFIED}\s*(?:\([^)]*\)\s*)?(?:SELECT|VALUES|EXEC|WITH|DEFAULT|OUTPUT)\b", re.I),
+    "UPDATE": (rf"UPDATE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?{_QUALIFIED}(?:\s*WITH\s*\((?:[^()]|\([^()]*\))*\))?\s+SET\s", re.I),
+    "DELETE": (rf"DELETE\s+(?:TOP\s*\(\s*\d+\s*\)\s*)?(?:FROM\s+{_QUALIFIED}|{_QUALIFIED}\s+FROM\s)", re.I),
+    "MERGE": (rf"MERGE\s+(?:INTO\s+)?{_QUALIFIED}.*?\bUSING\b", re.I | re.S),
+    "DECLARE": (r"DECLARE\s+@", re.I),
+    "SET": (r"SET\s+(?:@|NOCOUNT\b|TRANSACTION\s+ISOLATION\b|XACT_ABORT\b|ANSI_|QUOTED_IDENTIFIER\b|DATEFORMAT\b)", re.I),
+    "EXEC": (
         rf"EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?{_NAME}\s*\.\s*{_NAME}|EXEC(?:UTE)?\s+(?:sp_|usp|vsp|vrpt)\w*"
         rf"|EXEC(?:UTE)?\s+(?:@\w+\s*=\s*)?[A-Za-z_][\w$#]*(?=[ \t]*(?:[;\n]|\Z|@|'|N'|\d))",  # EXEC bspAPHBVal @co = 1
         re.I,
     ),
-    "IF": re.compile(r"IF\s+(?:NOT\s+)?(?:EXISTS\s*\(|@|OBJECT_ID\s*\()", re.I),
-    "CREATE": re.compile(r"(?:CREATE|ALTER)\s+(?:OR\s+ALTER\s+)?(?:TABLE|VIEW|PROC|PROCEDURE|FUNCTION|TRIGGER|(?:UNIQUE\s+)?(?:NON)?(?:CLUSTERED\s+)?INDEX)\b", re.I),
-    "TRUNCATE": re.compile(rf"TRUNCATE\s+TABLE\s+{_QUALIFIED}", re.I),
+    "IF": (r"IF\s+(?:NOT\s+)?(?:EXISTS\s*\(|@|OBJECT_ID\s*\()", re.I),
+    "CREATE": (r"(?:CREATE|ALTER)\s+(?:OR\s+ALTER\s+)?(?:TABLE|VIEW|PROC|PROCEDURE|FUNCTION|TRIGGER|(?:UNIQUE\s+)?(?:NON)?(?:CLUSTERED\s+)?INDEX)\b", re.I),
+    "TRUNCATE": (rf"TRUNCATE\s+TABLE\s+{_QUALIFIED}", re.I),
 }
-_SHAPES["EXECUTE"] = _SHAPES["EXEC"]
-_SHAPES["ALTER"] = _SHAPES["CREATE"]
+_SHAPE_SOURCES["EXECUTE"] = _SHAPE_SOURCES["EXEC"]
+_SHAPE_SOURCES["ALTER"] = _SHAPE_SOURCES["CREATE"]
+
+
+@functools.cache
+def _shapes() -> dict[str, re.Pattern]:
+    """The shapes, compiled when first needed (~4 ms): a rerun whose every file is found in the result cache
+    looks for no SQL."""
+    return {keyword: re.compile(pattern, flags) for keyword, (pattern, flags) in _SHAPE_SOURCES.items()}
+
+
 # Words each shape needs besides its keyword (``SELECT … FROM``, ``UPDATE … SET``): an ASCII text
 # that holds no keyword together with one of its words holds no statement. Substring searches on
 # the lower-cased text reject most prose far faster than any case-insensitive regex could.
@@ -100,9 +110,9 @@ _SHAPE_WORDS = (
     ("alter", ("table", "view", "proc", "function", "trigger", "index")),
     ("truncate", ("table",)),
 )
-_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted(_SHAPES, key=len, reverse=True)) + r")\b", re.I)
+_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted(_SHAPE_SOURCES, key=len, reverse=True)) + r")\b", re.I)
 # The same on lower-cased ASCII text (identical offsets), where no case-insensitive matching is needed.
-_LOWER_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted((k.lower() for k in _SHAPES), key=len, reverse=True)) + r")\b")
+_LOWER_CANDIDATE_RE = re.compile(r"\b(?:" + "|".join(sorted((k.lower() for k in _SHAPE_SOURCES), key=len, reverse=True)) + r")\b")
 # Lower-case inline SQL must also show something prose never has (an operator, a dotted name, a clause).
 _LOWER_CASE_SIGNAL_RE = re.compile(r"[*=<>(@]|\w\.\w|\b(?:where|join|group\s+by|order\s+by|top|distinct|union|having|nolock|values|set)\b")
 _PARAGRAPH_END_RE = re.compile(r"\n[ \t]*\n")
@@ -220,7 +230,7 @@ def _is_all_sql(text: str) -> bool:
         following = first_significant(text, first.end, first.end + 200)
         if following is None or (following.kind == "word" and following.upper in _PROSE_WORDS and not text[following.start : following.end].isupper()):
             return False
-    elif first.upper not in _SHAPES or not _looks_like_sql(text[first.start :], strict=not keyword.isupper()):
+    elif first.upper not in _SHAPE_SOURCES or not _looks_like_sql(text[first.start :], strict=not keyword.isupper()):
         return False
     # What the paragraphs before left open: brackets (a blank line in a column list), block
     # comments (notes in a procedure's header) and strings (an R script in N'…'): a paragraph
@@ -251,7 +261,7 @@ def _inline_regions(text: str, lowered: str | None, start: int, end: int) -> lis
             break
         keyword = text[match.start() : match.end()]
         # re.I also matches "İF" (upper-cased: not a keyword): no shape, not SQL
-        shape = _SHAPES.get(keyword.upper())
+        shape = _shapes().get(keyword.upper())
         if shape is None or not _is_word_start(text, match.start()) or _in_comment(text, start, match.start()):
             position = match.end()
             continue
@@ -330,7 +340,7 @@ def _next_is_prose(region: str, tokens: tuple, index: int) -> bool:
         return False
     raw = region[word.start : word.end]
     is_title_case = raw[:1].isupper() and not raw.isupper()
-    return word.upper in _PROSE_WORDS or (is_title_case and word.upper not in _SHAPES)
+    return word.upper in _PROSE_WORDS or (is_title_case and word.upper not in _SHAPE_SOURCES)
 
 
 # Lower-case words of prose that SQL has no use for outside strings and comments.
@@ -349,7 +359,7 @@ def _looks_like_sql(body: str, strict: bool) -> bool:
     token = first_significant(body, 0, 400)
     if token is None or token.kind != "word":
         return False
-    shape = _SHAPES.get(token.upper)
+    shape = _shapes().get(token.upper)
     first = token.start
     raw_keyword = body[first : token.end]
     if raw_keyword[:1].isupper() and not raw_keyword.isupper():

@@ -10,8 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlglot import exp
-
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.split import Token, significant_tokens
 
 NOLOCK_EQUIVALENTS = frozenset({"NOLOCK", "READUNCOMMITTED"})

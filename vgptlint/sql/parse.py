@@ -17,16 +17,16 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
-from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError, SqlglotError, TokenError
-from sqlglot.parser import Parser
-from sqlglot.tokens import Tokenizer
-
+from vgptlint.sql.deferred import dialect as sqlglot_dialect
+from vgptlint.sql.deferred import errors, exp
 from vgptlint.sql.split import significant_tokens
 from vgptlint.sql.tsql import blank_clauses, no_read_statement, parser_limit, strict_problem, structural_problem, tsql_message
+
+if TYPE_CHECKING:
+    from sqlglot.parser import Parser
+    from sqlglot.tokens import Tokenizer
 
 # sqlglot logs "contains unsupported syntax. Falling back to parsing as a 'Command'" on every
 # opaque statement; we report that ourselves as sql-unverifiable.
@@ -67,7 +67,7 @@ MAX_STATEMENT_CHARS = 100_000
 _TEMPLATE_PARAMETER_RE = re.compile(r"(?<![\w)\]])<[@A-Za-z_][\w@ -]*,\s*[\w ()]*,[^<>\n]*>")
 
 
-E = TypeVar("E", bound=exp.Expression)
+E = TypeVar("E", bound="exp.Expression")
 
 # How many statements each per-statement cache (parse trees, table references, catalog analyses,
 # equalities) keeps. The rules of one record run one after another, so a cache must hold every
@@ -231,7 +231,7 @@ def _parse(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
     try:
         tokenizer, parser = _reader(dialect)
         expressions = [e for e in parser.parse(tokenizer.tokenize(parseable), parseable) if e is not None]
-    except (ParseError, TokenError) as error:
+    except (errors.ParseError, errors.TokenError) as error:
         failure = _failure(sql, dialect, error)
         structural = structural_problem(sql)
         if structural is not None:  # wrong whatever the grammar: a syntax error, said our way
@@ -241,7 +241,7 @@ def _parse(sql: str, dialect: str) -> ParsedStatement | ParseFailure:
         # 30 sampled "syntax errors" in real scripts were valid), so it is not analyzed.
         reason = parser_limit(failure.message) or f"the parser cannot follow this statement ({failure.message})"
         return ParsedStatement(sql, dialect, exp.Command(this="UNANALYZED"), is_opaque=True, not_analyzed=reason)
-    except SqlglotError as error:  # unknown dialect and friends: still a located finding, not a crash
+    except errors.SqlglotError as error:  # unknown dialect and friends: still a located finding, not a crash
         return ParseFailure(sql, dialect, _first_line(str(error)))
     except RecursionError:
         return ParseFailure(sql, dialect, "statement is nested too deeply to parse")
@@ -308,7 +308,7 @@ _READERS = _Readers()
 def _reader(dialect: str) -> tuple[Tokenizer, Parser]:
     reader = _READERS.by_dialect.get(dialect)
     if reader is None:
-        loaded = Dialect.get_or_raise(dialect)  # an unknown dialect raises here, as sqlglot.parse would
+        loaded = sqlglot_dialect.Dialect.get_or_raise(dialect)  # an unknown dialect raises here, as sqlglot.parse would
         reader = _READERS.by_dialect[dialect] = (loaded.tokenizer(), loaded.parser())
     return reader
 

@@ -24,10 +24,10 @@ tokens, since the AST cannot tell ``(NOLOCK)`` from ``WITH (NOLOCK)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlglot import exp
+from functools import cache
 
 from vgptlint.model import Span
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.extract import SqlStatement
 from vgptlint.sql.hints import hint_group_after, hint_names
 from vgptlint.sql.parse import statement_cached, ParsedStatement, ParseFailure, parse_statement
@@ -35,7 +35,11 @@ from vgptlint.sql.parse import statement_cached, ParsedStatement, ParseFailure, 
 _OPENQUERY_NAMES = frozenset({"OPENQUERY", "OPENROWSET", "OPENDATASOURCE", "OPENXML"})
 _SYSTEM_SCHEMAS = frozenset({"SYS", "INFORMATION_SCHEMA"})
 _PSEUDO_TABLES = frozenset({"INSERTED", "DELETED"})
-_WRITERS = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.TruncateTable, exp.Drop, exp.Into)
+
+
+@cache
+def _writers() -> tuple[type, ...]:  # a function: naming sqlglot's classes imports sqlglot (vgptlint.sql.deferred)
+    return (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.TruncateTable, exp.Drop, exp.Into)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +327,7 @@ def _is_write_target(table: exp.Table) -> bool:
         return True
     if isinstance(parent, exp.TruncateTable) or isinstance(parent, exp.Into):
         return True
-    if isinstance(parent, _WRITERS) and node.arg_key == "this":
+    if isinstance(parent, _writers()) and node.arg_key == "this":
         if isinstance(parent, exp.Delete) and parent.args.get("tables"):
             return False  # DELETE h FROM APTH h …: "this" is the FROM source; matched by alias
         if isinstance(parent, exp.Update) and parent.args.get("from_"):

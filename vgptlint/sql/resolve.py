@@ -11,18 +11,23 @@ that might come from it is "opaque", never "unknown", because a linter must not 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlglot import exp
+from functools import cache
 
 from vgptlint.sql.catalog import Catalog, TableInfo
+from vgptlint.sql.deferred import exp
 from vgptlint.sql.parse import ParsedStatement
 from vgptlint.sql.refs import table_roles
 from vgptlint.sql.resolve_columns import ColumnRef, ident_span, resolve_all
 from vgptlint.sql.resolve_outputs import alias_columns, pivot_outputs, rename_outputs, source_outputs
 
 PSEUDO_TABLES = frozenset({"inserted", "deleted"})
-# Statements where base tables are legitimate and no query is "asked": definitions and admin.
-DDL_TYPES = tuple(getattr(exp, n) for n in ("Create", "Drop", "Alter", "TruncateTable", "Command", "Grant", "Revoke") if hasattr(exp, n))
+
+
+@cache
+def ddl_types() -> tuple[type, ...]:
+    """Statements where base tables are legitimate and no query is "asked": definitions and admin.
+    (A function: naming sqlglot's classes imports sqlglot, vgptlint.sql.deferred.)"""
+    return tuple(getattr(exp, n) for n in ("Create", "Drop", "Alter", "TruncateTable", "Command", "Grant", "Revoke") if hasattr(exp, n))
 
 
 @dataclass(eq=False)
@@ -405,5 +410,5 @@ def analyze(parsed: ParsedStatement, catalog: Catalog) -> Analysis:
     builder = _Builder(catalog, table_roles(parsed))
     builder.statement(statement)
     columns = resolve_all(builder.pending)
-    is_ddl = isinstance(statement, DDL_TYPES)
+    is_ddl = isinstance(statement, ddl_types())
     return Analysis(statement, builder.tables, columns, builder.scopes, {id(c.node): c for c in columns}, is_ddl)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
+from vgptlint.sql.deferred import exp
 
 if TYPE_CHECKING:
     from vgptlint.sql.resolve import Pending, QueryScope, Source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
+from vgptlint.sql.deferred import exp
 
 if TYPE_CHECKING:
     from vgptlint.sql.resolve import Source

@@ -33,11 +33,17 @@ _STRING = r"N?'(?:[^']|'')*(?:'|\Z)"
 _QUOTED = r'\[(?:[^\]]|\]\])*(?:\]|\Z)|"(?:[^"]|"")*(?:"|\Z)'
 _WORD = r"[@#]{0,2}[A-Za-z_\u00c0-\uffff][\w@$#]*"
 _NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
-_TOKEN_RE = re.compile(
-    rf"(?P<ws>{_WS}+)|(?P<nl>\n)|(?P<comment>{_COMMENT})|(?P<string>{_STRING})|(?P<quoted>{_QUOTED})"
-    rf"|(?P<word>{_WORD})|(?P<number>{_NUMBER})|(?P<punct>.)",
-    re.S,
-)
+
+
+@functools.cache
+def _token_re() -> re.Pattern:
+    """The lexer, compiled when first needed (~5 ms): a rerun whose every file is found in the result
+    cache lexes nothing."""
+    return re.compile(
+        rf"(?P<ws>{_WS}+)|(?P<nl>\n)|(?P<comment>{_COMMENT})|(?P<string>{_STRING})|(?P<quoted>{_QUOTED})"
+        rf"|(?P<word>{_WORD})|(?P<number>{_NUMBER})|(?P<punct>.)",
+        re.S,
+    )
 
 
 class Token(NamedTuple):
@@ -67,7 +73,7 @@ def lex(text: str) -> tuple[Token, ...]:
 def _tokens(text: str, start: int, end: int) -> Iterator[Token]:
     """Tokens of ``text[start:end]`` with offsets in ``text``, lazily (as if the text ended at ``end``)."""
     make = tuple.__new__  # Token(...) without the NamedTuple's Python-level __new__
-    for match in _TOKEN_RE.finditer(text, start, end):
+    for match in _token_re().finditer(text, start, end):
         kind = match.lastgroup or "punct"
         value = match.group()
         yield make(Token, (kind, match.start(), match.end(), value.upper() if kind == "word" else value))
@@ -178,7 +184,7 @@ def _caseless_trie(words: frozenset[str] | list[str]) -> str:
 # parentheses, two deep, holding only those), matched by the regex engine in one step. A run
 # never ends with "," or "=" (they matter as the token before a keyword) and never holds a
 # comment. Each token alternative is atomic, so a run splits the text into exactly the tokens of
-# _TOKEN_RE; anything else is scanned as that lexer would (tests/sql/test_split_scanner.py).
+# _token_re(); anything else is scanned as that lexer would (tests/sql/test_split_scanner.py).
 _PLAIN_TOKEN = (
     rf"(?>{_STRING}|{_QUOTED}"
     rf"|(?!(?:{_caseless_trie(_SPLITTER_WORDS)})(?![\w@$#]))[@#]{{0,2}}[A-Za-z_][A-Za-z0-9_@$#]*(?![\w@$#])"
