@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
 from vgptlint.incremental import records
+from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.records import GROUP_LINES, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 
@@ -157,3 +158,21 @@ def test_a_bound_changed_on_an_older_version_of_a_file_never_reads_a_newer_table
     linted.clear()
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
     assert linted == [5]  # the table's version differs in one record: that one is linted, not all
+
+
+def test_a_table_with_a_part_of_another_version_is_not_used(tmp_path, cache_dir, linted):
+    """A run that stopped between storing a table's parts and its head (or another run storing the same
+    table) leaves parts its head does not name: the table is not used, and every record is linted."""
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    store = ResultStore(cache_dir / "results")
+    parts = sorted(p.name for p in (cache_dir / "results").rglob("t*-1") if p.is_file())
+    assert parts  # the first rule's column of each file's table
+    for name in parts:
+        stamp, column = store.get(name)
+        store.put(name, (bytes(8), column))  # the same column, under a stamp no head names
+    rows = [*SFT[:3], {**SFT[3], "output": "Yes."}, *SFT[4:]]
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == list(range(len(SFT)))

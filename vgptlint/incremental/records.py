@@ -22,6 +22,7 @@ A file whose rules include an accumulator without ``observe`` (a plugin's) is ca
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -55,6 +56,7 @@ class TableHead:
     line: array
     column: array
     groups: dict
+    parts: tuple = ()  # the stamp of each part (findings, then each rule's column) this head goes with
 
 
 @dataclass(slots=True)
@@ -67,32 +69,54 @@ class RecordTable:
     columns: list[list]
 
 
-def store_table(store: ResultStore, key: str, table: RecordTable) -> None:
+# A table is several entries: its parts (the findings, each rule's column) are stored first, each with
+# a random stamp, and the head last, naming the stamp of each part it goes with. A reader takes a part
+# only with the stamp its head names, so a run that stopped halfway, or two runs storing one table
+# at once, leave a table that is whole or missing, never one part of another version. A part equal
+# to the previous table's (a rule whose observations no edited record changed) is not written again.
+
+
+def store_table(store: ResultStore, key: str, table: RecordTable, previous: RecordTable | None = None) -> None:
+    parts = (table.findings, *table.columns)
+    before = () if previous is None else (previous.findings, *previous.columns)
+    stamps = []
+    for number, part in enumerate(parts):
+        if number < len(before) and part == before[number]:
+            stamps.append(previous.head.parts[number])
+            continue
+        stamp = os.urandom(8)
+        store.put(f"{key}-{number}", (stamp, part))
+        stamps.append(stamp)
+    table.head.parts = tuple(stamps)
     store.put(key, table.head)
-    store.put(key + "-findings", table.findings)
-    for position, column in enumerate(table.columns):
-        store.put(f"{key}-{position}", column)
 
 
 def load_table(store: ResultStore, key: str, rule_count: int) -> RecordTable | None:
     head = store.get(key)
-    if not isinstance(head, TableHead):
+    if not isinstance(head, TableHead) or len(head.parts) != rule_count + 1:
         return None
-    findings = store.get(key + "-findings")
-    columns = [store.get(f"{key}-{position}") for position in range(rule_count)]
-    if not isinstance(findings, list) or any(not isinstance(c, list) or len(c) != len(head.index) for c in columns):
+    parts = [_part(store, key, head, number) for number in range(rule_count + 1)]
+    if any(part is None for part in parts):
         return None
-    return RecordTable(head, findings, columns)
+    return RecordTable(head, parts[0], parts[1:])
+
+
+def _part(store: ResultStore, key: str, head: TableHead, number: int) -> list | None:
+    found = store.get(f"{key}-{number}")
+    if not isinstance(found, tuple) or len(found) != 2 or found[0] != head.parts[number]:
+        return None
+    part = found[1]
+    return part if isinstance(part, list) and len(part) == len(head.index) else None
 
 
 def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int) -> object | None:
     """A dataset rule's state over the whole file, from its column of the file's record table (None
     when the table is missing or was made from other bytes than ``content``)."""
     head = store.get(key)
-    if not isinstance(head, TableHead) or head.content is None or head.content != content:
+    if not isinstance(head, TableHead) or head.content is None or head.content != content or len(head.parts) <= position + 1:
         return None
-    column = store.get(f"{key}-{position}")
-    if not isinstance(column, list) or len(column) != len(head.index):
+    column = _part(store, key, head, position + 1)
+    if column is None:
         return None
     return absorbed(rule, rule.accumulator.empty(rule.accumulator_options), column,
                     list(map(RecordRef, head.index, head.line, head.column)))
@@ -141,7 +165,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
         findings, partial, table = _relint(setup, records, plan, previous, known.digests, problems)
     table.head.content = content()
     table.head.groups = _groups(table.head, known.seen_groups)
-    store_table(store, key, table)
+    store_table(store, key, table, previous)
     yield findings, partial
 
 
