@@ -1,21 +1,24 @@
-"""Linting one file with the result cache: a whole-file entry, else content-addressed blocks of records.
+"""Linting one file with the result cache: a whole-file entry, else its record table or blocks of records.
 
-Two levels, both keyed by the file's evaluation key (:mod:`vgptlint.incremental.keys`):
+Three levels, all keyed by the file's evaluation key (:mod:`vgptlint.incremental.keys`):
 
 - **The file**: the digest of its bytes → its record findings (file-wide problems collapsed, sorted,
   encoded as the spool encodes them) and their counts, its record count, and each dataset rule's
   decision (metrics, notes, encoded findings) with the judgment and severity it was made under;
-  beside it, the rules' outcomes in one entry and each rule's accumulator state in an entry of its
-  own. Nothing changed: the findings join the run's spool as stored, without decoding one or parsing
-  a record. A dataset rule whose severity changed is decided again from the stored outcomes, one
-  whose bounds changed from its own state: nothing else is read (not the 30 MB of another rule's).
-- **Blocks** of ``BLOCK_RECORDS`` consecutive records (cut at record indexes that are multiples of
-  it, so every process cuts a file alike): the digest of each record's position (index, line,
-  column) and raw text → the block's findings and accumulator states. A file with a few records
-  changed reads and hashes every record, takes the unchanged blocks' results from the cache and
-  lints only the blocks that changed; states merge as ``--jobs`` chunks do. Positions are part of a
-  block's key because findings and accumulator states hold them (a record's line, a duplicate's
-  index): a block whose records moved is linted again, so no stale position is ever reused.
+  beside it, the rules' outcomes in one entry. Nothing changed: the findings join the run's spool as
+  stored, without decoding one or parsing a record. A dataset rule whose severity changed is decided
+  again from the stored outcomes; one whose bounds changed from its state: the rule's column of the
+  record table when the table was made from these bytes, else (files cached in blocks) the state
+  stored for it. Nothing else is read (not the 30 MB of another rule's).
+- **The record table** (:mod:`vgptlint.incremental.records`), for local runs of files whose dataset
+  rules all observe records: the file's last lint, record by record, so a rerun lints only the
+  records it has not seen, wherever they are.
+- **Blocks** of ``BLOCK_RECORDS`` consecutive records, for ``--jobs`` chunks, Dask pieces and files
+  with a plugin's accumulator (cut at record indexes that are multiples of it, so every process cuts
+  a file alike): the digest of each record's position (index, line, column) and raw text → the
+  block's findings and accumulator states; states merge as ``--jobs`` chunks do. Positions are part
+  of a block's key because findings and accumulator states hold them (a record's line, a
+  duplicate's index): a block whose records moved is linted again, so no stale position is ever reused.
 
 Every merge is the accumulators' own (associative, as ``--jobs`` and Dask rely on), and replayed
 findings go through the same file-wide collapsing and sorted spool, so reports are byte-identical
