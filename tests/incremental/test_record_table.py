@@ -176,3 +176,19 @@ def test_a_table_with_a_part_of_another_version_is_not_used(tmp_path, cache_dir,
     linted.clear()
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
     assert linted == list(range(len(SFT)))
+
+
+def test_a_problem_of_every_record_is_one_finding_after_a_rerun(tmp_path, cache_dir, linted):
+    """File-wide problems are found following a file's findings in record order: a rerun replays the
+    cached records' findings and the relinted ones in that order, so they collapse as in a cold run."""
+    policy = policy_text().replace("rules:\n", "rules:\n  input-empty: warning\n")
+    rows = [{**record, "input": ""} for record in SFT]
+    write_project(tmp_path, rows, DPO, policy, CATALOG)
+    cold = lint(tmp_path, "--no-cache", report="text")
+    assert f"(in all {len(SFT)} records of this file)" in cold
+    assert lint(tmp_path, report="text") == cold
+    rows[7] = {**rows[7], "output": rows[7]["output"] + " Filter on APCo."}
+    write_project(tmp_path, rows, DPO, policy, CATALOG)
+    linted.clear()
+    assert lint(tmp_path, report="text") == lint(tmp_path, "--no-cache", report="text")
+    assert linted == [7]

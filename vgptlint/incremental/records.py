@@ -27,7 +27,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from operator import is_not, itemgetter
 
 from vgptlint.aggregates.base import RecordRef
@@ -40,6 +40,7 @@ from vgptlint.run.engine import FilePlan, Partial, RecordRow, Source, empty_stat
 from vgptlint.run.setup import RunSetup
 
 DIGEST_BYTES = 16
+RECORDS_PER_PIECE = 16_384  # records whose findings are held at once (as RECORDS_PER_PASS in the engine)
 UNCACHED = b"\0" * DIGEST_BYTES  # the digest of a row never looked up (see _row_digest)
 
 
@@ -144,29 +145,41 @@ def table_key(evaluation_key: str, display: str) -> str:
 
 def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, content: Callable[[], str | None],
                  known: KnownRecords) -> Iterator[tuple[list[Finding], Partial]]:
-    """The file's findings and accumulator states (one piece), from its last table (under ``key``)
-    where records are unchanged; the new table is stored. ``content()``, once the file is read: the
-    digest of the bytes read (None when unknown: stdin, a file edited while it was read).
-    ``known``: what the reader of ``source``'s records is told it need not decode, and where it notes
-    the groups of lines it read."""
+    """The file's (findings, accumulator states) in pieces of consecutive records, from its last table
+    (under ``key``) where records are unchanged; once the last piece is taken, the new table is stored.
+    ``content()``, once the file is read: the digest of the bytes read (None when unknown: stdin, a
+    file edited while it was read). ``known``: what the reader of ``source``'s records is told it need
+    not decode, and where it notes the groups of lines it read.
+
+    A piece's findings are its records' findings in record order (file-wide problems are found
+    following them: :class:`~vgptlint.findings.collapse.FileWide`), at most RECORDS_PER_PIECE
+    records' worth, so memory does not grow with a file's findings.
+    """
     plan = file_plan(setup, source.run)
     previous = load_table(store, key, len(plan.aggregate_rules))
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
-    records = Source(source.run, _noting(source.records, problems))
+    records = _noting(source.records, problems)
     if previous is None:
         builder = TableBuilder(len(plan.aggregate_rules), problems)
-        findings: list[Finding] = []
-        partial = lint_source(setup, records, findings, rows=builder)
+        while chunk := list(islice(records, RECORDS_PER_PIECE)):
+            findings: list[Finding] = []
+            yield findings, lint_source(setup, Source(source.run, chunk), findings, rows=builder)
         table = builder.table()
     else:
         head = previous.head
         known.digests = dict(zip(_digests(head.digests), range(len(head.index))))
         known.groups = head.groups
-        findings, partial, table = _relint(setup, records, plan, previous, known.digests, problems)
+        input_problems, partial, table = _relint(setup, Source(source.run, records), plan, previous, known.digests,
+                                                 problems)
+        nothing = Partial(empty_states(plan), 0)
+        yield input_problems, nothing
+        for start in range(0, len(table.findings), RECORDS_PER_PIECE):
+            found = [decode(f) for encoded in table.findings[start:start + RECORDS_PER_PIECE] if encoded for f in encoded]
+            yield found, nothing
+        yield [], partial
     table.head.content = content()
     table.head.groups = _groups(table.head, known.seen_groups)
     store_table(store, key, table, previous)
-    yield findings, partial
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
@@ -180,7 +193,8 @@ def _noting(items: Iterable, problems: set[int]) -> Iterator:
 
 def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTable, known: dict,
             problems: set[int]) -> tuple[list[Finding], Partial, RecordTable]:
-    """Records found in ``previous`` reused (moved to their positions now), the others linted."""
+    """Records found in ``previous`` reused (moved to their positions now), the others linted: the
+    findings of the input's problems, the file's states and its new table (its records' findings)."""
     findings: list[Finding] = []
     misses: list[Record] = []
     miss_places: list[int] = []  # each miss's place among the records
@@ -217,7 +231,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
         column.append(item.column)
         origin.append(number)
     fresh = TableBuilder(len(plan.aggregate_rules), problems)
-    lint_source(setup, Source(source.run, misses), findings, rows=fresh)
+    lint_source(setup, Source(source.run, misses), [], rows=fresh)  # (their findings: in the rows)
     added = fresh.table()
     # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
     for place, digest in zip(miss_places, _digests(added.head.digests)):
@@ -230,7 +244,6 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     for number, (encoded, old_index, old_line) in enumerate(zip(stored, moved_index, moved_line)):
         if encoded is not None and origin[number] < rows_before:
             encoded = _moved(encoded, index[number] - old_index, line[number] - old_line)
-            findings.extend(map(decode, encoded))
         new_findings.append(encoded)
     refs = list(map(RecordRef, index, line, column))
     states = empty_states(plan)
