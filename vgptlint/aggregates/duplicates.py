@@ -332,26 +332,13 @@ def copies_of(digests: bytes, index: array) -> list[tuple[int, int]]:
 
 
 def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOutcome:
+    import numpy as np
+
     copies = copies_of(bytes(state.digests), state.index)
     records = len(state.index)
     what = opts.label or ("near-duplicate (numbers masked)" if opts.mask_digits else "duplicate")
-    fields = " + ".join(opts.fields)
-    hits = []
-    normalizations, width, count = _normalizations(opts), _dup_widths(opts)[1], len(opts.fields)
-    for number, (copy, first) in enumerate(copies):
-        if opts.max_reported and number >= opts.max_reported:
-            break
-        index, first_index, first_line = state.index[copy], state.index[first], state.line[first]
-        digest = state.digests[8 * copy:8 * copy + 8]
-        differs = what_differs(bytes(state.variants[width * copy:width * (copy + 1)]),
-                               bytes(state.variants[width * first:width * (first + 1)]),
-                               state.field_sums[count * copy:count * (copy + 1)],
-                               state.field_sums[count * first:count * (first + 1)], opts.fields, normalizations)
-        hits.append(AggregateHit(f"record {index} is a {what} of record {first_index} (line {first_line}) on {fields}"
-                                 f"{differs}",
-                                 record_index=index, line=state.line[copy], column=state.column[copy], pointer="",
-                                 data={"first_index": first_index, "first_line": first_line},
-                                 fingerprint_basis=f"{digest.hex()} {index - first_index}"))
+    reported = copies[:opts.max_reported] if opts.max_reported else copies
+    hits = _dup_hits(state, reported, what, opts)
     value = share(len(copies), records)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value, len(copies), records)
@@ -361,8 +348,54 @@ def _dup_finalize(state: DuplicateState, opts: DuplicateOptions) -> AggregateOut
     if broken:
         hits.append(AggregateHit(f"{what} records {percent(value)} ({counts(len(copies), records)}) {broken}",
                                  fingerprint_basis=f"share {broken}"))
-    details = {"label": what, "groups": len({bytes(state.digests[8 * first:8 * first + 8]) for _, first in copies})}
+    firsts = np.frombuffer(state.digests, dtype=np.uint64)[[first for _, first in copies]]
+    details = {"label": what, "groups": len(set(firsts.tolist()))}
     return AggregateOutcome(value, len(copies), records, bounds.as_dict(), not broken, details, tuple(hits))
+
+
+def _dup_hits(state: DuplicateState, copies: list[tuple[int, int]], what: str, opts: DuplicateOptions) -> list[AggregateHit]:
+    """A finding at each copy, the state's columns read for all copies at once (a slice and a bytes
+    per copy and column took two thirds of finalize)."""
+    import numpy as np
+
+    if not copies:
+        return []
+    copy, first = (list(column) for column in zip(*copies))
+    index, line, column = (np.frombuffer(values, dtype=np.int64)[copy].tolist()
+                           for values in (state.index, state.line, state.column))
+    first_index, first_line = (np.frombuffer(values, dtype=np.int64)[first].tolist() for values in (state.index, state.line))
+    digests = np.frombuffer(state.digests, dtype=np.uint64)[copy].tobytes().hex()
+    differs = _what_differs_each(state, copy, first, opts)
+    fields = " + ".join(opts.fields)
+    return [AggregateHit(f"record {index[number]} is a {what} of record {first_index[number]} (line {first_line[number]}) "
+                         f"on {fields}"
+                         f"{differs[number]}",
+                         record_index=index[number], line=line[number], column=column[number], pointer="",
+                         data={"first_index": first_index[number], "first_line": first_line[number]},
+                         fingerprint_basis=f"{digests[16 * number:16 * number + 16]} {index[number] - first_index[number]}")
+            for number in range(len(copy))]
+
+
+def _what_differs_each(state: DuplicateState, copy: list[int], first: list[int], opts: DuplicateOptions) -> list[str]:
+    """:func:`what_differs` of each (copy, first) pair: it depends only on which variant digests and
+    which field crc32s the two share, so each such pattern is worded once."""
+    import numpy as np
+
+    width, count = _dup_widths(opts)[1], len(opts.fields)
+    variants = np.frombuffer(state.variants, dtype=np.uint8).reshape(-1, width)
+    sums = np.frombuffer(state.field_sums, dtype=np.uint32).reshape(-1, count)
+    same_variants = (variants[copy].reshape(-1, width // 8, 8) == variants[first].reshape(-1, width // 8, 8)).all(axis=2)
+    pattern = np.hstack([same_variants, sums[copy] == sums[first]])
+    worded: dict[bytes, str] = {}
+    texts = []
+    for number, code in enumerate(map(bytes, np.packbits(pattern, axis=1))):
+        text = worded.get(code)
+        if text is None:
+            text = worded[code] = what_differs(variants[copy[number]].tobytes(), variants[first[number]].tobytes(),
+                                               sums[copy[number]].tolist(), sums[first[number]].tolist(),
+                                               opts.fields, _normalizations(opts))
+        texts.append(text)
+    return texts
 
 
 # ---------------------------------------------------------------------------- near duplicates
@@ -499,10 +532,9 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float, also=Non
     when ``also`` is given, whose row of ``also`` does too: the answer's own signature); -1 if
     none (and for records not kept).
 
-    Vectorized, one band at a time: sort (band value, record) and take each group's first record as
-    the candidate, compare every (record, candidate) pair of the band in slices, and keep per record
-    the smallest candidate that agrees. Memory: a few arrays of one value per record, whatever the
-    number of candidate pairs (templated data has millions).
+    Vectorized, one band at a time (:func:`_band_pairs`): compare every (record, candidate) pair of
+    the band in slices, and keep per record the smallest candidate that agrees. Memory: a few arrays
+    of one value per record, whatever the number of candidate pairs (templated data has millions).
     """
     import numpy as np
 
@@ -512,28 +544,38 @@ def earliest_similar(table, keep, rows_per_band: int, threshold: float, also=Non
     best = np.full(count, -1, dtype=np.int64)
     agreement = np.zeros(count, dtype=np.int64)
     for band in range(bins // rows_per_band if len(kept) else 0):
-        columns = table[kept, band * rows_per_band:(band + 1) * rows_per_band].astype(np.uint64)
-        values = columns @ weights  # uint64 arithmetic wraps: a hash of the band's values
-        del columns
-        order = np.lexsort((kept, values))
-        ordered_values, ordered_rows = values[order], kept[order]
-        del values, order
-        starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
-        first = ordered_rows[starts][np.cumsum(starts) - 1]
-        has_candidate = first < ordered_rows
-        rows, candidates = ordered_rows[has_candidate], first[has_candidate]  # each row once per band
-        del ordered_values, ordered_rows, starts, first, has_candidate
+        rows, candidates = _band_pairs(table, kept, band, rows_per_band, weights)
         for start in range(0, len(rows), _PAIRS_PER_SLICE):
             row, candidate = rows[start:start + _PAIRS_PER_SLICE], candidates[start:start + _PAIRS_PER_SLICE]
             agree = (table[row] == table[candidate]).sum(axis=1)
             good = agree >= threshold * bins
-            if also is not None:
-                good &= (also[row] == also[candidate]).sum(axis=1) >= threshold * also.shape[1]
             row, candidate, agree = row[good], candidate[good], agree[good]
+            if also is not None:  # only pairs whose signatures agree: few, so this test costs little
+                good = (also[row] == also[candidate]).sum(axis=1) >= threshold * also.shape[1]
+                row, candidate, agree = row[good], candidate[good], agree[good]
             earlier = (best[row] < 0) | (candidate < best[row])
             best[row[earlier]] = candidate[earlier]
             agreement[row[earlier]] = agree[earlier]
     return best, agreement
+
+
+def _band_pairs(table, kept, band: int, rows_per_band: int, weights):
+    """One band's (record, candidate) pairs: each kept record whose band values an earlier kept record
+    has too, with the earliest such record (each record once). The band's values are hashed into one
+    number, sorted (an unstable sort: twice as fast, and each group's earliest record is then its
+    minimum) and grouped."""
+    import numpy as np
+
+    columns = table[:, band * rows_per_band:(band + 1) * rows_per_band].astype(np.uint64)
+    values = (columns @ weights)[kept]  # uint64 arithmetic wraps: a hash of the band's values
+    del columns
+    order = np.argsort(values)
+    ordered_values, ordered_rows = values[order], kept[order]
+    del values, order
+    starts = np.r_[True, ordered_values[1:] != ordered_values[:-1]]
+    first = np.minimum.reduceat(ordered_rows, np.flatnonzero(starts))[np.cumsum(starts) - 1]
+    has_candidate = first < ordered_rows
+    return ordered_rows[has_candidate], first[has_candidate]
 
 
 _PAIRS_PER_SLICE = 65536
@@ -664,27 +706,20 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
         answers = (np.frombuffer(state.answers, dtype=np.uint32).reshape(count, opts.bins)[order]
                    if opts.answer else None)
         best, agreement = earliest_similar(table, keep, opts.rows, opts.threshold, answers)
-        for number in np.nonzero((best >= 0) & keep)[0].tolist():
-            found.append((number, int(best[number]), int(agreement[number]) / opts.bins))
+        numbers = np.nonzero((best >= 0) & keep)[0]
+        similarities = [agree / opts.bins for agree in agreement[numbers].tolist()]
+        found = list(zip(numbers.tolist(), best[numbers].tolist(), similarities))
     index, line, column = (np.frombuffer(a, dtype=np.int64)[order] for a in (state.index, state.line, state.column))
     sums = np.frombuffer(state.field_sums, dtype=np.uint32).reshape(count, len(opts.fields))[order]
 
     def row(number: int) -> tuple[int, int, int, bytes]:
         return int(index[number]), int(line[number]), int(column[number]), exact[number].tobytes()
 
-    hits = []
-    for count_reported, (number, earlier, similarity) in enumerate(found):
-        if opts.max_reported and count_reported >= opts.max_reported:
-            hits.append(AggregateHit(f"{len(found) - opts.max_reported:,} more near-duplicate records not listed",
-                                     fingerprint_basis="more"))
-            break
-        record_index, record_line, record_column, digest = row(number)
-        first = row(earlier)
-        differs = _near_differs(sums[number].tolist(), sums[earlier].tolist(), opts.fields)
-        hits.append(AggregateHit(f"record {record_index} is a near-duplicate ({similarity:.0%} similar) of record "
-                                 f"{first[0]} (line {first[1]}){differs}", record_index=record_index, line=record_line,
-                                 column=record_column, data={"first_index": first[0], "similarity": similarity},
-                                 fingerprint_basis=f"{first[3].hex()} {digest.hex()}"))
+    reported = found[:opts.max_reported] if opts.max_reported else found
+    hits = _near_hits(reported, (index, line, column), exact, sums, opts)
+    if len(reported) < len(found):
+        hits.append(AggregateHit(f"{len(found) - opts.max_reported:,} more near-duplicate records not listed",
+                                 fingerprint_basis="more"))
     value = share(len(found), count)
     bounds = ShareBounds(None, opts.max)
     broken = bounds.broken(value, len(found), count)
@@ -696,6 +731,44 @@ def _near_finalize(state: NearState, opts: NearDuplicateOptions) -> AggregateOut
                                  f"{len(groups):,} group{'' if len(groups) == 1 else 's'}, the largest: {largest}", fingerprint_basis=f"share {broken}"))
     return AggregateOutcome(value, len(found), count, bounds.as_dict(), not broken,
                             {"threshold": opts.threshold, "method": "minhash", "groups": len(groups)}, tuple(hits))
+
+
+def _near_hits(found: list[tuple[int, int, float]], positions, exact, sums, opts: NearDuplicateOptions) -> list[AggregateHit]:
+    """A finding at each near-duplicate record, its own and its earlier record's positions, digests and
+    field crc32s read for all of them at once (one numpy scalar per value took half of finalize)."""
+    if not found:
+        return []
+    numbers, earliers, similarities = (list(column) for column in zip(*found))
+    index, line, column = (array[numbers].tolist() for array in positions)
+    first_index, first_line = (array[earliers].tolist() for array in positions[:2])
+    digests, first_digests = exact[numbers].tobytes().hex(), exact[earliers].tobytes().hex()
+    differs = _near_differs_each(sums[numbers], sums[earliers], opts.fields)
+    hits = []
+    for number, similarity in enumerate(similarities):
+        hexes = slice(16 * number, 16 * number + 16)
+        hits.append(AggregateHit(f"record {index[number]} is a near-duplicate ({similarity:.0%} similar) of record "
+                                 f"{first_index[number]} (line {first_line[number]}){differs[number]}",
+                                 record_index=index[number], line=line[number], column=column[number],
+                                 data={"first_index": first_index[number], "similarity": similarity},
+                                 fingerprint_basis=f"{first_digests[hexes]} {digests[hexes]}"))
+    return hits
+
+
+def _near_differs_each(copy_sums, first_sums, fields: tuple[str, ...]) -> list[str]:
+    """:func:`_near_differs` of each pair of rows of crc32s: it depends only on which fields differ and
+    which are empty, so each such pattern is worded once."""
+    import numpy as np
+
+    pattern = np.hstack([copy_sums != first_sums, copy_sums != 0])
+    codes = np.packbits(pattern, axis=1)
+    worded: dict[bytes, str] = {}
+    texts = []
+    for number, code in enumerate(map(bytes, codes)):
+        text = worded.get(code)
+        if text is None:
+            text = worded[code] = _near_differs(copy_sums[number].tolist(), first_sums[number].tolist(), fields)
+        texts.append(text)
+    return texts
 
 
 def near_groups(found: list[tuple[int, int, float]]) -> list[tuple[int, int]]:

@@ -30,7 +30,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import groupby, islice
+from itertools import compress, count, islice, repeat
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef, accumulator
 from vgptlint.aggregates.bounds import percent, share
@@ -115,22 +115,60 @@ class Segment:
         self.end = index + 1
 
     def extend(self, labels: Sequence[str]) -> None:
-        """``push`` each label in turn, a run of equal labels at once: only a whole run can be the
-        longest (its shorter prefixes never beat it), so one comparison per run gives push's answer."""
-        for label, run in groupby(labels):
-            length = len(list(run))
-            if label == self.last:
-                self.trailing += length
-                if self.runs == 1:
-                    self.leading += length
-            else:
-                self.runs += 1
-                self.trailing = length
-                self.last = label
-            self.end += length
-            if self.trailing >= self.longest[0]:  # a shorter run never wins: most runs skip the call
-                self.longest = _longer(self.longest, (self.trailing, label, self.end - self.trailing))
+        """``push`` each label in turn, column-wise: C-level passes over the labels find the runs
+        (see ``_Runs``) and count the labels, with no Python step per run or label. Only a whole run
+        can be the longest (its shorter prefixes never beat it), so the longest run of ``labels`` (the
+        earliest of equal ones) and the one the first run makes with this segment's last give push's
+        answer."""
+        if not labels:
+            return
+        runs = _Runs(labels)
+        continues = labels[0] == self.last
+        first = (runs.first, labels[0], self.end)
+        if continues:
+            first = (self.trailing + runs.first, labels[0], self.end - self.trailing)
+            if self.runs == 1:
+                self.leading += runs.first
+        length, start = runs.longest()
+        self.longest = _longer(self.longest, _longer(first, (length, labels[start], self.end + start)))
+        self.runs += runs.count - continues
+        self.trailing = first[0] if continues and runs.count == 1 else runs.last
+        self.last = labels[-1]
+        self.end += len(labels)
         self.counts.update(labels)
+
+
+class _Runs:
+    """The runs of a sequence of labels, read off one byte per neighbouring pair (1 where a run
+    ends): bytes methods count and find in C what a loop over the runs would in Python."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self.ends = bytes(map(operator.ne, islice(labels, 1, None), labels))
+        self.count = self.ends.count(1) + 1
+        self.first = self.ends.find(1) + 1 or len(labels)  # the first and last runs' lengths
+        self.last = len(labels) - (self.ends.rfind(1) + 1)
+
+    def longest(self) -> tuple[int, int]:
+        """(length, start) of the longest run, the earliest of equal ones: a run of length L is L - 1
+        zero bytes in a row, and the first L - 1 zeros in a row (L the longest) begin the earliest
+        such run."""
+        zeros = self._most_zeros_in_a_row()
+        return zeros + 1, self.ends.find(bytes(zeros))
+
+    def _most_zeros_in_a_row(self) -> int:
+        """Doubling, then halving, how many zeros in a row to look for: a few C-level searches
+        instead of a look at every run."""
+        found, missing = 0, 1
+        while missing <= len(self.ends) and bytes(missing) in self.ends:
+            found, missing = missing, missing * 2
+        missing = min(missing, len(self.ends) + 1)
+        while missing - found > 1:
+            middle = (found + missing) // 2
+            if bytes(middle) in self.ends:
+                found = middle
+            else:
+                missing = middle
+        return found
 
 
 def _longer(a: tuple, b: tuple) -> tuple:
@@ -238,8 +276,11 @@ def _place(segments: list[Segment], index: int, label: str) -> None:
 
 def _stretches(indices: list[int]) -> list[tuple[int, int]]:
     """(start, stop) positions of the maximal stretches of consecutive record indices."""
+    first = indices[0] if indices else 0
+    if indices == list(range(first, first + len(indices))):  # the usual case: one stretch (or none)
+        return [(0, len(indices))]
     steps = map(operator.sub, islice(indices, 1, None), indices)
-    breaks = [position for position, step in enumerate(steps, 1) if step != 1]
+    breaks = compress(count(1), map(operator.ne, steps, repeat(1)))
     edges = [0, *breaks, len(indices)]
     return list(zip(edges, edges[1:]))
 
@@ -260,7 +301,7 @@ def _absorb_labels(segments: list[Segment], labels: Sequence[str], indices: list
 def _absorb(state: dict, observations: Sequence[tuple[str, ...]], refs: Sequence[RecordRef],
             opts: OrderingOptions) -> dict:
     """Observations: each record's labels in ``opts.labelled`` order, pushed at its index."""
-    indices = [ref.index for ref in refs]
+    indices = list(map(operator.itemgetter(0), refs))  # RecordRef.index, at C speed
     stretches = _stretches(indices)
     for name, labels in zip(opts.labelled, zip(*observations)):
         _absorb_labels(state[name], labels, indices, stretches)
