@@ -166,8 +166,8 @@ def test_a_table_with_a_part_of_another_version_is_not_used(tmp_path, cache_dir,
     write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
     lint(tmp_path)
     store = ResultStore(cache_dir / "results")
-    parts = sorted(p.name for p in (cache_dir / "results").rglob("t*-1") if p.is_file())
-    assert parts  # the first rule's column of each file's table
+    parts = sorted(p.name for p in (cache_dir / "results").rglob("t*-1-0") if p.is_file())
+    assert parts  # the first chunk of the first rule's column of each file's table
     for name in parts:
         stamp, column = store.get(name)
         store.put(name, (bytes(8), column))  # the same column, under a stamp no head names

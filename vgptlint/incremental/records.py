@@ -36,7 +36,7 @@ from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
 from vgptlint.policy.model import CompiledRule
-from vgptlint.run.engine import FilePlan, Partial, RecordRow, Source, empty_states, file_plan, input_finding, lint_source
+from vgptlint.run.engine import FilePlan, Partial, Source, empty_states, file_plan, input_finding, lint_source
 from vgptlint.run.setup import RunSetup
 
 DIGEST_BYTES = 16
@@ -70,11 +70,19 @@ class RecordTable:
     columns: list[list]
 
 
-# A table is several entries: its parts (the findings, each rule's column) are stored first, each with
-# a random stamp, and the head last, naming the stamp of each part it goes with. A reader takes a part
-# only with the stamp its head names, so a run that stopped halfway, or two runs storing one table
-# at once, leave a table that is whole or missing, never one part of another version. A part equal
-# to the previous table's (a rule whose observations no edited record changed) is not written again.
+# A table is several entries. Its parts (the findings, each rule's column) are cut in chunks of
+# RECORDS_PER_PIECE records, stored first, each with a random stamp; the head is stored last and names
+# the stamp of every chunk it goes with. A reader takes a chunk only with the stamp its head names, so
+# a run that stopped halfway, or two runs storing one table at once, leave a table that is whole or
+# missing, never one part of another version. A chunk equal to the previous table's (the records of
+# that stretch did not change, or not what a rule keeps of them) is not written again; a first run
+# stores its chunks as they fill, so it never holds the whole table.
+
+
+def _store_chunk(store: ResultStore, key: str, number: int, chunk: int, values: list) -> bytes:
+    stamp = os.urandom(8)
+    store.put(f"{key}-{number}-{chunk}", (stamp, values))
+    return stamp
 
 
 def store_table(store: ResultStore, key: str, table: RecordTable, previous: RecordTable | None = None) -> None:
@@ -82,12 +90,15 @@ def store_table(store: ResultStore, key: str, table: RecordTable, previous: Reco
     before = () if previous is None else (previous.findings, *previous.columns)
     stamps = []
     for number, part in enumerate(parts):
-        if number < len(before) and part == before[number]:
-            stamps.append(previous.head.parts[number])
-            continue
-        stamp = os.urandom(8)
-        store.put(f"{key}-{number}", (stamp, part))
-        stamps.append(stamp)
+        chunks = []
+        for chunk, start in enumerate(range(0, len(part), RECORDS_PER_PIECE)):
+            values = part[start:start + RECORDS_PER_PIECE]
+            if number < len(before) and chunk < len(previous.head.parts[number]) and \
+                    values == before[number][start:start + RECORDS_PER_PIECE]:
+                chunks.append(previous.head.parts[number][chunk])
+            else:
+                chunks.append(_store_chunk(store, key, number, chunk, values))
+        stamps.append(tuple(chunks))
     table.head.parts = tuple(stamps)
     store.put(key, table.head)
 
@@ -103,11 +114,13 @@ def load_table(store: ResultStore, key: str, rule_count: int) -> RecordTable | N
 
 
 def _part(store: ResultStore, key: str, head: TableHead, number: int) -> list | None:
-    found = store.get(f"{key}-{number}")
-    if not isinstance(found, tuple) or len(found) != 2 or found[0] != head.parts[number]:
-        return None
-    part = found[1]
-    return part if isinstance(part, list) and len(part) == len(head.index) else None
+    part: list = []
+    for chunk, stamp in enumerate(head.parts[number]):
+        found = store.get(f"{key}-{number}-{chunk}")
+        if not isinstance(found, tuple) or len(found) != 2 or found[0] != stamp or not isinstance(found[1], list):
+            return None
+        part += found[1]
+    return part if len(part) == len(head.index) else None
 
 
 def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int) -> object | None:
@@ -160,23 +173,21 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
     records = _noting(source.records, problems)
     if previous is None:
-        builder = TableBuilder(len(plan.aggregate_rules), problems)
+        builder = TableBuilder(len(plan.aggregate_rules), problems, store, key)
         while chunk := list(islice(records, RECORDS_PER_PIECE)):
             findings: list[Finding] = []
             yield findings, lint_source(setup, Source(source.run, chunk), findings, rows=builder)
-        table = builder.table()
-    else:
-        head = previous.head
-        known.digests = dict(zip(_digests(head.digests), range(len(head.index))))
-        known.groups = head.groups
-        input_problems, partial, table = _relint(setup, Source(source.run, records), plan, previous, known.digests,
-                                                 problems)
-        nothing = Partial(empty_states(plan), 0)
-        yield input_problems, nothing
-        for start in range(0, len(table.findings), RECORDS_PER_PIECE):
-            found = [decode(f) for encoded in table.findings[start:start + RECORDS_PER_PIECE] if encoded for f in encoded]
-            yield found, nothing
-        yield [], partial
+        builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
+        return
+    head = previous.head
+    known.digests = dict(zip(_digests(head.digests), range(len(head.index))))
+    known.groups = head.groups
+    input_problems, partial, table = _relint(setup, Source(source.run, records), plan, previous, known.digests, problems)
+    nothing = Partial(empty_states(plan), 0)
+    yield input_problems, nothing
+    for start in range(0, len(table.findings), RECORDS_PER_PIECE):
+        yield [decode(f) for encoded in table.findings[start:start + RECORDS_PER_PIECE] if encoded for f in encoded], nothing
+    yield [], partial
     table.head.content = content()
     table.head.groups = _groups(table.head, known.seen_groups)
     store_table(store, key, table, previous)
@@ -295,34 +306,51 @@ def _digests(joined: bytes) -> list[bytes]:
 
 
 class TableBuilder:
-    """Rows of a lint (:class:`RecordRow`, as ``lint_source`` hands them) → a :class:`RecordTable`,
-    keeping only what the table holds of each (not the record)."""
+    """What a lint hands over per record (:class:`~vgptlint.run.engine.RecordRows`) → a
+    :class:`RecordTable`, keeping only what the table holds of each (not the record). With a
+    ``store``, every chunk of RECORDS_PER_PIECE records is stored as soon as it is complete and
+    dropped (:meth:`store_rest` stores the rest and the head): a first run never holds its whole table."""
 
-    def __init__(self, rule_count: int, problems: set[int]) -> None:
-        self.rule_count = rule_count
-        self.problems = problems
+    def __init__(self, rule_count: int, problems: set[int], store: ResultStore | None = None, key: str = "") -> None:
+        self.problems, self.store, self.key = problems, store, key
         self.digests: list[bytes] = []
         self.index, self.line, self.column = array("q"), array("q"), array("q")
-        self.findings: list = []
-        self.observations: list[tuple] = []
+        self.parts: list[list] = [[] for _ in range(rule_count + 1)]  # findings, then each rule's column
+        self.stamps: list[list[bytes]] = [[] for _ in range(rule_count + 1)]
 
-    def extend(self, rows: Iterable[RecordRow]) -> None:
-        for row in rows:
-            record = row.record
-            encoded = tuple(map(encode, row.findings)) if row.findings else None
+    def add(self, records: list[Record], findings: list[list[Finding]], columns: list[list]) -> None:
+        mine = self.parts[0]
+        for record, found in zip(records, findings):
+            encoded = tuple(map(encode, found)) if found else None
             self.digests.append(UNCACHED if record.index in self.problems else _row_digest(record, encoded))
             self.index.append(record.index)
             self.line.append(record.line)
             self.column.append(record.column)
-            self.findings.append(encoded)
-            self.observations.append(row.observations)
+            mine.append(encoded)
+        for mine, column in zip(self.parts[1:], columns):
+            mine.extend(column)
+        if self.store is not None:
+            while len(self.parts[0]) >= RECORDS_PER_PIECE:
+                self._store_chunk(RECORDS_PER_PIECE)
+
+    def _store_chunk(self, size: int) -> None:
+        for number, part in enumerate(self.parts):
+            chunk = len(self.stamps[number])
+            self.stamps[number].append(_store_chunk(self.store, self.key, number, chunk, part[:size]))
+            del part[:size]
 
     def table(self) -> RecordTable:
-        columns = [list(column) for column in zip(*self.observations)] if self.observations else []
-        if len(columns) != self.rule_count:
-            columns = [[None] * len(self.observations) for _ in range(self.rule_count)]
-        return RecordTable(TableHead(None, b"".join(self.digests), self.index, self.line, self.column, {}), self.findings,
-                           columns)
+        head = TableHead(None, b"".join(self.digests), self.index, self.line, self.column, {})
+        return RecordTable(head, self.parts[0], self.parts[1:])
+
+    def store_rest(self, content: str | None, groups: Callable[[TableHead], dict]) -> None:
+        """Store the last chunk and the head (``groups(head)``: its groups of lines)."""
+        if self.parts[0]:
+            self._store_chunk(len(self.parts[0]))
+        head = TableHead(content, b"".join(self.digests), self.index, self.line, self.column, {},
+                         tuple(map(tuple, self.stamps)))
+        head.groups = groups(head)
+        self.store.put(self.key, head)
 
 
 def _row_digest(record: Record, encoded: tuple | None) -> bytes:

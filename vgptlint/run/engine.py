@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol
 
 from vgptlint import __version__
 from vgptlint.aggregates.base import AggregateOutcome, RecordRef
@@ -200,13 +201,13 @@ def file_plan(setup: RunSetup, run: FileRun) -> FilePlan:
     return plan
 
 
-def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows: list | None = None) -> Partial:
+def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows: RecordRows | None = None) -> Partial:
     """Record rules and accumulators over a source's records; findings go to ``sink`` every
     RECORDS_PER_PASS records, so memory does not grow with a file's findings. The core: see the
     module docstring.
 
-    ``rows``: when given (every accumulator of the plan observes), one :class:`RecordRow` per record
-    is appended to it (what the result cache keeps per record).
+    ``rows``: when given (every accumulator of the plan observes), it is handed each record's findings
+    and observations (what the result cache keeps per record: :class:`RecordRows`).
     """
     plan = file_plan(setup, source.run)
     ctx = setup.file_context(source.run)
@@ -222,14 +223,12 @@ def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows
 ABSORB_BATCH = 4096
 
 
-@dataclass(slots=True)
-class RecordRow:
-    """One record's share of a lint: its findings and, per aggregate rule of the plan, its
-    observation (None: the rule did not observe it)."""
+class RecordRows(Protocol):
+    """What receives each record's share of a lint, a batch of consecutive records at a time."""
 
-    record: Record
-    findings: list[Finding]
-    observations: tuple
+    def add(self, records: list[Record], findings: list[list[Finding]], columns: list[list]) -> None:
+        """``findings``: each record's; ``columns``: per aggregate rule of the plan, each record's
+        observation (None: the rule did not observe it)."""
 
 
 class _Observed:
@@ -244,7 +243,7 @@ class _Observed:
         self.records: list[Record] = []  # with rows only
         self.findings: list[list[Finding]] = []
 
-    def absorb(self, aggregates: tuple[CompiledRule, ...], states: list, rows: list | None) -> None:
+    def absorb(self, aggregates: tuple[CompiledRule, ...], states: list, rows: RecordRows | None) -> None:
         slots = []
         for position, rule in enumerate(aggregates):
             observations = self.observations[position]
@@ -258,12 +257,11 @@ class _Observed:
                     column[number] = observation
                 slots.append(column)
         if rows is not None:
-            per_record = zip(*slots) if slots else [()] * len(self.records)
-            rows.extend(map(RecordRow, self.records, self.findings, per_record))
+            rows.add(self.records, self.findings, slots)
 
 
 def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list,
-                use_suppressions: bool, record_count: int, rows: list | None = None) -> tuple[list[Finding], int]:
+                use_suppressions: bool, record_count: int, rows: RecordRows | None = None) -> tuple[list[Finding], int]:
     """One pass over some records; ``states`` (the accumulators') are updated in place."""
     findings: list[Finding] = []
     aggregates = plan.aggregate_rules
