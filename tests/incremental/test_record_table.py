@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
 from vgptlint.incremental import records
 from vgptlint.incremental.store import ResultStore
+from vgptlint.inputs import jsonl
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.records import GROUP_LINES, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 
@@ -192,3 +193,36 @@ def test_a_problem_of_every_record_is_one_finding_after_a_rerun(tmp_path, cache_
     linted.clear()
     assert lint(tmp_path, report="text") == lint(tmp_path, "--no-cache", report="text")
     assert linted == [7]
+
+
+def test_long_lines_are_never_grouped(monkeypatch):
+    """A group holds at most GROUP_BYTES: a file of long lines is read line by line, whatever is known."""
+    monkeypatch.setattr(jsonl, "GROUP_BYTES", 200)
+    raw = [json.dumps({"instruction": f"q{n}", "output": "a" * (5 if n % 7 else 300)}).encode() + b"\n"
+           for n in range(3 * GROUP_LINES)]
+    first_read = KnownRecords()
+    full = [item for item in read_jsonl("f.jsonl", raw, known=first_read) if isinstance(item, Record)]
+    assert first_read.seen_groups == []  # every 32 lines hold a long one
+    digests = {record_digest(r.column, r.text.encode()): n for n, r in enumerate(full)}
+    read = list(read_jsonl("f.jsonl", raw, known=KnownRecords(digests, {})))
+    assert [(r.index, r.line, r.column) for r in read] == [(r.index, r.line, r.column) for r in full]
+    assert all(isinstance(item, KnownRecord) for item in read)
+
+
+def test_tables_in_many_chunks(tmp_path, cache_dir, linted, monkeypatch):
+    """Chunks of a few records: a first run stores them as they fill, a rerun writes the changed ones,
+    misses are linted a chunk at a time, and a changed bound reads one column's chunks."""
+    monkeypatch.setattr(records, "RECORDS_PER_PIECE", 5)
+    rows = [{**record, "instruction": f"{record.get('instruction', '')} ({number})"} for number, record in enumerate(SFT * 2)]
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    rows = [rows[1], *rows[:1], *(dict(r, instruction=r["instruction"] + " Filter on APCo.") if n % 4 == 0 else r
+                                  for n, r in enumerate(rows[2:]))]
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == [n + 2 for n in range(len(rows) - 2) if n % 4 == 0]  # the first two only swapped places
+    write_project(tmp_path, rows, DPO, policy_text(short_max=0.3, duplicates_max=0.5), CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == []

@@ -207,12 +207,14 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     """Records found in ``previous`` reused (moved to their positions now), the others linted: the
     findings of the input's problems, the file's states and its new table (its records' findings)."""
     findings: list[Finding] = []
-    misses: list[Record] = []
+    misses: list[Record] = []  # records not found, linted RECORDS_PER_PIECE at a time as they come
+    missed = 0
     miss_places: list[int] = []  # each miss's place among the records
     digests, index, line, column = bytearray(), array("q"), array("q"), array("q")
     origin = array("q")  # per record: its row in ``previous``, or len(previous rows) + its number among misses
     before = previous.head
     rows_before = len(before.index)
+    fresh = TableBuilder(len(plan.aggregate_rules), problems)
     for item in source.records:
         kind = type(item)
         if kind is KnownRun:
@@ -233,16 +235,19 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
             digest = record_digest(item.column, item.text.encode("utf-8", "surrogatepass"))
             number = known.get(digest)
             if number is None:
-                number = rows_before + len(misses)
+                number = rows_before + missed
+                missed += 1
                 misses.append(item)
                 miss_places.append(len(origin))
+                if len(misses) == RECORDS_PER_PIECE:  # a file mostly new is not held decoded
+                    lint_source(setup, Source(source.run, misses), [], rows=fresh)  # (their findings: in the rows)
+                    misses = []
         digests += digest
         index.append(item.index)
         line.append(item.line)
         column.append(item.column)
         origin.append(number)
-    fresh = TableBuilder(len(plan.aggregate_rules), problems)
-    lint_source(setup, Source(source.run, misses), [], rows=fresh)  # (their findings: in the rows)
+    lint_source(setup, Source(source.run, misses), [], rows=fresh)
     added = fresh.table()
     # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
     for place, digest in zip(miss_places, _digests(added.head.digests)):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from itertools import islice
 
 from vgptlint.inputs.records import (GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, new_record,
                                      record_digest)
@@ -21,6 +20,7 @@ _INDENT = " \t"
 _LINE_END_BYTES = _LINE_END.encode()
 _INDENT_BYTES = _INDENT.encode()
 _skip_ws = WHITESPACE_RE.match
+GROUP_BYTES = 1 << 22  # a group of lines longer than this (4 MB) is read line by line
 
 
 def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_index: int = 0,
@@ -43,11 +43,13 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
         yield from _read_lines(source, lines, cursor, None)
         return
     lines = iter(lines)
-    while group := list(islice(lines, GROUP_LINES)):
+    while group := _group(lines):
+        if len(group) < GROUP_LINES or sum(map(len, group)) > GROUP_BYTES:  # the last lines, or long ones
+            yield from _read_lines(source, group, cursor, known)
+            continue
         joined = b"".join(group)
         digest = hashlib.sha256(joined).digest()
-        if len(group) == GROUP_LINES:
-            known.seen_groups.append((cursor.line, digest))
+        known.seen_groups.append((cursor.line, digest))
         number = None if known.groups is None else known.groups.get(digest)
         if number is None:
             yield from _read_lines(source, group, cursor, known)
@@ -56,6 +58,19 @@ def read_jsonl(source: str, lines: Iterable[bytes], first_line: int = 1, first_i
         cursor.index += GROUP_LINES
         cursor.line += GROUP_LINES
         cursor.offset += len(joined) if joined.isascii() else len(joined.decode("utf-8"))
+
+
+def _group(lines: Iterator[bytes]) -> list[bytes]:
+    """The next GROUP_LINES lines, or fewer when they would pass GROUP_BYTES (a file of long lines is
+    never held GROUP_LINES lines at a time) or the lines end."""
+    group: list[bytes] = []
+    size = 0
+    for raw in lines:
+        group.append(raw)
+        size += len(raw)
+        if len(group) == GROUP_LINES or size > GROUP_BYTES:
+            break
+    return group
 
 
 class _Cursor:
