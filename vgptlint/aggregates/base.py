@@ -86,6 +86,45 @@ class Accumulator:
 
 ACCUMULATORS: dict[str, Accumulator] = {}
 
+# Records whose observations wait to be settled and absorbed together.
+ABSORB_BATCH = 4096
+
+
+class Observations:
+    """Observations of a batch of consecutive records, per accumulator (by position in a plan), waiting
+    to be settled and absorbed together: how the engine and ``vgptlint stats`` feed accumulators."""
+
+    __slots__ = ("observations", "refs", "numbers")
+
+    def __init__(self, count: int) -> None:
+        self.observations: list[list] = [[] for _ in range(count)]
+        self.refs: list[list[RecordRef]] = [[] for _ in range(count)]
+        self.numbers: list[list[int]] = [[] for _ in range(count)]  # which record of the batch each is
+
+    def add(self, position: int, observation: object, ref: RecordRef, number: int) -> None:
+        if observation is not None:
+            self.observations[position].append(observation)
+            self.refs[position].append(ref)
+            self.numbers[position].append(number)
+
+    def absorb(self, accumulators: Sequence[tuple[Accumulator, object]], states: list,
+               record_count: int | None = None) -> list[list]:
+        """Settle and absorb each accumulator's observations into ``states`` (in place). With
+        ``record_count`` (the batch's records), also return per accumulator each record's settled
+        observation (None: none): what the result cache keeps."""
+        columns = []
+        for position, (accumulator, options) in enumerate(accumulators):
+            observations = self.observations[position]
+            if observations:
+                observations = accumulator.settled(observations, options)
+                states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
+            if record_count is not None:
+                column = [None] * record_count
+                for number, observation in zip(self.numbers[position], observations):
+                    column[number] = observation
+                columns.append(column)
+        return columns
+
 
 def accumulator(
     name: str,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from tabulate import tabulate
 
-from vgptlint.aggregates.base import ACCUMULATORS, RecordRef
+from vgptlint.aggregates.base import ABSORB_BATCH, ACCUMULATORS, Observations, RecordRef
 from vgptlint.aggregates.bounds import percent
 from vgptlint.aggregates.preference import NOLOCK_PATTERN
 from vgptlint.api import CheckOptions, default_policy_reference, prepare
@@ -31,7 +31,7 @@ from vgptlint.inputs.records import Record
 from vgptlint.llamafactory.run_report import TABLE_HEADERS, run_table, table_rows, table_title
 from vgptlint.llamafactory.survival import survival
 from vgptlint.policy.load import content_facets
-from vgptlint.run.engine import ABSORB_BATCH, infer_format, infer_kind
+from vgptlint.run.engine import infer_format, infer_kind
 from vgptlint.run.setup import FileRun
 from vgptlint.select.jsonpath import compile_selector
 
@@ -150,21 +150,18 @@ def _measure(records: list, measures: tuple[Measure, ...], ctx: Context) -> dict
         options = build_options(accumulator.options, measure.options)
         plans.append((measure, accumulator, options, compile_selector(measure.given), accumulator.empty(options)))
     states = [plan[4] for plan in plans]
+    accumulators = [(accumulator, options) for _, accumulator, options, _, _ in plans]
     for start in range(0, len(records), ABSORB_BATCH):  # observed record by record, absorbed (settled) in batches
-        observed: list[tuple[list, list]] = [([], []) for _ in plans]
-        for record in records[start:start + ABSORB_BATCH]:
+        observed = Observations(len(plans))
+        for number, record in enumerate(records[start:start + ABSORB_BATCH]):
             ctx.record, ctx.record_index = record.data, record.index
             ref = RecordRef(record.index, record.line, record.column)
             for position, (measure, accumulator, options, selector, _) in enumerate(plans):
                 if accumulator.observe is None:
                     states[position] = accumulator.add(states[position], selector.find(record.data), ctx, ref, options)
-                elif (observation := accumulator.observe(selector.find(record.data), ctx, options)) is not None:
-                    observed[position][0].append(observation)
-                    observed[position][1].append(ref)
-        for position, (observations, refs) in enumerate(observed):
-            if observations:
-                accumulator, options = plans[position][1], plans[position][2]
-                states[position] = accumulator.absorb(states[position], accumulator.settled(observations, options), refs, options)
+                else:
+                    observed.add(position, accumulator.observe(selector.find(record.data), ctx, options), ref, number)
+        observed.absorb(accumulators, states)
     return {plan[0].name: plan[1].finalize(state, plan[2]) for plan, state in zip(plans, states)}
 
 

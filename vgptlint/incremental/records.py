@@ -3,7 +3,7 @@
 Beside the content-addressed blocks (:mod:`vgptlint.incremental.cached`), a local run keeps one table
 per file (its display path and evaluation key: another policy, catalog or vgptlint never reads it).
 For each record, in file order, it holds the digest of the record's raw text (and column), where the
-record was (index, line), its findings (encoded, at that position) and its observation for each of
+record was (index, line, column), its findings (encoded, at that position) and its observation for each of
 the file's dataset rules (:mod:`vgptlint.aggregates.base`); observations are kept as one column per
 rule. A rerun reads the file, looks each record's digest up, and lints only the records it does not
 find, wherever they are: records edited anywhere, added or removed (a JSON Lines reader does not even
@@ -13,9 +13,10 @@ dataset rule absorbs the whole column of observations, cached and new, in file o
 current positions. Accumulators absorb exactly what they would have observed, so the states, and the
 reports, are the ones a run without the cache makes.
 
-The table is stored as a head (the file's digest, each record's digest and position, the groups),
-its findings, and one entry per rule's column: a rerun after a rule's bound changed reads the head and
-that rule's column alone, and absorbs it into the rule's state (:func:`table_state`).
+The table is stored as a head (the file's digest, each record's digest and position, the groups)
+and its parts, the findings and each rule's column, in stamped chunks (see :func:`store_table`): a
+rerun after a rule's bound changed reads the head and that rule's column alone, and absorbs it into
+the rule's state (:func:`table_state`).
 
 A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
 """
@@ -206,7 +207,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
             problems: set[int]) -> tuple[list[Finding], Partial, RecordTable]:
     """Records found in ``previous`` reused (moved to their positions now), the others linted: the
     findings of the input's problems, the file's states and its new table (its records' findings)."""
-    findings: list[Finding] = []
+    input_problems: list[Finding] = []
     misses: list[Record] = []  # records not found, linted RECORDS_PER_PIECE at a time as they come
     missed = 0
     miss_places: list[int] = []  # each miss's place among the records
@@ -229,7 +230,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
             digest = item.digest
             number = known[digest]
         elif kind is InputProblem:
-            findings.append(input_finding(item))
+            input_problems.append(input_finding(item))
             continue
         else:
             digest = record_digest(item.column, item.text.encode("utf-8", "surrogatepass"))
@@ -269,7 +270,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
         columns.append(observations)
         states[position] = absorbed(rule, states[position], observations, refs)
     table = RecordTable(TableHead(None, bytes(digests), index, line, column, {}), new_findings, columns)
-    return findings, Partial(states, len(origin)), table
+    return input_problems, Partial(states, len(origin)), table
 
 
 def _groups(table: TableHead, seen: list[tuple[int, bytes]]) -> dict:

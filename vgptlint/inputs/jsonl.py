@@ -95,9 +95,10 @@ def _read_lines(source: str, lines: Iterable[bytes], cursor: _Cursor,
             # A known record's bytes are those of a record read before: valid UTF-8 and JSON.
             content = raw.rstrip(_LINE_END_BYTES)
             text = content.lstrip(_INDENT_BYTES)
-            digest = record_digest(len(content) - len(text) + 1, text) if text else None
+            column = len(content) - len(text) + 1
+            digest = record_digest(column, text) if text else None
             if digest in digests:
-                yield KnownRecord(index, line_number, len(content) - len(text) + 1, digest)
+                yield KnownRecord(index, line_number, column, digest)
                 index += 1
                 offset += len(raw) if raw.isascii() else len(raw.decode("utf-8"))
                 continue

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import Protocol
 
 from vgptlint import __version__
-from vgptlint.aggregates.base import AggregateOutcome, RecordRef
+from vgptlint.aggregates.base import ABSORB_BATCH, AggregateOutcome, Observations, RecordRef
 from vgptlint.findings.collapse import FileWide, collapse_key
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
@@ -219,45 +219,12 @@ def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows
     return Partial(states, record_count)
 
 
-# Records whose observations wait to be settled and absorbed together.
-ABSORB_BATCH = 4096
-
-
 class RecordRows(Protocol):
     """What receives each record's share of a lint, a batch of consecutive records at a time."""
 
     def add(self, records: list[Record], findings: list[list[Finding]], columns: list[list]) -> None:
         """``findings``: each record's; ``columns``: per aggregate rule of the plan, each record's
         observation (None: the rule did not observe it)."""
-
-
-class _Observed:
-    """Observations of up to ABSORB_BATCH records, per aggregate rule, waiting to be absorbed."""
-
-    __slots__ = ("observations", "refs", "numbers", "records", "findings")
-
-    def __init__(self, rule_count: int) -> None:
-        self.observations: list[list] = [[] for _ in range(rule_count)]
-        self.refs: list[list[RecordRef]] = [[] for _ in range(rule_count)]
-        self.numbers: list[list[int]] = [[] for _ in range(rule_count)]  # which of the batch's records
-        self.records: list[Record] = []  # with rows only
-        self.findings: list[list[Finding]] = []
-
-    def absorb(self, aggregates: tuple[CompiledRule, ...], states: list, rows: RecordRows | None) -> None:
-        slots = []
-        for position, rule in enumerate(aggregates):
-            observations = self.observations[position]
-            accumulator, options = rule.accumulator, rule.accumulator_options
-            if observations:
-                observations = accumulator.settled(observations, options)
-                states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
-            if rows is not None:
-                column = [None] * len(self.records)
-                for number, observation in zip(self.numbers[position], observations):
-                    column[number] = observation
-                slots.append(column)
-        if rows is not None:
-            rows.add(self.records, self.findings, slots)
 
 
 def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list,
@@ -267,7 +234,10 @@ def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Con
     aggregates = plan.aggregate_rules
     record_rules = plan.record_rules
     suppression_field = record_suppression_field(ctx.policy_settings)
-    observed = _Observed(len(aggregates))
+    accumulators = [(rule.accumulator, rule.accumulator_options) for rule in aggregates]
+    observed = Observations(len(aggregates))
+    batch_records: list[Record] = []  # with rows only: the batch's records and each one's findings
+    batch_findings: list[list[Finding]] = []
     batched = 0
     for item in items:
         if isinstance(item, InputProblem):
@@ -296,21 +266,26 @@ def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Con
                     states[position] = accumulator.add(states[position], memo.targets(rule, item.data), ctx, ref,
                                                        rule.accumulator_options)
                     continue
-                observation = accumulator.observe(memo.targets(rule, item.data), ctx, rule.accumulator_options)
-                if observation is not None:
-                    observed.observations[position].append(observation)
-                    observed.refs[position].append(ref)
-                    observed.numbers[position].append(batched)
+                observed.add(position, accumulator.observe(memo.targets(rule, item.data), ctx, rule.accumulator_options),
+                             ref, batched)
         if rows is not None:
-            observed.records.append(original)
-            observed.findings.append(found)
+            batch_records.append(original)
+            batch_findings.append(found)
         batched += 1
         if batched == ABSORB_BATCH:
-            observed.absorb(aggregates, states, rows)
-            observed, batched = _Observed(len(aggregates)), 0
+            _absorb(observed, accumulators, states, rows, batch_records, batch_findings)
+            observed, batch_records, batch_findings, batched = Observations(len(aggregates)), [], [], 0
     if batched:
-        observed.absorb(aggregates, states, rows)
+        _absorb(observed, accumulators, states, rows, batch_records, batch_findings)
     return findings, record_count
+
+
+def _absorb(observed: Observations, accumulators: list, states: list, rows: RecordRows | None,
+            records: list[Record], findings: list[list[Finding]]) -> None:
+    if rows is None:
+        observed.absorb(accumulators, states)
+    else:
+        rows.add(records, findings, observed.absorb(accumulators, states, len(records)))
 
 
 def empty_states(plan: FilePlan) -> list:
