@@ -51,6 +51,22 @@ def test_the_merged_stream_is_the_stable_sort_whatever_spills(findings, memory_l
         assert found.spilled_run_count < len(findings)  # runs were merged as they piled up
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FINDINGS, max_size=60), st.integers(1, 12), st.integers(0, 4))
+def test_findings_that_arrive_encoded_are_followed_counted_and_sorted_alike(findings, memory_limit, record_count):
+    """A record table's findings reach the spool encoded (FileFindings.extend_data), never decoded:
+    the sorted stream, the counts and the file-wide problems are those of the same findings decoded."""
+    findings = sorted(findings, key=lambda f: f.location.record_index or 0)  # a file's arrive in record order
+    sinks = FileFindings(FindingSpool(memory_limit), "a.json"), FileFindings(FindingSpool(memory_limit), "a.json")
+    sinks[0].extend(findings)
+    sinks[1].extend_data(map(encode, findings))
+    for sink in sinks:
+        sink.close(FileOutcome(FileSummary("a.json", "sft", record_count), []))
+    assert list(sinks[1].target) == list(sinks[0].target)
+    assert list(sinks[1].target.encoded()) == list(map(encode, sinks[0].target))
+    assert sinks[1].target.counts == sinks[0].target.counts
+
+
 @settings(max_examples=200, deadline=None)
 @given(FINDINGS)
 def test_a_finding_survives_encoding(finding):

@@ -11,7 +11,7 @@ from operator import itemgetter
 from vgptlint.model import Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity, Span
 
 SORT_FIELDS = itemgetter(0, 1, 2, 3, 4, 5)  # an encoded finding starts with its sort key
-_SEVERITIES = {s.value: s for s in Severity}
+SEVERITIES = {s.value: s for s in Severity}
 _APPLICABILITIES = {a.value: a for a in Applicability}
 
 
@@ -25,6 +25,10 @@ def _builder(cls: type) -> type:
 
 _FindingBuilder, _LocationBuilder, _SpanBuilder = _builder(Finding), _builder(Location), _builder(Span)
 _FixBuilder, _EditBuilder, _SetValueBuilder = _builder(Fix), _builder(Edit), _builder(SetValue)
+
+
+class Encoded(list):
+    """Findings already encoded (a list of :func:`encode`'s tuples), where findings may come either way."""
 
 
 def encode(finding: Finding) -> tuple:
@@ -50,7 +54,7 @@ def decode(data: tuple) -> Finding:
         span.__class__ = Span
     location = _LocationBuilder(path, line, column, record_index, pointer, span, end_line, end_column)
     location.__class__ = Location
-    finding = _FindingBuilder(rule, _SEVERITIES[severity], message, location, fingerprint,
+    finding = _FindingBuilder(rule, SEVERITIES[severity], message, location, fingerprint,
                               None if fix is None else _decode_fix(fix), note)
     finding.__class__ = Finding
     return finding

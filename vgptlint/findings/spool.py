@@ -14,9 +14,12 @@ in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, 
 keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
 arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
 
-Findings already encoded and sorted elsewhere (a file's, replayed from the result cache) join as
-runs of their own with their counts (:meth:`FindingSpool.adopt`), so a rerun neither decodes nor
-sorts them again; runs hold findings as :mod:`vgptlint.findings.encoding` encodes them.
+The spool holds findings as :mod:`vgptlint.findings.encoding` encodes them (plain tuples, sort key
+first), in memory and in runs, and decodes them only when they are iterated: findings that arrive
+encoded (a rerun's, from the record table: :meth:`FindingSpool.add_data`) are never decoded on the
+way through. Findings already encoded and sorted elsewhere (a file's, replayed from the result cache)
+join as runs of their own with their counts (:meth:`FindingSpool.adopt`), so a rerun neither decodes
+nor sorts them again.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
-from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
+from vgptlint.findings.encoding import SEVERITIES, SORT_FIELDS, decode, encode
 from vgptlint.model import Applicability, Finding, Severity
 
 # 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
@@ -41,6 +44,8 @@ FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while m
 
 
 # ------------------------------------------------------------------------------- counts
+
+_DISPLAY_ONLY, _UNSAFE = Applicability.DISPLAY_ONLY.value, Applicability.UNSAFE.value  # as encoded
 
 
 @dataclasses.dataclass
@@ -65,21 +70,25 @@ class FindingCounts:
         return counts
 
     def add(self, finding: Finding) -> None:
+        self.add_data(encode(finding))
+
+    def add_data(self, data: tuple) -> None:
+        """Count one encoded finding (:func:`~vgptlint.findings.encoding.encode`)."""
+        path, rule, severity, fix = data[0], data[3], data[6], data[12]
         self.total += 1
-        self.by_severity[finding.severity.value] += 1
-        self.by_rule[finding.rule] += 1
-        self.paths[finding.location.path] += 1
-        self.by_path_rule[finding.location.path, finding.rule] += 1
-        fix = finding.fix
-        if fix is not None and fix.applicability is not Applicability.DISPLAY_ONLY:
-            if fix.applicability is Applicability.UNSAFE:
+        self.by_severity[severity] += 1
+        self.by_rule[rule] += 1
+        self.paths[path] += 1
+        self.by_path_rule[path, rule] += 1
+        if fix is not None and fix[1] != _DISPLAY_ONLY:
+            if fix[1] == _UNSAFE:
                 self.unsafe_fixable_count += 1
             else:
                 self.safe_fixable_count += 1
-        key = finding.sort_key()
-        first = self.first_of_rule.get(finding.rule)
+        key = SORT_FIELDS(data)
+        first = self.first_of_rule.get(rule)
         if first is None or key < first[0]:
-            self.first_of_rule[finding.rule] = (key, finding.severity)
+            self.first_of_rule[rule] = (key, SEVERITIES[severity])
 
     def remove(self, rule: str, path: str, by_severity: Counter) -> None:
         """Forget findings without a fix (``by_severity``: how many of each) of one rule and path.
@@ -214,13 +223,17 @@ class FindingSpool:
     def __init__(self, memory_limit: int | None = None) -> None:
         self.memory_limit = max(1, memory_limit or DEFAULT_MEMORY_LIMIT)
         self.counts = FindingCounts()
-        self._waiting: list[Finding] = []
+        self._waiting: list[tuple] = []  # encoded, in arrival order
         self._runs: list[_Run] = []
         self._forgotten: dict[str, set[tuple[str, str, str]]] = {}
 
     def add(self, finding: Finding) -> None:
-        self._waiting.append(finding)
-        self.counts.add(finding)
+        self.add_data(encode(finding))
+
+    def add_data(self, data: tuple) -> None:
+        """Add one encoded finding (:func:`~vgptlint.findings.encoding.encode`)."""
+        self._waiting.append(data)
+        self.counts.add_data(data)
         if len(self._waiting) >= self.memory_limit:
             self._spill()
 
@@ -255,17 +268,13 @@ class FindingSpool:
         if not keys:
             return
         self._forgotten.setdefault(path, set()).update(keys)
-        self._waiting = [f for f in self._waiting if not self._is_forgotten(f)]
+        self._waiting = [data for data in self._waiting if not self._is_forgotten(data)]
         for key in keys:
             self.counts.remove(key[0], path, removed[key])
 
-    def _is_forgotten(self, finding: Finding) -> bool:
-        keys = self._forgotten.get(finding.location.path)
-        return keys is not None and collapse_key(finding) in keys
-
-    def _is_forgotten_encoded(self, data: tuple) -> bool:
+    def _is_forgotten(self, data: tuple) -> bool:
         keys = self._forgotten.get(data[0])
-        return keys is not None and data[12] is None and data[8] is not None and (data[3], data[4], data[5]) in keys
+        return keys is not None and collapse_key(data) in keys
 
     def __len__(self) -> int:
         return self.counts.total
@@ -278,12 +287,7 @@ class FindingSpool:
         return len(self._runs)
 
     def __iter__(self) -> Iterator[Finding]:
-        self._waiting.sort(key=Finding.sort_key)  # stable: equal keys keep their arrival order
-        if not self._runs:
-            return iter(list(self._waiting))
-        # One merge of encoded findings (the waiting ones last: they arrived last), then one decode each.
-        waiting = map(encode, list(self._waiting))
-        return map(decode, self._merged_encoded([*self._runs, waiting]))
+        return map(decode, self.encoded())
 
     def first_of_each(self, count: int) -> Iterator[Finding]:
         """The sorted stream keeping only the first ``count`` findings of each (path, rule): what a
@@ -297,24 +301,17 @@ class FindingSpool:
         [(1, 'r'), (4, 's')]
         """
         shown: Counter = Counter()
-        if not self._runs:
-            for finding in iter(self):
-                key = finding.location.path, finding.rule
-                shown[key] += 1
-                if shown[key] <= count:
-                    yield finding
-            return
-        self._waiting.sort(key=Finding.sort_key)
-        for data in self._merged_encoded([*self._runs, map(encode, list(self._waiting))]):
+        for data in self.encoded():
             key = data[0], data[3]
             shown[key] += 1
             if shown[key] <= count:
                 yield decode(data)
 
     def encoded(self) -> Iterator[tuple]:
-        """The sorted stream as encoded findings (:func:`encode`): what the result cache stores."""
-        self._waiting.sort(key=Finding.sort_key)
-        return self._merged_encoded([*self._runs, map(encode, list(self._waiting))])
+        """The sorted stream as encoded findings (:func:`encode`): what the result cache stores.
+        One merge of the runs and the waiting findings (last: they arrived last)."""
+        self._waiting.sort(key=SORT_FIELDS)  # stable: equal keys keep their arrival order
+        return self._merged_encoded([*self._runs, list(self._waiting)])
 
     def _merged_encoded(self, runs: list[Iterable[tuple]]) -> Iterator[tuple]:
         """Sorted runs merged; equal keys come from earlier runs first. Forgotten findings are only
@@ -323,12 +320,12 @@ class FindingSpool:
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
         if not self._forgotten:
             return iter(merged)
-        return (data for data in merged if not self._is_forgotten_encoded(data))
+        return (data for data in merged if not self._is_forgotten(data))
 
     def _spill(self) -> None:
         waiting, self._waiting = self._waiting, []
-        waiting.sort(key=Finding.sort_key)
-        self._add_run(_Run(map(encode, waiting), level=0))
+        waiting.sort(key=SORT_FIELDS)
+        self._add_run(_Run(waiting, level=0))
 
     def _add_run(self, run: _Run | _Adopted) -> None:
         self._runs.append(run)

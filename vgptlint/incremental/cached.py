@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain
 
-from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.encoding import Encoded, decode, encode
 from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
 from vgptlint.incremental.records import table_key, table_state
@@ -284,7 +284,10 @@ def _store_findings(cache: FileCache, findings: FindingSpool) -> bool:
     return writer.commit()
 
 
-def _to_sink(pieces: Iterable[tuple[list[Finding], Partial]], sink: FileFindings) -> Iterator[Partial]:
+def _to_sink(pieces: Iterable[tuple[list[Finding] | Encoded, Partial]], sink: FileFindings) -> Iterator[Partial]:
     for findings, partial in pieces:
-        sink.extend(findings)
+        if type(findings) is Encoded:  # a record table's, never decoded on the way to the spool
+            sink.extend_data(findings)
+        else:
+            sink.extend(findings)
         yield partial

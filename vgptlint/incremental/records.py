@@ -28,11 +28,11 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import is_not, itemgetter
 
 from vgptlint.aggregates.base import RecordRef
-from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.encoding import Encoded, encode
 from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
@@ -175,9 +175,10 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     records = _noting(source.records, problems)
     if previous is None:
         builder = TableBuilder(len(plan.aggregate_rules), problems, store, key)
-        while chunk := list(islice(records, RECORDS_PER_PIECE)):
+        for first in records:  # pieces read as they are linted, never held (as without the cache)
             findings: list[Finding] = []
-            yield findings, lint_source(setup, Source(source.run, chunk), findings, rows=builder)
+            piece = chain((first,), islice(records, RECORDS_PER_PIECE - 1))
+            yield findings, lint_source(setup, Source(source.run, piece), findings, rows=builder)
         builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
         return
     head = previous.head
@@ -187,7 +188,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     nothing = Partial(empty_states(plan), 0)
     yield input_problems, nothing
     for start in range(0, len(table.findings), RECORDS_PER_PIECE):
-        yield [decode(f) for encoded in table.findings[start:start + RECORDS_PER_PIECE] if encoded for f in encoded], nothing
+        yield Encoded(chain.from_iterable(filter(None, table.findings[start:start + RECORDS_PER_PIECE]))), nothing
     yield [], partial
     table.head.content = content()
     table.head.groups = _groups(table.head, known.seen_groups)

@@ -76,7 +76,7 @@ class KnownRecords:
     seen_groups: list = field(default_factory=list)
 
 
-GROUP_LINES = 32
+GROUP_LINES = 16
 
 
 class KnownRun(NamedTuple):

@@ -23,6 +23,7 @@ from typing import Protocol
 from vgptlint import __version__
 from vgptlint.aggregates.base import ABSORB_BATCH, AggregateOutcome, Observations, RecordRef
 from vgptlint.findings.collapse import FileWide, collapse_key
+from vgptlint.findings.encoding import decode, encode
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
 from vgptlint.findings.spool import FindingCounts, FindingSpool, SortedRun
@@ -143,10 +144,14 @@ class FindingList(list):
     """One file's findings in the order they were found: the fix session's sink target, where
     planning fixes goes record by record (a run's target is the sorted :class:`FindingSpool`)."""
 
+    def add_data(self, data: tuple) -> None:
+        """As :meth:`FindingSpool.add_data`: one encoded finding (planning fixes reads findings)."""
+        self.append(decode(data))
+
     def forget(self, path: str, keys: set, removed: dict) -> None:
         """As :meth:`FindingSpool.forget`: drop the findings file-wide findings replace."""
         if keys:
-            self[:] = [f for f in self if not (f.location.path == path and collapse_key(f) in keys)]
+            self[:] = [f for f in self if not (f.location.path == path and collapse_key(encode(f)) in keys)]
 
 
 class FileFindings:
@@ -160,14 +165,20 @@ class FileFindings:
         self.target, self.path, self.wide = target, path, FileWide()
 
     def extend(self, findings: Iterable[Finding]) -> None:
-        see, add = self.wide.see, self.target.append
-        for finding in findings:
-            see(finding)
-            add(finding)
+        self.extend_data(map(encode, findings))
 
-    def add_collapsed(self, findings: Iterable[Finding]) -> None:
+    def extend_data(self, encoded: Iterable[tuple]) -> None:
+        """Findings as :func:`~vgptlint.findings.encoding.encode` encodes them (a record table's)."""
+        see, add = self.wide.see, self.target.add_data
+        for data in encoded:
+            see(data)
+            add(data)
+
+    def add_collapsed(self, spool: FindingSpool) -> None:
         """Findings another sink of this file already collapsed, to the target without being followed."""
-        self.target.extend(findings)
+        add = self.target.add_data
+        for data in spool.encoded():
+            add(data)
 
     def adopt(self, run: SortedRun, counts: FindingCounts) -> None:
         """The file's record findings, already collapsed, encoded and sorted (the result cache's), with
