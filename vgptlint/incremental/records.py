@@ -14,7 +14,7 @@ current positions. Accumulators absorb exactly what they would have observed, so
 reports, are the ones a run without the cache makes.
 
 The table is stored as a head (the file's digest, each record's digest and position, the groups)
-and its parts, the findings and each rule's column, in stamped chunks (see :func:`store_table`): a
+and its parts, the findings and each rule's column, in stamped chunks (see :func:`store_part`): a
 rerun after a rule's bound changed reads the head and that rule's column alone, and absorbs it into
 the rule's state (:func:`table_state`).
 
@@ -86,22 +86,17 @@ def _store_chunk(store: ResultStore, key: str, number: int, chunk: int, values: 
     return stamp
 
 
-def store_table(store: ResultStore, key: str, table: RecordTable, previous: RecordTable | None = None) -> None:
-    parts = (table.findings, *table.columns)
-    before = () if previous is None else (previous.findings, *previous.columns)
+def store_part(store: ResultStore, key: str, number: int, part: list, before: list, stamps_before: tuple) -> tuple:
+    """Store a table's part ``number`` (``before``: the previous table's, whose chunks carry
+    ``stamps_before``; chunks equal to its are not written again) → the stamps of its chunks."""
     stamps = []
-    for number, part in enumerate(parts):
-        chunks = []
-        for chunk, start in enumerate(range(0, len(part), RECORDS_PER_PIECE)):
-            values = part[start:start + RECORDS_PER_PIECE]
-            if number < len(before) and chunk < len(previous.head.parts[number]) and \
-                    values == before[number][start:start + RECORDS_PER_PIECE]:
-                chunks.append(previous.head.parts[number][chunk])
-            else:
-                chunks.append(_store_chunk(store, key, number, chunk, values))
-        stamps.append(tuple(chunks))
-    table.head.parts = tuple(stamps)
-    store.put(key, table.head)
+    for chunk, start in enumerate(range(0, len(part), RECORDS_PER_PIECE)):
+        values = part[start:start + RECORDS_PER_PIECE]
+        if chunk < len(stamps_before) and values == before[start:start + RECORDS_PER_PIECE]:
+            stamps.append(stamps_before[chunk])
+        else:
+            stamps.append(_store_chunk(store, key, number, chunk, values))
+    return tuple(stamps)
 
 
 def load_table(store: ResultStore, key: str, rule_count: int) -> RecordTable | None:
@@ -181,18 +176,29 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
             yield findings, lint_source(setup, Source(source.run, piece), findings, rows=builder)
         builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
         return
-    head = previous.head
-    known.digests = dict(zip(_digests(head.digests), range(len(head.index))))
-    known.groups = head.groups
-    input_problems, partial, table = _relint(setup, Source(source.run, records), plan, previous, known.digests, problems)
+    before = previous.head
+    known.digests = dict(zip(_digests(before.digests), range(len(before.index))))
+    known.groups = before.groups
+    input_problems, head, origin, added = _relint(setup, Source(source.run, records), plan, previous, known.digests, problems)
     nothing = Partial(empty_states(plan), 0)
     yield input_problems, nothing
-    for start in range(0, len(table.findings), RECORDS_PER_PIECE):
-        yield Encoded(chain.from_iterable(filter(None, table.findings[start:start + RECORDS_PER_PIECE]))), nothing
-    yield [], partial
-    table.head.content = content()
-    table.head.groups = _groups(table.head, known.seen_groups)
-    store_table(store, key, table, previous)
+    # The new table, a part at a time (each stored, then let go, as is the previous table's part).
+    pick = _picker(origin)
+    findings = _moved_findings(pick(previous.findings + added.findings), head, before, origin)
+    for start in range(0, len(findings), RECORDS_PER_PIECE):
+        yield Encoded(chain.from_iterable(filter(None, findings[start:start + RECORDS_PER_PIECE]))), nothing
+    stamps = [store_part(store, key, 0, findings, previous.findings, before.parts[0])]
+    findings = previous.findings = None
+    refs = list(map(RecordRef, head.index, head.line, head.column))
+    states = empty_states(plan)
+    for position, rule in enumerate(plan.aggregate_rules):
+        column = pick(previous.columns[position] + added.columns[position])
+        states[position] = absorbed(rule, states[position], column, refs)
+        stamps.append(store_part(store, key, position + 1, column, previous.columns[position], before.parts[position + 1]))
+        previous.columns[position] = None
+    yield [], Partial(states, len(origin))
+    head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), tuple(stamps)
+    store.put(key, head)
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
@@ -205,9 +211,10 @@ def _noting(items: Iterable, problems: set[int]) -> Iterator:
 
 
 def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTable, known: dict,
-            problems: set[int]) -> tuple[list[Finding], Partial, RecordTable]:
-    """Records found in ``previous`` reused (moved to their positions now), the others linted: the
-    findings of the input's problems, the file's states and its new table (its records' findings)."""
+            problems: set[int]) -> tuple[list[Finding], TableHead, array, RecordTable]:
+    """The records read, those not found in ``previous`` linted: the findings of the input's problems,
+    the new table's head (each record's digest and position), ``origin`` (each record's row in
+    ``previous``, or past its rows, its row in the table of what was linted) and that table."""
     input_problems: list[Finding] = []
     misses: list[Record] = []  # records not found, linted RECORDS_PER_PIECE at a time as they come
     missed = 0
@@ -255,23 +262,21 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     for place, digest in zip(miss_places, _digests(added.head.digests)):
         if digest == UNCACHED:
             digests[place * DIGEST_BYTES:(place + 1) * DIGEST_BYTES] = UNCACHED
-    pick = _picker(origin)
-    stored = pick(previous.findings + added.findings)
-    moved_index, moved_line = pick(before.index + added.head.index), pick(before.line + added.head.line)
-    new_findings = []
-    for number, (encoded, old_index, old_line) in enumerate(zip(stored, moved_index, moved_line)):
-        if encoded is not None and origin[number] < rows_before:
-            encoded = _moved(encoded, index[number] - old_index, line[number] - old_line)
-        new_findings.append(encoded)
-    refs = list(map(RecordRef, index, line, column))
-    states = empty_states(plan)
-    columns = []
-    for position, rule in enumerate(plan.aggregate_rules):
-        observations = pick(previous.columns[position] + added.columns[position])
-        columns.append(observations)
-        states[position] = absorbed(rule, states[position], observations, refs)
-    table = RecordTable(TableHead(None, bytes(digests), index, line, column, {}), new_findings, columns)
-    return input_problems, Partial(states, len(origin)), table
+    head = TableHead(None, bytes(digests), index, line, column, {})
+    return input_problems, head, origin, added
+
+
+def _moved_findings(findings: list, head: TableHead, before: TableHead, origin: array) -> list:
+    """Each record's encoded findings (picked from the previous table's and the linted records'),
+    those of a previous row moved to where its record is now."""
+    rows_before = len(before.index)
+    moved = []
+    for number, encoded in enumerate(findings):
+        row = origin[number]
+        if encoded is not None and row < rows_before:
+            encoded = _moved(encoded, head.index[number] - before.index[row], head.line[number] - before.line[row])
+        moved.append(encoded)
+    return moved
 
 
 def _groups(table: TableHead, seen: list[tuple[int, bytes]]) -> dict:
