@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
 from vgptlint.incremental import records
-from vgptlint.incremental.store import ResultStore
 from vgptlint.inputs import jsonl
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.records import GROUP_LINES, KnownRecord, KnownRecords, KnownRun, Record, record_digest
@@ -161,22 +160,42 @@ def test_a_bound_changed_on_an_older_version_of_a_file_never_reads_a_newer_table
     assert linted == [5]  # the table's version differs in one record: that one is linted, not all
 
 
-def test_a_table_with_a_part_of_another_version_is_not_used(tmp_path, cache_dir, linted):
-    """A run that stopped between storing a table's parts and its head (or another run storing the same
-    table) leaves parts its head does not name: the table is not used, and every record is linted."""
+@pytest.mark.parametrize("harm", ["removed", "corrupt"])
+def test_a_table_whose_chunk_is_gone_is_not_used(tmp_path, cache_dir, linted, harm):
+    """A chunk its head names can be gone (pruned, or removed by another run storing the same file's
+    table) or unreadable: the rerun finds out midway, reads the file again and lints every record."""
     write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
     lint(tmp_path)
-    store = ResultStore(cache_dir / "results")
-    parts = sorted(p.name for p in (cache_dir / "results").rglob("t*-1-0") if p.is_file())
-    assert parts  # the first chunk of the first rule's column of each file's table
-    for name in parts:
-        stamp, column = store.get(name)
-        store.put(name, (bytes(8), column))  # the same column, under a stamp no head names
+    chunks = [p for p in (cache_dir / "results").rglob("t*-1-0-*") if p.is_file()]
+    assert chunks  # the first chunk of the first rule's column of each file's table
+    for chunk in chunks:
+        if harm == "removed":
+            chunk.unlink()
+        else:
+            chunk.write_bytes(chunk.read_bytes()[:-1] + b"?")  # its digest no longer matches
     rows = [*SFT[:3], {**SFT[3], "output": "Yes."}, *SFT[4:]]
     write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
     linted.clear()
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
-    assert linted == list(range(len(SFT)))
+    assert linted == [3, *range(len(SFT))]  # the edited record, then (the table lost) every record
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == []  # the table stored by that run is whole
+
+
+def test_a_rerun_removes_the_chunks_its_table_no_longer_names(tmp_path, cache_dir):
+    """Chunks are stored under stamped keys (a reader never mixes versions); those the new head no
+    longer names are removed, so reruns after edits do not grow the cache."""
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    chunks = {p.name for p in (cache_dir / "results").rglob("t*-*-*-*") if p.is_file()}
+    for number in range(3):
+        rows = [*SFT[:3], {**SFT[3], "output": f"Yes, {number}."}, *SFT[4:]]
+        write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+        assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+        now = {p.name for p in (cache_dir / "results").rglob("t*-*-*-*") if p.is_file()}
+        assert len(now) == len(chunks) and now != chunks  # the edited chunks replaced, not added
+        chunks = now
 
 
 def test_a_problem_of_every_record_is_one_finding_after_a_rerun(tmp_path, cache_dir, linted):

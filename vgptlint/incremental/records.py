@@ -72,18 +72,37 @@ class RecordTable:
 
 
 # A table is several entries. Its parts (the findings, each rule's column) are cut in chunks of
-# RECORDS_PER_PIECE records, stored first, each with a random stamp; the head is stored last and names
-# the stamp of every chunk it goes with. A reader takes a chunk only with the stamp its head names, so
-# a run that stopped halfway, or two runs storing one table at once, leave a table that is whole or
+# RECORDS_PER_PIECE records, stored first, each under a key with a random stamp; the head is stored
+# last and names the stamp of every chunk it goes with. A reader takes only the chunks its head names,
+# so a run that stopped halfway, or two runs storing one table at once, leave a table that is whole or
 # missing, never one part of another version. A chunk equal to the previous table's (the records of
-# that stretch did not change, or not what a rule keeps of them) is not written again; a first run
-# stores its chunks as they fill, so it never holds the whole table.
+# that stretch did not change, or not what a rule keeps of them) is not written again; the chunks a
+# new head no longer names are removed once it is stored. A first run stores its chunks as they fill,
+# so it never holds the whole table; a rerun reads the previous table a part at a time (TableLost).
+
+
+class TableLost(Exception):
+    """A chunk of the previous record table could not be read while a rerun used it (pruned, or removed
+    by another run storing the same file's table): the file is linted again without the table."""
+
+
+def _chunk_key(key: str, number: int, chunk: int, stamp: bytes) -> str:
+    return f"{key}-{number}-{chunk}-{stamp.hex()}"
 
 
 def _store_chunk(store: ResultStore, key: str, number: int, chunk: int, values: list) -> bytes:
     stamp = os.urandom(8)
-    store.put(f"{key}-{number}-{chunk}", (stamp, values))
+    store.put(_chunk_key(key, number, chunk, stamp), values)
     return stamp
+
+
+def _remove_replaced(store: ResultStore, key: str, before: tuple, now: tuple) -> None:
+    """Remove the chunks of the previous head (``before``: its stamps per part) the new one does not name."""
+    for number, stamps in enumerate(before):
+        kept = now[number] if number < len(now) else ()
+        for chunk, stamp in enumerate(stamps):
+            if chunk >= len(kept) or kept[chunk] != stamp:
+                store.discard(_chunk_key(key, number, chunk, stamp))
 
 
 def store_part(store: ResultStore, key: str, number: int, part: list, before: list, stamps_before: tuple) -> tuple:
@@ -99,24 +118,35 @@ def store_part(store: ResultStore, key: str, number: int, part: list, before: li
     return tuple(stamps)
 
 
-def load_table(store: ResultStore, key: str, rule_count: int) -> RecordTable | None:
+def load_head(store: ResultStore, key: str, rule_count: int) -> TableHead | None:
     head = store.get(key)
-    if not isinstance(head, TableHead) or len(head.parts) != rule_count + 1:
-        return None
-    parts = [_part(store, key, head, number) for number in range(rule_count + 1)]
-    if any(part is None for part in parts):
-        return None
-    return RecordTable(head, parts[0], parts[1:])
+    return head if isinstance(head, TableHead) and len(head.parts) == rule_count + 1 else None
 
 
-def _part(store: ResultStore, key: str, head: TableHead, number: int) -> list | None:
+def load_part(store: ResultStore, key: str, head: TableHead, number: int) -> list:
+    """The head's part ``number`` (0: the findings, then each rule's column); raises TableLost."""
     part: list = []
     for chunk, stamp in enumerate(head.parts[number]):
-        found = store.get(f"{key}-{number}-{chunk}")
-        if not isinstance(found, tuple) or len(found) != 2 or found[0] != stamp or not isinstance(found[1], list):
-            return None
-        part += found[1]
-    return part if len(part) == len(head.index) else None
+        found = store.get(_chunk_key(key, number, chunk, stamp))
+        if not isinstance(found, list):
+            raise TableLost(key)
+        part += found
+    if len(part) != len(head.index):
+        raise TableLost(key)
+    return part
+
+
+def _part_reader(store: ResultStore, key: str, head: TableHead, eager: bool) -> Callable[[int], list]:
+    """``read(number)``: the head's part, read when asked for; ``eager``: every part read now (raises
+    TableLost now, never later), for a reader whose findings cannot be taken back."""
+    if not eager:
+        return lambda number: load_part(store, key, head, number)
+    parts = [load_part(store, key, head, number) for number in range(len(head.parts))]
+
+    def read(number: int) -> list:
+        part, parts[number] = parts[number], None
+        return part
+    return read
 
 
 def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int) -> object | None:
@@ -125,8 +155,9 @@ def table_state(store: ResultStore, key: str, content: str | None, rule: Compile
     head = store.get(key)
     if not isinstance(head, TableHead) or head.content is None or head.content != content or len(head.parts) <= position + 1:
         return None
-    column = _part(store, key, head, position + 1)
-    if column is None:
+    try:
+        column = load_part(store, key, head, position + 1)
+    except TableLost:
         return None
     return absorbed(rule, rule.accumulator.empty(rule.accumulator_options), column,
                     list(map(RecordRef, head.index, head.line, head.column)))
@@ -153,22 +184,31 @@ def table_key(evaluation_key: str, display: str) -> str:
 
 
 def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, content: Callable[[], str | None],
-                 known: KnownRecords) -> Iterator[tuple[list[Finding], Partial]]:
+                 known: KnownRecords, *, reread: bool, use_previous: bool = True) -> Iterator[tuple[list[Finding], Partial]]:
     """The file's (findings, accumulator states) in pieces of consecutive records, from its last table
     (under ``key``) where records are unchanged; once the last piece is taken, the new table is stored.
     ``content()``, once the file is read: the digest of the bytes read (None when unknown: stdin, a
     file edited while it was read). ``known``: what the reader of ``source``'s records is told it need
     not decode, and where it notes the groups of lines it read.
 
+    ``reread``: whether the caller can lint the file again if the last table is lost midway (raises
+    TableLost; its findings so far are its own to drop), so the table is read a part at a time;
+    otherwise it is read whole before anything is found. ``use_previous=False``: ignore the last table.
+
     A piece's findings are its records' findings in record order (file-wide problems are found
     following them: :class:`~vgptlint.findings.collapse.FileWide`), at most RECORDS_PER_PIECE
     records' worth, so memory does not grow with a file's findings.
     """
     plan = file_plan(setup, source.run)
-    previous = load_table(store, key, len(plan.aggregate_rules))
+    before = load_head(store, key, len(plan.aggregate_rules)) if use_previous else None
+    if before is not None:
+        try:
+            previous_part = _part_reader(store, key, before, eager=not reread)
+        except TableLost:
+            before = None
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
     records = _noting(source.records, problems)
-    if previous is None:
+    if before is None:
         builder = TableBuilder(len(plan.aggregate_rules), problems, store, key)
         for first in records:  # pieces read as they are linted, never held (as without the cache)
             findings: list[Finding] = []
@@ -176,29 +216,34 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
             yield findings, lint_source(setup, Source(source.run, piece), findings, rows=builder)
         builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
         return
-    before = previous.head
     known.digests = dict(zip(_digests(before.digests), range(len(before.index))))
     known.groups = before.groups
-    input_problems, head, origin, added = _relint(setup, Source(source.run, records), plan, previous, known.digests, problems)
+    input_problems, head, origin, added = _relint(setup, Source(source.run, records), plan, before, known.digests, problems)
     nothing = Partial(empty_states(plan), 0)
     yield input_problems, nothing
-    # The new table, a part at a time (each stored, then let go, as is the previous table's part).
+    # The new table, a part at a time: each previous part read, the new one made, stored and let go.
     pick = _picker(origin)
-    findings = _moved_findings(pick(previous.findings + added.findings), head, before, origin)
+    old = previous_part(0)
+    index_then = array("q", pick(before.index + added.head.index))
+    line_then = array("q", pick(before.line + added.head.line))
+    findings = _moved_findings(pick(old + added.findings), head, index_then, line_then)
+    index_then = line_then = None
     for start in range(0, len(findings), RECORDS_PER_PIECE):
         yield Encoded(chain.from_iterable(filter(None, findings[start:start + RECORDS_PER_PIECE]))), nothing
-    stamps = [store_part(store, key, 0, findings, previous.findings, before.parts[0])]
-    findings = previous.findings = None
+    stamps = [store_part(store, key, 0, findings, old, before.parts[0])]
+    findings = None
     refs = list(map(RecordRef, head.index, head.line, head.column))
     states = empty_states(plan)
     for position, rule in enumerate(plan.aggregate_rules):
-        column = pick(previous.columns[position] + added.columns[position])
+        old = previous_part(position + 1)
+        column = pick(old + added.columns[position])
         states[position] = absorbed(rule, states[position], column, refs)
-        stamps.append(store_part(store, key, position + 1, column, previous.columns[position], before.parts[position + 1]))
-        previous.columns[position] = None
+        stamps.append(store_part(store, key, position + 1, column, old, before.parts[position + 1]))
+    old = column = None
     yield [], Partial(states, len(origin))
     head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), tuple(stamps)
     store.put(key, head)
+    _remove_replaced(store, key, before.parts, head.parts)
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
@@ -210,18 +255,18 @@ def _noting(items: Iterable, problems: set[int]) -> Iterator:
         yield item
 
 
-def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTable, known: dict,
+def _relint(setup: RunSetup, source: Source, plan: FilePlan, before: TableHead, known: dict,
             problems: set[int]) -> tuple[list[Finding], TableHead, array, RecordTable]:
-    """The records read, those not found in ``previous`` linted: the findings of the input's problems,
-    the new table's head (each record's digest and position), ``origin`` (each record's row in
-    ``previous``, or past its rows, its row in the table of what was linted) and that table."""
+    """The records read, those not found in the previous table (``before``: its head) linted: the
+    findings of the input's problems, the new table's head (each record's digest and position),
+    ``origin`` (each record's row in the previous table, or past its rows, its row in the table of
+    what was linted) and that table."""
     input_problems: list[Finding] = []
     misses: list[Record] = []  # records not found, linted RECORDS_PER_PIECE at a time as they come
     missed = 0
     miss_places: list[int] = []  # each miss's place among the records
     digests, index, line, column = bytearray(), array("q"), array("q"), array("q")
-    origin = array("q")  # per record: its row in ``previous``, or len(previous rows) + its number among misses
-    before = previous.head
+    origin = array("q")  # per record: its row in the previous table, or its rows + its number among misses
     rows_before = len(before.index)
     fresh = TableBuilder(len(plan.aggregate_rules), problems)
     for item in source.records:
@@ -266,17 +311,14 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, previous: RecordTab
     return input_problems, head, origin, added
 
 
-def _moved_findings(findings: list, head: TableHead, before: TableHead, origin: array) -> list:
-    """Each record's encoded findings (picked from the previous table's and the linted records'),
-    those of a previous row moved to where its record is now."""
-    rows_before = len(before.index)
-    moved = []
-    for number, encoded in enumerate(findings):
-        row = origin[number]
-        if encoded is not None and row < rows_before:
-            encoded = _moved(encoded, head.index[number] - before.index[row], head.line[number] - before.line[row])
-        moved.append(encoded)
-    return moved
+def _moved_findings(findings: list, head: TableHead, index_then: array, line_then: array) -> list:
+    """Each record's encoded findings, moved from where its record was (its index and line in the table
+    they come from) to where it is now; most often nothing moved, which two array comparisons tell."""
+    if index_then == head.index and line_then == head.line:
+        return findings
+    return [None if encoded is None else _moved(encoded, index_now - index_was, line_now - line_was)
+            for encoded, index_now, index_was, line_now, line_was
+            in zip(findings, head.index, index_then, head.line, line_then)]
 
 
 def _groups(table: TableHead, seen: list[tuple[int, bytes]]) -> dict:

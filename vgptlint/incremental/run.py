@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vgptlint.incremental.cached import (FileCache, cached_chunks, content_read, file_cache, lint_blocks, lint_recorded,
                                          replay)
 from vgptlint.incremental.keys import Unkeyable, run_facts_key
-from vgptlint.incremental.records import observes_all, table_key, table_pieces
+from vgptlint.incremental.records import TableLost, observes_all, table_key, table_pieces
 from vgptlint.incremental.store import ResultStore, open_store, prune
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import KnownRecords
@@ -60,9 +60,18 @@ def lint_file_cached(setup: RunSetup, task: FileTask, sink: FileFindings, facts:
         return replayed
     if not observes_all(file_plan(setup, source.run)):
         return lint_recorded(setup, source.run, cache, cached_chunks(setup, source, cache), sink)
-    pieces = table_pieces(setup, source, cache.store, table_key(cache.key, task.display),
-                          lambda: content_read(cache, task.path), known)
-    return lint_recorded(setup, source.run, cache, pieces, sink, keep_states=False)
+    key = table_key(cache.key, task.display)
+    # With the file's digest known, its findings go to a spool of its own until the end (lint_recorded),
+    # so a table lost midway costs only linting the file again, read again.
+    reread = cache.content is not None
+    pieces = table_pieces(setup, source, cache.store, key, lambda: content_read(cache, task.path), known, reread=reread)
+    try:
+        return lint_recorded(setup, source.run, cache, pieces, sink, keep_states=False)
+    except TableLost:
+        source = peek_file(task, counted(read_source(task.path, task.display), task.display, progress))
+        pieces = table_pieces(setup, source, cache.store, key, lambda: content_read(cache, task.path), KnownRecords(),
+                              reread=reread, use_previous=False)
+        return lint_recorded(setup, source.run, cache, pieces, sink, keep_states=False)
 
 
 # ------------------------------------------------------------------------------- Dask workers

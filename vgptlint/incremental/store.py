@@ -71,7 +71,7 @@ class ResultStore:
         try:
             return pickle.loads(memoryview(data)[len(MAGIC):-DIGEST_BYTES])
         except Exception:  # a digest that matches garbage: written by an incompatible build
-            self._discard(key)
+            self.discard(key)
             return None
 
     def put(self, key: str, value: object) -> None:
@@ -93,7 +93,7 @@ class ResultStore:
         try:
             if not _is_sound(stream):
                 stream.close()
-                self._discard(key)
+                self.discard(key)
                 return None
             _touch(path)
         except OSError:
@@ -110,12 +110,13 @@ class ResultStore:
         body = memoryview(data)[:-DIGEST_BYTES]
         if len(data) < len(MAGIC) + DIGEST_BYTES or not data.startswith(MAGIC) or \
                 _digest(body) != data[-DIGEST_BYTES:]:
-            self._discard(key)
+            self.discard(key)
             return None
         _touch(path)
         return data
 
-    def _discard(self, key: str) -> None:
+    def discard(self, key: str) -> None:
+        """Remove the entry under ``key``, if there is one."""
         try:
             self.path(key).unlink()
         except OSError:
