@@ -130,7 +130,7 @@ def _shipped(section: str) -> dict[str, dict]:
     root = Path(__file__).resolve().parents[1] / "rules"
     found: dict[str, dict] = {}
     for pack in sorted(root.glob("*.yaml")):
-        document = YAML(typ="safe").load(pack.read_text(encoding="utf-8")) or {}
+        document = YAML(typ="safe", pure=True).load(pack.read_text(encoding="utf-8")) or {}
         found.update({name: body for name, body in (document.get(section) or {}).items() if isinstance(body, dict)})
     return json.loads(json.dumps(found))
 

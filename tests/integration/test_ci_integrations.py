@@ -18,8 +18,8 @@ import pytest
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
-ACTION = YAML(typ="safe").load((ROOT / "action.yml").read_text())
-HOOK = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+ACTION = YAML(typ="safe", pure=True).load((ROOT / "action.yml").read_text())
+HOOK = YAML(typ="safe", pure=True).load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
 
 

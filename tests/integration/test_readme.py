@@ -36,7 +36,7 @@ def commands_shown() -> set[str]:
 
 def yaml_block(containing: str) -> dict:
     body = next(body for lang, body in BLOCKS if lang == "yaml" and containing in body)
-    return YAML(typ="safe").load(body)
+    return YAML(typ="safe", pure=True).load(body)
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_every_vgptlint_command_shown_is_tested():
 
 def test_workflow_uses_only_inputs_the_action_has():
     workflow = yaml_block("runs-on: ubuntu-latest")
-    action = YAML(typ="safe").load((ROOT / "action.yml").read_text())
+    action = YAML(typ="safe", pure=True).load((ROOT / "action.yml").read_text())
     assert workflow["permissions"]["security-events"] == "write"
     steps = workflow["jobs"]["lint-datasets"]["steps"]
     assert steps[0]["uses"].startswith("actions/checkout@")
@@ -162,5 +162,5 @@ def test_workflow_uses_only_inputs_the_action_has():
 
 def test_pre_commit_config_names_the_shipped_hook():
     config = yaml_block("hooks:")
-    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hooks = YAML(typ="safe", pure=True).load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert config["repos"][0]["hooks"][0]["id"] == hooks[0]["id"] == "vgptlint"

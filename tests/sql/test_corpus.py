@@ -12,13 +12,13 @@ import vgptlint.functions.sql  # noqa: F401  (registers the SQL functions)
 from vgptlint.functions.base import REGISTRY, Context, build_options
 
 HERE = Path(__file__).parent
-PACK = YAML(typ="safe").load((HERE.parents[1] / "rules" / "sql.yaml").read_text())
+PACK = YAML(typ="safe", pure=True).load((HERE.parents[1] / "rules" / "sql.yaml").read_text())
 CHECKS = [
     (rule_id, REGISTRY[then["function"]], build_options(REGISTRY[then["function"]].options, then.get("options")))
     for rule_id, rule in PACK["rules"].items()
     for then in (rule["then"] if isinstance(rule["then"], list) else [rule["then"]])
 ]
-CASES = [case for name in ("corpus_a.yaml", "corpus_b.yaml", "corpus_tsql.yaml") for case in YAML(typ="safe").load((HERE / "data" / name).read_text())]
+CASES = [case for name in ("corpus_a.yaml", "corpus_b.yaml", "corpus_tsql.yaml") for case in YAML(typ="safe", pure=True).load((HERE / "data" / name).read_text())]
 CTX = Context(record={}, kind="sft")
 
 

@@ -13,7 +13,7 @@ from vgptlint.fixes.base import FIXERS
 from vgptlint.functions.base import REGISTRY, Context, build_options
 from vgptlint.model import Applicability
 
-PAIRS = YAML(typ="safe").load((Path(__file__).parent / "data" / "fix_pairs.yaml").read_text())
+PAIRS = YAML(typ="safe", pure=True).load((Path(__file__).parent / "data" / "fix_pairs.yaml").read_text())
 CTX = Context(record={}, kind="sft")
 PLANS = {
     "nolock": ("sql_table_hint", "inject_table_hint"),

@@ -23,7 +23,7 @@ DATA = Path(__file__).with_name("data")
 def _statements() -> list[str]:
     texts = [sql for sql, _ in CASES]
     for name in ("corpus_a.yaml", "corpus_b.yaml", "corpus_tsql.yaml"):
-        texts += [case["sql"] for case in YAML(typ="safe").load((DATA / name).read_text()) if "sql" in case]
+        texts += [case["sql"] for case in YAML(typ="safe", pure=True).load((DATA / name).read_text()) if "sql" in case]
     return [s.text for text in texts for s in extract_sql(text)]
 
 

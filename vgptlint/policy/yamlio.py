@@ -1,13 +1,22 @@
 """Reading YAML with positions: every error we report points at the node the user wrote."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml import __version__ as ruamel_version
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+
+try:  # ruamel.yaml.clib: libyaml's reader, ~6x faster than ruamel's own (see _read_with_libyaml)
+    from ruamel.yaml.cyaml import CParser
+except ImportError:  # not built for this Python: ruamel's reader does it all
+    CParser = None
 
 from vgptlint.cache import cached
 from vgptlint.errors import PolicyError, Problem
@@ -113,6 +122,11 @@ def _problem(display: str, where: object, code: str, message: str) -> PolicyErro
 
 
 def _parse(text: str, display: str) -> object:
+    if CParser is not None and _libyaml_reads_alike(text):
+        try:
+            return _read_with_libyaml(text)
+        except Exception:  # read apart or rejected: ruamel's reader reads it (and words and places any error)
+            pass
     try:
         return YAML(typ="rt").load(text)
     except RecursionError:  # ruamel's composer recurses once per level
@@ -173,3 +187,77 @@ def plain(node: object) -> object:
     if isinstance(node, int):
         return int(node)
     return node
+
+
+# Reading the shipped packs with ruamel's pure-Python reader was most of a first run's start-up
+# (0.5 s for 108 KB). libyaml reads the text into nodes with their positions; ruamel's round-trip
+# constructor and YAML 1.2 resolver then build exactly the documents ruamel's reader builds (the
+# same types, values and positions: tests/policy/test_yamlio_libyaml.py). Where the two readers are
+# known to differ, ruamel's alone reads the text (found by fuzzing both): a %YAML directive (libyaml
+# reads 1.1 booleans), tags and anchors (ruamel keeps them on values), tabs, YAML 1.1 line breaks
+# (NEL, LS, PS), a lone CR or a BOM past the start, an empty value (placed elsewhere), a lone scalar
+# (block scalars at column 0), and anything either rejects (ruamel's messages are the ones reported).
+# libyaml's reader recurses once per nesting level in C, so text that could nest deeper than
+# LIBYAML_MAX_NESTING levels is left to ruamel's, which stops at Python's recursion limit.
+LIBYAML_MAX_NESTING = 2_000
+_READ_APART = re.compile(r"(?:^|[\s\[{,])[!&]|^%|[\t\x85\u2028\u2029\ufeff]|\r(?!\n)", re.MULTILINE)
+
+
+class _ReadApart(Exception):
+    """The text holds what the two readers read apart: ruamel's reads it."""
+
+
+if CParser is not None:
+    class _LibyamlLoader(CParser, RoundTripConstructor, VersionedResolver):
+        comment_handling = None  # (what ruamel's constructor asks its loader)
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            RoundTripConstructor.__init__(self, loader=self)
+            VersionedResolver.__init__(self, version=None, loader=self)
+            self._composer = self  # the constructor asks its loader's composer for nodes: libyaml's
+
+
+def _libyaml_reads_alike(text: str) -> bool:
+    """Whether the text holds nothing the two readers are known to read apart, and cannot nest
+    deeper than LIBYAML_MAX_NESTING (block levels need two columns each, flow levels a bracket)."""
+    if _READ_APART.search(text):
+        return False
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * widest + text.count("[") + text.count("{") <= LIBYAML_MAX_NESTING
+
+
+def _read_with_libyaml(text: str) -> object:
+    loader = _LibyamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if isinstance(node, ScalarNode):  # a lone scalar (never a policy): its block forms are read apart
+            raise _ReadApart
+        _as_ruamel_composes(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _as_ruamel_composes(root: object) -> None:
+    """Plain scalars' style as ruamel's reader gives it (None, not libyaml's ""), each shared node
+    seen once; raises _ReadApart at an empty plain scalar (``key:`` with nothing after it)."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if not node.style:
+                if node.value == "":
+                    raise _ReadApart
+                node.style = None
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                pending += (key, value)
+        else:
+            pending += node.value
