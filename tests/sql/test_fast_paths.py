@@ -149,3 +149,43 @@ def test_every_statement_shape_has_gate_words():
 
     gated = [keyword for keyword, words in _SHAPE_WORDS if words]
     assert all(any(keyword in shape.lower() for keyword in gated) for shape in _SHAPE_SOURCES)
+
+
+def _plain_gate(text: str, lowered: str | None) -> bool:
+    """The gate before WITH needed "AS (": any statement keyword together with one of its words."""
+    if "```" in text or "~~~" in text or extract._WHOLE_FIELD_START_RE.match(text):
+        return True
+    if lowered is None:
+        return extract._CANDIDATE_RE.search(text) is not None
+    return any(keyword in lowered and any(word in lowered for word in words) for keyword, words in extract._SHAPE_WORDS)
+
+
+# Prose that says "with" and "as", CTEs written every way, and whole-field statements behind comments.
+WITH_PIECES = ["with", "WITH", "With", "as", "AS", "was", "(", "as (", "AS\n(", "as(", "AS\t (", "c", "cte", "x (a, b)",
+               "SELECT 1", "SELECT a FROM t", "FROM", ")", "-- note\n", "/* note */", "DROP TABLE t", "USE Viewpoint",
+               "SET", "@x", "\n", "\n\n", ". ", "This works with", "the same key as APTH.", "WITH c AS (SELECT a FROM t)",
+               "IF", "BEGIN TRAN", "GO", "'", "[x]", ";"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["", "-- note\n", "/* note */ ", "\n "]), st.sampled_from(["", "DROP TABLE t ", "USE Viewpoint ", "with c as (", "SET "]),
+       st.lists(st.sampled_from(WITH_PIECES), max_size=10).map(" ".join))
+def test_cte_gate_finds_what_the_plain_gate_finds(comment: str, start: str, rest: str) -> None:
+    text = comment + start + rest
+    with mock.patch.object(extract, "_may_hold_sql", _plain_gate):
+        plain = extract._extract_cached.__wrapped__(text)
+    assert extract._extract_cached.__wrapped__(text) == plain
+
+
+@pytest.mark.parametrize("text", ["Runs with the same key as APTH.", "It works as expected with NULLs (see below)."])
+def test_prose_with_with_and_as_is_rejected_by_the_gate(text: str) -> None:
+    assert _plain_gate(text, text.lower()) and not extract._may_hold_sql(text, text.lower())
+
+
+@pytest.mark.parametrize("text", ["WITH c AS (SELECT a FROM t) SELECT a FROM c", "with c as\n(select a from t) select a from c",
+                                  "-- uses a CTE with a key as before\nDROP TABLE t"])
+def test_gate_keeps_ctes_and_commented_whole_fields(text: str) -> None:
+    assert extract._may_hold_sql(text, text.lower())
+    with mock.patch.object(extract, "_may_hold_sql", _plain_gate):
+        plain = extract._extract_cached.__wrapped__(text)
+    assert plain and extract._extract_cached.__wrapped__(text) == plain
