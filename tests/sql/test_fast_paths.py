@@ -189,3 +189,12 @@ def test_gate_keeps_ctes_and_commented_whole_fields(text: str) -> None:
     with mock.patch.object(extract, "_may_hold_sql", _plain_gate):
         plain = extract._extract_cached.__wrapped__(text)
     assert plain and extract._extract_cached.__wrapped__(text) == plain
+
+
+@pytest.mark.parametrize("sql", STATEMENTS)
+def test_reverse_children_are_the_children_reversed(sql: str) -> None:
+    """The resolver's walk pushes ``iter_expressions(reverse=True)``: the same nodes as the list of
+    children reversed, so columns are still queued in written order."""
+    parsed = parse_fresh(sql)
+    for node in parsed.expression.walk():
+        assert [id(n) for n in node.iter_expressions(reverse=True)] == [id(n) for n in reversed(list(node.iter_expressions()))]
