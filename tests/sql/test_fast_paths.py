@@ -198,3 +198,28 @@ def test_reverse_children_are_the_children_reversed(sql: str) -> None:
     parsed = parse_fresh(sql)
     for node in parsed.expression.walk():
         assert [id(n) for n in node.iter_expressions(reverse=True)] == [id(n) for n in reversed(list(node.iter_expressions()))]
+
+
+# What follows a table name: hint groups written every way, with what breaks the plain shape
+# (comments, non-ASCII blanks and letters that case-fold to ASCII, nested brackets, numbers).
+_BLANKS = st.lists(st.sampled_from(["", " ", "\n", "\t", "\u00a0", "\x1c", "-- c\n", "/* c */"]), max_size=2).map("".join)
+_HINT_ITEMS = st.lists(st.tuples(_BLANKS, st.sampled_from(["NOLOCK", "nolock", "ix_1", "INDEX(ix)", "1", "@v", "\u017fx", "'a'", ""]), _BLANKS)
+                       .map("".join), max_size=3).map(",".join)
+_AFTER_TABLE = st.tuples(_BLANKS, st.sampled_from(["", "WITH", "with", "WiTh", "W\u0131TH", "WITHX", "AS"]), _BLANKS,
+                         st.sampled_from(["(", "", "["]), _HINT_ITEMS, st.sampled_from([")", "", "))", ") x"])).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_AFTER_TABLE, st.integers(0, 2))
+def test_plain_hint_group_is_the_lexed_group(text: str, offset: int) -> None:
+    from vgptlint.sql.hints import _lexed_hint_group, hint_group_after
+
+    assert hint_group_after(text, offset) == _lexed_hint_group(text, offset)
+
+
+@pytest.mark.parametrize("text", [" WITH (NOLOCK)", "WITH(NOLOCK,INDEX_A)", " (nolock) x", "\n  with\n(\n READUNCOMMITTED \n) ",
+                                  " WITH (INDEX(ix), NOLOCK)", " WITH /* c */ (NOLOCK)", " W\u0131TH (NOLOCK)", " WITH (NOLOCK"])
+def test_hint_group_examples(text: str) -> None:
+    from vgptlint.sql.hints import _lexed_hint_group, hint_group_after
+
+    assert hint_group_after(text, 0) == _lexed_hint_group(text, 0)
