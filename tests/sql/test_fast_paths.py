@@ -149,3 +149,77 @@ def test_every_statement_shape_has_gate_words():
 
     gated = [keyword for keyword, words in _SHAPE_WORDS if words]
     assert all(any(keyword in shape.lower() for keyword in gated) for shape in _SHAPE_SOURCES)
+
+
+def _plain_gate(text: str, lowered: str | None) -> bool:
+    """The gate before WITH needed "AS (": any statement keyword together with one of its words."""
+    if "```" in text or "~~~" in text or extract._WHOLE_FIELD_START_RE.match(text):
+        return True
+    if lowered is None:
+        return extract._CANDIDATE_RE.search(text) is not None
+    return any(keyword in lowered and any(word in lowered for word in words) for keyword, words in extract._SHAPE_WORDS)
+
+
+# Prose that says "with" and "as", CTEs written every way, and whole-field statements behind comments.
+WITH_PIECES = ["with", "WITH", "With", "as", "AS", "was", "(", "as (", "AS\n(", "as(", "AS\t (", "c", "cte", "x (a, b)",
+               "SELECT 1", "SELECT a FROM t", "FROM", ")", "-- note\n", "/* note */", "DROP TABLE t", "USE Viewpoint",
+               "SET", "@x", "\n", "\n\n", ". ", "This works with", "the same key as APTH.", "WITH c AS (SELECT a FROM t)",
+               "IF", "BEGIN TRAN", "GO", "'", "[x]", ";"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["", "-- note\n", "/* note */ ", "\n "]), st.sampled_from(["", "DROP TABLE t ", "USE Viewpoint ", "with c as (", "SET "]),
+       st.lists(st.sampled_from(WITH_PIECES), max_size=10).map(" ".join))
+def test_cte_gate_finds_what_the_plain_gate_finds(comment: str, start: str, rest: str) -> None:
+    text = comment + start + rest
+    with mock.patch.object(extract, "_may_hold_sql", _plain_gate):
+        plain = extract._extract_cached.__wrapped__(text)
+    assert extract._extract_cached.__wrapped__(text) == plain
+
+
+@pytest.mark.parametrize("text", ["Runs with the same key as APTH.", "It works as expected with NULLs (see below)."])
+def test_prose_with_with_and_as_is_rejected_by_the_gate(text: str) -> None:
+    assert _plain_gate(text, text.lower()) and not extract._may_hold_sql(text, text.lower())
+
+
+@pytest.mark.parametrize("text", ["WITH c AS (SELECT a FROM t) SELECT a FROM c", "with c as\n(select a from t) select a from c",
+                                  "-- uses a CTE with a key as before\nDROP TABLE t"])
+def test_gate_keeps_ctes_and_commented_whole_fields(text: str) -> None:
+    assert extract._may_hold_sql(text, text.lower())
+    with mock.patch.object(extract, "_may_hold_sql", _plain_gate):
+        plain = extract._extract_cached.__wrapped__(text)
+    assert plain and extract._extract_cached.__wrapped__(text) == plain
+
+
+@pytest.mark.parametrize("sql", STATEMENTS)
+def test_reverse_children_are_the_children_reversed(sql: str) -> None:
+    """The resolver's walk pushes ``iter_expressions(reverse=True)``: the same nodes as the list of
+    children reversed, so columns are still queued in written order."""
+    parsed = parse_fresh(sql)
+    for node in parsed.expression.walk():
+        assert [id(n) for n in node.iter_expressions(reverse=True)] == [id(n) for n in reversed(list(node.iter_expressions()))]
+
+
+# What follows a table name: hint groups written every way, with what breaks the plain shape
+# (comments, non-ASCII blanks and letters that case-fold to ASCII, nested brackets, numbers).
+_BLANKS = st.lists(st.sampled_from(["", " ", "\n", "\t", "\u00a0", "\x1c", "-- c\n", "/* c */"]), max_size=2).map("".join)
+_HINT_ITEMS = st.lists(st.tuples(_BLANKS, st.sampled_from(["NOLOCK", "nolock", "ix_1", "INDEX(ix)", "1", "@v", "\u017fx", "'a'", ""]), _BLANKS)
+                       .map("".join), max_size=3).map(",".join)
+_AFTER_TABLE = st.tuples(_BLANKS, st.sampled_from(["", "WITH", "with", "WiTh", "W\u0131TH", "WITHX", "AS"]), _BLANKS,
+                         st.sampled_from(["(", "", "["]), _HINT_ITEMS, st.sampled_from([")", "", "))", ") x"])).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_AFTER_TABLE, st.integers(0, 2))
+def test_plain_hint_group_is_the_lexed_group(text: str, offset: int) -> None:
+    from vgptlint.sql.hints import _lexed_hint_group, hint_group_after
+
+    assert hint_group_after(text, offset) == _lexed_hint_group(text, offset)
+
+
+@pytest.mark.parametrize("text", [" WITH (NOLOCK)", "WITH(NOLOCK,INDEX_A)", " (nolock) x", "\n  with\n(\n READUNCOMMITTED \n) ",
+                                  " WITH (INDEX(ix), NOLOCK)", " WITH /* c */ (NOLOCK)", " W\u0131TH (NOLOCK)", " WITH (NOLOCK"])
+def test_hint_group_examples(text: str) -> None:
+    from vgptlint.sql.hints import _lexed_hint_group, hint_group_after
+
+    assert hint_group_after(text, 0) == _lexed_hint_group(text, 0)

@@ -6,6 +6,7 @@ a hint comes from the tokens (see :func:`hint_group_after`), its meaning from th
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,8 +72,32 @@ class HintGroup:
         return self.close + 1
 
 
+# The usual group, ``WITH (NOLOCK)`` or ``(NOLOCK, INDEX_NAME)``: ASCII words, commas and blanks only,
+# which lex to exactly these tokens (a comment, nested brackets or any other character falls
+# through to the lexer). Every table with a hint asks; lexing its group was a third of its refs' cost.
+_PLAIN_GROUP_RE = re.compile(
+    r"[ \t\r\f\v\n]*(?:([Ww][Ii][Tt][Hh])[ \t\r\f\v\n]*)?(\()[ \t\r\f\v\n]*"
+    r"[A-Za-z_][A-Za-z0-9_]*[ \t\r\f\v\n]*(?:,[ \t\r\f\v\n]*[A-Za-z_][A-Za-z0-9_]*[ \t\r\f\v\n]*)*(\))"
+)
+
+
 def hint_group_after(text: str, offset: int) -> HintGroup | None:
-    """The ``WITH (…)`` or legacy ``(…)`` group starting at the first token at/after ``offset``."""
+    """The ``WITH (…)`` or legacy ``(…)`` group starting at the first token at/after ``offset``.
+
+    >>> hint_group_after("FROM t WITH (NOLOCK) WHERE", 6)
+    HintGroup(start=7, open=12, close=19, is_legacy=False)
+    >>> hint_group_after("FROM t /* c */ (NOLOCK)", 6)
+    HintGroup(start=15, open=15, close=22, is_legacy=True)
+    """
+    plain = _PLAIN_GROUP_RE.match(text, offset)
+    if plain is not None:
+        is_legacy = plain.start(1) < 0
+        return HintGroup(plain.start(2) if is_legacy else plain.start(1), plain.start(2), plain.start(3), is_legacy)
+    return _lexed_hint_group(text, offset)
+
+
+def _lexed_hint_group(text: str, offset: int) -> HintGroup | None:
+    """:func:`hint_group_after` for any group, read from the lexer's tokens."""
     tokens = significant_tokens(text, offset)  # lazily: only the group itself is lexed
     first = next(tokens, None)
     if first is None:

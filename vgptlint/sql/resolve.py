@@ -389,19 +389,21 @@ class _Builder:
 
     def walk(self, node: exp.Expression, scope: QueryScope, ctes: dict[str, Source], in_order_by: bool = False) -> None:
         """Queue every column of ``node`` in ``scope``; nested queries get scopes of their own."""
+        column, star, nested, skipped = exp.Column, exp.Star, (exp.Query, exp.Subquery), (exp.Pivot, exp.DataType)
         stack = [node]
         while stack:
             current = stack.pop()
-            if isinstance(current, exp.Column):
-                if not isinstance(current.this, exp.Star):
+            if isinstance(current, column):
+                if not isinstance(current.this, star):
                     self.pending.append(Pending(current, scope, in_order_by))
                 continue
-            if current is not node and isinstance(current, (exp.Query, exp.Subquery)):
+            if current is not node and isinstance(current, nested):
                 self.query(current, scope, ctes)
                 continue
-            if isinstance(current, (exp.Pivot, exp.DataType)):
+            if isinstance(current, skipped):
                 continue
-            stack.extend(reversed(list(current.iter_expressions())))
+            # children last to first, so they are popped (and their columns queued) first to last
+            stack.extend(current.iter_expressions(reverse=True))
 
 
 def analyze(parsed: ParsedStatement, catalog: Catalog) -> Analysis:
