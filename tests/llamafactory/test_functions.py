@@ -49,6 +49,20 @@ def test_optional_columns_skip_system_when_the_first_message_is_one():
     assert optional_columns_present({"conversations": turns("human", "gpt")}, spec)["system"] == ("system", False)
 
 
+def test_columns_read_are_worked_out_once_per_spec_and_never_compared_or_copied():
+    import dataclasses
+
+    from vgptlint.llamafactory.checks import accessed_columns
+    from vgptlint.llamafactory.dataset_info import spec_from_entry
+
+    spec = spec_from_entry("t", {"columns": {"prompt": "instruction", "response": "output", "images": "images"}})
+    read = accessed_columns({"instruction": "q"}, spec)
+    assert read == ("prompt", "response", "images")
+    assert accessed_columns({"output": "a"}, spec) is read  # an alpaca record cannot change them
+    copy = dataclasses.replace(spec)
+    assert copy == spec and copy.derived == {}
+
+
 def test_columns_present_is_silent_without_dataset_info():
     assert run("lf_columns_present", {"instruction": "q"}) == []
 

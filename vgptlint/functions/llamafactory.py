@@ -51,6 +51,12 @@ def spec_of(record: Mapping, ctx: Context) -> DatasetSpec | None:
 
 
 def _hits(issues: list[Issue]) -> Iterator[Hit]:
+    if not issues:  # nearly every record: no generator to make and run
+        return iter(())
+    return _issue_hits(issues)
+
+
+def _issue_hits(issues: list[Issue]) -> Iterator[Hit]:
     for issue in issues:
         severity = Severity.WARNING if issue.effect == "degraded" else None
         yield Hit(issue.message, path=issue.path, data={**issue.data, "effect": issue.effect}, severity=severity)

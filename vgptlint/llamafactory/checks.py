@@ -27,10 +27,22 @@ _EFFECT_OF_ABSENCE = {
 }
 
 
-def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
+def accessed_columns(record: Mapping, spec: DatasetSpec) -> tuple[str, ...]:
     """The logical columns the converter reads with ``example[...]`` for this record (so a file where no
     record has the field stops with KeyError). ``kto_tag`` is left to the core ``kto-label-format`` rule;
-    the OpenAI converter reads ``system``/``tools`` with ``.get`` (L251, L342), so they are optional."""
+    the OpenAI converter reads ``system``/``tools`` with ``.get`` (L251, L342), so they are optional.
+
+    Only whether a sharegpt record starts with a system prompt depends on the record: the two answers
+    are worked out once per spec."""
+    starts_with_system = spec.formatting == "sharegpt" and _starts_with_system(record, spec)
+    key = ("accessed_columns", starts_with_system)
+    names = spec.derived.get(key)
+    if names is None:
+        names = spec.derived[key] = _accessed_columns(spec, starts_with_system)
+    return names
+
+
+def _accessed_columns(spec: DatasetSpec, starts_with_system: bool) -> tuple[str, ...]:
     columns = spec.columns
     names: list[str] = []
     if spec.formatting == "alpaca":
@@ -44,10 +56,10 @@ def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
         names.append("messages")
         if spec.ranking:
             names += ["chosen", "rejected"]  # L189-193 / L312-316
-        if spec.formatting == "sharegpt" and not _starts_with_system(record, spec):
+        if spec.formatting == "sharegpt" and not starts_with_system:
             names += ["system", "tools"]  # L156, L223
     names += list(MEDIA_COLUMNS)  # L127-129
-    return [n for n in dict.fromkeys(names) if columns[n]]
+    return tuple(n for n in dict.fromkeys(names) if columns[n])
 
 
 def column_missing(record: Mapping, spec: DatasetSpec) -> list[Issue]:
@@ -249,14 +261,14 @@ def media_token_mismatch(record: Mapping, spec: DatasetSpec,
     """mm_plugin.py @76a35a8b L190-217 (``_validate_messages``): each media list must have exactly as many
     entries as its placeholder appears in the messages of one example (prompt plus one answer; chosen
     and rejected are checked separately). Multimodal plugins raise ValueError, which stops the run."""
+    mapped = _mapped_media(spec)
+    if not mapped:  # most datasets have no media: nothing to count, so the texts are not gathered
+        return []
     sequences = _texts_seen_by_plugin(record, spec)
     if sequences is None:
         return []
     issues = []
-    for media in MEDIA_COLUMNS:
-        name = spec.field(media)
-        if not name:
-            continue
+    for media, name in mapped:
         have = media_count(record.get(name))
         token = placeholders.get(media, DEFAULT_PLACEHOLDERS[media])
         for texts in sequences:
@@ -270,6 +282,15 @@ def media_token_mismatch(record: Mapping, spec: DatasetSpec,
                                     {"media": media, "tokens": used, "entries": have}))
                 break
     return issues
+
+
+def _mapped_media(spec: DatasetSpec) -> tuple[tuple[str, str], ...]:
+    """(media column, field) for each media column the spec maps, in MEDIA_COLUMNS order; once per spec."""
+    mapped = spec.derived.get("mapped_media")
+    if mapped is None:
+        mapped = spec.derived["mapped_media"] = tuple((media, spec.field(media)) for media in MEDIA_COLUMNS
+                                                      if spec.field(media))
+    return mapped
 
 
 def _texts_seen_by_plugin(record: Mapping, spec: DatasetSpec) -> list[list[object]] | None:
