@@ -46,6 +46,14 @@ class RecordMemo:
         return [target for selector in rule.selectors for target in self.select(selector, data)]
 
 
+def rules_for_file(rules: Iterable[CompiledRule], ctx: Context) -> tuple[CompiledRule, ...]:
+    """The rules that can report on the file ``ctx`` describes: a rule none of whose functions
+    ``applies`` to it (a sharegpt role check on an alpaca file) would find nothing on any record,
+    so it is left out once per file rather than skipped on every record."""
+    return tuple(rule for rule in rules if not rule.checks or any(
+        check.function.applies is None or check.function.applies(ctx) for check in rule.checks))
+
+
 def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
                     memo: RecordMemo | None = None) -> list[Finding]:
     """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`).
