@@ -49,6 +49,20 @@ def test_optional_columns_skip_system_when_the_first_message_is_one():
     assert optional_columns_present({"conversations": turns("human", "gpt")}, spec)["system"] == ("system", False)
 
 
+def test_columns_read_are_worked_out_once_per_spec_and_never_compared_or_copied():
+    import dataclasses
+
+    from vgptlint.llamafactory.checks import accessed_columns
+    from vgptlint.llamafactory.dataset_info import spec_from_entry
+
+    spec = spec_from_entry("t", {"columns": {"prompt": "instruction", "response": "output", "images": "images"}})
+    read = accessed_columns({"instruction": "q"}, spec)
+    assert read == ("prompt", "response", "images")
+    assert accessed_columns({"output": "a"}, spec) is read  # an alpaca record cannot change them
+    copy = dataclasses.replace(spec)
+    assert copy == spec and copy.derived == {}
+
+
 def test_columns_present_is_silent_without_dataset_info():
     assert run("lf_columns_present", {"instruction": "q"}) == []
 
@@ -229,3 +243,49 @@ def test_files_that_dataset_info_does_not_register_are_left_alone():
     function = REGISTRY["lf_roles_alternate"]
     assert list(function.check(record, build_options(function.options, {}), ctx)) == []
     assert run("lf_roles_alternate", record)  # without dataset_info the defaults are assumed
+
+
+# ------------------------------------------------------------------------- which files a check reads
+
+LF_FUNCTIONS = ("lf_columns_present", "lf_output_string", "lf_roles_alternate", "lf_message_count",
+                "lf_preference_answer", "lf_history_pairs", "lf_media_tokens_match")
+ENTRIES = [
+    {}, {"ranking": True, "columns": {"prompt": "instruction", "chosen": "chosen", "rejected": "rejected"}},
+    {"columns": {"prompt": "instruction", "response": "output", "kto_tag": "label"}},
+    {"columns": {"prompt": "instruction", "response": "output", "history": "history", "images": "images"}},
+    {"formatting": "sharegpt"}, SHAREGPT_DPO, {"formatting": "openai", "tags": OPENAI_TAGS},
+    {"formatting": "sharegpt", "columns": {"messages": "conversations", "videos": "videos"}},
+]
+RECORDS = [
+    {}, {"instruction": "q <image>", "input": "", "output": 3, "history": ["ab", [1, 2]], "images": ["a.png", "b.png"]},
+    {"instruction": "q", "chosen": ["x"], "rejected": {"from": "human"}, "label": "true"},
+    {"conversations": turns("system", "human", "gpt", "human"), "chosen": "a", "videos": "v.mp4"},
+    {"conversations": [{"role": "user", "content": "<video>"}], "messages": None},
+    {"conversations": turns("human", "human"), "chosen": {"from": "gpt", "value": "a"},
+     "rejected": {"from": "gpt", "value": "b"}},
+]
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("name", LF_FUNCTIONS)
+def test_a_check_that_does_not_apply_to_a_file_finds_nothing_on_its_records(name, entry):
+    function = REGISTRY[name]
+    ctx = Context(record=None, kind="sft", spec=spec_from_entry("t", entry))
+    if function.applies(ctx):
+        return
+    for record in RECORDS:
+        ctx.record = record
+        assert list(function.check(record, build_options(function.options, {}), ctx)) == [], record
+
+
+def test_which_files_a_check_applies_to():
+    applies = REGISTRY["lf_roles_alternate"].applies
+    alpaca, sharegpt = spec_from_entry("t", {}), spec_from_entry("t", {"formatting": "sharegpt"})
+    assert not applies(Context(record=None, kind="sft", spec=alpaca))
+    assert applies(Context(record=None, kind="sft", spec=sharegpt))
+    assert applies(Context(record=None, kind="sft", spec={"formatting": "sharegpt"}))  # a rule example's spec
+    assert applies(Context(record=None, kind="sft"))  # no dataset_info: each record's shape decides
+    assert not applies(Context(record=None, kind="sft", services={"dataset_info": object()}))  # not registered
+    assert not REGISTRY["lf_history_pairs"].applies(Context(record=None, kind="sft", spec=alpaca))
+    assert not REGISTRY["lf_media_tokens_match"].applies(Context(record=None, kind="sft", spec=alpaca))
+    assert REGISTRY["lf_output_string"].applies(Context(record=None, kind="sft", spec=alpaca))

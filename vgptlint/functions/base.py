@@ -78,6 +78,7 @@ class Function:
     doc: str
     needs: frozenset[str] = frozenset()
     only_if: Callable[[object], bool] | None = None
+    applies: Callable[[Context], bool] | None = None
 
 
 REGISTRY: dict[str, Function] = {}
@@ -90,18 +91,22 @@ def function(
     accepts: tuple[type, ...] | None = None,
     needs: tuple[str, ...] = (),
     only_if: Callable[[object], bool] | None = None,
+    applies: Callable[[Context], bool] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check under ``name``. ``accepts`` limits the value types it is called with;
     other types are skipped silently (a ``type`` rule is the place to complain about types).
     ``only_if`` is a cheap predicate of the value (e.g. "contains SQL") that must hold for the check
     to have anything to say; the engine evaluates it once per value and record for all the rules
-    that share it, so a dozen SQL rules cost one lookup on a prose answer."""
+    that share it, so a dozen SQL rules cost one lookup on a prose answer. ``applies`` is the same
+    for a whole file: a predicate of the file's context (its dataset spec, kind, format), False only
+    when the check has nothing to say on any record of that file (a sharegpt check on an alpaca
+    file); the engine asks it once per file and leaves out the rules it rules out."""
 
     def register(check: CheckFn) -> CheckFn:
         if name in REGISTRY and REGISTRY[name].check is not check:
             raise ValueError(f"function {name!r} is registered twice")
         doc = (check.__doc__ or "").strip()
-        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs), only_if)
+        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs), only_if, applies)
         return check
 
     return register

@@ -40,6 +40,15 @@ def spec_of(record: Mapping, ctx: Context) -> DatasetSpec | None:
     None when a dataset_info.json is loaded but does not register this file: LLaMA-Factory never
     reads it (e.g. the v1 data engine's files), so guessing its format would only invent findings.
     """
+    spec = file_spec(ctx)
+    return default_spec(ctx.kind, record) if spec is INFERRED else spec
+
+
+INFERRED = object()  # file_spec: no spec for the whole file, each record's shape decides
+
+
+def file_spec(ctx: Context) -> DatasetSpec | None | object:
+    """The spec the context fixes for the whole file (see :func:`spec_of`), or ``INFERRED``."""
     spec = ctx.spec
     if isinstance(spec, DatasetSpec):
         return spec
@@ -47,10 +56,16 @@ def spec_of(record: Mapping, ctx: Context) -> DatasetSpec | None:
         return spec_from_entry("example", spec)
     if ctx.services and ctx.services.get("dataset_info") is not None:
         return None
-    return default_spec(ctx.kind, record)
+    return INFERRED
 
 
 def _hits(issues: list[Issue]) -> Iterator[Hit]:
+    if not issues:  # nearly every record: no generator to make and run
+        return iter(())
+    return _issue_hits(issues)
+
+
+def _issue_hits(issues: list[Issue]) -> Iterator[Hit]:
     for issue in issues:
         severity = Severity.WARNING if issue.effect == "degraded" else None
         yield Hit(issue.message, path=issue.path, data={**issue.data, "effect": issue.effect}, severity=severity)
@@ -65,18 +80,28 @@ def _record_check(check: Callable[[Mapping, DatasetSpec], list[Issue]]):
     return run
 
 
-lf_columns_present = function("lf_columns_present", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.column_missing))
-lf_output_string = function("lf_output_string", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.output_not_string))
-lf_roles_alternate = function("lf_roles_alternate", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.sharegpt_roles))
-lf_message_count = function("lf_message_count", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.message_count))
-lf_preference_answer = function("lf_preference_answer", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.preference_role))
-lf_history_pairs = function("lf_history_pairs", options=NoOptions, accepts=(dict,))(
-    _record_check(checks.history_shape))
+def _applies(reads: Callable[[DatasetSpec], bool]) -> Callable[[Context], bool]:
+    """A function's ``applies``: whether its check can report on a file, from the file's spec when the
+    context fixes one (a file dataset_info does not register: never; no dataset_info: the spec is
+    inferred record by record, so it may)."""
+
+    def applies(ctx: Context) -> bool:
+        spec = file_spec(ctx)
+        return spec is INFERRED or (spec is not None and reads(spec))
+
+    return applies
+
+
+def _register(name: str, check: Callable[[Mapping, DatasetSpec], list[Issue]], reads: Callable[[DatasetSpec], bool]):
+    return function(name, options=NoOptions, accepts=(dict,), applies=_applies(reads))(_record_check(check))
+
+
+lf_columns_present = _register("lf_columns_present", checks.column_missing, checks.maps_columns)
+lf_output_string = _register("lf_output_string", checks.output_not_string, checks.is_alpaca)
+lf_roles_alternate = _register("lf_roles_alternate", checks.sharegpt_roles, checks.is_conversation)
+lf_message_count = _register("lf_message_count", checks.message_count, checks.is_conversation)
+lf_preference_answer = _register("lf_preference_answer", checks.preference_role, checks.is_preference_conversation)
+lf_history_pairs = _register("lf_history_pairs", checks.history_shape, checks.maps_history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +119,7 @@ class MediaTokensOptions:
         return None
 
 
-@function("lf_media_tokens_match", options=MediaTokensOptions, accepts=(dict,))
+@function("lf_media_tokens_match", options=MediaTokensOptions, accepts=(dict,), applies=_applies(checks.maps_media))
 def lf_media_tokens_match(value: dict, opts: MediaTokensOptions, ctx: Context) -> Iterator[Hit]:
     """Media placeholders in the messages match the media lists one for one."""
     placeholders = {"images": opts.image_token, "videos": opts.video_token, "audios": opts.audio_token}

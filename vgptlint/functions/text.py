@@ -143,12 +143,15 @@ def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
     size = len(value)
     if size == 0 and opts.ignore_empty:
         return
+    too_short, too_long = opts.min is not None and size < opts.min, opts.max is not None and size > opts.max
+    if not (too_short or too_long):
+        return  # most values: no hit's data to build
     unit = "character" if isinstance(value, str) else "item" if isinstance(value, list) else "key"
     unit = unit if size == 1 else unit + "s"
     data = {"length": size, "min": opts.min, "max": opts.max, "unit": unit}
-    if opts.min is not None and size < opts.min:
+    if too_short:
         yield Hit(f"is {size:,} {unit} long; the minimum is {opts.min:,}", data=data)
-    if opts.max is not None and size > opts.max:
+    if too_long:
         yield Hit(f"is {size:,} {unit} long; the maximum is {opts.max:,}", data=data)
 
 

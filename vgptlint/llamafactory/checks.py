@@ -15,6 +15,42 @@ DEFAULT_PLACEHOLDERS = {"images": "<image>", "videos": "<video>", "audios": "<au
 _MEDIA_NOUN = {"images": "image", "videos": "video", "audios": "audio"}
 
 
+# ------------------------------------------------------------------- which datasets a check reads
+# A check has nothing to say on some datasets whatever their records (a role check on alpaca data):
+# these predicates of the spec say where each one can report. The checks return early on them, and
+# the registered functions ask them once per file (``applies``), so the engine leaves such rules out.
+
+
+def maps_columns(spec: DatasetSpec) -> bool:
+    """:func:`column_missing` reports only on columns a dataset_info entry maps (not on an inferred spec)."""
+    return not spec.is_inferred
+
+
+def is_alpaca(spec: DatasetSpec) -> bool:
+    """:func:`output_not_string` reads alpaca responses."""
+    return spec.formatting == "alpaca"
+
+
+def is_conversation(spec: DatasetSpec) -> bool:
+    """:func:`sharegpt_roles` and :func:`message_count` read sharegpt/openai messages."""
+    return spec.is_conversation
+
+
+def is_preference_conversation(spec: DatasetSpec) -> bool:
+    """:func:`preference_role` reads the chosen/rejected messages of sharegpt/openai preference data."""
+    return spec.is_conversation and spec.ranking
+
+
+def maps_history(spec: DatasetSpec) -> bool:
+    """:func:`history_shape` reads an alpaca dataset's mapped ``history`` column."""
+    return spec.formatting == "alpaca" and bool(spec.field("history"))
+
+
+def maps_media(spec: DatasetSpec) -> bool:
+    """:func:`media_token_mismatch` counts the media of the media columns the spec maps."""
+    return bool(_mapped_media(spec))
+
+
 # ------------------------------------------------------------------------------------ columns
 
 _EFFECT_OF_ABSENCE = {
@@ -27,10 +63,22 @@ _EFFECT_OF_ABSENCE = {
 }
 
 
-def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
+def accessed_columns(record: Mapping, spec: DatasetSpec) -> tuple[str, ...]:
     """The logical columns the converter reads with ``example[...]`` for this record (so a file where no
     record has the field stops with KeyError). ``kto_tag`` is left to the core ``kto-label-format`` rule;
-    the OpenAI converter reads ``system``/``tools`` with ``.get`` (L251, L342), so they are optional."""
+    the OpenAI converter reads ``system``/``tools`` with ``.get`` (L251, L342), so they are optional.
+
+    Only whether a sharegpt record starts with a system prompt depends on the record: the two answers
+    are worked out once per spec."""
+    starts_with_system = spec.formatting == "sharegpt" and _starts_with_system(record, spec)
+    key = ("accessed_columns", starts_with_system)
+    names = spec.derived.get(key)
+    if names is None:
+        names = spec.derived[key] = _accessed_columns(spec, starts_with_system)
+    return names
+
+
+def _accessed_columns(spec: DatasetSpec, starts_with_system: bool) -> tuple[str, ...]:
     columns = spec.columns
     names: list[str] = []
     if spec.formatting == "alpaca":
@@ -44,10 +92,10 @@ def accessed_columns(record: Mapping, spec: DatasetSpec) -> list[str]:
         names.append("messages")
         if spec.ranking:
             names += ["chosen", "rejected"]  # L189-193 / L312-316
-        if spec.formatting == "sharegpt" and not _starts_with_system(record, spec):
+        if spec.formatting == "sharegpt" and not starts_with_system:
             names += ["system", "tools"]  # L156, L223
     names += list(MEDIA_COLUMNS)  # L127-129
-    return [n for n in dict.fromkeys(names) if columns[n]]
+    return tuple(n for n in dict.fromkeys(names) if columns[n])
 
 
 def column_missing(record: Mapping, spec: DatasetSpec) -> list[Issue]:
@@ -57,7 +105,7 @@ def column_missing(record: Mapping, spec: DatasetSpec) -> list[Issue]:
     a record null for a field other records have, and the converter treats null as absent. A file
     where *no* record has one is reported once by :func:`optional_columns_present`'s rule.
     """
-    if spec.is_inferred:
+    if not maps_columns(spec):
         return []
     issues = []
     for logical in accessed_columns(record, spec):
@@ -99,7 +147,7 @@ def is_kto_example(record: Mapping, spec: DatasetSpec) -> bool:
 
 def output_not_string(record: Mapping, spec: DatasetSpec) -> list[Issue]:
     """Alpaca responses must be strings (L102-120); anything else is not trained as written."""
-    if spec.formatting != "alpaca":
+    if not is_alpaca(spec):
         return []
     response = spec.field("response")
     if is_kto_example(record, spec):
@@ -131,7 +179,7 @@ def _non_string(record: Mapping, name: str | None, prefix: str, effect: str, why
 
 def sharegpt_roles(record: Mapping, spec: DatasetSpec) -> list[Issue]:
     """The first role problem the converter stops at (it breaks out of the loop, L161-164)."""
-    if not spec.is_conversation:
+    if not is_conversation(spec):
         return []
     issue = align(record, spec).issue
     return [issue] if issue else []
@@ -140,7 +188,7 @@ def sharegpt_roles(record: Mapping, spec: DatasetSpec) -> list[Issue]:
 def message_count(record: Mapping, spec: DatasetSpec, alignment: Alignment | None = None) -> list[Issue]:
     """L173-177 / L296-300: non-preference data needs an even count, preference data an odd one
     (counted after the system prompt; judged only when the roles are valid)."""
-    if not spec.is_conversation:
+    if not is_conversation(spec):
         return []
     alignment = alignment or align(record, spec)
     if not alignment.is_usable:
@@ -168,7 +216,7 @@ def _turns(count: int) -> str:
 def preference_role(record: Mapping, spec: DatasetSpec) -> list[Issue]:
     """L189-215 / L312-338: sharegpt/openai ``chosen``/``rejected`` are single message objects whose role is
     an assistant or function turn; anything else is not read as a preference pair."""
-    if not (spec.is_conversation and spec.ranking):
+    if not is_preference_conversation(spec):
         return []
     role_tag, content_tag = spec.tag("role_tag"), spec.tag("content_tag")
     if spec.formatting == "openai":  # the OpenAI converter compares with Role values, not tags (L320)
@@ -210,7 +258,7 @@ def history_shape(record: Mapping, spec: DatasetSpec) -> list[Issue]:
     """L88-91: ``history`` must be a list of [prompt, response] string pairs; a non-list is ignored
     silently and each item is unpacked into exactly two values."""
     name = spec.field("history")
-    if spec.formatting != "alpaca" or not name or record.get(name) is None:
+    if not maps_history(spec) or record.get(name) is None:
         return []
     history = record[name]
     if not isinstance(history, list):
@@ -249,14 +297,13 @@ def media_token_mismatch(record: Mapping, spec: DatasetSpec,
     """mm_plugin.py @76a35a8b L190-217 (``_validate_messages``): each media list must have exactly as many
     entries as its placeholder appears in the messages of one example (prompt plus one answer; chosen
     and rejected are checked separately). Multimodal plugins raise ValueError, which stops the run."""
+    if not maps_media(spec):  # most datasets have no media: nothing to count, so the texts are not gathered
+        return []
     sequences = _texts_seen_by_plugin(record, spec)
     if sequences is None:
         return []
     issues = []
-    for media in MEDIA_COLUMNS:
-        name = spec.field(media)
-        if not name:
-            continue
+    for media, name in _mapped_media(spec):
         have = media_count(record.get(name))
         token = placeholders.get(media, DEFAULT_PLACEHOLDERS[media])
         for texts in sequences:
@@ -270,6 +317,15 @@ def media_token_mismatch(record: Mapping, spec: DatasetSpec,
                                     {"media": media, "tokens": used, "entries": have}))
                 break
     return issues
+
+
+def _mapped_media(spec: DatasetSpec) -> tuple[tuple[str, str], ...]:
+    """(media column, field) for each media column the spec maps, in MEDIA_COLUMNS order; once per spec."""
+    mapped = spec.derived.get("mapped_media")
+    if mapped is None:
+        mapped = spec.derived["mapped_media"] = tuple((media, spec.field(media)) for media in MEDIA_COLUMNS
+                                                      if spec.field(media))
+    return mapped
 
 
 def _texts_seen_by_plugin(record: Mapping, spec: DatasetSpec) -> list[list[object]] | None:

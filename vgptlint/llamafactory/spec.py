@@ -108,6 +108,9 @@ class DatasetSpec:
     is_inferred: bool = False
     entry_problems: tuple[str, ...] = ()  # only for inline entries (no dataset_info file to point at)
     num_samples: int | None = None  # loader.py L145-155: sample this many at random instead of reading in order
+    # What the checks derive from the spec alone (e.g. the columns the converter reads), worked out
+    # once instead of for every record; not compared, not copied by dataclasses.replace.
+    derived: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -36,7 +36,7 @@ from vgptlint.policy.model import CompiledRule, Policy
 from vgptlint.review.suppress import split_suppression
 from vgptlint.review.suppress import suppression_field as record_suppression_field
 from vgptlint.run.decisions import RuleDecision, decide, min_records
-from vgptlint.run.evaluate import RecordMemo, evaluate_record, where_holds
+from vgptlint.run.evaluate import RecordMemo, evaluate_record, rules_for_file, where_holds
 from vgptlint.run.progress import counted
 from vgptlint.run.setup import FileRun, FileTask, RunSetup, compiled
 
@@ -243,7 +243,7 @@ def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Con
     """One pass over some records; ``states`` (the accumulators') are updated in place."""
     findings: list[Finding] = []
     aggregates = plan.aggregate_rules
-    record_rules = plan.record_rules
+    record_rules = rules_for_file(plan.record_rules, ctx)
     suppression_field = record_suppression_field(ctx.policy_settings)
     accumulators = [(rule.accumulator, rule.accumulator_options) for rule in aggregates]
     observed = Observations(len(aggregates))

@@ -31,7 +31,7 @@ class RecordMemo:
         self.selected: dict[str, list[Target]] = {}
         self.admitted: dict[object, bool] = {}  # where ids (ints), (only_if, id(value))
         self.idle: set[int] = set()  # guard ids of rules that called no function on this record
-        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # guard id -> its calls (see _calls)
+        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # calls id -> the calls (see _calls_id)
 
     def select(self, selector: Selector, data: object) -> list[Target]:
         targets = self.selected.get(selector.expression)
@@ -46,6 +46,14 @@ class RecordMemo:
         return [target for selector in rule.selectors for target in self.select(selector, data)]
 
 
+def rules_for_file(rules: Iterable[CompiledRule], ctx: Context) -> tuple[CompiledRule, ...]:
+    """The rules that can report on the file ``ctx`` describes: a rule none of whose functions
+    ``applies`` to it (a sharegpt role check on an alpaca file) would find nothing on any record,
+    so it is left out once per file rather than skipped on every record."""
+    return tuple(rule for rule in rules if not rule.checks or any(
+        check.function.applies is None or check.function.applies(ctx) for check in rule.checks))
+
+
 def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
                     memo: RecordMemo | None = None) -> list[Finding]:
     """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`).
@@ -53,18 +61,20 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
     Whether a rule calls any function on a record depends only on its guard (``where``, ``given``,
     and each check's field, ``accepts`` and ``only_if``); when one rule found nothing to do, rules
     with the same guard are skipped at once (the 17 SQL rules on the 90% of answers without SQL).
+    Which calls it makes depends on less (its where aside): rules that differ only in where share them.
     """
     findings: list[Finding] = []
     data = record.data
     memo = memo if memo is not None else RecordMemo()
-    admitted, idle, calls_by_guard = memo.admitted, memo.idle, memo.calls
+    admitted, idle, calls_by_id = memo.admitted, memo.idle, memo.calls
     for rule in rules:
         guard = rule.guard_id
         if guard in idle:
             continue
-        calls = calls_by_guard.get(guard)
-        if calls is None:  # rules with one guard make the same calls: worked out once per record
-            calls = calls_by_guard[guard] = _calls(rule, memo, data)
+        calls_id = _CALLS_IDS.get(guard) or _calls_id(rule)
+        calls = calls_by_id.get(calls_id)
+        if calls is None:  # worked out once per record for all the rules that make them
+            calls = calls_by_id[calls_id] = _calls(rule, memo, data)
         if not calls or (rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted)):
             idle.add(guard)
             continue
@@ -97,19 +107,38 @@ def _rule_findings(rule: CompiledRule, record: Record, calls: list[tuple[int, ob
     return found
 
 
+# Guard id -> the number of what decides a rule's calls: its selectors and each check's field,
+# accepts and only_if (a part of the guard, so no more entries than model.py's guard ids).
+_CALLS_IDS: dict[int, int] = {}
+_CALLS_NUMBERS: dict[tuple, int] = {}
+
+
+def _calls_id(rule: CompiledRule) -> int:
+    """The number naming the calls the rule makes on any record (see :func:`_calls`), equal for rules
+    whose ``given`` and checks agree (the SQL rules, which differ in ``where``)."""
+    key = (tuple(s.expression for s in rule.selectors),
+           tuple((c.field, c.function.accepts, c.function.only_if) for c in rule.checks))
+    number = _CALLS_IDS[rule.guard_id] = _CALLS_NUMBERS.setdefault(key, len(_CALLS_NUMBERS) + 1)
+    return number
+
+
 def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
     """(check index, value, path) for each function call the rule's ``given`` and checks ask for on
-    this record, its ``where`` aside. Rules with the same guard get the same list."""
+    this record, its ``where`` aside. Rules with the same calls id get the same list."""
     admitted = memo.admitted
     calls = []
+    checks = rule.checks
     for selector in rule.selectors:
         for target in memo.select(selector, data):
-            for index, check in enumerate(rule.checks):
-                value, parts = target.value, target.parts
-                if check.field is not None:
-                    value, parts = _sub_value(value, check.field), (*parts, *check.field)
-                elif value is MISSING:
-                    continue
+            selected, selected_parts = target.value, target.parts
+            for index in range(len(checks)):
+                check = checks[index]
+                if check.field is None:
+                    if selected is MISSING:
+                        continue
+                    value, parts = selected, selected_parts
+                else:
+                    value, parts = _sub_value(selected, check.field), (*selected_parts, *check.field)
                 function = check.function
                 if function.accepts is not None and not isinstance(value, function.accepts):
                     continue
