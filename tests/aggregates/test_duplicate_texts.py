@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vgptlint.aggregates.duplicates import (NORMALIZATIONS, FieldTexts, NearDuplicateOptions, _near_observe, normalize_field,
-                                            record_words, spellings, strip_edge_punctuation)
+                                            record_key, record_words, spellings, strip_edge_punctuation)
 
 # Spaces of several kinds, capitals (Kelvin sign and dotted I change when lower-cased), digits,
 # punctuation and underscores at the ends, a lone surrogate.
@@ -65,3 +65,8 @@ def test_word_hashes_are_the_crc32_of_the_words(instruction, output, mask_digits
     assert list(joined) == [zlib.crc32(word) for word in record_words(record, fields, mask_digits)] + padding
     answer_words = record_words({"output": output}, ("output",), mask_digits)
     assert list(answer) == [zlib.crc32(word) for word in answer_words] + [0] * max(0, opts.shingle - len(answer_words))
+
+
+def test_a_record_key_of_no_fields_is_empty():
+    assert {skip: record_key({"output": "x"}, (), skip=skip) for skip in ("", *NORMALIZATIONS[:3])} == dict.fromkeys(
+        ("", *NORMALIZATIONS[:3]), "")

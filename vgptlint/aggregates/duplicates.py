@@ -132,7 +132,7 @@ class FieldTexts:
     def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
         self.record, self.fields = record, fields
         self.raw = [_text(record, name) for name in fields]
-        self.is_long = max(map(len, self.raw)) > MAX_FIELD_CHARS  # then a field's head differs from it
+        self.is_long = max(map(len, self.raw), default=0) > MAX_FIELD_CHARS  # then a field's head differs from it
         self._keys: dict[tuple[bool, bool], dict[str, str]] = {}
         self._digests: dict[bool, bytes] = {}
         self._words: dict[bool, list[list[bytes]]] = {}
@@ -147,7 +147,9 @@ class FieldTexts:
         found = self._keys.get((mask_digits, heads))
         if found is None:
             texts = [text[:MAX_FIELD_CHARS] for text in self.raw] if heads else self.raw
-            found = self._keys[(mask_digits, heads)] = _joined_spellings([spellings(text, mask_digits) for text in texts])
+            # no fields: every key is "", as the spellings of one empty field
+            per_field = [spellings(text, mask_digits) for text in texts] or [spellings("", mask_digits)]
+            found = self._keys[(mask_digits, heads)] = _joined_spellings(per_field)
         return found
 
     def key(self, mask_digits: bool, skip: str = "", heads: bool = False) -> str:
