@@ -132,3 +132,13 @@ def test_trivial_difference_in_a_case_insensitive_database():
 def test_truncation_signs(value, reason):
     found = truncation(value)
     assert (found.reason if found else None) == reason
+
+
+@pytest.mark.parametrize("a, b", [("x", "x"), ("x", ""), ("", "x"), ("", "")])
+def test_all_any_not_combine_as_the_words_say(a, b):
+    ctx = Context(record={"a": a, "b": b}, kind="sft")
+    has_a, has_b = {"given": "$.a", "function": "truthy"}, {"given": "$.b", "function": "truthy"}
+    assert compile_predicate({"all": [has_a, has_b]}).test(None, ctx) is bool(a and b)
+    assert compile_predicate({"any": [has_a, has_b]}).test(None, ctx) is bool(a or b)
+    assert compile_predicate({"not": {"any": [has_a, has_b]}}).test(None, ctx) is not (a or b)
+    assert compile_predicate({"any": [{"not": has_a}, {"all": [has_a, has_b]}]}).test(None, ctx) is bool(not a or b)

@@ -45,20 +45,35 @@ _WORD_CHARACTER = re.compile(r"[^\W_]")
 def strip_edge_punctuation(text: str) -> str:
     """``text`` without the punctuation, symbols and spaces at its ends (``[\\W_]+`` at either end).
 
-    Two anchored searches instead of one ``^…|…$`` substitution, which tries the end pattern at every
-    run of punctuation inside the text (a sixth of the duplicate rules' time on long answers).
+    The first word character is found by one anchored search, the last by stepping back over the
+    few characters that usually end a text ("." or ".)"); only a longer run of them costs a
+    reversed copy. One ``^…|…$`` substitution tried the end pattern at every run of punctuation
+    inside the text (a sixth of the duplicate rules' time on long answers).
 
     >>> strip_edge_punctuation("  «Explain PMSM.»  "), strip_edge_punctuation("?!"), strip_edge_punctuation("a_b")
     ('Explain PMSM', '', 'a_b')
     """
-    end = len(text)
-    if end and text[0].isalnum() and text[-1].isalnum():  # [^\W_] is str.isalnum, without a regex call
+    if not text:
         return text
-    first = _WORD_CHARACTER.search(text)
-    if first is None:
-        return ""
-    last = _WORD_CHARACTER.search(text[::-1])
-    return text[first.start():end - last.start()]
+    # [^\W_] is str.isalnum, so a character is tested without a regex call
+    if text[0].isalnum():
+        start = 0
+    else:
+        first = _WORD_CHARACTER.search(text)
+        if first is None:
+            return ""
+        start = first.start()
+    last = len(text) - 1
+    floor = max(start, last - _TAIL_STEPS)  # text[start] is a word character: the steps stop there at the latest
+    while last > floor and not text[last].isalnum():
+        last -= 1
+    if not text[last].isalnum():  # a long run of punctuation at the end
+        last = len(text) - 1 - _WORD_CHARACTER.search(text[::-1]).start()
+    return text[start:last + 1]
+
+
+_TAIL_STEPS = 8  # characters stepped over at a text's end before one reversed search finds its last word character
+
 
 def _text(record: dict, name: str) -> str:
     value = record.get(name, "")
@@ -112,30 +127,33 @@ class FieldTexts:
     """One record's ``fields`` as the duplicate rules read them, each derived value made once:
     ``duplicates``, ``near_duplicates`` and the spellings that explain a copy read the same fields."""
 
-    __slots__ = ("record", "fields", "raw", "_spellings", "_digests", "_words", "_sums")
+    __slots__ = ("record", "fields", "raw", "is_long", "_keys", "_digests", "_words", "_hashes", "_sums")
 
     def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
         self.record, self.fields = record, fields
         self.raw = [_text(record, name) for name in fields]
-        self._spellings: dict[tuple[bool, bool], list[dict[str, str]]] = {}
+        self.is_long = max(map(len, self.raw), default=0) > MAX_FIELD_CHARS  # then a field's head differs from it
+        self._keys: dict[tuple[bool, bool], dict[str, str]] = {}
         self._digests: dict[bool, bytes] = {}
         self._words: dict[bool, list[list[bytes]]] = {}
+        self._hashes: dict[bool, list[array]] = {}
         self._sums: list[int] | None = None
 
-    def spellings(self, mask_digits: bool, heads: bool = False) -> list[dict[str, str]]:
-        """Each field's :func:`spellings`; ``heads``: of its first ``MAX_FIELD_CHARS`` characters."""
-        texts = self.raw
-        if heads and any(len(text) > MAX_FIELD_CHARS for text in texts):
-            texts = [text[:MAX_FIELD_CHARS] for text in texts]
-        else:
-            heads = False
-        found = self._spellings.get((mask_digits, heads))
+    def keys(self, mask_digits: bool, heads: bool = False) -> dict[str, str]:
+        """The fields' :func:`spellings` joined by U+001F, per ``skip``; ``heads``: of each field's
+        first ``MAX_FIELD_CHARS`` characters. A key that skips a step which changed no field is the
+        full key itself (the same object), so its digest is made once."""
+        heads = heads and self.is_long
+        found = self._keys.get((mask_digits, heads))
         if found is None:
-            found = self._spellings[(mask_digits, heads)] = [spellings(text, mask_digits) for text in texts]
+            texts = [text[:MAX_FIELD_CHARS] for text in self.raw] if heads else self.raw
+            # no fields: every key is "", as the spellings of one empty field
+            per_field = [spellings(text, mask_digits) for text in texts] or [spellings("", mask_digits)]
+            found = self._keys[(mask_digits, heads)] = _joined_spellings(per_field)
         return found
 
     def key(self, mask_digits: bool, skip: str = "", heads: bool = False) -> str:
-        return "\x1f".join(spelling[skip] for spelling in self.spellings(mask_digits, heads))
+        return self.keys(mask_digits, heads)[skip]
 
     def key_digest(self, mask_digits: bool) -> bytes:
         found = self._digests.get(mask_digits)
@@ -155,6 +173,26 @@ class FieldTexts:
         if found is None:
             found = self._words[mask_digits] = [_field_words(text[:MAX_FIELD_CHARS], mask_digits) for text in self.raw]
         return found
+
+    def word_hashes(self, mask_digits: bool) -> list[array]:
+        """The crc32 of each field's words (what near-duplicate signatures are made of), each word
+        hashed once though the answer's words are read twice (alone and with the other fields)."""
+        found = self._hashes.get(mask_digits)
+        if found is None:
+            found = self._hashes[mask_digits] = [array("I", map(zlib.crc32, words)) for words in self.words(mask_digits)]
+        return found
+
+
+def _joined_spellings(per_field: list[dict[str, str]]) -> dict[str, str]:
+    """Per skip, the fields' spellings joined by U+001F; where every field's spelling is its full one
+    (most texts are single-spaced: see :func:`spellings`), the full key itself.
+
+    >>> _joined_spellings([{"": "a", "letter case": "A"}, {"": "b", "letter case": "b"}])
+    {'': 'a\\x1fb', 'letter case': 'A\\x1fb'}
+    """
+    columns = list(zip(*[spelling.values() for spelling in per_field]))  # per skip, each field's spelling
+    full = "\x1f".join(columns[0])  # skip "" comes first
+    return {skip: full if parts == columns[0] else "\x1f".join(parts) for skip, parts in zip(per_field[0], columns)}
 
 
 class _Current(threading.local):
@@ -231,14 +269,15 @@ def _normalizations(opts) -> tuple[str, ...]:
     return NORMALIZATIONS if opts.mask_digits else NORMALIZATIONS[:-1]
 
 
-def differences(record: dict, fields: tuple[str, ...], mask_digits: bool) -> tuple[bytes, list[int]]:
-    """What :func:`what_differs` needs of one record: its variant digests and its raw fields' crc32s."""
-    texts = field_texts(record, fields)
+def variant_digests(texts: FieldTexts, normalizations: tuple[str, ...], mask_digits: bool) -> bytes:
+    """What :func:`what_differs` needs of one record besides its raw fields' crc32s: the digest of
+    its raw text, then of its key with each of ``normalizations`` skipped (a key equal to the full
+    one reuses its digest)."""
+    keys = texts.keys(mask_digits, heads=True)  # spellings only explain, so a field's head suffices
+    full = texts.key(mask_digits)
     variants = [_digest("\x1f".join(texts.raw))]
-    # spellings only explain, so a field's head suffices
-    variants += [_digest(texts.key(mask_digits, skip, heads=True))
-                 for skip in (NORMALIZATIONS if mask_digits else NORMALIZATIONS[:-1])]
-    return b"".join(variants), texts.sums()
+    variants += [texts.key_digest(mask_digits) if keys[skip] is full else _digest(keys[skip]) for skip in normalizations]
+    return b"".join(variants)
 
 
 def what_differs(copy_variants: bytes, first_variants: bytes, copy_sums, first_sums, fields, normalizations) -> str:
@@ -283,8 +322,9 @@ def duplicates(targets, ctx, opts: DuplicateOptions) -> bytes | None:
 def _dup_row(record: dict, opts: DuplicateOptions) -> bytes:
     """A record's observation: the digest of its normalized text, its variant digests (what
     :func:`what_differs` reads) and its raw fields' crc32s, back to back (widths: :func:`_dup_widths`)."""
-    variants, sums = differences(record, opts.fields, opts.mask_digits)
-    return field_texts(record, opts.fields).key_digest(opts.mask_digits) + variants + array("I", sums).tobytes()
+    texts = field_texts(record, opts.fields)
+    return (texts.key_digest(opts.mask_digits) + variant_digests(texts, _normalizations(opts), opts.mask_digits)
+            + array("I", texts.sums()).tobytes())
 
 
 def append_positions(state: DuplicateState | NearState, refs) -> None:
@@ -454,6 +494,7 @@ def _word_table(mask_digits: bool) -> bytes:
 
 _WORD_TABLES = {False: _word_table(False), True: _word_table(True)}
 _FIELD_BREAK = b"\x1f"
+_FIELD_BREAK_HASH = array("I", [zlib.crc32(_FIELD_BREAK)])
 
 
 def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = False) -> list[bytes] | None:
@@ -489,7 +530,7 @@ def signatures(hashes, lengths: list[int], shingle: int, bins: int):
     """One-permutation MinHash signatures (``len(lengths)`` x ``bins`` uint32) of word shingles.
 
     ``hashes`` holds every record's word hashes back to back (``lengths`` words each, at least
-    ``shingle``: :func:`_word_hashes` pads short texts with zeros). Vectorized over all records at once; uint32
+    ``shingle``: :func:`_padded` pads short texts with zeros). Vectorized over all records at once; uint32
     arithmetic wraps, which is the modulo we want. Empty bins borrow from the next non-empty bin to
     their right, offset by the distance (rotation densification), so short texts stay comparable.
     """
@@ -606,11 +647,17 @@ def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearS
                      a.signatures + b.signatures, a.answers + b.answers, a.field_sums + b.field_sums)
 
 
-def _word_hashes(words: list[bytes], opts: NearDuplicateOptions) -> array:
+def _padded(hashes: array, opts: NearDuplicateOptions) -> array:
     """One text's word hashes for its signature (a text shorter than a shingle is padded with zeros)."""
-    hashes = array("I", map(zlib.crc32, words))
-    if len(words) < opts.shingle:
-        hashes.extend([0] * (opts.shingle - len(words)))
+    return hashes if len(hashes) >= opts.shingle else hashes + array("I", [0] * (opts.shingle - len(hashes)))
+
+
+def _joined_hashes(per_field: list[array]) -> array:
+    """Fields' word hashes with the hash of a U+001F word between fields (as :func:`_joined_words`)."""
+    hashes = array("I", per_field[0])
+    for field_hashes in per_field[1:]:
+        hashes += _FIELD_BREAK_HASH
+        hashes += field_hashes
     return hashes
 
 
@@ -666,15 +713,14 @@ def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, ar
 def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None]:
     """(exact digest + raw fields' crc32s, word hashes of the fields, of the answer or None)."""
     texts = field_texts(record, opts.fields)
-    per_field = texts.words(opts.mask_digits)
+    per_field = texts.word_hashes(opts.mask_digits)
     # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
     head = texts.key_digest(False) + array("I", texts.sums()).tobytes()
     answer = None
     if opts.answer:
-        answer_words = (per_field[opts.fields.index(opts.answer)] if opts.answer in opts.fields
-                        else record_words(record, (opts.answer,), opts.mask_digits))
-        answer = _word_hashes(answer_words, opts)
-    return head, _word_hashes(_joined_words(per_field), opts), answer
+        answer = _padded(per_field[opts.fields.index(opts.answer)] if opts.answer in opts.fields
+                         else FieldTexts(record, (opts.answer,)).word_hashes(opts.mask_digits)[0], opts)
+    return head, _padded(_joined_hashes(per_field), opts), answer
 
 
 def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:

@@ -83,9 +83,21 @@ def compile_predicate(raw: object, where: str = "predicate") -> Predicate:
 
 def _combine(word: str, parts: list[Predicate]) -> Predicate:
     describe = f" {'and' if word == 'all' else 'or'} ".join(p.describe for p in parts)
+    tests = tuple(p.test for p in parts)
+    # A loop over bound tests, not all()/any() of a generator: a facet's cases are tested on every record.
     if word == "all":
-        return Predicate(describe, lambda targets, ctx: all(p.test(targets, ctx) for p in parts))
-    return Predicate(describe, lambda targets, ctx: any(p.test(targets, ctx) for p in parts))
+        def test(targets: list[Target] | None, ctx: Context) -> bool:
+            for part in tests:
+                if not part(targets, ctx):
+                    return False
+            return True
+    else:
+        def test(targets: list[Target] | None, ctx: Context) -> bool:
+            for part in tests:
+                if part(targets, ctx):
+                    return True
+            return False
+    return Predicate(describe, test)
 
 
 def _facet_predicate(raw: Mapping, where: str) -> Predicate:
