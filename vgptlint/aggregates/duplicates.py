@@ -468,6 +468,8 @@ class NearDuplicateOptions:
     answer: str = "output"
 
     def validate(self) -> str | None:
+        if not self.fields:
+            return 'option "fields" needs at least one field name'
         if not 0 < self.threshold <= 1:
             return f'option "threshold" is a similarity between 0 and 1; got {self.threshold}'
         if not 1 <= self.shingle <= len(_SHINGLE_WEIGHTS) or self.bins < 1 or self.rows < 1 or self.bins % self.rows:
