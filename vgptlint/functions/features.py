@@ -38,6 +38,9 @@ def sql_present(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
         yield Hit("contains no SQL statement")
 
 
+sql_present.has_hit = lambda value, opts, ctx, check=None: not extract_sql(value)
+
+
 @function("sql_has_company_filter", options=NoOptions, accepts=(str,))
 def sql_company_filter(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """The value's SQL filters on a company column (a hit when it has no SQL or no such filter)."""

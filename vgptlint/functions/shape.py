@@ -33,6 +33,9 @@ def truthy(value: object, opts: TruthyOptions, ctx: Context) -> Iterator[Hit]:
                   data={"state": "empty"})
 
 
+truthy.has_hit = lambda value, opts, ctx, check=None: value is MISSING or _is_empty(value, opts.strip)
+
+
 @function("falsy", options=TruthyOptions)
 def falsy(value: object, opts: TruthyOptions, ctx: Context) -> Iterator[Hit]:
     """The value is absent or empty."""

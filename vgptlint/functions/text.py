@@ -141,9 +141,7 @@ def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
     Example: ``{function: length, options: {min: 50}}`` fails on ``"APCo"`` (4 characters).
     """
     size = len(value)
-    if size == 0 and opts.ignore_empty:
-        return
-    too_short, too_long = opts.min is not None and size < opts.min, opts.max is not None and size > opts.max
+    too_short, too_long = _out_of_bounds(size, opts)
     if not (too_short or too_long):
         return  # most values: no hit's data to build
     unit = "character" if isinstance(value, str) else "item" if isinstance(value, list) else "key"
@@ -155,6 +153,16 @@ def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
         yield Hit(f"is {size:,} {unit} long; the maximum is {opts.max:,}", data=data)
 
 
+def _out_of_bounds(size: int, opts: LengthOptions) -> tuple[bool, bool]:
+    """(too short, too long) for a value of ``size`` (an empty one counts neither with ``ignore_empty``)."""
+    if size == 0 and opts.ignore_empty:
+        return False, False
+    return opts.min is not None and size < opts.min, opts.max is not None and size > opts.max
+
+
+length.has_hit = lambda value, opts, ctx, check=None: any(_out_of_bounds(len(value), opts))
+
+
 @function("refusal", options=NoOptions, accepts=(str,))
 def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """A hit when the value reads as a refusal: "There is no table named ...", "I do not have details on
@@ -163,9 +171,17 @@ def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     One classifier for every rule, facet and table that asks; tune it for the whole policy under
     ``settings: {refusal: {...}}`` (cues, weights, ``min_score``), never per rule.
     """
-    record = ctx.record if isinstance(ctx.record, dict) else {}
-    prompt = "\n".join(v for v in (record.get("instruction"), record.get("input")) if isinstance(v, str))
-    found = judge_refusal(value, prompt, refusal_cues(ctx.policy_settings))
+    found = _refusal_in(value, ctx)
     if found is not None:
         yield Hit(f'reads as a refusal ("{found.cue}")', span=Span(found.start, found.end),
                   data={"phrase": found.cue, "score": found.score, "signals": list(found.signals)})
+
+
+def _refusal_in(value: str, ctx: Context):
+    """The refusal classifier's verdict on ``value``, answering the record's instruction and input."""
+    record = ctx.record if isinstance(ctx.record, dict) else {}
+    prompt = "\n".join(v for v in (record.get("instruction"), record.get("input")) if isinstance(v, str))
+    return judge_refusal(value, prompt, refusal_cues(ctx.policy_settings))
+
+
+refusal.has_hit = lambda value, opts, ctx, check=None: _refusal_in(value, ctx) is not None
