@@ -155,6 +155,8 @@ def _plain_gate(text: str, lowered: str | None) -> bool:
     """The gate before WITH needed "AS (": any statement keyword together with one of its words."""
     if "```" in text or "~~~" in text or extract._WHOLE_FIELD_START_RE.match(text):
         return True
+    if extract._whole_field_start_after_comments(text):
+        return True
     if lowered is None:
         return extract._CANDIDATE_RE.search(text) is not None
     return any(keyword in lowered and any(word in lowered for word in words) for keyword, words in extract._SHAPE_WORDS)
@@ -223,3 +225,16 @@ def test_hint_group_examples(text: str) -> None:
     from vgptlint.sql.hints import _lexed_hint_group, hint_group_after
 
     assert hint_group_after(text, 0) == _lexed_hint_group(text, 0)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("-- drop the scratch table\nDROP TABLE t", ("DROP TABLE t", 26)),
+    ("/* setup */ USE Viewpoint", ("USE Viewpoint", 12)),
+    ("-- note\nGRANT SELECT ON APTH TO reader", ("GRANT SELECT ON APTH TO reader", 8)),
+])
+def test_a_whole_field_statement_behind_a_comment_is_found_as_without_it(text, found):
+    """The gate once looked for whole-field keywords (DROP, USE, GRANT …) only at a field's start: a
+    field opening with a comment was not SQL, though the same statement without it was."""
+    (statement,) = extract.extract_sql(text)
+    assert (statement.text, statement.start, statement.origin) == (*found, "whole")
+    assert [s.text for s in extract.extract_sql(text[found[1]:])] == [found[0]]

@@ -193,7 +193,7 @@ def _may_hold_sql(text: str, lowered: str | None) -> bool:
     """
     if "```" in text or "~~~" in text:
         return True
-    if _WHOLE_FIELD_START_RE.match(text):
+    if _WHOLE_FIELD_START_RE.match(text) or _whole_field_start_after_comments(text):
         return True
     if lowered is None:  # outside ASCII, str.lower() and re.I disagree (ſ, İ): keywords alone gate
         return _CANDIDATE_RE.search(text) is not None
@@ -241,6 +241,23 @@ _WHOLE_FIELD_STARTS = frozenset("USE DROP ALTER CREATE IF WHILE BEGIN DECLARE SE
 
 
 _WHOLE_FIELD_START_RE = re.compile(r"\s*(?:" + "|".join(sorted(_WHOLE_FIELD_STARTS)) + r")\b")
+
+
+_LEADING_COMMENT_RE = re.compile(r"\s*(?:--|/\*)")
+
+
+def _whole_field_start_after_comments(text: str) -> bool:
+    """The field opens with comments, then a keyword a whole field of SQL may start with (``-- note
+    DROP TABLE t``): what ``_WHOLE_FIELD_START_RE`` finds in a field without them, for
+    :func:`_is_all_sql` (which reads past comments) to decide.
+
+    >>> [_whole_field_start_after_comments(t) for t in ("-- scratch\nDROP TABLE t", "/* a */ USE Viewpoint", "Drop it.")]
+    [True, True, False]
+    """
+    if not _LEADING_COMMENT_RE.match(text):
+        return False
+    first = first_significant(text, 0, 2000)
+    return first is not None and first.kind == "word" and first.upper in _WHOLE_FIELD_STARTS
 
 
 def _is_all_sql(text: str) -> bool:
