@@ -85,6 +85,7 @@ PIECES = st.sampled_from([*"ab1 :-?[]{},#&*|>'\"\n.~%@`=", "  ", "\n  ", "\n- ",
                           "---", "&a ", "*a", "k: v\n", "  k: v\n", '"q"', "'q'", "|", "|-", ">+", "\\", "\n#", " #"])
 
 
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")  # ruamel's, on random anchors
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(PIECES, max_size=25).map("".join))
 def test_any_text_is_read_as_ruamel_reads_it(text):

@@ -184,7 +184,8 @@ def table_key(evaluation_key: str, display: str) -> str:
 
 
 def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, content: Callable[[], str | None],
-                 known: KnownRecords, *, reread: bool, use_previous: bool = True) -> Iterator[tuple[list[Finding], Partial]]:
+                 known: KnownRecords, *, reread: bool,
+                 use_previous: bool = True) -> Iterator[tuple[list[Finding] | Encoded, Partial]]:
     """The file's (findings, accumulator states) in pieces of consecutive records, from its last table
     (under ``key``) where records are unchanged; once the last piece is taken, the new table is stored.
     ``content()``, once the file is read: the digest of the bytes read (None when unknown: stdin, a
@@ -224,10 +225,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     # The new table, a part at a time: each previous part read, the new one made, stored and let go.
     pick = _picker(origin)
     old = previous_part(0)
-    index_then = array("q", pick(before.index + added.head.index))
-    line_then = array("q", pick(before.line + added.head.line))
-    findings = _moved_findings(pick(old + added.findings), head, index_then, line_then)
-    index_then = line_then = None
+    findings = _moved_findings(pick, old, added, before, head)
     for start in range(0, len(findings), RECORDS_PER_PIECE):
         yield Encoded(chain.from_iterable(filter(None, findings[start:start + RECORDS_PER_PIECE]))), nothing
     stamps = [store_part(store, key, 0, findings, old, before.parts[0])]
@@ -311,9 +309,13 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, before: TableHead, 
     return input_problems, head, origin, added
 
 
-def _moved_findings(findings: list, head: TableHead, index_then: array, line_then: array) -> list:
-    """Each record's encoded findings, moved from where its record was (its index and line in the table
-    they come from) to where it is now; most often nothing moved, which two array comparisons tell."""
+def _moved_findings(pick: Callable, old: list, added: RecordTable, before: TableHead, head: TableHead) -> list:
+    """Each record's encoded findings (``pick``ed from the previous table's, ``old``, and the linted
+    records', ``added``), moved from where its record was to where it is now (``head``); most often
+    nothing moved, which two array comparisons tell."""
+    findings = pick(old + added.findings)
+    index_then = array("q", pick(before.index + added.head.index))
+    line_then = array("q", pick(before.line + added.head.line))
     if index_then == head.index and line_then == head.line:
         return findings
     return [None if encoded is None else _moved(encoded, index_now - index_was, line_now - line_was)

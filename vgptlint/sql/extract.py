@@ -218,9 +218,8 @@ _CTE_OPENING_RE = re.compile(r"as\s*\(")
 def _may_hold_cte(lowered: str) -> bool:
     """For ASCII text whose only statement words are WITH's: False when it holds no statement.
 
-    Only the WITH shape can match in such text, and it needs ``AS (``; the one other way in is a
-    whole field whose first keyword follows a comment (``-- note\\nDROP TABLE t``), which
-    :func:`_is_all_sql` reads past and ``_WHOLE_FIELD_START_RE`` does not.
+    Only the WITH shape can match in such text, and it needs ``AS (``, unless a comment stands
+    between them (``AS -- the open jobs\\n(``): such text goes on to the statement finders.
     """
     return _CTE_OPENING_RE.search(lowered) is not None or "--" in lowered or "/*" in lowered
 
