@@ -67,3 +67,13 @@ def test_a_bomb_is_refused_every_time_though_documents_are_cached(tmp_path):
         with pytest.raises(PolicyError) as caught:
             load_yaml(bomb, "bomb.yaml")
         assert caught.value.problems[0].code == "alias-expansion"
+
+
+def test_a_mapping_used_as_a_key_is_a_policy_error_not_a_crash(tmp_path):
+    """YAML allows a complex key ("?"); ruamel's constructor cannot hash one that is a mapping."""
+    policy = tmp_path / "keys.yaml"
+    policy.write_text("?\n- :\n")
+    result = CliRunner().invoke(main, ["rules", "--policy", str(policy)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"{policy}:1:1: error[invalid-yaml]: a key is a mapping; keys of a policy are plain values")

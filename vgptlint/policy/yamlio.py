@@ -138,6 +138,9 @@ def _parse(text: str, display: str) -> object:
         raise PolicyError([Problem(display, line, col, "invalid-yaml", message or "invalid YAML")]) from None
     except YAMLError as exc:
         raise PolicyError([Problem(display, 1, 1, "invalid-yaml", str(exc).splitlines()[0])]) from None
+    except TypeError:  # ruamel's constructor cannot hash a key that is a mapping ("? {a: 1}\n: b")
+        raise PolicyError([Problem(display, 1, 1, "invalid-yaml",
+                                   "a key is a mapping; keys of a policy are plain values")]) from None
 
 
 def key_position(node: object, key: object) -> tuple[int, int]:
