@@ -121,14 +121,20 @@ def _problem(display: str, where: object, code: str, message: str) -> PolicyErro
     return PolicyError([Problem(display, line, col, code, message)])
 
 
-def _parse(text: str, display: str) -> object:
+def read_round_trip(text: str) -> object:
+    """The document ruamel's round-trip reader makes of ``text`` (a line and column on every mapping
+    and sequence), read by libyaml where the two read alike (about 6x faster); raises ruamel's errors."""
     if CParser is not None and _libyaml_reads_alike(text):
         try:
             return _read_with_libyaml(text)
         except Exception:  # read apart or rejected: ruamel's reader reads it (and words and places any error)
             pass
+    return YAML(typ="rt").load(text)
+
+
+def _parse(text: str, display: str) -> object:
     try:
-        return YAML(typ="rt").load(text)
+        return read_round_trip(text)
     except RecursionError:  # ruamel's composer recurses once per level
         raise PolicyError([Problem(display, 1, 1, "too-deep", f"nests too deep to read; at most {MAX_YAML_NESTING} levels")]) from None
     except MarkedYAMLError as exc:

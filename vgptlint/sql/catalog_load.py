@@ -11,12 +11,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from vgptlint.errors import PolicyError, Problem
 from vgptlint.functions.base import did_you_mean
-from vgptlint.policy.yamlio import bounded, cached_document, key_position, node_position, value_position
+from vgptlint.policy.yamlio import bounded, cached_document, key_position, node_position, read_round_trip, value_position
 from vgptlint.sql.catalog_types import (CatalogPart, KeyPair, Relationship, TableInfo, guess_company,
                                         relationship_problems)
 
@@ -73,9 +72,9 @@ def parse_catalog_document(text: str, source: str) -> CatalogPart:
 
 def _load_tree(text: str, source: str) -> object:
     try:
-        # Cached by content like the policy files (see vgptlint.cache): ruamel's round-trip
-        # loader is most of a run's catalog cost. A document that fails to parse is not stored.
-        return cached_document(text.encode("utf-8"), lambda: YAML(typ="rt").load(text), source)
+        # Cached by content like the policy files (see vgptlint.cache), and read as they are: reading
+        # is most of a run's catalog cost. A document that fails to parse is not stored.
+        return cached_document(text.encode("utf-8"), lambda: read_round_trip(text), source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
