@@ -77,3 +77,30 @@ def test_a_mapping_used_as_a_key_is_a_policy_error_not_a_crash(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
         f"{policy}:1:1: error[invalid-yaml]: a key is a mapping; keys of a policy are plain values")
+
+
+# ruamel's reader checks its comment bookkeeping with asserts; this text (found by fuzzing) fails one.
+FAILS_RUAMELS_CHECK = " #|\n|2 #`\n- \t{\\\n\\&a >\xa0\t{\n  "
+
+
+def test_text_ruamel_fails_on_is_a_policy_error_not_a_crash(tmp_path):
+    policy = tmp_path / "odd.yaml"
+    policy.write_text(FAILS_RUAMELS_CHECK, encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "--policy", str(policy)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"{policy}:1:1: error[invalid-yaml]: ruamel.yaml could not read it (an internal check of its reader failed)")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("?\n- :\n", "a key is a mapping; keys of a catalog are plain values"),
+    (FAILS_RUAMELS_CHECK, "ruamel.yaml could not read it (an internal check of its reader failed)"),
+])
+def test_a_catalog_ruamel_cannot_build_is_located_not_a_crash(tmp_path, monkeypatch, text, reason):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "catalog.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "sft.jsonl").write_text('{"instruction": "q", "input": "", "output": "SELECT 1"}\n')
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--catalog", "catalog.yaml", "sft.jsonl"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"catalog.yaml:1:1: error[catalog-syntax]: the catalog is not valid YAML or JSON: {reason}")

@@ -120,6 +120,7 @@ def assert_read_alike(text: str) -> None:
     "c:\nd: 1\n",  # an empty value, which the two place differently
     "a: [1, 2\n",  # rejected: ruamel's message and position are the ones reported
     "a: 1\na: 2\n",
+    "a: |#\n", "- >-2#c\n  x\n",  # "#" right after a block scalar's header: a comment to libyaml, an error to ruamel
 ])
 def test_what_the_two_read_apart_is_read_by_ruamel(text):
     assert_read_alike(text)

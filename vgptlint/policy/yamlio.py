@@ -123,13 +123,17 @@ def _problem(display: str, where: object, code: str, message: str) -> PolicyErro
 
 def read_round_trip(text: str) -> object:
     """The document ruamel's round-trip reader makes of ``text`` (a line and column on every mapping
-    and sequence), read by libyaml where the two read alike (about 6x faster); raises ruamel's errors."""
+    and sequence), read by libyaml where the two read alike (about 6x faster); raises ruamel's errors
+    (YAMLError, RecursionError past Python's depth, TypeError for a key that is a mapping)."""
     if CParser is not None and _libyaml_reads_alike(text):
         try:
             return _read_with_libyaml(text)
         except Exception:  # read apart or rejected: ruamel's reader reads it (and words and places any error)
             pass
-    return YAML(typ="rt").load(text)
+    try:
+        return YAML(typ="rt").load(text)
+    except AssertionError:  # ruamel checks its comment bookkeeping with asserts, which odd text can fail
+        raise YAMLError("ruamel.yaml could not read it (an internal check of its reader failed)") from None
 
 
 def _parse(text: str, display: str) -> object:
@@ -205,11 +209,12 @@ def plain(node: object) -> object:
 # known to differ, ruamel's alone reads the text (found by fuzzing both): a %YAML directive (libyaml
 # reads 1.1 booleans), tags and anchors (ruamel keeps them on values), tabs, YAML 1.1 line breaks
 # (NEL, LS, PS), a lone CR or a BOM past the start, an empty value (placed elsewhere), a lone scalar
-# (block scalars at column 0), and anything either rejects (ruamel's messages are the ones reported).
+# (block scalars at column 0), a block scalar's header with "#" right after it ("|#": libyaml reads a
+# comment, ruamel rejects it), and anything either rejects (ruamel's messages are the ones reported).
 # libyaml's reader recurses once per nesting level in C, so text that could nest deeper than
 # LIBYAML_MAX_NESTING levels is left to ruamel's, which stops at Python's recursion limit.
 LIBYAML_MAX_NESTING = 2_000
-_READ_APART = re.compile(r"(?:^|[\s\[{,])[!&]|^%|[\t\x85\u2028\u2029\ufeff]|\r(?!\n)", re.MULTILINE)
+_READ_APART = re.compile(r"(?:^|[\s\[{,])[!&]|^%|[\t\x85\u2028\u2029\ufeff]|\r(?!\n)|[|>][-+0-9]*#", re.MULTILINE)
 
 
 class _ReadApart(Exception):

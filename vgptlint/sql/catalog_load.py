@@ -83,6 +83,8 @@ def _load_tree(text: str, source: str) -> object:
         line, col, reason = 1, 1, str(exc)
     except RecursionError:  # the YAML reader recurses once per level
         line, col, reason = 1, 1, "it nests too deep to read"
+    except TypeError:  # ruamel's constructor cannot hash a key that is a mapping ("? {a: 1}\n: b")
+        line, col, reason = 1, 1, "a key is a mapping; keys of a catalog are plain values"
     # JSON with tab indentation is valid JSON but not valid YAML: accept it without positions.
     try:
         return bounded(json.loads(text), source)
