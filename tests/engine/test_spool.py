@@ -3,6 +3,7 @@ run whose spool spills to disk reports exactly what a run held in memory reports
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +19,7 @@ from vgptlint.run.engine import FileFindings, FileOutcome, FindingList
 from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Location, ReorderDataset, SetValue, Severity,
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
-from vgptlint.findings.encoding import decode, encode
+from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
 from vgptlint.findings.spool import FindingCounts, FindingSpool
 
 SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
@@ -49,6 +50,32 @@ def test_the_merged_stream_is_the_stable_sort_whatever_spills(findings, memory_l
     assert found.counts == FindingCounts.of(findings)
     if len(findings) >= 250 and memory_limit == 1:
         assert found.spilled_run_count < len(findings)  # runs were merged as they piled up
+
+
+class _ListRun(list):
+    """A sorted run held in memory, as a cached file's stored findings are adopted."""
+
+    def close(self) -> None:
+        pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FINDINGS, max_size=80) | st.lists(FINDINGS, min_size=250, max_size=400), st.integers(1, 12),
+       st.lists(FINDINGS, max_size=30), st.integers(0, 4), st.integers(1, 3))
+def test_the_first_of_each_are_those_of_the_merged_stream(findings, memory_limit, adopted, record_count, count):
+    """What the text report shows: the first ``count`` of each (path, rule) of the sorted stream, over
+    spilled runs, an adopted run and findings a file-wide problem replaced."""
+    found = FindingSpool(memory_limit)
+    sink = FileFindings(found, "a.json")
+    sink.extend(sorted(findings, key=lambda f: f.location.record_index or 0))
+    sink.close(FileOutcome(FileSummary("a.json", "sft", record_count), []))
+    found.adopt(_ListRun(sorted(map(encode, adopted), key=SORT_FIELDS)), FindingCounts.of(adopted))
+    expected, shown = [], Counter()
+    for finding in found:
+        shown[finding.location.path, finding.rule] += 1
+        if shown[finding.location.path, finding.rule] <= count:
+            expected.append(finding)
+    assert list(found.first_of_each(count)) == expected
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
