@@ -21,10 +21,10 @@ def linted(monkeypatch) -> list[int]:
     seen: list[int] = []
     lint_source = records.lint_source
 
-    def counting(setup, source, sink, rows=None):
+    def counting(setup, source, sink, rows=None, absorb=True):
         items = list(source.records)
         seen.extend(item.index for item in items if isinstance(item, Record))
-        return lint_source(setup, type(source)(source.run, items), sink, rows)
+        return lint_source(setup, type(source)(source.run, items), sink, rows, absorb)
 
     monkeypatch.setattr(records, "lint_source", counting)
     return seen

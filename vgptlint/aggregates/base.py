@@ -107,17 +107,18 @@ class Observations:
             self.refs[position].append(ref)
             self.numbers[position].append(number)
 
-    def absorb(self, accumulators: Sequence[tuple[Accumulator, object]], states: list,
+    def absorb(self, accumulators: Sequence[tuple[Accumulator, object]], states: list | None,
                record_count: int | None = None) -> list[list]:
-        """Settle and absorb each accumulator's observations into ``states`` (in place). With
-        ``record_count`` (the batch's records), also return per accumulator each record's settled
-        observation (None: none): what the result cache keeps."""
+        """Settle and absorb each accumulator's observations into ``states`` (in place; None: settle
+        only). With ``record_count`` (the batch's records), also return per accumulator each record's
+        settled observation (None: none): what the result cache keeps."""
         columns = []
         for position, (accumulator, options) in enumerate(accumulators):
             observations = self.observations[position]
             if observations:
                 observations = accumulator.settled(observations, options)
-                states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
+                if states is not None:
+                    states[position] = accumulator.absorb(states[position], observations, self.refs[position], options)
             if record_count is not None:
                 column = [None] * record_count
                 for number, observation in zip(self.numbers[position], observations):

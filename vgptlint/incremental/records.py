@@ -292,14 +292,14 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, before: TableHead, 
                 misses.append(item)
                 miss_places.append(len(origin))
                 if len(misses) == RECORDS_PER_PIECE:  # a file mostly new is not held decoded
-                    lint_source(setup, Source(source.run, misses), [], rows=fresh)  # (their findings: in the rows)
+                    lint_source(setup, Source(source.run, misses), [], rows=fresh, absorb=False)  # (their findings: in the rows)
                     misses = []
         digests += digest
         index.append(item.index)
         line.append(item.line)
         column.append(item.column)
         origin.append(number)
-    lint_source(setup, Source(source.run, misses), [], rows=fresh)
+    lint_source(setup, Source(source.run, misses), [], rows=fresh, absorb=False)
     added = fresh.table()
     # A miss whose row cannot be cached keeps its digest out of the new table (see _row_digest).
     for place, digest in zip(miss_places, _digests(added.head.digests)):

@@ -212,20 +212,24 @@ def file_plan(setup: RunSetup, run: FileRun) -> FilePlan:
     return plan
 
 
-def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows: RecordRows | None = None) -> Partial:
+def lint_source(setup: RunSetup, source: Source, sink: FileFindings | list, rows: RecordRows | None = None,
+                absorb: bool = True) -> Partial:
     """Record rules and accumulators over a source's records; findings go to ``sink`` every
     RECORDS_PER_PASS records, so memory does not grow with a file's findings. The core: see the
     module docstring.
 
     ``rows``: when given (every accumulator of the plan observes), it is handed each record's findings
-    and observations (what the result cache keeps per record: :class:`RecordRows`).
+    and observations (what the result cache keeps per record: :class:`RecordRows`). ``absorb=False``
+    (with ``rows``): observations only go to ``rows`` and the partial's states stay empty (a rerun
+    absorbs every record's observation, cached and new, in file order afterwards).
     """
     plan = file_plan(setup, source.run)
     ctx = setup.file_context(source.run)
     states = empty_states(plan)
+    absorbed_into = states if absorb else None
     record_count = 0
     for chunk in _slices(source.records, RECORDS_PER_PASS):
-        findings, record_count = _lint_chunk(chunk, plan, ctx, states, setup.use_suppressions, record_count, rows)
+        findings, record_count = _lint_chunk(chunk, plan, ctx, absorbed_into, setup.use_suppressions, record_count, rows)
         sink.extend(findings)
     return Partial(states, record_count)
 
@@ -238,9 +242,10 @@ class RecordRows(Protocol):
         observation (None: the rule did not observe it)."""
 
 
-def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list,
+def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Context, states: list | None,
                 use_suppressions: bool, record_count: int, rows: RecordRows | None = None) -> tuple[list[Finding], int]:
-    """One pass over some records; ``states`` (the accumulators') are updated in place."""
+    """One pass over some records; ``states`` (the accumulators') are updated in place (None: only
+    ``rows`` is told the observations)."""
     findings: list[Finding] = []
     aggregates = plan.aggregate_rules
     record_rules = rules_for_file(plan.record_rules, ctx)
@@ -291,7 +296,7 @@ def _lint_chunk(items: Iterable[Record | InputProblem], plan: FilePlan, ctx: Con
     return findings, record_count
 
 
-def _absorb(observed: Observations, accumulators: list, states: list, rows: RecordRows | None,
+def _absorb(observed: Observations, accumulators: list, states: list | None, rows: RecordRows | None,
             records: list[Record], findings: list[list[Finding]]) -> None:
     if rows is None:
         observed.absorb(accumulators, states)
