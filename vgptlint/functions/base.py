@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from vgptlint.functions.memo import HitMemo
 from vgptlint.model import Severity, Span
 
 
@@ -64,6 +65,9 @@ class Context:
     working_directory: str = "."  # the caller's directory: relative paths in rule options mean it
     # The policy's own settings (``settings:`` tool settings such as ``refusal``, the compiled ``facets``).
     policy_settings: Mapping[str, object] = field(default_factory=dict)
+    # The engine's memo of pure functions' hits on this file's values: a context made by
+    # ``dataclasses.replace`` (another spec, another record) starts its own.
+    hit_memo: HitMemo = field(default_factory=HitMemo, init=False, repr=False, compare=False)
 
 
 CheckFn = Callable[[object, object, Context], Iterator[Hit]]
@@ -79,6 +83,7 @@ class Function:
     needs: frozenset[str] = frozenset()
     only_if: Callable[[object], bool] | None = None
     applies: Callable[[Context], bool] | None = None
+    is_pure: bool = False
 
 
 REGISTRY: dict[str, Function] = {}
@@ -92,6 +97,7 @@ def function(
     needs: tuple[str, ...] = (),
     only_if: Callable[[object], bool] | None = None,
     applies: Callable[[Context], bool] | None = None,
+    is_pure: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check under ``name``. ``accepts`` limits the value types it is called with;
     other types are skipped silently (a ``type`` rule is the place to complain about types).
@@ -100,13 +106,18 @@ def function(
     that share it, so a dozen SQL rules cost one lookup on a prose answer. ``applies`` is the same
     for a whole file: a predicate of the file's context (its dataset spec, kind, format), False only
     when the check has nothing to say on any record of that file (a sharegpt check on an alpaca
-    file); the engine asks it once per file and leaves out the rules it rules out."""
+    file); the engine asks it once per file and leaves out the rules it rules out. ``is_pure``: the
+    hits depend only on the value, the options and what the context fixes for a whole file (never
+    ``ctx.record`` or ``ctx.record_index``, no state, no randomness); the engine then computes them
+    once per distinct string value of a file (:class:`vgptlint.functions.memo.HitMemo`). Leave it
+    False unless that was checked: a function that reads the record would be given another
+    record's hits."""
 
     def register(check: CheckFn) -> CheckFn:
         if name in REGISTRY and REGISTRY[name].check is not check:
             raise ValueError(f"function {name!r} is registered twice")
         doc = (check.__doc__ or "").strip()
-        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs), only_if, applies)
+        REGISTRY[name] = Function(name, options, accepts, check, doc, frozenset(needs), only_if, applies, is_pure)
         return check
 
     return register
