@@ -1,4 +1,4 @@
-"""The per-file memo of pure functions' hits (vgptlint.functions.memo, issue 16): findings are the
+"""The per-file memo of pure functions' hits (vgptlint.functions.base.HitMemo, issue 16): findings are the
 same with and without it, functions not declared pure are never memoized, and it stays bounded."""
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import vgptlint.functions.memo as memo_module
+import vgptlint.functions.base as functions_base
 from vgptlint.api import CheckOptions, check
 from vgptlint.builtins import load_builtins
-from vgptlint.functions.base import REGISTRY, Context, Hit, function
-from vgptlint.functions.memo import HitMemo
+from vgptlint.functions.base import REGISTRY, Context, Hit, HitMemo, function
 from vgptlint.policy.model import Check
 from vgptlint.run.evaluate import check_hits
 
@@ -38,8 +37,9 @@ OUTPUTS = (
 INSTRUCTIONS = ("List vendors.", "Which vendors have no invoices?", "What is APTH? " * 3, "Écris la requête.")
 
 
-def _lint(paths: list[Path]) -> list:
-    result = check([str(p) for p in paths], CheckOptions(policy="pretrain", catalog=(CATALOG,), no_cache=True))
+def _lint(paths: list[Path], jobs: int = 1) -> list:
+    options = CheckOptions(policy="pretrain", catalog=(CATALOG,), no_cache=True, jobs=jobs)
+    result = check([str(p) for p in paths], options)
     return list(result.findings)
 
 
@@ -61,7 +61,8 @@ def test_repeated_answers_give_the_findings_they_give_without_the_memo(tmp_path,
     pretty = tmp_path / "more.json"  # a JSON array, indented: the same values on other lines
     pretty.write_text(json.dumps(records[:9], indent=2), encoding="utf-8")
     memoized = _lint([jsonl, pretty])
-    monkeypatch.setattr(memo_module, "MAX_CHARS", 0)  # keeps nothing: every call computes
+    assert _lint([jsonl, pretty], jobs=2) == memoized  # each worker process has its own memo
+    monkeypatch.setattr(functions_base, "HIT_MEMO_CHARS", 0)  # keeps nothing: every call computes
     plain = _lint([jsonl, pretty])
     assert memoized == plain
     located = {(f.location.path, f.location.line, f.location.column) for f in plain if f.rule == "sql-nolock-missing"}
@@ -84,11 +85,11 @@ def test_results_are_the_same_with_the_result_cache(tmp_path, monkeypatch):
 def test_memoized_and_plain_evaluation_agree(tmp_path, monkeypatch, pairs, padding, budget):
     jsonl = _write_jsonl(tmp_path / "sft.jsonl", _records(pairs), padding)
     with monkeypatch.context() as patch:
-        patch.setattr(memo_module, "MAX_CHARS", 0)
+        patch.setattr(functions_base, "HIT_MEMO_CHARS", 0)
         plain = _lint([jsonl])
     with monkeypatch.context() as patch:  # a small budget evicts between repeats
         if budget is not None:
-            patch.setattr(memo_module, "MAX_CHARS", budget)
+            patch.setattr(functions_base, "HIT_MEMO_CHARS", budget)
         assert _lint([jsonl]) == plain
 
 

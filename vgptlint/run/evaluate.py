@@ -108,7 +108,7 @@ def _rule_findings(rule: CompiledRule, record: Record, calls: list[tuple[int, ob
 
 def check_hits(check: Check, value: object, ctx: Context) -> Iterable[Hit]:
     """The hits of one check on one value: a pure function's on a string it has seen in this file
-    are the ones it gave then (a file repeats answers; see :mod:`vgptlint.functions.memo`)."""
+    are the ones it gave then (a file repeats answers; see :class:`vgptlint.functions.base.HitMemo`)."""
     function = check.function
     if function.is_pure and type(value) is str:  # str exactly: a subclass may compare otherwise
         return ctx.hit_memo.hits(check, value, ctx)
