@@ -31,7 +31,7 @@ _COMPANY_FILTER_STRICT = re.compile(r"\b(?:\w+\.)?\[?[A-Z]{0,4}Co\]?\s*(?:=\s*(?
 _KEY_COLUMN = re.compile(r"(?:Co|Group)$")
 
 
-@function("sql_present", options=NoOptions, accepts=(str,))
+@function("sql_present", options=NoOptions, accepts=(str,), is_pure=True)
 def sql_present(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """The value contains SQL (a hit when it does not). As a predicate: "has SQL"."""
     if not extract_sql(value):
@@ -41,7 +41,7 @@ def sql_present(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
 sql_present.has_hit = lambda value, opts, ctx, check=None: not extract_sql(value)
 
 
-@function("sql_has_company_filter", options=NoOptions, accepts=(str,))
+@function("sql_has_company_filter", options=NoOptions, accepts=(str,), is_pure=True)
 def sql_company_filter(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """The value's SQL filters on a company column (a hit when it has no SQL or no such filter)."""
     statements = extract_sql(value)
@@ -51,7 +51,7 @@ def sql_company_filter(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hi
         yield Hit("has no company filter (e.g. WHERE APCo = @APCo)")
 
 
-@function("sql_joins_complete", options=NoOptions, accepts=(str,))
+@function("sql_joins_complete", options=NoOptions, accepts=(str,), is_pure=True)
 def sql_joins_complete(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """Every JOIN of the value's SQL equates a company or group column (a hit per join that does not;
     no hit without SQL or joins, so as a predicate "all joins complete" holds vacuously there)."""
@@ -119,7 +119,7 @@ def truncation(value: str) -> Truncation | None:
     return None
 
 
-@function("truncated", options=NoOptions, accepts=(str,))
+@function("truncated", options=NoOptions, accepts=(str,), is_pure=True)
 def truncated(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """A hit when the value looks cut off by its generator: an unclosed code fence, or SQL that stops
     mid-statement. ``"```sql\\nSELECT a FROM t WHERE"`` → "ends inside an unclosed code fence"."""

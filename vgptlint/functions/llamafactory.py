@@ -93,7 +93,7 @@ def _applies(reads: Callable[[DatasetSpec], bool]) -> Callable[[Context], bool]:
 
 
 def _register(name: str, check: Callable[[Mapping, DatasetSpec], list[Issue]], reads: Callable[[DatasetSpec], bool]):
-    return function(name, options=NoOptions, accepts=(dict,), applies=_applies(reads))(_record_check(check))
+    return function(name, options=NoOptions, accepts=(dict,), applies=_applies(reads), is_pure=True)(_record_check(check))
 
 
 lf_columns_present = _register("lf_columns_present", checks.column_missing, checks.maps_columns)
@@ -119,7 +119,7 @@ class MediaTokensOptions:
         return None
 
 
-@function("lf_media_tokens_match", options=MediaTokensOptions, accepts=(dict,), applies=_applies(checks.maps_media))
+@function("lf_media_tokens_match", options=MediaTokensOptions, accepts=(dict,), applies=_applies(checks.maps_media), is_pure=True)
 def lf_media_tokens_match(value: dict, opts: MediaTokensOptions, ctx: Context) -> Iterator[Hit]:
     """Media placeholders in the messages match the media lists one for one."""
     placeholders = {"images": opts.image_token, "videos": opts.video_token, "audios": opts.audio_token}

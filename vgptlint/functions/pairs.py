@@ -80,7 +80,7 @@ def _sides(record: dict, opts: PairOptions) -> tuple[str, str] | None:
     return (chosen, rejected) if chosen is not None and rejected is not None else None
 
 
-@function("pair_identical", options=PairOptions, accepts=(dict,))
+@function("pair_identical", options=PairOptions, accepts=(dict,), is_pure=True)
 def pair_identical(value: dict, opts: PairOptions, ctx: Context) -> Iterator[Hit]:
     """Chosen and rejected are the same text (whitespace-normalized)."""
     sides = _sides(value, opts)
@@ -88,7 +88,7 @@ def pair_identical(value: dict, opts: PairOptions, ctx: Context) -> Iterator[Hit
         yield Hit(f"{opts.chosen} and {opts.rejected} are identical", data={"chosen": opts.chosen, "rejected": opts.rejected})
 
 
-@function("pair_trivial_difference", options=PairOptions, accepts=(dict,))
+@function("pair_trivial_difference", options=PairOptions, accepts=(dict,), is_pure=True)
 def pair_trivial_difference(value: dict, opts: PairOptions, ctx: Context) -> Iterator[Hit]:
     """Chosen and rejected are equal once table hints are removed (AST where both parse, else text)."""
     sides = _sides(value, opts)

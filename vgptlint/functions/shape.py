@@ -23,7 +23,7 @@ def _is_empty(value: object, strip: bool) -> bool:
     return not value
 
 
-@function("truthy", options=TruthyOptions)
+@function("truthy", options=TruthyOptions, is_pure=True)
 def truthy(value: object, opts: TruthyOptions, ctx: Context) -> Iterator[Hit]:
     """The value is present and not empty (not "", whitespace, [], {}, null, false or 0)."""
     if value is MISSING:
@@ -36,14 +36,14 @@ def truthy(value: object, opts: TruthyOptions, ctx: Context) -> Iterator[Hit]:
 truthy.has_hit = lambda value, opts, ctx, check=None: value is MISSING or _is_empty(value, opts.strip)
 
 
-@function("falsy", options=TruthyOptions)
+@function("falsy", options=TruthyOptions, is_pure=True)
 def falsy(value: object, opts: TruthyOptions, ctx: Context) -> Iterator[Hit]:
     """The value is absent or empty."""
     if value is not MISSING and not _is_empty(value, opts.strip):
         yield Hit("is not empty")
 
 
-@function("defined", options=NoOptions)
+@function("defined", options=NoOptions, is_pure=True)
 def defined(value: object, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """The field exists (any value, null included). Use with ``then.field``."""
     if value is MISSING:
@@ -65,7 +65,7 @@ def _same_json_value(a: object, b: object) -> bool:
                                              and describe_json_type(b) in ("integer", "number") and a == b)
 
 
-@function("enumeration", options=EnumerationOptions)
+@function("enumeration", options=EnumerationOptions, is_pure=True)
 def enumeration(value: object, opts: EnumerationOptions, ctx: Context) -> Iterator[Hit]:
     """The value is one of ``values``."""
     if value is MISSING:
@@ -91,7 +91,7 @@ class TypeOptions:
         return (self.type,) if isinstance(self.type, str) else self.type
 
 
-@function("type", options=TypeOptions)
+@function("type", options=TypeOptions, is_pure=True)
 def type_(value: object, opts: TypeOptions, ctx: Context) -> Iterator[Hit]:
     """The value has one of the JSON types in ``type`` (integer also counts as number)."""
     if value is MISSING:
@@ -121,7 +121,7 @@ class JsonSchemaOptions:
         return None
 
 
-@function("json_schema", options=JsonSchemaOptions)
+@function("json_schema", options=JsonSchemaOptions, is_pure=True)
 def json_schema(value: object, opts: JsonSchemaOptions, ctx: Context) -> Iterator[Hit]:
     """The value (often the whole record, ``given: $``) satisfies a JSON Schema; one hit per violation."""
     if value is MISSING:
@@ -148,7 +148,7 @@ class RequiredFieldsOptions:
         return None
 
 
-@function("required_fields", options=RequiredFieldsOptions, accepts=(dict,))
+@function("required_fields", options=RequiredFieldsOptions, accepts=(dict,), is_pure=True)
 def required_fields(value: dict, opts: RequiredFieldsOptions, ctx: Context) -> Iterator[Hit]:
     """Every field the record's dataset kind requires is present. Use with ``given: $``."""
     for name in opts.fields.get(ctx.kind, ()):
@@ -199,7 +199,7 @@ def label_truth(value: object) -> bool | None:
     return None
 
 
-@function("kto_label", options=KtoLabelOptions, accepts=(dict,))
+@function("kto_label", options=KtoLabelOptions, accepts=(dict,), is_pure=True)
 def kto_label(value: dict, opts: KtoLabelOptions, ctx: Context) -> Iterator[Hit]:
     """The KTO label has the type the trainer reads. Use with ``given: $`` (the field comes from
     dataset_info's ``kto_tag`` column when one is configured).

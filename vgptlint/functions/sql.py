@@ -88,7 +88,7 @@ def _uncommitted_statements(statements: list[tuple[SqlStatement, object]]) -> se
     return covered
 
 
-@function("sql_table_hint", options=SqlTableHintOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_table_hint", options=SqlTableHintOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_table_hint(value: str, opts: SqlTableHintOptions, ctx: Context) -> Iterator[Hit]:
     """Every table a statement reads carries one of ``require`` (default NOLOCK or READUNCOMMITTED)."""
     statements = list(_parsed(value, ctx))
@@ -137,7 +137,7 @@ _BLOCKING_HINTS = frozenset({"HOLDLOCK", "UPDLOCK", "SERIALIZABLE", "READCOMMITT
 # --------------------------------------------------------------------- other hint functions
 
 
-@function("sql_legacy_hint", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_legacy_hint", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_legacy_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """Table hints written without WITH (``FROM APTH h (NOLOCK)``), deprecated by Microsoft."""
     for statement, parsed in _parsed(value, ctx):
@@ -154,7 +154,7 @@ def sql_legacy_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@function("sql_write_target_hint", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_write_target_hint", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_write_target_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """NOLOCK or READUNCOMMITTED on the target of INSERT/UPDATE/DELETE/MERGE (error 1065, or ignored)."""
     for statement, parsed in _parsed(value, ctx):
@@ -171,7 +171,7 @@ def sql_write_target_hint(value: str, opts: NoOptions, ctx: Context) -> Iterator
                           data={"table": ref.name}, site=site)
 
 
-@function("sql_hint_conflict", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_hint_conflict", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_hint_conflict(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """NOLOCK beside a conflicting lock hint, or one hint written twice on a table."""
     for statement, parsed in _parsed(value, ctx):
@@ -188,7 +188,7 @@ def sql_hint_conflict(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit
 # ------------------------------------------------------------------ statement-level functions
 
 
-@function("sql_syntax_error", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_syntax_error", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_syntax_error(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """A statement SQL Server would reject, at the token where the problem is."""
     for statement, parsed in _parsed(value, ctx):
@@ -207,7 +207,7 @@ class SqlUnverifiableOptions:
     ignore_statements: tuple[str, ...] = ("FETCH", "OPEN", "CLOSE", "DEALLOCATE", "PRINT", "RAISERROR", "THROW", "GRANT", "REVOKE", "DENY")
 
 
-@function("sql_unverifiable", options=SqlUnverifiableOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_unverifiable", options=SqlUnverifiableOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> Iterator[Hit]:
     """A statement that parsed only as an opaque command although it names tables: no rule can check it."""
     reads = frozenset(word.upper() for word in opts.reads)
@@ -224,7 +224,7 @@ def sql_unverifiable(value: str, opts: SqlUnverifiableOptions, ctx: Context) -> 
                 yield Hit("cannot verify this statement: the parser kept it as an opaque command", span=_statement_span(statement))
 
 
-@function("sql_select_star", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_select_star", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_select_star(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """``SELECT *`` or ``alias.*`` in a select list, except inside ``EXISTS (…)``."""
     for statement, parsed in _parsed(value, ctx):
@@ -251,7 +251,7 @@ def _star_span(statement: SqlStatement, item: object) -> Span:
     return _statement_span(statement)
 
 
-@function("sql_limit", options=NoOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_limit", options=NoOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_limit(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """``LIMIT n`` in a statement: sqlglot's tsql reader accepts it, SQL Server does not."""
     for statement, parsed in _parsed(value, ctx):
@@ -267,7 +267,7 @@ def sql_limit(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
 # ------------------------------------------------------------------------------------ sql_ast
 
 
-@function("sql_ast", options=SqlAstOptions, accepts=(str,), only_if=contains_sql)
+@function("sql_ast", options=SqlAstOptions, accepts=(str,), only_if=contains_sql, is_pure=True)
 def sql_ast(value: str, opts: SqlAstOptions, ctx: Context) -> Iterator[Hit]:
     """Each AST node of type ``node`` that meets the conditions is a hit (see SqlAstOptions).
 

@@ -80,7 +80,7 @@ class SqlUnknownTableOptions:
     ignore: tuple[str, ...] = ()
 
 
-@function("sql_unknown_table", options=SqlUnknownTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_unknown_table", options=SqlUnknownTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_unknown_table(value: str, opts: SqlUnknownTableOptions, ctx: Context) -> Iterator[Hit]:
     """A table the catalog does not have (see the module documentation)."""
     ignore = frozenset(opts.ignore)
@@ -96,7 +96,7 @@ class SqlUnknownColumnOptions:
     report_unbound: bool = True
 
 
-@function("sql_unknown_column", options=SqlUnknownColumnOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_unknown_column", options=SqlUnknownColumnOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_unknown_column(value: str, opts: SqlUnknownColumnOptions, ctx: Context) -> Iterator[Hit]:
     """A column its table does not have (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.unknown_columns(a, c, opts.unverifiable_prefixes, opts.report_unbound))
@@ -111,7 +111,7 @@ class SqlIdentifierCaseOptions:
     aliases: bool = True
 
 
-@function("sql_identifier_case", options=SqlIdentifierCaseOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_identifier_case", options=SqlIdentifierCaseOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_identifier_case(value: str, opts: SqlIdentifierCaseOptions, ctx: Context) -> Iterator[Hit]:
     """A table, column or alias written in a case other than the catalog's (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.identifier_case(a, c, opts.tables, opts.columns, opts.aliases),
@@ -133,7 +133,7 @@ class SqlCompanyFilterOptions:
     check_write_targets: bool = True
 
 
-@function("sql_company_filter", options=SqlCompanyFilterOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_company_filter", options=SqlCompanyFilterOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_company_filter(value: str, opts: SqlCompanyFilterOptions, ctx: Context) -> Iterator[Hit]:
     """A company-keyed table read without a company filter (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.company_filters(a, c, opts.accept_group_by, opts.row_identifiers, opts.check_write_targets))
@@ -152,7 +152,7 @@ class SqlJoinKeysOptions:
         return None
 
 
-@function("sql_join_keys", options=SqlJoinKeysOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_join_keys", options=SqlJoinKeysOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_join_keys(value: str, opts: SqlJoinKeysOptions, ctx: Context) -> Iterator[Hit]:
     """A join that does not equate every key column of a declared relationship (see the module documentation)."""
     optional = None if opts.optional_severity == "off" else Severity(opts.optional_severity)
@@ -173,7 +173,7 @@ class SqlBaseTableOptions:
         return None
 
 
-@function("sql_base_table", options=SqlBaseTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",))
+@function("sql_base_table", options=SqlBaseTableOptions, accepts=(str,), only_if=contains_sql, needs=("catalog",), is_pure=True)
 def sql_base_table(value: str, opts: SqlBaseTableOptions, ctx: Context) -> Iterator[Hit]:
     """A base table used where its view exists (see the module documentation)."""
     yield from _issues(value, ctx, lambda a, c: checks.base_tables(a, c, opts.prefixes, opts.allow_in_dml))

@@ -38,7 +38,7 @@ class PatternOptions:
         return None
 
 
-@function("pattern", options=PatternOptions, accepts=(str,))
+@function("pattern", options=PatternOptions, accepts=(str,), is_pure=True)
 def pattern(value: str, opts: PatternOptions, ctx: Context) -> Iterator[Hit]:
     """The value matches ``match`` (anywhere; anchor with ^/$) and does not match ``not_match``.
 
@@ -84,7 +84,7 @@ def _folded(value: str, opts: ContainsOptions) -> tuple[str, tuple[str, ...]]:
     return (value if opts.case_sensitive else value.casefold()), opts.folded_values
 
 
-@function("contains", options=ContainsOptions, accepts=(str,))
+@function("contains", options=ContainsOptions, accepts=(str,), is_pure=True)
 def contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hit]:
     """The value contains one of ``values`` (or all of them with ``all: true``)."""
     text, needles = _folded(value, opts)
@@ -107,7 +107,7 @@ def _contains_has_hit(value: str, opts: ContainsOptions, ctx: Context, check: ob
 contains.has_hit = _contains_has_hit
 
 
-@function("not_contains", options=ContainsOptions, accepts=(str,))
+@function("not_contains", options=ContainsOptions, accepts=(str,), is_pure=True)
 def not_contains(value: str, opts: ContainsOptions, ctx: Context) -> Iterator[Hit]:
     """The value contains none of ``values``; each occurrence found is a hit at its span."""
     text, needles = _folded(value, opts)
@@ -134,7 +134,7 @@ class LengthOptions:
         return None
 
 
-@function("length", options=LengthOptions, accepts=(str, list, dict))
+@function("length", options=LengthOptions, accepts=(str, list, dict), is_pure=True)
 def length(value: Sized, opts: LengthOptions, ctx: Context) -> Iterator[Hit]:
     """Length of a string (characters), array (items) or object (keys) within bounds.
 
@@ -163,6 +163,8 @@ def _out_of_bounds(size: int, opts: LengthOptions) -> tuple[bool, bool]:
 length.has_hit = lambda value, opts, ctx, check=None: any(_out_of_bounds(len(value), opts))
 
 
+# Not is_pure: the verdict also weighs the record's instruction and input (ctx.record), so one
+# answer can be a refusal of one question and a fair answer to another.
 @function("refusal", options=NoOptions, accepts=(str,))
 def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
     """A hit when the value reads as a refusal: "There is no table named ...", "I do not have details on

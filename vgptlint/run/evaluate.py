@@ -17,7 +17,7 @@ from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Span
 from vgptlint.policy.compile import typed_value
-from vgptlint.policy.model import CompiledRule
+from vgptlint.policy.model import Check, CompiledRule
 from vgptlint.select.jsonpath import Selector, Target, to_json_path, to_pointer
 
 
@@ -97,14 +97,22 @@ def _rule_findings(rule: CompiledRule, record: Record, calls: list[tuple[int, ob
     undecided = rule.where_facet_values
     found: list[Finding] = []
     for index, value, parts in calls:
-        check = rule.checks[index]
-        for hit in check.function.check(value, check.options, ctx):
+        for hit in check_hits(rule.checks[index], value, ctx):
             if undecided:
                 if not conditions_hold(undecided, record.data, ctx, admitted):
                     return None
                 undecided = ()
             found.append(make_finding(rule, record, parts, value, hit, ctx))
     return found
+
+
+def check_hits(check: Check, value: object, ctx: Context) -> Iterable[Hit]:
+    """The hits of one check on one value: a pure function's on a string it has seen in this file
+    are the ones it gave then (a file repeats answers; see :class:`vgptlint.functions.base.HitMemo`)."""
+    function = check.function
+    if function.is_pure and type(value) is str:  # str exactly: a subclass may compare otherwise
+        return ctx.hit_memo.hits(check, value, ctx)
+    return function.check(value, check.options, ctx)
 
 
 # Guard id -> the number of what decides a rule's calls: its selectors and each check's field,
