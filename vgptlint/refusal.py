@@ -216,6 +216,8 @@ def refusal(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
     >>> refusal("SELECT Vendor FROM APVM WHERE NOT EXISTS (SELECT 1 FROM APTH)", "Vendors without invoices", c) is None
     True
     """
+    if _cues_in(answer, cues) is None:  # most answers: no cue, whatever the prompt (a lookup once read)
+        return None
     key = (answer, instruction, id(cues))
     if key in _RECENT:  # the facet, the rule and the order test ask about the same answer in turn
         return _RECENT[key]

@@ -10,6 +10,7 @@ from vgptlint.aggregates.predicate import compile_predicate
 from vgptlint.api import CheckOptions, check
 from vgptlint.builtins import load_builtins
 from vgptlint.functions.base import REGISTRY, Context, NoOptions
+from vgptlint.refusal import default_cues, refusal
 from vgptlint.select.jsonpath import Target
 from vgptlint.text_memo import MAX_ENTRIES, MAX_TEXT_CHARS, memo_sizes, text_memo, text_memos_off
 
@@ -113,3 +114,13 @@ def test_remembered_sql_features_are_what_the_functions_say(asks):
         ctx = Context(record={"chosen": ANSWERS[answer]}, kind="dpo", dialect=dialect)
         target = [Target(("chosen",), ANSWERS[answer])]
         assert SQL_FEATURES[number].test(target, ctx) == _fresh(number, ANSWERS[answer], ctx)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(ANSWERS) - 1), st.integers(0, len(INSTRUCTIONS) - 1)), min_size=1, max_size=30))
+def test_refusal_verdicts_with_and_without_remembered_readings(asks):
+    cues = default_cues()
+    questions = [(ANSWERS[a], INSTRUCTIONS[i]) for a, i in asks]
+    with text_memos_off():
+        fresh = [refusal(answer, instruction, cues) for answer, instruction in questions]
+    assert [refusal(answer, instruction, cues) for answer, instruction in questions] == fresh
