@@ -23,11 +23,13 @@ all of them) cost one regex search.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, fields
 
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import OptionError, build_options
+from vgptlint.text_memo import text_memo
 
 ABSENCE = (
     r"\b(?:there\s+is|there's|there\s+are)\s+(?:no|not\s+an?|not\s+any)\s+(?:such\s+)?(?:[\w'\"`\[\].-]+\s+){0,3}?"
@@ -139,6 +141,8 @@ class RefusalCues:
     corrects_sql: float = -1.0
     min_score: float = 2.0
     compiled: tuple = field(default=(), init=False, repr=False, compare=False)
+    # What the verdict reads of an answer alone (:func:`_read_cues`), remembered per distinct answer.
+    read_cues: object = field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> str | None:
         every = (*self.absence, *self.extra_absence, *self.inability, *self.extra_inability)
@@ -158,10 +162,11 @@ class RefusalCues:
         extras = (*self.extra_absence, *self.extra_inability)
         extra = re.compile("|".join(f"(?:{c})" for c in extras), re.M) if extras else None
         object.__setattr__(self, "compiled", (cues, apology, suggestion, hedge, extra))
+        object.__setattr__(self, "read_cues", text_memo(functools.partial(_read_cues, cues=self)))
         return None
 
-    def __getstate__(self) -> dict:  # compiled patterns are rebuilt, not pickled
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "compiled"}
+    def __getstate__(self) -> dict:  # compiled patterns and the memo are rebuilt, not pickled
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("compiled", "read_cues")}
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
@@ -211,6 +216,8 @@ def refusal(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
     >>> refusal("SELECT Vendor FROM APVM WHERE NOT EXISTS (SELECT 1 FROM APTH)", "Vendors without invoices", c) is None
     True
     """
+    if _cues_in(answer, cues) is None:  # most answers: no cue, whatever the prompt (a lookup once read)
+        return None
     key = (answer, instruction, id(cues))
     if key in _RECENT:  # the facet, the rule and the order test ask about the same answer in turn
         return _RECENT[key]
@@ -225,19 +232,12 @@ _RECENT: dict[tuple, Refusal | None] = {}
 
 def _cues_in(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:
     """What the verdict reads of the answer alone: its scanned head, prose offsets, prose and the cues
-    found there (None when there is none: most answers). Asked with two prompts (the refusal
-    function's instruction + input, the order test's instruction), an answer is read once."""
-    key = (answer, id(cues))
-    found = _RECENT_CUES.get(key, _UNSEEN)
-    if found is _UNSEEN:
-        if len(_RECENT_CUES) > 64:
-            _RECENT_CUES.clear()
-        found = _RECENT_CUES[key] = _read_cues(answer, cues)
-    return found
-
-
-_UNSEEN = object()
-_RECENT_CUES: dict[tuple, tuple | None] = {}
+    found there (None when there is none: most answers). A refusal says so early, so only the
+    answer's head is read, once per distinct head while the classifier's memo holds it: the refusal
+    function and the order test ask about an answer with two prompts (instruction + input,
+    instruction), and data repeats answers (the owner's DPO file: 595 distinct chosen answers in
+    2,584 pairs)."""
+    return cues.read_cues(answer[:cues.scan_chars])
 
 
 def _read_cues(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:

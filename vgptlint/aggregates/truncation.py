@@ -30,6 +30,7 @@ from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
 from vgptlint.functions.features import DANGLING, truncation
 from vgptlint.select.jsonpath import to_pointer
+from vgptlint.text_memo import text_memo
 
 _TRAILING_WORD = re.compile(r"\w+\Z")
 _WINDOW = 50
@@ -37,11 +38,13 @@ _WINDOW = 50
 
 def maybe_truncated(value: str):
     """:func:`features.truncation`, skipping the SQL look for values that end like prose."""
-    if "```" in value or "~~~" in value:
-        return truncation(value)
-    if last_token(value).upper() not in DANGLING:
-        return None
-    return truncation(value)
+    if "```" in value or "~~~" in value or last_token(value).upper() in DANGLING:
+        return _remembered_truncation(value)
+    return None
+
+
+# The SQL look splits the value's statements: done once per distinct value (data repeats answers).
+_remembered_truncation = text_memo(truncation)
 
 
 def last_token(value: str) -> str:
