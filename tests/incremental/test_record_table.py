@@ -183,19 +183,56 @@ def test_a_table_whose_chunk_is_gone_is_not_used(tmp_path, cache_dir, linted, ha
     assert linted == []  # the table stored by that run is whole
 
 
-def test_a_rerun_removes_the_chunks_its_table_no_longer_names(tmp_path, cache_dir):
-    """Chunks are stored under stamped keys (a reader never mixes versions); those the new head no
-    longer names are removed, so reruns after edits do not grow the cache."""
+def test_a_table_keeps_two_versions_and_removes_the_chunks_of_older_ones(tmp_path, cache_dir):
+    """Chunks are stored under stamped keys (a reader never mixes versions); a table keeps the version
+    its last rerun made and the one it started from, and removes the chunks only older versions name,
+    so reruns after edits do not grow the cache."""
     write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
     lint(tmp_path)
-    chunks = {p.name for p in (cache_dir / "results").rglob("t*-*-*-*") if p.is_file()}
-    for number in range(3):
+    stored = []
+    for number in range(4):
         rows = [*SFT[:3], {**SFT[3], "output": f"Yes, {number}."}, *SFT[4:]]
         write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
         assert lint(tmp_path) == lint(tmp_path, "--no-cache")
-        now = {p.name for p in (cache_dir / "results").rglob("t*-*-*-*") if p.is_file()}
-        assert len(now) == len(chunks) and now != chunks  # the edited chunks replaced, not added
-        chunks = now
+        stored.append({p.name for p in (cache_dir / "results").rglob("t*-*-*-*") if p.is_file()})
+    sizes = [len(chunks) for chunks in stored]
+    assert sizes[1:] == [sizes[1]] * 3 and sizes[1] <= sizes[0]  # two versions' chunks, never more
+    assert stored[0] != stored[1] != stored[2] != stored[3]  # each rerun replaced chunks
+
+
+def test_an_edit_after_an_undo_is_linted_against_the_undone_records(tmp_path, cache_dir, linted):
+    """A whole-file hit on the previous version's bytes (an edit undone, a branch checked out again)
+    makes that version current: the next edit lints only its own record, not the undone ones too."""
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    edited = [*SFT[:3], {**SFT[3], "output": "Yes, edited."}, *SFT[4:]]
+    write_project(tmp_path, edited, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)  # undone
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == []  # its whole-file entry
+    write_project(tmp_path, [*SFT[:5], {**SFT[5], "output": "Yes, another."}, *SFT[6:]], DPO, policy_text(), CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == [5]
+
+
+def test_going_back_and_forth_between_two_versions_reads_whole_file_entries(tmp_path, cache_dir, linted):
+    write_project(tmp_path, SFT, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    edited = [*SFT[:3], {**SFT[3], "output": "Yes, edited."}, *SFT[4:]]
+    for rows in (edited, SFT, edited, SFT):
+        write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+        linted.clear()
+        report = lint(tmp_path)
+        assert report == lint(tmp_path, "--no-cache")
+    assert linted == []  # the last switch back: a whole-file hit, as every switch after the first two
+    write_project(tmp_path, [*edited[:6], {**edited[6], "output": "Yes, a third."}, *edited[7:]], DPO, policy_text(),
+                  CATALOG)
+    linted.clear()
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert linted == [3, 6]  # against SFT, the current version: the edited record and the new one
 
 
 def test_a_problem_of_every_record_is_one_finding_after_a_rerun(tmp_path, cache_dir, linted):

@@ -18,6 +18,10 @@ and its parts, the findings and each rule's column, in stamped chunks (see :func
 rerun after a rule's bound changed reads the head and that rule's column alone, and absorbs it into
 the rule's state (:func:`table_state`).
 
+A table keeps two versions: the one its last rerun made and the one that rerun started from. A
+whole-file hit on the older one's bytes (an edit undone, a branch checked out again) makes it current
+again (:func:`restore_version`), so the next edit is linted against the records as they are.
+
 A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
 """
 from __future__ import annotations
@@ -71,6 +75,16 @@ class RecordTable:
     columns: list[list]
 
 
+@dataclass(frozen=True, slots=True)
+class TableVersions:
+    """What a table's two versions were made from: the current head's content and the previous
+    head's (stored beside it), with the previous head's chunk stamps (to remove them when it goes)."""
+
+    current: str | None
+    previous: str | None = None
+    previous_parts: tuple = ()
+
+
 # A table is several entries. Its parts (the findings, each rule's column) are cut in chunks of
 # RECORDS_PER_PIECE records, stored first, each under a key with a random stamp; the head is stored
 # last and names the stamp of every chunk it goes with. A reader takes only the chunks its head names,
@@ -96,13 +110,52 @@ def _store_chunk(store: ResultStore, key: str, number: int, chunk: int, values: 
     return stamp
 
 
-def _remove_replaced(store: ResultStore, key: str, before: tuple, now: tuple) -> None:
-    """Remove the chunks of the previous head (``before``: its stamps per part) the new one does not name."""
-    for number, stamps in enumerate(before):
-        kept = now[number] if number < len(now) else ()
+def _previous_key(key: str) -> str:
+    return key + "-previous"
+
+
+def _versions_key(key: str) -> str:
+    return key + "-versions"
+
+
+def _remove_unnamed(store: ResultStore, key: str, dropped: tuple, kept: tuple[tuple, ...]) -> None:
+    """Remove the chunks of a version that goes (``dropped``: its stamps per part) that no version
+    of ``kept`` names."""
+    named = {(number, chunk, stamp) for parts in kept for number, stamps in enumerate(parts)
+             for chunk, stamp in enumerate(stamps)}
+    for number, stamps in enumerate(dropped):
         for chunk, stamp in enumerate(stamps):
-            if chunk >= len(kept) or kept[chunk] != stamp:
+            if (number, chunk, stamp) not in named:
                 store.discard(_chunk_key(key, number, chunk, stamp))
+
+
+def _store_versions(store: ResultStore, key: str, head: TableHead, before: TableHead) -> None:
+    """Store ``head`` as the table's current version and ``before``, the one it was made from, as its
+    previous; the chunks of the version before that which neither names are removed, so the cache
+    holds two versions of a table however often it is rerun."""
+    versions = store.get(_versions_key(key))
+    store.put(_previous_key(key), before)  # (first: a run stopped here leaves the current version whole)
+    store.put(key, head)
+    store.put(_versions_key(key), TableVersions(head.content, before.content, before.parts))
+    if isinstance(versions, TableVersions):
+        _remove_unnamed(store, key, versions.previous_parts, (head.parts, before.parts))
+
+
+def restore_version(store: ResultStore, key: str, content: str | None) -> None:
+    """After a whole-file hit on ``content``: when the table's previous version was made from these
+    bytes (an edit undone, a branch checked out again), it becomes the current one, so the next edit
+    is linted against these records rather than against the version they replaced. One small read
+    when it was not."""
+    versions = store.get(_versions_key(key))
+    if (content is None or not isinstance(versions, TableVersions) or versions.current == content
+            or versions.previous != content):
+        return
+    current, previous = store.get(key), store.get(_previous_key(key))
+    if not (isinstance(current, TableHead) and isinstance(previous, TableHead) and previous.content == content):
+        return
+    store.put(key, previous)
+    store.put(_previous_key(key), current)
+    store.put(_versions_key(key), TableVersions(previous.content, current.content, current.parts))
 
 
 def store_part(store: ResultStore, key: str, number: int, part: list, before: list, stamps_before: tuple) -> tuple:
@@ -240,8 +293,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     old = column = None
     yield [], Partial(states, len(origin))
     head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), tuple(stamps)
-    store.put(key, head)
-    _remove_replaced(store, key, before.parts, head.parts)
+    _store_versions(store, key, head, before)
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
@@ -407,6 +459,7 @@ class TableBuilder:
                          tuple(map(tuple, self.stamps)))
         head.groups = groups(head)
         self.store.put(self.key, head)
+        self.store.put(_versions_key(self.key), TableVersions(content))  # (no previous version to restore)
 
 
 def _row_digest(record: Record, encoded: tuple | None) -> bytes:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vgptlint.incremental.cached import (FileCache, cached_chunks, content_read, file_cache, lint_blocks, lint_recorded,
                                          replay)
 from vgptlint.incremental.keys import Unkeyable, run_facts_key
-from vgptlint.incremental.records import TableLost, observes_all, table_key, table_pieces
+from vgptlint.incremental.records import TableLost, observes_all, restore_version, table_key, table_pieces
 from vgptlint.incremental.store import ResultStore, open_store, prune
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import KnownRecords
@@ -56,9 +56,12 @@ def lint_file_cached(setup: RunSetup, task: FileTask, sink: FileFindings, facts:
     if cache is None:  # its inputs are not keyable
         return finish_file(setup, source.run, lint_source(setup, source, sink), sink)
     replayed = replay(setup, source.run, cache, sink)
+    has_table = observes_all(file_plan(setup, source.run))
     if replayed is not None:
+        if has_table:
+            restore_version(cache.store, table_key(cache.key, task.display), cache.content)
         return replayed
-    if not observes_all(file_plan(setup, source.run)):
+    if not has_table:
         return lint_recorded(setup, source.run, cache, cached_chunks(setup, source, cache), sink)
     key = table_key(cache.key, task.display)
     # With the file's digest known, its findings go to a spool of its own until the end (lint_recorded),
