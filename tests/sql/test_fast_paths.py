@@ -1,8 +1,8 @@
 """The speed-ups in the SQL layer give exactly what the plain versions give: the shared walk behind
 ``ParsedStatement.find_all``, the lazy first-token lookups, fix verification that takes the hint
 out of the edited tree instead of adding it to a deep copy of the original, extraction's
-substring gate and lower-cased keyword search, and pair comparison on a fresh parse instead of a
-copy of the cached tree."""
+substring gate and lower-cased keyword search, pair comparison on a fresh parse instead of a
+copy of the cached tree, the pair hint patterns' lookaheads, and constants' texts remembered by value."""
 from __future__ import annotations
 
 import re
@@ -21,6 +21,7 @@ from vgptlint.functions.base import Context
 from vgptlint.functions.pairs import _hinted_table_regex, _strip_hints, _stripped_sql, _without_hints
 from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
 from vgptlint.sql import extract
+from vgptlint.sql.catalog_checks import constant_text
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
 from vgptlint.sql.split import first_significant, lex, significant_tokens
 
@@ -270,3 +271,24 @@ def test_hint_removal_is_that_of_the_plain_pattern(text: str, hints: tuple[str, 
 def test_hinted_tables_are_those_of_the_plain_pattern(text: str, hints: tuple[str, ...]) -> None:
     found = [(m.span(), m.groups()) for m in _hinted_table_regex(hints).finditer(text)]
     assert found == [(m.span(), m.groups()) for m in _plain_hinted_table_regex(hints).finditer(text)]
+
+
+_LITERAL_VALUES = st.one_of(st.text(max_size=12), st.text(alphabet="0123456789.eE-+x", min_size=1, max_size=8),
+                            st.sampled_from(["'", "''", "\\", "\\'", "\n", "a\r\nb", "\t", "N'x'", "[a]", "é", "\u212a"]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LITERAL_VALUES, st.booleans(), st.sampled_from([None, [], ["c"], [" note */"]]))
+def test_constant_text_of_a_literal_is_its_sql(value: str, is_string: bool, comments: list[str] | None) -> None:
+    literal = exp.Literal(this=value, is_string=is_string)
+    if comments is not None:
+        literal.comments = list(comments)
+    assert constant_text(literal) == literal.sql()
+
+
+@pytest.mark.parametrize("sql", ["SELECT a FROM t WHERE t.x = 7 AND t.y = N'Y' AND t.z = @co AND t.w = -1 AND t.v = (2) AND t.u = /* c */ 3",
+                                 "SELECT a FROM t WHERE t.d = GETDATE() AND t.e = CAST('2024-01-01' AS date) AND t.f = NULL AND t.g = 1.50"])
+def test_constant_text_is_the_sql_of_every_node(sql: str) -> None:
+    parsed = parse_fresh(sql)
+    for node in parsed.expression.walk():
+        assert constant_text(node) == node.sql()

@@ -150,10 +150,9 @@ def trivial_difference(chosen: str, rejected: str, hints: tuple[str, ...], diale
     if not left or len(left) != len(right) or normalized(_prose(chosen, left)) != normalized(_prose(rejected, right)):
         return None
     for a, b in zip(left, right):
-        first, second = (_stripped_sql(a.text, hints, dialect, case_sensitive),
-                         _stripped_sql(b.text, hints, dialect, case_sensitive))
-        if first is None or second is None or first != second:
-            return None
+        first = _stripped_sql(a.text, hints, dialect, case_sensitive)
+        if first is None or first != _stripped_sql(b.text, hints, dialect, case_sensitive):
+            return None  # the second side is not parsed when the first cannot be compared
     return "ast"
 
 
