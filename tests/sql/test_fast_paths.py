@@ -1,9 +1,11 @@
 """The speed-ups in the SQL layer give exactly what the plain versions give: the shared walk behind
 ``ParsedStatement.find_all``, the lazy first-token lookups, fix verification that takes the hint
 out of the edited tree instead of adding it to a deep copy of the original, extraction's
-substring gate and lower-cased keyword search, and pair comparison on a fresh parse instead of a
-copy of the cached tree."""
+substring gate and lower-cased keyword search, pair comparison on a fresh parse instead of a
+copy of the cached tree, the pair hint patterns' lookaheads, and constants' texts remembered by value."""
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -16,9 +18,10 @@ from vgptlint.fixes.edits import apply_edits
 from vgptlint.fixes.sql import HintAdded, _hint_edits
 from vgptlint.fixes.verify import verify
 from vgptlint.functions.base import Context
-from vgptlint.functions.pairs import _strip_hints, _stripped_sql
+from vgptlint.functions.pairs import _hinted_table_regex, _strip_hints, _stripped_sql, _without_hints
 from vgptlint.functions.sql import SqlTableHintOptions, sql_table_hint
 from vgptlint.sql import extract
+from vgptlint.sql.catalog_checks import constant_text
 from vgptlint.sql.parse import ParsedStatement, parse_fresh, parse_statement
 from vgptlint.sql.split import first_significant, lex, significant_tokens
 
@@ -238,3 +241,54 @@ def test_a_whole_field_statement_behind_a_comment_is_found_as_without_it(text, f
     (statement,) = extract.extract_sql(text)
     assert (statement.text, statement.start, statement.origin) == (*found, "whole")
     assert [s.text for s in extract.extract_sql(text[found[1]:])] == [found[0]]
+
+
+# The pair comparison's hint patterns as they were before their lookaheads (the reference).
+def _plain_hint_regex(hints: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(hints)
+    return re.compile(rf"\s*\bWITH\s*\(\s*(?:{names})\s*\)|\s*\(\s*(?:{names})\s*\)|\b(?:{names})\b\s*,\s*|\s*,\s*\b(?:{names})\b", re.I)
+
+
+def _plain_hinted_table_regex(hints: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?:\bFROM|\bJOIN|,)\s+([\w.\[\]#@]+)(?:\s+(?:AS\s+)?(?!WITH\b)\w+)?\s*(?:WITH\s*)?\(\s*(?:\w+\s*,\s*)*({'|'.join(hints)})\b",
+                      re.I)
+
+
+_HINT_TEXT_PIECES = ["SELECT a", "FROM", "from", "JOIN", "join", "APTH", "h", "AS", "WITH", "with", "(", ")", ",", " ", "\n", "\t",
+                     "NOLOCK", "nolock", "NoLock", "READUNCOMMITTED", "readuncommitted", "INDEX(ix)", "TABLOCK", "UPDLOCK",
+                     "\u212a", "\u017f", "\u0130", "\u00a0", "NOLOC\u212a", "é", "KEEP", "SKIP", "W", "w"]
+_HINT_SETS = st.sampled_from([("NOLOCK", "READUNCOMMITTED"), ("NOLOCK",), ("TABLOCK", "KEEP"), ("SKIP", "\u00c9T\u00c9")])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_HINT_TEXT_PIECES), max_size=16).map("".join), _HINT_SETS)
+def test_hint_removal_is_that_of_the_plain_pattern(text: str, hints: tuple[str, ...]) -> None:
+    assert _without_hints(text, hints) == _plain_hint_regex(hints).sub("", text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_HINT_TEXT_PIECES), max_size=16).map("".join), _HINT_SETS)
+def test_hinted_tables_are_those_of_the_plain_pattern(text: str, hints: tuple[str, ...]) -> None:
+    found = [(m.span(), m.groups()) for m in _hinted_table_regex(hints).finditer(text)]
+    assert found == [(m.span(), m.groups()) for m in _plain_hinted_table_regex(hints).finditer(text)]
+
+
+_LITERAL_VALUES = st.one_of(st.text(max_size=12), st.text(alphabet="0123456789.eE-+x", min_size=1, max_size=8),
+                            st.sampled_from(["'", "''", "\\", "\\'", "\n", "a\r\nb", "\t", "N'x'", "[a]", "é", "\u212a"]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LITERAL_VALUES, st.booleans(), st.sampled_from([None, [], ["c"], [" note */"]]))
+def test_constant_text_of_a_literal_is_its_sql(value: str, is_string: bool, comments: list[str] | None) -> None:
+    literal = exp.Literal(this=value, is_string=is_string)
+    if comments is not None:
+        literal.comments = list(comments)
+    assert constant_text(literal) == literal.sql()
+
+
+@pytest.mark.parametrize("sql", ["SELECT a FROM t WHERE t.x = 7 AND t.y = N'Y' AND t.z = @co AND t.w = -1 AND t.v = (2) AND t.u = /* c */ 3",
+                                 "SELECT a FROM t WHERE t.d = GETDATE() AND t.e = CAST('2024-01-01' AS date) AND t.f = NULL AND t.g = 1.50"])
+def test_constant_text_is_the_sql_of_every_node(sql: str) -> None:
+    parsed = parse_fresh(sql)
+    for node in parsed.expression.walk():
+        assert constant_text(node) == node.sql()
