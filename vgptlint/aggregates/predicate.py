@@ -162,16 +162,16 @@ def _yields_hit(value: object, options: object, ctx: Context, check) -> bool:
     return next(iter(check(value, options, ctx)), None) is not None
 
 
-# Built-in functions whose verdict on a string depends on the string, their options and the dialect
-# alone, and costs more than a lookup (they read the string's SQL): a predicate remembers their
-# verdicts per distinct text, as data repeats values (the owner's DPO file: 595 distinct chosen
-# answers in 2,584 pairs). A pattern's verdict costs about what a lookup does (measured on the bench
-# data: remembering every pattern's cost 0.2 s more than it saved); ``refusal`` reads the instruction.
+# Pure functions (``is_pure``) whose verdict costs more than a lookup (they read the string's SQL,
+# and the dialect is all they read of the context): a predicate remembers their verdicts per distinct
+# text, as data repeats values (the owner's DPO file: 595 distinct chosen answers in 2,584 pairs). A
+# pattern's verdict costs about what a lookup does (measured on the bench data: remembering every
+# pure function's cost 0.2 s more than it saved).
 VALUE_ONLY = frozenset({"sql_has_company_filter", "sql_joins_complete"})
 
 
 def _is_value_only(function) -> bool:
-    return function.name in VALUE_ONLY and function.check.__module__.startswith("vgptlint.functions.")
+    return function.is_pure and function.name in VALUE_ONLY
 
 
 def _verdicts(has_hit: Callable, options: object, check) -> Callable[[str], Callable[[str], bool]]:
