@@ -94,6 +94,23 @@ def test_findings_that_arrive_encoded_are_followed_counted_and_sorted_alike(find
     assert sinks[1].target.counts == sinks[0].target.counts
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FINDINGS, max_size=80), st.integers(1, 12), st.lists(st.integers(0, 30), max_size=6))
+def test_findings_added_in_batches_are_counted_spilled_and_sorted_as_one_by_one(findings, memory_limit, cuts):
+    """add_all (a rerun's findings, a piece at a time) is add_data of each in turn: the same counts
+    (each rule's first included), the same runs spilled, the same stream."""
+    encoded = list(map(encode, findings))
+    one_by_one, batched = FindingSpool(memory_limit), FindingSpool(memory_limit)
+    for data in encoded:
+        one_by_one.add_data(data)
+    edges = [0, *sorted(cut for cut in cuts if cut < len(encoded)), len(encoded)]
+    for start, stop in zip(edges, edges[1:]):
+        batched.add_all(encoded[start:stop])
+    assert batched.counts == one_by_one.counts
+    assert batched.spilled_run_count == one_by_one.spilled_run_count
+    assert list(batched.encoded()) == list(one_by_one.encoded())
+
+
 @settings(max_examples=200, deadline=None)
 @given(FINDINGS)
 def test_a_finding_survives_encoding(finding):

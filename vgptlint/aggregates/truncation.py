@@ -22,9 +22,11 @@ cut or long values); ``absorb`` adds the positions.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
@@ -105,10 +107,10 @@ def _absorb(state: TruncationState, observations, refs, opts: TruncationOptions)
     """Observations (:func:`truncation_check`): a record's number of string values when none is cut or
     long enough to pile up (most records), else (that number, one (pointer, reason or None, length or
     None, 8-byte digest or None) per value that is)."""
-    for observation, ref in zip(observations, refs):
-        if type(observation) is int:
-            state.values += observation
-            continue
+    # Most observations are counts: summed in C, and only the others looked at one by one.
+    is_count = list(map(int.__instancecheck__, observations))
+    state.values += sum(compress(observations, is_count))
+    for observation, ref in compress(zip(observations, refs), map(operator.not_, is_count)):
         count, notable = observation
         state.values += count
         for pointer, reason, size, digest in notable:

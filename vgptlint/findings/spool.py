@@ -30,6 +30,7 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
@@ -46,6 +47,7 @@ FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while m
 # ------------------------------------------------------------------------------- counts
 
 _DISPLAY_ONLY, _UNSAFE = Applicability.DISPLAY_ONLY.value, Applicability.UNSAFE.value  # as encoded
+_PATH, _RULE, _SEVERITY, _FIX, _PATH_RULE = itemgetter(0), itemgetter(3), itemgetter(6), itemgetter(12), itemgetter(0, 3)
 
 
 @dataclasses.dataclass
@@ -89,6 +91,29 @@ class FindingCounts:
         first = self.first_of_rule.get(rule)
         if first is None or key < first[0]:
             self.first_of_rule[rule] = (key, SEVERITIES[severity])
+
+    def add_all(self, datas: list[tuple]) -> None:
+        """Count encoded findings as :meth:`add_data` one by one would: a rerun hands over tens of
+        thousands, so each tally is one C-level pass over them, and only fixes and each rule's first
+        are looked at in Python."""
+        self.total += len(datas)
+        rules = list(map(_RULE, datas))
+        self.by_severity.update(map(_SEVERITY, datas))
+        self.by_rule.update(rules)
+        self.paths.update(map(_PATH, datas))
+        self.by_path_rule.update(map(_PATH_RULE, datas))
+        for fix in filter(None, map(_FIX, datas)):  # (an encoded fix is a non-empty tuple)
+            if fix[1] != _DISPLAY_ONLY:
+                if fix[1] == _UNSAFE:
+                    self.unsafe_fixable_count += 1
+                else:
+                    self.safe_fixable_count += 1
+        first_of_rule = self.first_of_rule
+        for rule, data in zip(rules, datas):
+            key = SORT_FIELDS(data)
+            first = first_of_rule.get(rule)
+            if first is None or key < first[0]:
+                first_of_rule[rule] = (key, SEVERITIES[data[6]])
 
     def remove(self, rule: str, path: str, by_severity: Counter) -> None:
         """Forget findings without a fix (``by_severity``: how many of each) of one rule and path.
@@ -236,6 +261,17 @@ class FindingSpool:
         self.counts.add_data(data)
         if len(self._waiting) >= self.memory_limit:
             self._spill()
+
+    def add_all(self, datas: list[tuple]) -> None:
+        """:meth:`add_data` of each encoded finding in turn, spilling at the same points."""
+        start = 0
+        while start < len(datas):
+            part = datas[start:start + self.memory_limit - len(self._waiting)]
+            self._waiting += part
+            self.counts.add_all(part)
+            start += len(part)
+            if len(self._waiting) >= self.memory_limit:
+                self._spill()
 
     append = add  # so code written for a list of findings can fill a spool
 

@@ -148,6 +148,9 @@ class FindingList(list):
         """As :meth:`FindingSpool.add_data`: one encoded finding (planning fixes reads findings)."""
         self.append(decode(data))
 
+    def add_all(self, datas: list[tuple]) -> None:
+        self.extend(map(decode, datas))
+
     def forget(self, path: str, keys: set, removed: dict) -> None:
         """As :meth:`FindingSpool.forget`: drop the findings file-wide findings replace."""
         if keys:
@@ -169,10 +172,11 @@ class FileFindings:
 
     def extend_data(self, encoded: Iterable[tuple]) -> None:
         """Findings as :func:`~vgptlint.findings.encoding.encode` encodes them (a record table's)."""
-        see, add = self.wide.see, self.target.add_data
+        encoded = encoded if isinstance(encoded, list) else list(encoded)  # (a piece's findings at most)
+        see = self.wide.see
         for data in encoded:
             see(data)
-            add(data)
+        self.target.add_all(encoded)
 
     def add_collapsed(self, spool: FindingSpool) -> None:
         """Findings another sink of this file already collapsed, to the target without being followed."""
