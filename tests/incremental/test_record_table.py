@@ -282,3 +282,26 @@ def test_tables_in_many_chunks(tmp_path, cache_dir, linted, monkeypatch):
     linted.clear()
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
     assert linted == []
+
+
+def test_a_rerun_absorbs_only_the_chunks_an_edit_changed(tmp_path, cache_dir, monkeypatch):
+    """Each dataset rule's state is kept per chunk of the table: after an edit in one chunk, the other
+    chunks' states are read as they were stored, and only the edited chunk's observations are absorbed
+    (the report still equals a run without the cache)."""
+    monkeypatch.setattr(records, "RECORDS_PER_PIECE", 5)
+    rows = [{**record, "instruction": f"{record.get('instruction', '')} ({number})"} for number, record in enumerate(SFT * 2)]
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    lint(tmp_path)
+    absorbed_counts: list[tuple[str, int]] = []
+    absorbed = records.absorbed
+
+    def counting(rule, state, observations, refs):
+        absorbed_counts.append((rule.id, len(observations)))
+        return absorbed(rule, state, observations, refs)
+    monkeypatch.setattr(records, "absorbed", counting)
+    rows[7] = dict(rows[7], output=rows[7]["output"] + " (edited)")
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    rule_ids = [rule_id for rule_id, _ in absorbed_counts]
+    assert len(rows) > 10 and rule_ids and len(set(rule_ids)) == len(rule_ids)  # per rule, one chunk
+    assert {count for _, count in absorbed_counts} == {5}  # the edited one

@@ -210,7 +210,8 @@ def replay(setup: RunSetup, run: FileRun, cache: FileCache, sink: FileFindings) 
         else:
             state = cache.store.get(cache.state_key(position))
             if state is None:  # a file with a record table: the rule's column of it
-                state = table_state(cache.store, table_key(cache.key, run.task.display), cache.content, rule, position)
+                state = table_state(cache.store, table_key(cache.key, run.task.display), cache.content, rule, position,
+                                    len(plan.aggregate_rules))
             if state is None:
                 return None
             outcome = rule.accumulator.finalize(state, rule.accumulator_options)

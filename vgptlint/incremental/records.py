@@ -9,14 +9,17 @@ rule. A rerun reads the file, looks each record's digest up, and lints only the 
 find, wherever they are: records edited anywhere, added or removed (a JSON Lines reader does not even
 decode the lines it finds: :class:`~vgptlint.inputs.records.KnownRecords`). Every other record's findings are
 moved to where the record is now (records shift when one before them is added or removed), and each
-dataset rule absorbs the whole column of observations, cached and new, in file order with the records'
-current positions. Accumulators absorb exactly what they would have observed, so the states, and the
-reports, are the ones a run without the cache makes.
+dataset rule absorbs the observations, cached and new, in file order with the records' current
+positions (only where an edit touched them: see below). Accumulators absorb exactly what they would
+have observed, so the states, and the reports, are the ones a run without the cache makes.
 
 The table is stored as a head (the file's digest, each record's digest and position, the groups)
-and its parts, the findings and each rule's column, in stamped chunks (see :func:`store_part`): a
-rerun after a rule's bound changed reads the head and that rule's column alone, and absorbs it into
-the rule's state (:func:`table_state`).
+and its parts, in stamped chunks of RECORDS_PER_PIECE records (see :func:`store_part`): the findings,
+each rule's column, and each rule's state per chunk (its chunk's observations absorbed). A rerun
+keeps a chunk whose records are unchanged and in place as stored, its state included, and absorbs
+only the chunks an edit touched (:class:`_Rebuilt`); a rule's state is its chunks' states merged. A
+rerun after a rule's bound changed reads the head and that rule's chunk states alone
+(:func:`table_state`).
 
 A table keeps two versions: the one its last rerun made and the one that rerun started from. A
 whole-file hit on the older one's bytes (an edit undone, a branch checked out again) makes it current
@@ -173,47 +176,59 @@ def store_part(store: ResultStore, key: str, number: int, part: list, before: li
 
 def load_head(store: ResultStore, key: str, rule_count: int) -> TableHead | None:
     head = store.get(key)
-    return head if isinstance(head, TableHead) and len(head.parts) == rule_count + 1 else None
+    return head if isinstance(head, TableHead) and len(head.parts) == 2 * rule_count + 1 else None
 
 
-def load_part(store: ResultStore, key: str, head: TableHead, number: int) -> list:
-    """The head's part ``number`` (0: the findings, then each rule's column); raises TableLost."""
-    part: list = []
-    for chunk, stamp in enumerate(head.parts[number]):
-        found = store.get(_chunk_key(key, number, chunk, stamp))
-        if not isinstance(found, list):
-            raise TableLost(key)
-        part += found
-    if len(part) != len(head.index):
+def _state_part(rule_count: int, position: int) -> int:
+    """The number of the part holding the chunk states of the plan's dataset rule ``position``: a
+    table's parts are its findings, each rule's column, then each rule's state per chunk."""
+    return rule_count + 1 + position
+
+
+def load_chunk(store: ResultStore, key: str, head: TableHead, number: int, chunk: int) -> object:
+    """Chunk ``chunk`` of the head's part ``number``; raises TableLost."""
+    found = store.get(_chunk_key(key, number, chunk, head.parts[number][chunk]))
+    if found is None:
         raise TableLost(key)
-    return part
+    return found
 
 
-def _part_reader(store: ResultStore, key: str, head: TableHead, eager: bool) -> Callable[[int], list]:
-    """``read(number)``: the head's part, read when asked for; ``eager``: every part read now (raises
-    TableLost now, never later), for a reader whose findings cannot be taken back."""
+def _chunk_reader(store: ResultStore, key: str, head: TableHead, eager: bool) -> Callable[[int, int], object]:
+    """``read(number, chunk)``: a chunk of the head's part ``number``, read when asked for; ``eager``:
+    every chunk read now (raises TableLost now, never later), for a reader whose findings cannot be
+    taken back."""
     if not eager:
-        return lambda number: load_part(store, key, head, number)
-    parts = [load_part(store, key, head, number) for number in range(len(head.parts))]
-
-    def read(number: int) -> list:
-        part, parts[number] = parts[number], None
-        return part
-    return read
+        return lambda number, chunk: load_chunk(store, key, head, number, chunk)
+    chunks = {(number, chunk): load_chunk(store, key, head, number, chunk)
+              for number, stamps in enumerate(head.parts) for chunk in range(len(stamps))}
+    return lambda number, chunk: chunks.pop((number, chunk))
 
 
-def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int) -> object | None:
-    """A dataset rule's state over the whole file, from its column of the file's record table (None
-    when the table is missing or was made from other bytes than ``content``)."""
-    head = store.get(key)
-    if not isinstance(head, TableHead) or head.content is None or head.content != content or len(head.parts) <= position + 1:
+def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int,
+                rule_count: int) -> object | None:
+    """A dataset rule's state over the whole file, its chunk states from the file's record table merged
+    (None when the table is missing or was made from other bytes than ``content``)."""
+    head = load_head(store, key, rule_count)
+    if head is None or head.content is None or head.content != content:
         return None
+    number = _state_part(rule_count, position)
     try:
-        column = load_part(store, key, head, position + 1)
+        states = [load_chunk(store, key, head, number, chunk) for chunk in range(len(head.parts[number]))]
     except TableLost:
         return None
-    return absorbed(rule, rule.accumulator.empty(rule.accumulator_options), column,
-                    list(map(RecordRef, head.index, head.line, head.column)))
+    return merged(rule, states)
+
+
+def merged(rule: CompiledRule, states: list) -> object:
+    """Consecutive chunks' states as one, neighbours merged pairwise (merging concatenates arrays: in a
+    line, a big file's first chunks would be copied once per later chunk)."""
+    accumulator, options = rule.accumulator, rule.accumulator_options
+    if not states:
+        return accumulator.empty(options)
+    while len(states) > 1:
+        states = [accumulator.merge(states[start], states[start + 1], options) if start + 1 < len(states)
+                  else states[start] for start in range(0, len(states), 2)]
+    return states[0]
 
 
 def absorbed(rule: CompiledRule, state: object, observations: list, refs: list[RecordRef]) -> object:
@@ -257,13 +272,13 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     before = load_head(store, key, len(plan.aggregate_rules)) if use_previous else None
     if before is not None:
         try:
-            previous_part = _part_reader(store, key, before, eager=not reread)
+            read = _chunk_reader(store, key, before, eager=not reread)
         except TableLost:
             before = None
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
     records = _noting(source.records, problems)
     if before is None:
-        builder = TableBuilder(len(plan.aggregate_rules), problems, store, key)
+        builder = TableBuilder(plan.aggregate_rules, problems, store, key)
         for first in records:  # pieces read as they are linted, never held (as without the cache)
             findings: list[Finding] = []
             piece = chain((first,), islice(records, RECORDS_PER_PIECE - 1))
@@ -276,24 +291,112 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     nothing = Partial(empty_states(plan), 0)
     yield input_problems, nothing
     # The new table, a part at a time: each previous part read, the new one made, stored and let go.
-    pick = _picker(origin)
-    old = previous_part(0)
-    findings = _moved_findings(pick, old, added, before, head)
+    old = _list_part(read, before, 0)
+    findings = _moved_findings(_picker(origin), old, added, before, head)
     for start in range(0, len(findings), RECORDS_PER_PIECE):
         yield Encoded(chain.from_iterable(filter(None, findings[start:start + RECORDS_PER_PIECE]))), nothing
     stamps = [store_part(store, key, 0, findings, old, before.parts[0])]
-    findings = None
-    refs = list(map(RecordRef, head.index, head.line, head.column))
-    states = empty_states(plan)
+    findings = old = None
+    rebuilt = _Rebuilt(origin, before, head)
+    states, state_stamps = [], []
     for position, rule in enumerate(plan.aggregate_rules):
-        old = previous_part(position + 1)
-        column = pick(old + added.columns[position])
-        states[position] = absorbed(rule, states[position], column, refs)
-        stamps.append(store_part(store, key, position + 1, column, old, before.parts[position + 1]))
-    old = column = None
+        state, column, chunk_states = rebuilt.rule_part(store, key, read, rule, position, added.columns[position])
+        states.append(state)
+        stamps.append(column)
+        state_stamps.append(chunk_states)
     yield [], Partial(states, len(origin))
-    head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), tuple(stamps)
+    head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), (*stamps, *state_stamps)
     _store_versions(store, key, head, before)
+
+
+class _Rebuilt:
+    """How a rerun makes each dataset rule's part of the new table from the previous one, chunk by chunk.
+
+    A chunk whose rows are those of the previous table's chunk at the same place, at the same
+    positions (an edit elsewhere in the file), keeps that chunk's column and state as they are stored:
+    they are neither read nor absorbed again. The other chunks' observations are picked from the
+    previous table's (only the chunks they come from are read) and the linted records', absorbed into
+    a state per chunk and stored. The rule's state over the file is the chunks' states merged, which
+    is what absorbing the whole column gives (merge is associative: any split of the records agrees).
+    """
+
+    def __init__(self, origin: array, before: TableHead, head: TableHead) -> None:
+        self.before, self.head, self.rows_before = before, head, len(before.index)
+        self.chunk_count = -(-len(origin) // RECORDS_PER_PIECE)
+        self.kept = {chunk for chunk in range(self.chunk_count) if _is_kept(chunk, origin, before, head)}
+        self.changed = [chunk for chunk in range(self.chunk_count) if chunk not in self.kept]
+        old_rows = [row for chunk in self.changed for row in self._old_rows(origin, chunk)]
+        # The previous table's chunks the changed chunks' rows come from, as one window.
+        self.first_old, self.last_old = ((min(old_rows) // RECORDS_PER_PIECE, max(old_rows) // RECORDS_PER_PIECE)
+                                         if old_rows else (0, -1))
+        base = self.first_old * RECORDS_PER_PIECE if old_rows else self.rows_before
+        self.pickers = {chunk: _picker(array("q", [row - base for row in _rows(origin, chunk)])) for chunk in self.changed}
+        self.refs: dict[int, list[RecordRef]] = {}
+
+    def _refs(self, chunk: int) -> list[RecordRef]:
+        """Where the chunk's records are (made once for every rule)."""
+        refs = self.refs.get(chunk)
+        if refs is None:
+            start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+            refs = self.refs[chunk] = list(map(RecordRef, self.head.index[start:stop], self.head.line[start:stop],
+                                               self.head.column[start:stop]))
+        return refs
+
+    def _old_rows(self, origin: array, chunk: int) -> list[int]:
+        """The ends of the span of previous-table rows a chunk's records come from."""
+        found = [row for row in _rows(origin, chunk) if row < self.rows_before]
+        return [min(found), max(found)] if found else []
+
+    def rule_part(self, store: ResultStore, key: str, read: Callable[[int, int], object], rule: CompiledRule,
+                  position: int, added: list) -> tuple[object, tuple, tuple]:
+        """The rule's state over the file and the stamps of its column's chunks and of its states' chunks."""
+        rule_count = (len(self.before.parts) - 1) // 2
+        number, state_number = position + 1, _state_part(rule_count, position)
+        window = [_list_chunk(read, self.before, number, chunk) for chunk in range(self.first_old, self.last_old + 1)]
+        pool = [item for chunk in window for item in chunk]
+        pool += [None] * (self.rows_before - self.first_old * RECORDS_PER_PIECE - len(pool)) if window else []
+        pool += added
+        columns, states, chunk_states = [], [], []
+        for chunk in range(self.chunk_count):
+            if chunk in self.kept:
+                columns.append(self.before.parts[number][chunk])
+                chunk_states.append(self.before.parts[state_number][chunk])
+                states.append(read(state_number, chunk))
+                continue
+            values = self.pickers[chunk](pool)
+            state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), values, self._refs(chunk))
+            states.append(state)
+            previous = (window[chunk - self.first_old] if self.first_old <= chunk <= self.last_old else None)
+            columns.append(self.before.parts[number][chunk] if values == previous
+                           else _store_chunk(store, key, number, chunk, values))
+            chunk_states.append(_store_chunk(store, key, state_number, chunk, state))
+        return merged(rule, states), tuple(columns), tuple(chunk_states)
+
+
+def _list_chunk(read: Callable[[int, int], object], head: TableHead, number: int, chunk: int) -> list:
+    """A chunk of a part that holds one value per record (the findings, a column), checked whole."""
+    found = read(number, chunk)
+    if not isinstance(found, list) or len(found) != min(RECORDS_PER_PIECE, len(head.index) - chunk * RECORDS_PER_PIECE):
+        raise TableLost()
+    return found
+
+
+def _list_part(read: Callable[[int, int], object], head: TableHead, number: int) -> list:
+    return list(chain.from_iterable(_list_chunk(read, head, number, chunk) for chunk in range(len(head.parts[number]))))
+
+
+def _rows(origin: array, chunk: int) -> array:
+    return origin[chunk * RECORDS_PER_PIECE:(chunk + 1) * RECORDS_PER_PIECE]
+
+
+def _is_kept(chunk: int, origin: array, before: TableHead, head: TableHead) -> bool:
+    """Whether the chunk holds the previous table's chunk at the same place: the same rows (so records
+    of the same content), at the same positions."""
+    start, stop = chunk * RECORDS_PER_PIECE, min((chunk + 1) * RECORDS_PER_PIECE, len(origin))
+    if chunk >= len(before.parts[0]) or stop - start != min(RECORDS_PER_PIECE, len(before.index) - start):
+        return False
+    return (origin[start:stop] == array("q", range(start, stop)) and head.index[start:stop] == before.index[start:stop]
+            and head.line[start:stop] == before.line[start:stop] and head.column[start:stop] == before.column[start:stop])
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
@@ -318,7 +421,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, before: TableHead, 
     digests, index, line, column = bytearray(), array("q"), array("q"), array("q")
     origin = array("q")  # per record: its row in the previous table, or its rows + its number among misses
     rows_before = len(before.index)
-    fresh = TableBuilder(len(plan.aggregate_rules), problems)
+    fresh = TableBuilder(plan.aggregate_rules, problems)
     for item in source.records:
         kind = type(item)
         if kind is KnownRun:
@@ -419,12 +522,13 @@ class TableBuilder:
     ``store``, every chunk of RECORDS_PER_PIECE records is stored as soon as it is complete and
     dropped (:meth:`store_rest` stores the rest and the head): a first run never holds its whole table."""
 
-    def __init__(self, rule_count: int, problems: set[int], store: ResultStore | None = None, key: str = "") -> None:
-        self.problems, self.store, self.key = problems, store, key
+    def __init__(self, rules: tuple[CompiledRule, ...], problems: set[int], store: ResultStore | None = None,
+                 key: str = "") -> None:
+        self.rules, self.problems, self.store, self.key = rules, problems, store, key
         self.digests: list[bytes] = []
         self.index, self.line, self.column = array("q"), array("q"), array("q")
-        self.parts: list[list] = [[] for _ in range(rule_count + 1)]  # findings, then each rule's column
-        self.stamps: list[list[bytes]] = [[] for _ in range(rule_count + 1)]
+        self.parts: list[list] = [[] for _ in range(len(rules) + 1)]  # findings, then each rule's column
+        self.stamps: list[list[bytes]] = [[] for _ in range(2 * len(rules) + 1)]  # and each rule's chunk states
 
     def add(self, records: list[Record], findings: list[list[Finding]], columns: list[list]) -> None:
         mine = self.parts[0]
@@ -442,8 +546,15 @@ class TableBuilder:
                 self._store_chunk(RECORDS_PER_PIECE)
 
     def _store_chunk(self, size: int) -> None:
+        chunk = len(self.stamps[0])
+        start = chunk * RECORDS_PER_PIECE
+        refs = list(map(RecordRef, self.index[start:start + size], self.line[start:start + size],
+                        self.column[start:start + size]))
+        for position, rule in enumerate(self.rules):
+            state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), self.parts[position + 1][:size], refs)
+            number = _state_part(len(self.rules), position)
+            self.stamps[number].append(_store_chunk(self.store, self.key, number, chunk, state))
         for number, part in enumerate(self.parts):
-            chunk = len(self.stamps[number])
             self.stamps[number].append(_store_chunk(self.store, self.key, number, chunk, part[:size]))
             del part[:size]
 
