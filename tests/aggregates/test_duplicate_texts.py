@@ -10,9 +10,10 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vgptlint.aggregates import duplicates
 from vgptlint.aggregates.duplicates import (NORMALIZATIONS, DuplicateOptions, FieldTexts, NearDuplicateOptions, _dup_row,
-                                            _is_single_spaced, _near_observe, normalize_field, record_key, record_words,
-                                            spellings, strip_edge_punctuation)
+                                            _is_single_spaced, _near_observe, _near_settle, normalize_field, record_key,
+                                            record_words, signatures, spellings, strip_edge_punctuation, word_crcs)
 
 # Spaces of several kinds, capitals (Kelvin sign and dotted I change when lower-cased), digits,
 # punctuation and underscores at the ends, a lone surrogate.
@@ -65,18 +66,6 @@ def test_keys_join_each_fields_spelling(instruction, input_, output, mask_digits
     assert texts.keys(mask_digits) == {skip: "\x1f".join(spelling[skip] for spelling in per_field) for skip in per_field[0]}
 
 
-@settings(max_examples=300, deadline=None)
-@given(TEXTS, TEXTS, st.booleans())
-def test_word_hashes_are_the_crc32_of_the_words(instruction, output, mask_digits):
-    record, fields = {"instruction": instruction, "output": output}, ("instruction", "output")
-    opts = NearDuplicateOptions(fields=fields, mask_digits=mask_digits)
-    _, joined, answer = _near_observe(record, opts)
-    padding = [0] * max(0, opts.shingle - len(record_words(record, fields, mask_digits)))
-    assert list(joined) == [zlib.crc32(word) for word in record_words(record, fields, mask_digits)] + padding
-    answer_words = record_words({"output": output}, ("output",), mask_digits)
-    assert list(answer) == [zlib.crc32(word) for word in answer_words] + [0] * max(0, opts.shingle - len(answer_words))
-
-
 def test_a_record_key_of_no_fields_is_empty():
     assert {skip: record_key({"output": "x"}, (), skip=skip) for skip in ("", *NORMALIZATIONS[:3])} == dict.fromkeys(
         ("", *NORMALIZATIONS[:3]), "")
@@ -114,16 +103,44 @@ def test_a_duplicate_observation_is_made_of_the_plain_spellings(instruction, inp
     assert _dup_row(record, opts) == _reference_row(record, opts)
 
 
+def _reference_signature(words: list[bytes], opts: NearDuplicateOptions) -> bytes:
+    """One text's signature from zlib's crc32 of each word, padded with zeros to a shingle."""
+    hashes = [zlib.crc32(word) for word in words]
+    hashes += [0] * max(0, opts.shingle - len(hashes))
+    return signatures(array("I", hashes).tobytes(), [len(hashes)], opts.shingle, opts.bins).tobytes()
+
+
+RECORDS = st.fixed_dictionaries({"instruction": ANY_TEXTS, "input": ANY_TEXTS, "output": ANY_TEXTS, "other": ANY_TEXTS})
+
+
 @settings(max_examples=300, deadline=None)
-@given(ANY_TEXTS, ANY_TEXTS, ANY_TEXTS, st.sampled_from(["instruction", "input", "output", "other", ""]), st.booleans())
-def test_the_answer_hashes_are_its_own_words_wherever_it_is(instruction, input_, output, answer, mask_digits):
-    record, fields = {"instruction": instruction, "input": input_, "output": output, "other": output}, ("instruction", "input", "output")
-    opts = NearDuplicateOptions(fields=fields, mask_digits=mask_digits, answer=answer)
-    _, joined, answer_hashes = _near_observe(record, opts)
-    words = record_words(record, fields, mask_digits)
-    assert list(joined) == [zlib.crc32(word) for word in words] + [0] * max(0, opts.shingle - len(words))
-    if not answer:
-        assert answer_hashes is None
-        return
-    answer_words = record_words({answer: record[answer]}, (answer,), mask_digits)
-    assert list(answer_hashes) == [zlib.crc32(word) for word in answer_words] + [0] * max(0, opts.shingle - len(answer_words))
+@given(st.lists(RECORDS, min_size=1, max_size=4), st.sampled_from(["instruction", "input", "output", "other", ""]),
+       st.booleans(), st.integers(1, 3))
+def test_settled_signatures_are_those_of_the_words_crc32(records, answer, mask_digits, shingle):
+    fields = ("instruction", "input", "output")
+    opts = NearDuplicateOptions(fields=fields, mask_digits=mask_digits, answer=answer, shingle=shingle, bins=8, rows=2)
+    observations = [_near_observe(record, opts) for record in records]
+    expected = []
+    for record, (head, _, _) in zip(records, observations):
+        row = head + _reference_signature(record_words(record, fields, mask_digits), opts)
+        if answer:
+            row += _reference_signature(record_words(record, (answer,), mask_digits), opts)
+        expected.append(row)
+    assert _near_settle(observations, opts) == expected
+
+
+# Words of 1 to 100 bytes (past the 64 the tables cover), any byte but the space, between runs of spaces.
+WORDS = st.lists(st.binary(min_size=1, max_size=100).map(lambda word: word.replace(b" ", b"_")), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WORDS, st.lists(st.integers(1, 3), min_size=13, max_size=13), st.sampled_from([1 << 18, 1, 7, 64]))
+def test_word_crcs_are_zlibs(words, gaps, piece_bytes):
+    data = b"".join(b" " * gap + word for gap, word in zip(gaps, words)) + b" "
+    default, duplicates._CRC_PIECE_BYTES = duplicates._CRC_PIECE_BYTES, piece_bytes  # small: words longer than a piece
+    try:
+        crcs, starts, stops = word_crcs(data)
+    finally:
+        duplicates._CRC_PIECE_BYTES = default
+    assert crcs.tolist() == [zlib.crc32(word) for word in words]
+    assert [data[start:stop] for start, stop in zip(starts.tolist(), stops.tolist())] == words

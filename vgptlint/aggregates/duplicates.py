@@ -12,9 +12,9 @@ share of copies. State: a few 8-byte digests and one (index, line, column) per r
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
 ``bins`` values per record) and found with LSH banding; exact copies are left to ``duplicates``.
-Per record, ``observe`` takes the crc32 of each word (one C-level pass); ``settle`` computes a batch's
-signatures at once with numpy (every 4,096 records in the engine) and the word hashes are dropped,
-and at finalize all signatures are compared in record order, so any split of the records finds the
+Per record, ``observe`` keeps the fields' word bytes (one translate per field); ``settle`` hashes the
+words of a batch (every 4,096 records in the engine) and computes their signatures at once with numpy,
+and the words are dropped; at finalize all signatures are compared in record order, so any split of the records finds the
 same pairs.
 State: ``4 * bins + 32`` bytes per record (160 with the default 32 bins), whatever the text length.
 Bounded work: a field's words are read from its first ``MAX_FIELD_CHARS`` characters (the bound
@@ -31,6 +31,7 @@ import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
@@ -165,7 +166,7 @@ class FieldTexts:
     """One record's ``fields`` as the duplicate rules read them, each derived value made once:
     ``duplicates``, ``near_duplicates`` and the spellings that explain a copy read the same fields."""
 
-    __slots__ = ("record", "fields", "raw", "is_long", "_keys", "_digests", "_encoded", "_words", "_hashes", "_sums")
+    __slots__ = ("record", "fields", "raw", "is_long", "_keys", "_digests", "_encoded", "_words", "_sums")
 
     def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
         self.record, self.fields = record, fields
@@ -176,8 +177,7 @@ class FieldTexts:
         self._keys: dict[tuple[bool, bool], tuple[str, ...]] = {}
         self._digests: dict[bool, bytes] = {}
         self._encoded: list[bytes] | None = None
-        self._words: dict[bool, list[bytes]] = {}
-        self._hashes: dict[bool, array] = {}
+        self._words: dict[bool, bytes] = {}
         self._sums: list[int] | None = None
 
     def key_row(self, mask_digits: bool, heads: bool = False) -> tuple[str, ...]:
@@ -218,9 +218,10 @@ class FieldTexts:
             self._sums = list(map(zlib.crc32, self.encoded()))
         return self._sums
 
-    def words(self, mask_digits: bool) -> list[bytes]:
-        """:func:`record_words`, from each field's first ``MAX_FIELD_CHARS`` characters: the fields'
-        word bytes joined by a U+001F word and split once (the table turns their own U+001F into a space)."""
+    def word_bytes(self, mask_digits: bool) -> bytes:
+        """The fields' words as bytes, from each field's first ``MAX_FIELD_CHARS`` characters: each
+        field lower-cased, in UTF-8, its non-word bytes made spaces by the word table, and the fields
+        joined by a U+001F word (the table turns a field's own U+001F into a space)."""
         found = self._words.get(mask_digits)
         if found is None:
             table = _WORD_TABLES[mask_digits]
@@ -228,16 +229,12 @@ class FieldTexts:
                 encoded = [_lowered_bytes(text[:MAX_FIELD_CHARS]) for text in self.raw]
             else:  # an ASCII field's bytes are lower-cased by the table itself
                 encoded = [data if text.isascii() else _lowered_bytes(text) for text, data in zip(self.raw, self.encoded())]
-            found = self._words[mask_digits] = b" \x1f ".join([data.translate(table) for data in encoded]).split()
+            found = self._words[mask_digits] = b" \x1f ".join([data.translate(table) for data in encoded])
         return found
 
-    def word_hashes(self, mask_digits: bool) -> array:
-        """The crc32 of each of :meth:`words` (what near-duplicate signatures are made of), hashed once
-        though the answer's words are read twice (alone and with the other fields)."""
-        found = self._hashes.get(mask_digits)
-        if found is None:
-            found = self._hashes[mask_digits] = array("I", map(zlib.crc32, self.words(mask_digits)))
-        return found
+    def words(self, mask_digits: bool) -> list[bytes]:
+        """:func:`record_words`: :meth:`word_bytes` split."""
+        return self.word_bytes(mask_digits).split()
 
 
 def _joined_spellings(per_field: list[tuple[str, ...]]) -> tuple[str, ...]:
@@ -579,25 +576,86 @@ def _lowered_bytes(text: str) -> bytes:
     return (text if text.isascii() else text.lower()).encode("utf-8", "surrogatepass")
 
 
-def _field_span(words: list[bytes], number: int, count: int) -> tuple[int, int]:
-    """Where field ``number`` of ``count`` has its words in :func:`record_words`: between the U+001F
-    words, which only separate fields (the table makes a field's own U+001F a space). The last
-    field ends the list, so the answer costs a search through the fields before it only.
+def word_crcs(data: bytes):
+    """(the crc32 of each word, where each starts, where each stops) in ``data``, which ends in a
+    space; a word is a run of bytes other than the space (what ``bytes.split`` finds in translated
+    text). Read in pieces of about ``_CRC_PIECE_BYTES`` that end in a space, so that the arrays made
+    per byte stay small whatever the batch; a word longer than a piece is hashed alone."""
+    import numpy as np
 
-    >>> _field_span([b"a", b"\\x1f", b"\\x1f", b"b", b"c"], 2, 3), _field_span([b"a", b"\\x1f", b"b"], 0, 2)
-    ((3, 5), (0, 1))
-    """
+    pieces = []
     start = 0
-    for _ in range(number):
-        start = words.index(_FIELD_BREAK, start) + 1
-    return start, len(words) if number == count - 1 else words.index(_FIELD_BREAK, start)
+    while start < len(data):
+        stop = data.rfind(b" ", start, start + _CRC_PIECE_BYTES) + 1
+        if stop > start:
+            crcs, starts, stops = _piece_word_crcs(np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start))
+            pieces.append((crcs, starts + start, stops + start))
+        else:  # no space: the piece is in one word, which starts at ``start`` (after a space)
+            stop = data.index(b" ", start)
+            pieces.append((np.array([zlib.crc32(data[start:stop])], dtype=np.uint32), np.array([start]), np.array([stop])))
+            stop += 1
+        start = stop
+    if not pieces:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate(column) for column in zip(*pieces))
+
+
+_CRC_PIECE_BYTES = 1 << 18  # about 40 bytes of arrays per byte: 10 MB at a time
+
+
+def _piece_word_crcs(data):
+    """:func:`word_crcs` of numpy uint8 bytes that end in a space.
+
+    crc32 is affine for a fixed length: a word's crc32 is that of as many zero bytes, XOR one table
+    value per byte, chosen by the byte and its distance to the word's end (:func:`_crc_tables`), so
+    the bytes of all words are looked up at once and XOR-ed per word; a word longer than the table
+    is rare and hashed alone. One call per piece instead of one ``zlib.crc32`` (and one bytes
+    object) per word.
+    """
+    import numpy as np
+
+    by_distance, of_zeros = _crc_tables()
+    longest = len(of_zeros) - 1
+    is_word = np.zeros(len(data) + 1, dtype=bool)  # with a non-word before the first byte
+    np.not_equal(data, 0x20, out=is_word[1:])
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])  # a word's start, then its stop
+    is_word = is_word[1:]
+    starts, stops = edges[0::2], edges[1::2]
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint32), starts, stops
+    lengths = stops - starts
+    positions = np.flatnonzero(is_word)  # every byte of every word, in order
+    distances = np.repeat(stops - 1, lengths) - positions
+    np.minimum(distances, longest - 1, out=distances)
+    values = by_distance[distances * 256 + data[positions]]
+    crcs = np.bitwise_xor.reduceat(values, np.cumsum(lengths) - lengths) ^ of_zeros[np.minimum(lengths, longest)]
+    for word in np.flatnonzero(lengths > longest).tolist():
+        crcs[word] = zlib.crc32(data[starts[word]:stops[word]].tobytes())
+    return crcs, starts, stops
+
+
+_CRC_TABLE_BYTES = 64  # words up to this long are hashed by the tables (64 x 256 values, 64 KB)
+
+
+@lru_cache(maxsize=1)
+def _crc_tables():
+    """(the crc32 contribution of byte v at distance d from a word's end, at ``d * 256 + v``; the crc32
+    of n zero bytes, at n), for words of up to ``_CRC_TABLE_BYTES`` bytes."""
+    import numpy as np
+
+    byte_table = np.array([zlib.crc32(bytes([value])) ^ zlib.crc32(b"\0") for value in range(256)], dtype=np.uint32)
+    rows = [byte_table]
+    for _ in range(_CRC_TABLE_BYTES - 1):  # one more zero byte after it: one step of the register
+        rows.append(byte_table[rows[-1] & 0xFF] ^ (rows[-1] >> np.uint32(8)))
+    of_zeros = np.array([zlib.crc32(bytes(count)) for count in range(_CRC_TABLE_BYTES + 1)], dtype=np.uint32)
+    return np.concatenate(rows), of_zeros
 
 
 def signatures(hashes, lengths: list[int], shingle: int, bins: int):
     """One-permutation MinHash signatures (``len(lengths)`` x ``bins`` uint32) of word shingles.
 
     ``hashes`` holds every record's word hashes back to back (``lengths`` words each, at least
-    ``shingle``: :func:`_padded` pads short texts with zeros). Vectorized over all records at once; uint32
+    ``shingle``: :func:`_signature_bytes` pads short texts with zeros). Vectorized over all records at once; uint32
     arithmetic wraps, which is the modulo we want. Empty bins borrow from the next non-empty bin to
     their right, offset by the distance (rotation densification), so short texts stay comparable.
     """
@@ -714,37 +772,59 @@ def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearS
                      a.signatures + b.signatures, a.answers + b.answers, a.field_sums + b.field_sums)
 
 
-def _padded(hashes: array, opts: NearDuplicateOptions) -> array:
-    """One text's word hashes for its signature (a text shorter than a shingle is padded with zeros)."""
-    return hashes if len(hashes) >= opts.shingle else hashes + array("I", [0] * (opts.shingle - len(hashes)))
-
-
 def _near_widths(opts: NearDuplicateOptions) -> tuple[int, ...]:
     """Bytes of a settled row's exact digest, field crc32s, signature (and answer signature)."""
     return (8, 4 * len(opts.fields), 4 * opts.bins, *((4 * opts.bins,) if opts.answer else ()))
 
 
 def _near_settle(observations: list[tuple], opts: NearDuplicateOptions) -> list[bytes]:
-    """Each record's (head, word hashes, answer word hashes) as one row of bytes: its head (exact
+    """Each record's (head, word bytes, answer word bytes) as one row of bytes: its head (exact
     digest and field crc32s), then its signature(s), all computed in one call per batch."""
     import numpy as np
 
+    count = len(observations)
     heads = np.frombuffer(b"".join([head for head, _, _ in observations]), dtype=np.uint8)
-    parts = [heads.reshape(len(observations), sum(_near_widths(opts)[:2])),
-             _signature_bytes([words for _, words, _ in observations], opts)]
-    if opts.answer:
-        parts.append(_signature_bytes([answer for _, _, answer in observations], opts))
+    crcs, owners, is_break = _batch_words([text for _, text, _ in observations])
+    parts = [heads.reshape(count, sum(_near_widths(opts)[:2])), _signature_bytes(crcs, owners, count, opts)]
+    if opts.answer in opts.fields:  # the answer's words are the record's between its U+001F words
+        breaks_before = np.cumsum(is_break) - is_break
+        record_breaks = np.bincount(owners[is_break], minlength=count)
+        field_of = breaks_before - (np.cumsum(record_breaks) - record_breaks)[owners]
+        chosen = (field_of == opts.fields.index(opts.answer)) & ~is_break
+        parts.append(_signature_bytes(crcs[chosen], owners[chosen], count, opts))
+    elif opts.answer:
+        crcs, owners, _ = _batch_words([answer for _, _, answer in observations])
+        parts.append(_signature_bytes(crcs, owners, count, opts))
     rows = np.hstack(parts).tobytes()
     width = sum(_near_widths(opts))
     return [rows[start:start + width] for start in range(0, len(rows), width)]
 
 
-def _signature_bytes(hashes: list[array], opts: NearDuplicateOptions):
-    """The texts' signatures, one row of ``4 * bins`` bytes per text (each depends on its words alone)."""
+def _batch_words(texts: list[bytes]):
+    """(the crc32 of each word, the number of the text it is in, whether it is a U+001F word) of the
+    texts' words (:meth:`FieldTexts.word_bytes`), every text's in order."""
     import numpy as np
 
-    table = signatures(b"".join(hashes), [len(text) for text in hashes], opts.shingle, opts.bins)
-    return table.view(np.uint8)
+    joined = b" ".join(texts) + b" "  # a space ends every text's last word
+    crcs, starts, stops = word_crcs(joined)
+    data = np.frombuffer(joined, dtype=np.uint8)
+    text_sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    owners = np.searchsorted(np.cumsum(text_sizes) - text_sizes, starts, side="right") - 1
+    is_break = (stops - starts == 1) & (data[starts] == _FIELD_BREAK[0])
+    return crcs, owners, is_break
+
+
+def _signature_bytes(crcs, owners, count: int, opts: NearDuplicateOptions):
+    """The signatures of ``count`` texts, one row of ``4 * bins`` bytes per text, from their words'
+    crc32s (``owners``: the text of each, in order); a text shorter than a shingle is padded with
+    zeros (each signature depends on its words alone)."""
+    import numpy as np
+
+    lengths = np.bincount(owners, minlength=count)
+    padded = np.maximum(lengths, opts.shingle)
+    hashes = np.zeros(int(padded.sum()), dtype=np.uint32)
+    hashes[(np.cumsum(padded) - padded - np.cumsum(lengths) + lengths)[owners] + np.arange(len(owners))] = crcs
+    return signatures(hashes, padded, opts.shingle, opts.bins).view(np.uint8)
 
 
 def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateOptions) -> NearState:
@@ -761,26 +841,23 @@ def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateO
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
              finalize=lambda state, opts: _near_finalize(state, opts),
              judged_by=("threshold", "max", "max_reported"), absorb=_near_absorb, settle=_near_settle)
-def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None] | None:
+def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, bytes, bytes | None] | None:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
     if not isinstance(ctx.record, dict):
         return None
     return _near_observe(ctx.record, opts)
 
 
-def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None]:
-    """(exact digest + raw fields' crc32s, word hashes of the fields, of the answer or None)."""
+def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, bytes, bytes | None]:
+    """(exact digest + raw fields' crc32s, word bytes of the fields, of the answer when it is not one
+    of them); :func:`_near_settle` hashes the words of a whole batch at once."""
     texts = field_texts(record, opts.fields)
-    hashes = texts.word_hashes(opts.mask_digits)
     # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
     head = texts.key_digest(False) + array("I", texts.sums()).tobytes()
     answer = None
-    if opts.answer in opts.fields:
-        start, stop = _field_span(texts.words(opts.mask_digits), opts.fields.index(opts.answer), len(opts.fields))
-        answer = _padded(hashes[start:stop], opts)
-    elif opts.answer:
-        answer = _padded(FieldTexts(record, (opts.answer,)).word_hashes(opts.mask_digits), opts)
-    return head, _padded(hashes, opts), answer
+    if opts.answer and opts.answer not in opts.fields:
+        answer = FieldTexts(record, (opts.answer,)).word_bytes(opts.mask_digits)
+    return head, texts.word_bytes(opts.mask_digits), answer
 
 
 def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:
