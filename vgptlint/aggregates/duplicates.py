@@ -170,8 +170,7 @@ class FieldTexts:
 
     def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
         self.record, self.fields = record, fields
-        raw = [record.get(name, "") for name in fields]
-        self.raw = raw if all([type(value) is str for value in raw]) else [_text(record, name) for name in fields]
+        self.raw = [_text(record, name) for name in fields]
         # then a field's head differs from it (max without a default: the keyword costs half a microsecond)
         self.is_long = bool(self.raw) and max(map(len, self.raw)) > MAX_FIELD_CHARS
         self._keys: dict[tuple[bool, bool], tuple[str, ...]] = {}
@@ -753,9 +752,9 @@ class NearState:
     column, 8-byte exact digest and its raw fields' crc32s, in flat arrays. Memory: about
     ``4 * bins + 32`` bytes per record (twice the signature with ``answer``).
 
-    A record is observed as its exact digest, field crc32s and word hashes (:func:`_near_observe`);
-    ``settle`` turns a batch of them (4,096 records in the engine) into signatures with one vectorized
-    :func:`signatures` call and gives back one fixed-width row of bytes per record (what the result
+    A record is observed as its exact digest, field crc32s and word bytes (:func:`_near_observe`);
+    ``settle`` turns a batch of them (4,096 records in the engine) into word hashes and signatures with
+    one vectorized :func:`word_crcs` and :func:`signatures` call each and gives back one fixed-width row of bytes per record (what the result
     cache keeps, whatever the text length); ``absorb`` cuts a batch of rows into the arrays' columns."""
 
     index: array = field(default_factory=lambda: array("q"))
