@@ -12,9 +12,9 @@ share of copies. State: a few 8-byte digests and one (index, line, column) per r
 ``near_duplicates``: records whose word-shingle sets are at least ``threshold`` similar (Jaccard)
 to an earlier record, estimated with MinHash (one-permutation hashing with rotation densification,
 ``bins`` values per record) and found with LSH banding; exact copies are left to ``duplicates``.
-Per record, ``observe`` takes the crc32 of each word (one C-level pass); ``settle`` computes a batch's
-signatures at once with numpy (every 4,096 records in the engine) and the word hashes are dropped,
-and at finalize all signatures are compared in record order, so any split of the records finds the
+Per record, ``observe`` keeps the fields' word bytes (one translate per field); ``settle`` hashes the
+words of a batch (every 4,096 records in the engine) and computes their signatures at once with numpy,
+and the words are dropped; at finalize all signatures are compared in record order, so any split of the records finds the
 same pairs.
 State: ``4 * bins + 32`` bytes per record (160 with the default 32 bins), whatever the text length.
 Bounded work: a field's words are read from its first ``MAX_FIELD_CHARS`` characters (the bound
@@ -31,6 +31,7 @@ import threading
 import zlib
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, accumulator
 from vgptlint.aggregates.bounds import ShareBounds, counts, percent, share
@@ -45,31 +46,40 @@ _WORD_CHARACTER = re.compile(r"[^\W_]")
 def strip_edge_punctuation(text: str) -> str:
     """``text`` without the punctuation, symbols and spaces at its ends (``[\\W_]+`` at either end).
 
+    >>> strip_edge_punctuation("  «Explain PMSM.»  "), strip_edge_punctuation("?!"), strip_edge_punctuation("a_b")
+    ('Explain PMSM', '', 'a_b')
+    """
+    start, stop = _edge_bounds(text)
+    return text[start:stop]
+
+
+def _edge_bounds(text: str) -> tuple[int, int]:
+    """Where :func:`strip_edge_punctuation` cuts ``text``: (start, stop) of its word characters.
+
     The first word character is found by one anchored search, the last by stepping back over the
     few characters that usually end a text ("." or ".)"); only a longer run of them costs a
     reversed copy. One ``^…|…$`` substitution tried the end pattern at every run of punctuation
     inside the text (a sixth of the duplicate rules' time on long answers).
-
-    >>> strip_edge_punctuation("  «Explain PMSM.»  "), strip_edge_punctuation("?!"), strip_edge_punctuation("a_b")
-    ('Explain PMSM', '', 'a_b')
     """
     if not text:
-        return text
+        return 0, 0
     # [^\W_] is str.isalnum, so a character is tested without a regex call
     if text[0].isalnum():
         start = 0
     else:
         first = _WORD_CHARACTER.search(text)
         if first is None:
-            return ""
+            return 0, 0
         start = first.start()
     last = len(text) - 1
+    if text[last].isalnum():
+        return start, last + 1
     floor = max(start, last - _TAIL_STEPS)  # text[start] is a word character: the steps stop there at the latest
     while last > floor and not text[last].isalnum():
         last -= 1
     if not text[last].isalnum():  # a long run of punctuation at the end
         last = len(text) - 1 - _WORD_CHARACTER.search(text[::-1]).start()
-    return text[start:last + 1]
+    return start, last + 1
 
 
 _TAIL_STEPS = 8  # characters stepped over at a text's end before one reversed search finds its last word character
@@ -104,53 +114,87 @@ def normalize_field(text: str, skip: str = "", mask_digits: bool = False) -> str
 
 
 def spellings(text: str, mask_digits: bool = False) -> dict[str, str]:
-    """:func:`normalize_field` of ``text`` with each ``skip`` ("" for none), from shared steps: one
-    collapse of whitespace and two lower-casings instead of one pass per spelling.
+    """:func:`normalize_field` of ``text`` with each ``skip`` ("" for none), from shared steps (see
+    :func:`_spelled`).
 
     >>> spellings(" Why  IS it? ") == {skip: normalize_field(" Why  IS it? ", skip) for skip in ("", *NORMALIZATIONS[:3])}
     True
     """
-    collapsed = " ".join(text.split())
+    return dict(zip(("", *NORMALIZATIONS), _spelled(text, mask_digits)))
+
+
+def _spelled(text: str, mask_digits: bool) -> tuple[str, ...]:
+    """:func:`spellings` of ``text`` as a tuple, in the order of ``("", *NORMALIZATIONS)``: one collapse
+    of whitespace (none for a single-spaced text), two lower-casings and one search of the edges
+    shared by the spellings, and no dict per field (the duplicate rules spell every field of every record).
+    """
+    if not text:  # most inputs are empty
+        return _EMPTY_SPELLINGS[mask_digits]
+    collapsed = text if _is_single_spaced(text) else " ".join(text.split())
     lowered = collapsed.lower()
-    full = strip_edge_punctuation(lowered)
-    # most texts have single spaces and no capitals: then skipping that step changes nothing
-    found = {"": full, "spacing": full if collapsed == text else strip_edge_punctuation(text.lower()),
-             "letter case": full if lowered == collapsed else strip_edge_punctuation(collapsed),
-             "punctuation at the ends": lowered}
-    if mask_digits:
-        found = {skip: _DIGITS.sub("0", spelling) for skip, spelling in found.items()}
-        found["numbers"] = strip_edge_punctuation(lowered)
-    return found
+    start, stop = _edge_bounds(lowered)
+    full = lowered[start:stop]
+    # most texts are single-spaced: then skipping that step changes nothing
+    spacing = full if collapsed == text else strip_edge_punctuation(text.lower())
+    if lowered == collapsed:
+        case = full
+    elif collapsed.isascii():  # lower-casing ASCII keeps the length and which characters are letters: the same edges
+        case = collapsed[start:stop]
+    else:
+        case = strip_edge_punctuation(collapsed)
+    if not mask_digits:
+        return full, spacing, case, lowered
+    mask = _DIGITS.sub
+    return mask("0", full), mask("0", spacing), mask("0", case), mask("0", lowered), full
+
+
+_EMPTY_SPELLINGS = {False: ("",) * 4, True: ("",) * 5}
+
+
+def _is_single_spaced(text: str) -> bool:
+    """Whether ``" ".join(text.split())`` is ``text`` itself, told without splitting it: a printable
+    text has no whitespace but the space (tests/aggregates/test_duplicate_texts.py checks every code
+    point), so only a double space or one at an end would change. False for some texts it would not change.
+
+    >>> _is_single_spaced("a b."), _is_single_spaced("a  b"), _is_single_spaced("a\\nb"), _is_single_spaced(" a")
+    (True, False, False, False)
+    """
+    return text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" ")
 
 
 class FieldTexts:
     """One record's ``fields`` as the duplicate rules read them, each derived value made once:
     ``duplicates``, ``near_duplicates`` and the spellings that explain a copy read the same fields."""
 
-    __slots__ = ("record", "fields", "raw", "is_long", "_keys", "_digests", "_words", "_hashes", "_sums")
+    __slots__ = ("record", "fields", "raw", "is_long", "_keys", "_digests", "_encoded", "_words", "_sums")
 
     def __init__(self, record: dict, fields: tuple[str, ...]) -> None:
         self.record, self.fields = record, fields
         self.raw = [_text(record, name) for name in fields]
-        self.is_long = max(map(len, self.raw), default=0) > MAX_FIELD_CHARS  # then a field's head differs from it
-        self._keys: dict[tuple[bool, bool], dict[str, str]] = {}
+        # then a field's head differs from it (max without a default: the keyword costs half a microsecond)
+        self.is_long = bool(self.raw) and max(map(len, self.raw)) > MAX_FIELD_CHARS
+        self._keys: dict[tuple[bool, bool], tuple[str, ...]] = {}
         self._digests: dict[bool, bytes] = {}
-        self._words: dict[bool, list[list[bytes]]] = {}
-        self._hashes: dict[bool, list[array]] = {}
+        self._encoded: list[bytes] | None = None
+        self._words: dict[bool, bytes] = {}
         self._sums: list[int] | None = None
 
-    def keys(self, mask_digits: bool, heads: bool = False) -> dict[str, str]:
-        """The fields' :func:`spellings` joined by U+001F, per ``skip``; ``heads``: of each field's
-        first ``MAX_FIELD_CHARS`` characters. A key that skips a step which changed no field is the
-        full key itself (the same object), so its digest is made once."""
+    def key_row(self, mask_digits: bool, heads: bool = False) -> tuple[str, ...]:
+        """The fields' :func:`spellings` joined by U+001F, in the order of ``("", *NORMALIZATIONS)``;
+        ``heads``: of each field's first ``MAX_FIELD_CHARS`` characters. A key that skips a step
+        which changed no field is the full key itself (the same object), so its digest is made once."""
         heads = heads and self.is_long
         found = self._keys.get((mask_digits, heads))
         if found is None:
             texts = [text[:MAX_FIELD_CHARS] for text in self.raw] if heads else self.raw
             # no fields: every key is "", as the spellings of one empty field
-            per_field = [spellings(text, mask_digits) for text in texts] or [spellings("", mask_digits)]
+            per_field = [_spelled(text, mask_digits) for text in texts] or [_spelled("", mask_digits)]
             found = self._keys[(mask_digits, heads)] = _joined_spellings(per_field)
         return found
+
+    def keys(self, mask_digits: bool, heads: bool = False) -> dict[str, str]:
+        """:meth:`key_row` by ``skip``."""
+        return dict(zip(("", *NORMALIZATIONS), self.key_row(mask_digits, heads)))
 
     def key(self, mask_digits: bool, skip: str = "", heads: bool = False) -> str:
         return self.keys(mask_digits, heads)[skip]
@@ -158,41 +202,51 @@ class FieldTexts:
     def key_digest(self, mask_digits: bool) -> bytes:
         found = self._digests.get(mask_digits)
         if found is None:
-            found = self._digests[mask_digits] = _digest(self.key(mask_digits))
+            found = self._digests[mask_digits] = _digest(self.key_row(mask_digits)[0])
         return found
+
+    def encoded(self) -> list[bytes]:
+        """Each raw field in UTF-8 (lone surrogates kept)."""
+        if self._encoded is None:
+            self._encoded = [text.encode("utf-8", "surrogatepass") for text in self.raw]
+        return self._encoded
 
     def sums(self) -> list[int]:
         """The crc32 of each raw field (0 for an empty one)."""
         if self._sums is None:
-            self._sums = [zlib.crc32(text.encode("utf-8", "surrogatepass")) for text in self.raw]
+            self._sums = list(map(zlib.crc32, self.encoded()))
         return self._sums
 
-    def words(self, mask_digits: bool) -> list[list[bytes]]:
-        """Each field's words (:func:`record_words`), from its first ``MAX_FIELD_CHARS`` characters."""
+    def word_bytes(self, mask_digits: bool) -> bytes:
+        """The fields' words as bytes, from each field's first ``MAX_FIELD_CHARS`` characters: each
+        field lower-cased, in UTF-8, its non-word bytes made spaces by the word table, and the fields
+        joined by a U+001F word (the table turns a field's own U+001F into a space)."""
         found = self._words.get(mask_digits)
         if found is None:
-            found = self._words[mask_digits] = [_field_words(text[:MAX_FIELD_CHARS], mask_digits) for text in self.raw]
+            table = _WORD_TABLES[mask_digits]
+            if self.is_long:
+                encoded = [_lowered_bytes(text[:MAX_FIELD_CHARS]) for text in self.raw]
+            else:  # an ASCII field's bytes are lower-cased by the table itself
+                encoded = [data if text.isascii() else _lowered_bytes(text) for text, data in zip(self.raw, self.encoded())]
+            found = self._words[mask_digits] = b" \x1f ".join([data.translate(table) for data in encoded])
         return found
 
-    def word_hashes(self, mask_digits: bool) -> list[array]:
-        """The crc32 of each field's words (what near-duplicate signatures are made of), each word
-        hashed once though the answer's words are read twice (alone and with the other fields)."""
-        found = self._hashes.get(mask_digits)
-        if found is None:
-            found = self._hashes[mask_digits] = [array("I", map(zlib.crc32, words)) for words in self.words(mask_digits)]
-        return found
+    def words(self, mask_digits: bool) -> list[bytes]:
+        """:func:`record_words`: :meth:`word_bytes` split."""
+        return self.word_bytes(mask_digits).split()
 
 
-def _joined_spellings(per_field: list[dict[str, str]]) -> dict[str, str]:
+def _joined_spellings(per_field: list[tuple[str, ...]]) -> tuple[str, ...]:
     """Per skip, the fields' spellings joined by U+001F; where every field's spelling is its full one
-    (most texts are single-spaced: see :func:`spellings`), the full key itself.
+    (most texts are single-spaced: see :func:`_spelled`), the full key itself.
 
-    >>> _joined_spellings([{"": "a", "letter case": "A"}, {"": "b", "letter case": "b"}])
-    {'': 'a\\x1fb', 'letter case': 'A\\x1fb'}
+    >>> _joined_spellings([("a", "A"), ("b", "b")])
+    ('a\\x1fb', 'A\\x1fb')
     """
-    columns = list(zip(*[spelling.values() for spelling in per_field]))  # per skip, each field's spelling
-    full = "\x1f".join(columns[0])  # skip "" comes first
-    return {skip: full if parts == columns[0] else "\x1f".join(parts) for skip, parts in zip(per_field[0], columns)}
+    columns = list(zip(*per_field))  # per skip, each field's spelling
+    full_parts = columns[0]  # skip "" comes first
+    full = "\x1f".join(full_parts)
+    return tuple([full if parts == full_parts else "\x1f".join(parts) for parts in columns])
 
 
 class _Current(threading.local):
@@ -221,7 +275,11 @@ def record_key(record: object, fields: tuple[str, ...], mask_digits: bool = Fals
 
 
 def _digest(key: str) -> bytes:
-    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return _digest_bytes(key.encode("utf-8", "surrogatepass"))
+
+
+def _digest_bytes(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=8).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,14 +327,15 @@ def _normalizations(opts) -> tuple[str, ...]:
     return NORMALIZATIONS if opts.mask_digits else NORMALIZATIONS[:-1]
 
 
-def variant_digests(texts: FieldTexts, normalizations: tuple[str, ...], mask_digits: bool) -> bytes:
+def variant_digests(texts: FieldTexts, mask_digits: bool) -> bytes:
     """What :func:`what_differs` needs of one record besides its raw fields' crc32s: the digest of
-    its raw text, then of its key with each of ``normalizations`` skipped (a key equal to the full
+    its raw text, then of its key with each of its normalizations skipped (a key equal to the full
     one reuses its digest)."""
-    keys = texts.keys(mask_digits, heads=True)  # spellings only explain, so a field's head suffices
-    full = texts.key(mask_digits)
-    variants = [_digest("\x1f".join(texts.raw))]
-    variants += [texts.key_digest(mask_digits) if keys[skip] is full else _digest(keys[skip]) for skip in normalizations]
+    keys = texts.key_row(mask_digits, heads=True)  # spellings only explain, so a field's head suffices
+    full = texts.key_row(mask_digits)[0]
+    full_digest = texts.key_digest(mask_digits)
+    variants = [_digest_bytes(b"\x1f".join(texts.encoded()))]  # the raw fields joined by U+001F, in UTF-8
+    variants += [full_digest if key is full else _digest(key) for key in keys[1:]]
     return b"".join(variants)
 
 
@@ -323,7 +382,7 @@ def _dup_row(record: dict, opts: DuplicateOptions) -> bytes:
     """A record's observation: the digest of its normalized text, its variant digests (what
     :func:`what_differs` reads) and its raw fields' crc32s, back to back (widths: :func:`_dup_widths`)."""
     texts = field_texts(record, opts.fields)
-    return (texts.key_digest(opts.mask_digits) + variant_digests(texts, _normalizations(opts), opts.mask_digits)
+    return (texts.key_digest(opts.mask_digits) + variant_digests(texts, opts.mask_digits)
             + array("I", texts.sums()).tobytes())
 
 
@@ -496,7 +555,6 @@ def _word_table(mask_digits: bool) -> bytes:
 
 _WORD_TABLES = {False: _word_table(False), True: _word_table(True)}
 _FIELD_BREAK = b"\x1f"
-_FIELD_BREAK_HASH = array("I", [zlib.crc32(_FIELD_BREAK)])
 
 
 def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = False) -> list[bytes] | None:
@@ -509,30 +567,94 @@ def record_words(record: object, fields: tuple[str, ...], mask_digits: bool = Fa
     """
     if not isinstance(record, dict):
         return None
-    return _joined_words(field_texts(record, fields).words(mask_digits))
+    return field_texts(record, fields).words(mask_digits)
 
 
-def _joined_words(per_field: list[list[bytes]]) -> list[bytes]:
-    """Fields' words with a U+001F word between fields."""
-    words = list(per_field[0])
-    for field_words in per_field[1:]:
-        words.append(_FIELD_BREAK)
-        words += field_words
-    return words
+def _lowered_bytes(text: str) -> bytes:
+    """A text lower-cased in UTF-8, ASCII capitals left to the word table (a copy saved)."""
+    return (text if text.isascii() else text.lower()).encode("utf-8", "surrogatepass")
 
 
-def _field_words(text: str, mask_digits: bool) -> list[bytes]:
-    """The runs of word bytes of the lower-cased text: one translate and one split in C (a regex
-    findall took three times as long); ASCII text is lower-cased by the table itself."""
-    lowered = text if text.isascii() else text.lower()
-    return lowered.encode("utf-8", "surrogatepass").translate(_WORD_TABLES[mask_digits]).split()
+def word_crcs(data: bytes):
+    """(the crc32 of each word, where each starts, where each stops) in ``data``, which ends in a
+    space; a word is a run of bytes other than the space (what ``bytes.split`` finds in translated
+    text). Read in pieces of about ``_CRC_PIECE_BYTES`` that end in a space, so that the arrays made
+    per byte stay small whatever the batch; a word longer than a piece is hashed alone."""
+    import numpy as np
+
+    pieces = []
+    start = 0
+    while start < len(data):
+        stop = data.rfind(b" ", start, start + _CRC_PIECE_BYTES) + 1
+        if stop > start:
+            crcs, starts, stops = _piece_word_crcs(np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start))
+            pieces.append((crcs, starts + start, stops + start))
+        else:  # no space: the piece is in one word, which starts at ``start`` (after a space)
+            stop = data.index(b" ", start)
+            pieces.append((np.array([zlib.crc32(data[start:stop])], dtype=np.uint32), np.array([start]), np.array([stop])))
+            stop += 1
+        start = stop
+    if not pieces:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate(column) for column in zip(*pieces))
+
+
+_CRC_PIECE_BYTES = 1 << 18  # about 40 bytes of arrays per byte: 10 MB at a time
+
+
+def _piece_word_crcs(data):
+    """:func:`word_crcs` of numpy uint8 bytes that end in a space.
+
+    crc32 is affine for a fixed length: a word's crc32 is that of as many zero bytes, XOR one table
+    value per byte, chosen by the byte and its distance to the word's end (:func:`_crc_tables`), so
+    the bytes of all words are looked up at once and XOR-ed per word; a word longer than the table
+    is rare and hashed alone. One call per piece instead of one ``zlib.crc32`` (and one bytes
+    object) per word.
+    """
+    import numpy as np
+
+    by_distance, of_zeros = _crc_tables()
+    longest = len(of_zeros) - 1
+    is_word = np.zeros(len(data) + 1, dtype=bool)  # with a non-word before the first byte
+    np.not_equal(data, 0x20, out=is_word[1:])
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])  # a word's start, then its stop
+    is_word = is_word[1:]
+    starts, stops = edges[0::2], edges[1::2]
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint32), starts, stops
+    lengths = stops - starts
+    positions = np.flatnonzero(is_word)  # every byte of every word, in order
+    distances = np.repeat(stops - 1, lengths) - positions
+    np.minimum(distances, longest - 1, out=distances)
+    values = by_distance[distances * 256 + data[positions]]
+    crcs = np.bitwise_xor.reduceat(values, np.cumsum(lengths) - lengths) ^ of_zeros[np.minimum(lengths, longest)]
+    for word in np.flatnonzero(lengths > longest).tolist():
+        crcs[word] = zlib.crc32(data[starts[word]:stops[word]].tobytes())
+    return crcs, starts, stops
+
+
+_CRC_TABLE_BYTES = 64  # words up to this long are hashed by the tables (64 x 256 values, 64 KB)
+
+
+@lru_cache(maxsize=1)
+def _crc_tables():
+    """(the crc32 contribution of byte v at distance d from a word's end, at ``d * 256 + v``; the crc32
+    of n zero bytes, at n), for words of up to ``_CRC_TABLE_BYTES`` bytes."""
+    import numpy as np
+
+    byte_table = np.array([zlib.crc32(bytes([value])) ^ zlib.crc32(b"\0") for value in range(256)], dtype=np.uint32)
+    rows = [byte_table]
+    for _ in range(_CRC_TABLE_BYTES - 1):  # one more zero byte after it: one step of the register
+        rows.append(byte_table[rows[-1] & 0xFF] ^ (rows[-1] >> np.uint32(8)))
+    of_zeros = np.array([zlib.crc32(bytes(count)) for count in range(_CRC_TABLE_BYTES + 1)], dtype=np.uint32)
+    return np.concatenate(rows), of_zeros
 
 
 def signatures(hashes, lengths: list[int], shingle: int, bins: int):
     """One-permutation MinHash signatures (``len(lengths)`` x ``bins`` uint32) of word shingles.
 
     ``hashes`` holds every record's word hashes back to back (``lengths`` words each, at least
-    ``shingle``: :func:`_padded` pads short texts with zeros). Vectorized over all records at once; uint32
+    ``shingle``: :func:`_signature_bytes` pads short texts with zeros). Vectorized over all records at once; uint32
     arithmetic wraps, which is the modulo we want. Empty bins borrow from the next non-empty bin to
     their right, offset by the distance (rotation densification), so short texts stay comparable.
     """
@@ -630,9 +752,9 @@ class NearState:
     column, 8-byte exact digest and its raw fields' crc32s, in flat arrays. Memory: about
     ``4 * bins + 32`` bytes per record (twice the signature with ``answer``).
 
-    A record is observed as its exact digest, field crc32s and word hashes (:func:`_near_observe`);
-    ``settle`` turns a batch of them (4,096 records in the engine) into signatures with one vectorized
-    :func:`signatures` call and gives back one fixed-width row of bytes per record (what the result
+    A record is observed as its exact digest, field crc32s and word bytes (:func:`_near_observe`);
+    ``settle`` turns a batch of them (4,096 records in the engine) into word hashes and signatures with
+    one vectorized :func:`word_crcs` and :func:`signatures` call each and gives back one fixed-width row of bytes per record (what the result
     cache keeps, whatever the text length); ``absorb`` cuts a batch of rows into the arrays' columns."""
 
     index: array = field(default_factory=lambda: array("q"))
@@ -649,46 +771,59 @@ def _near_merge(a: NearState, b: NearState, opts: NearDuplicateOptions) -> NearS
                      a.signatures + b.signatures, a.answers + b.answers, a.field_sums + b.field_sums)
 
 
-def _padded(hashes: array, opts: NearDuplicateOptions) -> array:
-    """One text's word hashes for its signature (a text shorter than a shingle is padded with zeros)."""
-    return hashes if len(hashes) >= opts.shingle else hashes + array("I", [0] * (opts.shingle - len(hashes)))
-
-
-def _joined_hashes(per_field: list[array]) -> array:
-    """Fields' word hashes with the hash of a U+001F word between fields (as :func:`_joined_words`)."""
-    hashes = array("I", per_field[0])
-    for field_hashes in per_field[1:]:
-        hashes += _FIELD_BREAK_HASH
-        hashes += field_hashes
-    return hashes
-
-
 def _near_widths(opts: NearDuplicateOptions) -> tuple[int, ...]:
     """Bytes of a settled row's exact digest, field crc32s, signature (and answer signature)."""
     return (8, 4 * len(opts.fields), 4 * opts.bins, *((4 * opts.bins,) if opts.answer else ()))
 
 
 def _near_settle(observations: list[tuple], opts: NearDuplicateOptions) -> list[bytes]:
-    """Each record's (head, word hashes, answer word hashes) as one row of bytes: its head (exact
+    """Each record's (head, word bytes, answer word bytes) as one row of bytes: its head (exact
     digest and field crc32s), then its signature(s), all computed in one call per batch."""
     import numpy as np
 
+    count = len(observations)
     heads = np.frombuffer(b"".join([head for head, _, _ in observations]), dtype=np.uint8)
-    parts = [heads.reshape(len(observations), sum(_near_widths(opts)[:2])),
-             _signature_bytes([words for _, words, _ in observations], opts)]
-    if opts.answer:
-        parts.append(_signature_bytes([answer for _, _, answer in observations], opts))
+    crcs, owners, is_break = _batch_words([text for _, text, _ in observations])
+    parts = [heads.reshape(count, sum(_near_widths(opts)[:2])), _signature_bytes(crcs, owners, count, opts)]
+    if opts.answer in opts.fields:  # the answer's words are the record's between its U+001F words
+        breaks_before = np.cumsum(is_break) - is_break
+        record_breaks = np.bincount(owners[is_break], minlength=count)
+        field_of = breaks_before - (np.cumsum(record_breaks) - record_breaks)[owners]
+        chosen = (field_of == opts.fields.index(opts.answer)) & ~is_break
+        parts.append(_signature_bytes(crcs[chosen], owners[chosen], count, opts))
+    elif opts.answer:
+        crcs, owners, _ = _batch_words([answer for _, _, answer in observations])
+        parts.append(_signature_bytes(crcs, owners, count, opts))
     rows = np.hstack(parts).tobytes()
     width = sum(_near_widths(opts))
     return [rows[start:start + width] for start in range(0, len(rows), width)]
 
 
-def _signature_bytes(hashes: list[array], opts: NearDuplicateOptions):
-    """The texts' signatures, one row of ``4 * bins`` bytes per text (each depends on its words alone)."""
+def _batch_words(texts: list[bytes]):
+    """(the crc32 of each word, the number of the text it is in, whether it is a U+001F word) of the
+    texts' words (:meth:`FieldTexts.word_bytes`), every text's in order."""
     import numpy as np
 
-    table = signatures(b"".join(hashes), [len(text) for text in hashes], opts.shingle, opts.bins)
-    return table.view(np.uint8)
+    joined = b" ".join(texts) + b" "  # a space ends every text's last word
+    crcs, starts, stops = word_crcs(joined)
+    data = np.frombuffer(joined, dtype=np.uint8)
+    text_sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    owners = np.searchsorted(np.cumsum(text_sizes) - text_sizes, starts, side="right") - 1
+    is_break = (stops - starts == 1) & (data[starts] == _FIELD_BREAK[0])
+    return crcs, owners, is_break
+
+
+def _signature_bytes(crcs, owners, count: int, opts: NearDuplicateOptions):
+    """The signatures of ``count`` texts, one row of ``4 * bins`` bytes per text, from their words'
+    crc32s (``owners``: the text of each, in order); a text shorter than a shingle is padded with
+    zeros (each signature depends on its words alone)."""
+    import numpy as np
+
+    lengths = np.bincount(owners, minlength=count)
+    padded = np.maximum(lengths, opts.shingle)
+    hashes = np.zeros(int(padded.sum()), dtype=np.uint32)
+    hashes[(np.cumsum(padded) - padded - np.cumsum(lengths) + lengths)[owners] + np.arange(len(owners))] = crcs
+    return signatures(hashes, padded, opts.shingle, opts.bins).view(np.uint8)
 
 
 def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateOptions) -> NearState:
@@ -705,24 +840,23 @@ def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateO
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
              finalize=lambda state, opts: _near_finalize(state, opts),
              judged_by=("threshold", "max", "max_reported"), absorb=_near_absorb, settle=_near_settle)
-def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None] | None:
+def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, bytes, bytes | None] | None:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
     if not isinstance(ctx.record, dict):
         return None
     return _near_observe(ctx.record, opts)
 
 
-def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, array, array | None]:
-    """(exact digest + raw fields' crc32s, word hashes of the fields, of the answer or None)."""
+def _near_observe(record: dict, opts: NearDuplicateOptions) -> tuple[bytes, bytes, bytes | None]:
+    """(exact digest + raw fields' crc32s, word bytes of the fields, of the answer when it is not one
+    of them); :func:`_near_settle` hashes the words of a whole batch at once."""
     texts = field_texts(record, opts.fields)
-    per_field = texts.word_hashes(opts.mask_digits)
     # exact copies (as duplicate-records normalizes them, numbers unmasked) are left to that rule
     head = texts.key_digest(False) + array("I", texts.sums()).tobytes()
     answer = None
-    if opts.answer:
-        answer = _padded(per_field[opts.fields.index(opts.answer)] if opts.answer in opts.fields
-                         else FieldTexts(record, (opts.answer,)).word_hashes(opts.mask_digits)[0], opts)
-    return head, _padded(_joined_hashes(per_field), opts), answer
+    if opts.answer and opts.answer not in opts.fields:
+        answer = FieldTexts(record, (opts.answer,)).word_bytes(opts.mask_digits)
+    return head, texts.word_bytes(opts.mask_digits), answer
 
 
 def _near_differs(copy_sums, first_sums, fields: tuple[str, ...]) -> str:
