@@ -30,6 +30,12 @@ from dataclasses import dataclass, field, fields
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import OptionError, build_options
 from vgptlint.text_memo import text_memo
+from vgptlint.user_regex import without_captures
+
+try:
+    import re2
+except ImportError:  # pragma: no cover (a platform without its wheels: every answer with an anchor is searched)
+    re2 = None
 
 ABSENCE = (
     r"\b(?:there\s+is|there's|there\s+are)\s+(?:no|not\s+an?|not\s+any)\s+(?:such\s+)?(?:[\w'\"`\[\].-]+\s+){0,3}?"
@@ -80,7 +86,8 @@ INABILITY = (
     r"\byou\s+need\s+to\s+(?:provide|specify)\b", r"\b(?:isn't|is\s+not|not)\s+enough\s+(?:information|data|details|context)\b",
 )
 # Every absence and inability cue contains one of these: an answer with none of them is not read
-# further (a substring test, about 4 µs, instead of a 40-branch regex). Extra cues are always tried.
+# further (kept as the rule it always was; the RE2 prefilter, :func:`_cue_prefilter`, answers first).
+# Extra cues are always tried.
 ANCHORS = ("not", "n't", "no ", "no\n", "no\t", "unable", "unknown", "incomplete", "neither", "impossible", "partially",
            "enough", "existent", "need")
 APOLOGY = (r"\b(?:sorry|unfortunately|I'm\s+afraid|I\s+am\s+afraid|I\s+apologi[sz]e|regrettably)\b",)
@@ -161,7 +168,7 @@ class RefusalCues:
             return "needs at least one absence or inability cue"
         extras = (*self.extra_absence, *self.extra_inability)
         extra = re.compile("|".join(f"(?:{c})" for c in extras), re.M) if extras else None
-        object.__setattr__(self, "compiled", (cues, apology, suggestion, hedge, extra))
+        object.__setattr__(self, "compiled", (cues, apology, suggestion, hedge, extra, _cue_prefilter(cues.pattern)))
         object.__setattr__(self, "read_cues", text_memo(functools.partial(_read_cues, cues=self)))
         return None
 
@@ -175,16 +182,55 @@ class RefusalCues:
         self.validate()
 
 
+def _cue_prefilter(pattern: str):
+    """The cues as one RE2 program without their lookarounds (None when RE2 cannot run it): it matches
+    wherever the cues do, and answers no in a few microseconds where Python's engine takes 75 µs to
+    (an answer with an anchor such as "not" but no cue: most answers that have an anchor)."""
+    if re2 is None:
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        # The characters the engines class apart (see _may_hold_cue) match too: a text holding one is
+        # left to Python's engine.
+        cues = without_captures(pattern, drop_lookaround=True)
+        return re2.compile(f"(?m)(?:{cues})|[\\x0b\\x1c-\\x1f]", options)._regexp
+    except re2.error:
+        return None
+
+
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED if re2 is not None else None
+# ASCII characters whose class differs between the engines: Python's \s holds them, RE2's does not.
+_UNLIKE_IN_RE2 = re.compile("[\x0b\x1c-\x1f]")
+
+
+def _may_hold_cue(prefilter, text: str) -> bool:
+    """False only when no cue matches ``text``: the RE2 prefilter found nothing in an ASCII text, where
+    both engines read \\b \\w \\s alike except on _UNLIKE_IN_RE2's characters, which the prefilter
+    itself matches (as vgptlint/user_regex.py does)."""
+    if prefilter is None or not text.isascii():
+        return True
+    return prefilter.Match(_UNANCHORED, text.encode(), 0, len(text))[0][0] >= 0
+
+
 def _unanchored(cue: str) -> str:
     """A cue without its leading word boundary: the combined pattern then starts every branch with a
     character the regex engine can scan for (about 6x faster); :func:`_cue_matches` puts the boundary back."""
     return cue[2:] if cue.startswith(r"\b") else cue
 
 
-def _cue_matches(pattern: re.Pattern, text: str) -> list[re.Match]:
-    """Every cue match that starts a word (the boundary :func:`_unanchored` dropped)."""
+def _cue_matches(pattern: re.Pattern, text: str, prefilter=None) -> list[re.Match]:
+    """Every cue match that starts a word (the boundary :func:`_unanchored` dropped). With the RE2
+    ``prefilter`` (:func:`_cue_prefilter`), each search starts where the prefilter's next match does:
+    no cue match starts before it, and Python's engine skips the scan up to there (and the last one)."""
     found, at = [], 0
+    skips = prefilter is not None and text.isascii() and _UNLIKE_IN_RE2.search(text) is None
+    encoded = text.encode() if skips else b""
     while True:
+        if skips:
+            at = prefilter.Match(_UNANCHORED, encoded, at, len(encoded))[0][0]
+            if at < 0:
+                return found
         match = pattern.search(text, at)
         if match is None:
             return found
@@ -230,17 +276,23 @@ def refusal(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
 _RECENT: dict[tuple, Refusal | None] = {}
 
 
-def _cues_in(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:
-    """What the verdict reads of the answer alone: its scanned head, prose offsets, prose and the cues
-    found there (None when there is none: most answers). A refusal says so early, so only the
-    answer's head is read, once per distinct head while the classifier's memo holds it: the refusal
-    function and the order test ask about an answer with two prompts (instruction + input,
-    instruction), and data repeats answers (the owner's DPO file: 595 distinct chosen answers in
-    2,584 pairs)."""
+def has_cue(answer: str, cues: RefusalCues) -> bool:
+    """Whether the answer's head holds a cue that counts (one outside a conditional clause): an answer
+    without one is no refusal whatever the prompt, so a caller can say so before it builds the prompt."""
+    return _cues_in(answer, cues) is not None
+
+
+def _cues_in(answer: str, cues: RefusalCues) -> Reading | None:
+    """What the verdict reads of the answer alone: its scanned head, prose offsets, prose, the cues
+    found there and the answer's own signals (None when no cue counts: most answers). A refusal says
+    so early, so only the answer's head is read, once per distinct head while the classifier's memo
+    holds it: the refusal function and the order test ask about an answer with two prompts
+    (instruction + input, instruction), and data repeats answers (the owner's DPO file: 595 distinct
+    chosen answers in 2,584 pairs)."""
     return cues.read_cues(answer[:cues.scan_chars])
 
 
-def _read_cues(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int]], str, list[re.Match]] | None:
+def _read_cues(answer: str, cues: RefusalCues) -> Reading | None:
     pattern, extra = cues.compiled[0], cues.compiled[4]
     answer = answer[:cues.scan_chars]  # a refusal says so early; a long answer's tail is not read
     lowered = answer.lower()
@@ -248,60 +300,93 @@ def _read_cues(answer: str, cues: RefusalCues) -> tuple[str, list[tuple[int, int
         lowered = answer
     if "\u2019" in lowered:  # curly apostrophes ("don’t"): same length, so offsets keep
         lowered = lowered.replace("\u2019", "'")
-    if not any(anchor in lowered for anchor in cues.anchors) and (extra is None or extra.search(lowered) is None):
-        return None
     answer_text = answer.replace("\u2019", "'")
     prose_offsets = _prose(answer_text)
+    is_all_prose = prose_offsets == [(0, len(lowered))]  # no fence (most answers): the prose is the answer
+    lowered_prose = lowered if is_all_prose else "".join(lowered[a:b] for a, b in prose_offsets)
+    # No cue matches where the prefilter finds none (nearly every answer: one C call); the anchors
+    # then decide as they always did (a cue without one does not count).
+    if not _may_hold_cue(cues.compiled[5], lowered_prose):
+        return None
+    if not any(anchor in lowered for anchor in cues.anchors) and (extra is None or extra.search(lowered) is None):
+        return None
     prose = "".join(answer_text[a:b] for a, b in prose_offsets)
-    found = _cue_matches(pattern, "".join(lowered[a:b] for a, b in prose_offsets))
-    return (answer, prose_offsets, prose, found) if found else None
+    found = _cue_matches(pattern, lowered_prose, cues.compiled[5])
+    said = _answer_signals(answer, prose, found, cues) if found else None
+    return (answer, prose_offsets, prose, found, said) if said is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _AnswerSignals:
+    """What the verdict weighs of the answer alone, the same whatever prompt it answers: read once per
+    distinct answer with its cues (the rule and the order test ask about one answer with two prompts)."""
+
+    best: re.Match  # the cue that counts: the first unhedged one in the opening sentence, else the first unhedged
+    cue_signal: str  # "opening cue" or "later cue"
+    has_apology: bool
+    is_brief: bool  # at most brief_chars of prose
+    has_sql: bool
+    has_suggestion: bool
+    opens_yes_no: bool  # the prose opens with yes/no/not/nope/correct
+
+
+# What :func:`_read_cues` remembers of an answer: its scanned head, prose offsets, prose, cues, signals.
+Reading = tuple[str, list[tuple[int, int]], str, list[re.Match], _AnswerSignals]
+
+
+def _answer_signals(answer: str, prose: str, found: list[re.Match], cues: RefusalCues) -> _AnswerSignals | None:
+    """The answer's own signals, or None when every cue is hedged (no refusal, whatever the prompt)."""
+    _, apology, suggestion, hedge, _, _ = cues.compiled
+    opening_end = _opening_end(prose)
+    best, cue_signal = None, ""
+    for match in found:
+        if _hedged(prose, match.start(), hedge):
+            continue
+        if match.start() < opening_end:
+            best, cue_signal = match, "opening cue"
+            break
+        if best is None:
+            best, cue_signal = match, "later cue"
+    if best is None:
+        return None
+    return _AnswerSignals(best, cue_signal, apology.search(prose, 0, max(opening_end, best.start())) is not None,
+                          len(prose.strip()) <= cues.brief_chars, _SQL.search(answer) is not None,
+                          suggestion.search(prose, best.end()) is not None, _YES_NO_ANSWER.match(prose) is not None)
 
 
 def _judge(answer: str, instruction: str, cues: RefusalCues) -> Refusal | None:
     read = _cues_in(answer, cues)
     if read is None:
         return None
-    answer, prose_offsets, prose, found = read
-    _, apology, suggestion, hedge, _ = cues.compiled
-    opening_end = _opening_end(prose)
-    score, signals, best = 0.0, [], None
-    for match in found:
-        if _hedged(prose, match.start(), hedge):
-            continue
-        if match.start() < opening_end:
-            score, best = cues.opening, match
-            signals.append("opening cue")
-            break
-        if best is None:
-            score, best = cues.later, match
-            signals.append("later cue")
-    if best is None:
-        return None
-    if apology.search(prose, 0, max(opening_end, best.start())):
+    answer, prose_offsets, prose, found, said = read
+    # The weights add up in the order of the signals (the score is reported: same sum, same float).
+    score, signals = cues.opening if said.cue_signal == "opening cue" else cues.later, [said.cue_signal]
+    if said.has_apology:
         score += cues.apology
         signals.append("apology")
     if any(_disclaims_instruction_object(prose, m, instruction) for m in found):
         score += cues.names_instruction_object
         signals.append("names the instruction's object")
-    if len(prose.strip()) <= cues.brief_chars and not _SQL.search(answer):
+    if said.is_brief and not said.has_sql:
         score += cues.brief
         signals.append("brief, no SQL")
-    if suggestion.search(prose, best.end()):
+    if said.has_suggestion:
         score += cues.suggestion
         signals.append("suggests another object")
     query_at = _QUERY.search(instruction)
     question = _question(instruction)
-    if _YES_NO_QUESTION.search(question) and _YES_NO_ANSWER.match(prose):
+    if said.opens_yes_no and _YES_NO_QUESTION.search(question):
         score += cues.answers_yes_no
         signals.append("answers a yes/no question")
     if _NEGATION.search(question):
         score += cues.question_negates
         signals.append("the question asks about absence")
-    if query_at and _SQL.search(answer):
+    if query_at and said.has_sql:
         score += cues.corrects_sql
         signals.append("corrects the prompt's SQL")
     if score < cues.min_score:
         return None
+    best = said.best
     start, end = _answer_offsets(prose_offsets, best.start(), best.end())
     return Refusal(answer[start:end], start, end, score, tuple(signals))
 
@@ -316,11 +401,12 @@ def _question(instruction: str) -> str:
 
 def _prose(answer: str) -> list[tuple[int, int]]:
     """Offsets of the answer's text outside code fences (cues inside code are SQL, not refusals)."""
+    if "```" not in answer and "~~~" not in answer:  # most answers
+        return [(0, len(answer))] if answer else []
     spans, at = [], 0
-    if "```" in answer or "~~~" in answer:
-        for block in _FENCE.finditer(answer):
-            spans.append((at, block.start()))
-            at = block.end()
+    for block in _FENCE.finditer(answer):
+        spans.append((at, block.start()))
+        at = block.end()
     spans.append((at, len(answer)))
     return [(a, b) for a, b in spans if b > a]
 

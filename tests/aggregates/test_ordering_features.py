@@ -89,3 +89,15 @@ def test_the_features_that_see_each_grouping(tmp_path):
 def test_a_handful_of_records_is_not_evidence(tmp_path):
     rows = sql_by_database()[::10]  # 4 short then 4 long: grouped, but chance could do it
     assert unshuffled(tmp_path, rows) == {"findings": [], "grouped_by": []}
+
+
+def test_length_bands_are_the_first_edge_above_the_length():
+    from vgptlint.aggregates.ordering import record_features
+    from vgptlint.builtins import load_builtins
+    from vgptlint.functions.base import Context
+
+    load_builtins()
+    plain = ((50, "<50"), (200, "50-199"), (500, "200-499"), (1000, "500-999"))  # the band table, read in order
+    for length in [*range(0, 1100), 5000]:
+        band = record_features({"output": "x" * length}, Context(record=None, kind="sft"))["length_band"]
+        assert band == next((name for edge, name in plain if length < edge), ">=1000"), length

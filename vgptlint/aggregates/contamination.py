@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -41,10 +42,18 @@ def question_text(text: str) -> str:
 
 
 def _bigrams(words: str) -> frozenset[str]:
-    tokens = words.split()
+    return _token_bigrams(words.split())
+
+
+def _token_bigrams(tokens: list[str]) -> frozenset[str]:
+    """Word pairs joined by a space (the lone word of a one-word text), built in C.
+
+    >>> sorted(_token_bigrams(["key", "columns", "of"])), _token_bigrams(["aptd"])
+    (['columns of', 'key columns'], frozenset({'aptd'}))
+    """
     if len(tokens) < 2:
         return frozenset(tokens)
-    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+    return frozenset(map(" ".join, zip(tokens, islice(tokens, 1, None))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +164,15 @@ def match(text: str, index: HeldOut, threshold: float) -> tuple[int, float, bool
     Near-exact is *containment*: the share of the question's word bigrams found in ``text``, so a
     question wrapped in "In Vista, ... Be precise." still counts.
     """
-    words = question_text(text)
-    number = index.exact.get(words)
+    tokens = _WORDS.findall(text.lower())  # question_text's words, kept for the bigrams
+    number = index.exact.get(" ".join(tokens))
     if number is not None:
         return number, 1.0, True
-    mine = _bigrams(words)
-    candidates = {n for gram in mine for n in index.anchors.get(gram, ())}
+    mine = _token_bigrams(tokens)
+    anchored = index.anchors.keys() & mine  # in C: most values share no anchor with any question
+    if not anchored:
+        return None
+    candidates = {n for gram in anchored for n in index.anchors[gram]}
     best = None
     for candidate in sorted(candidates):
         theirs = index.bigrams[candidate]

@@ -27,6 +27,7 @@ import math
 import operator
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from itertools import compress, count, islice, repeat
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef, accumulator
 from vgptlint.aggregates.bounds import percent, share
 from vgptlint.aggregates.facet_set import facet_value
-from vgptlint.aggregates.metrics import label_of
+from vgptlint.aggregates.metrics import REVIEW_EDGES, bucket_names, label_of
 from vgptlint.refusal import refusal, refusal_cues
 from vgptlint.sql.extract import extract_sql
 
@@ -199,7 +200,7 @@ def coalesce(segments: list[Segment]) -> list[Segment]:
 
 
 _WORD = re.compile(r"[A-Za-z]+|[^\W\d_]|[^\s\w]")
-_BANDS = ((50, "<50"), (200, "50-199"), (500, "200-499"), (1000, "500-999"))
+_BANDS = bucket_names(REVIEW_EDGES)  # "<50", "50-199", "200-499", "500-999", ">=1000"
 
 
 def _text(record: object, key: str) -> str:
@@ -237,7 +238,7 @@ def record_features(record: object, ctx) -> dict[str, str]:
     prompt = _text(record, "instruction") or _text(record, "input")
     length = len(answer)
     return {
-        "length_band": next((name for edge, name in _BANDS if length < edge), ">=1000"),
+        "length_band": _BANDS[bisect_right(REVIEW_EDGES, length)],  # the first edge above the length
         "has_sql": "sql" if answer and extract_sql(answer) else "no sql",
         "refusal": "refusal" if answer and refusal(answer, prompt, refusal_cues(ctx.policy_settings)) else "answer",
         "instruction_shape": _first_word(prompt),
