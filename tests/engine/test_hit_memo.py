@@ -171,6 +171,25 @@ def test_the_memo_stays_within_its_budget():
     assert memo.hits(noisy, f"{4_999:>8} " + "x" * (4_999 % 300), ctx)  # the newest is kept
 
 
+def test_values_leave_the_memo_oldest_first():
+    # The memo's order is insertion order (an OrderedDict popped from the front): after an eviction
+    # exactly the newest values that fit are kept, as a plain dict's first key would give.
+    memo = HitMemo(max_chars=10 * (10 + functions_base._VALUE_COST + functions_base._ANSWER_COST))
+    ctx = Context(record=None, kind="sft")
+    calls: list[str] = []
+    echo = _check(lambda value, opts, c: calls.append(value) or iter(()))
+    values = [f"value {number:>4}" for number in range(25)]
+    for value in values:
+        memo.hits(echo, value, ctx)
+    assert len(memo) == 10
+    calls.clear()
+    for value in values[-10:]:
+        memo.hits(echo, value, ctx)
+    assert calls == []  # the ten newest are kept
+    memo.hits(echo, values[0], ctx)
+    assert calls == [values[0]]
+
+
 def test_a_value_larger_than_the_budget_is_not_kept():
     memo = HitMemo(max_chars=1_000)
     memo.hits(_check(lambda value, opts, c: iter(())), "y" * 5_000, Context(record=None, kind="sft"))

@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -74,7 +75,10 @@ class HitMemo:
     __slots__ = ("_entries", "_slots", "_checks", "_chars", "max_chars")
 
     def __init__(self, max_chars: int | None = None) -> None:
-        self._entries: dict[str, list[tuple[Hit, ...] | None]] = {}  # value -> hits by check slot
+        # value -> hits by check slot, oldest first. An OrderedDict: a plain dict's oldest key, after many
+        # were popped from the front, is found by scanning past their empty slots (11 µs an eviction
+        # at 8,000 entries; the bench data's sft file evicts 31,243 times).
+        self._entries: OrderedDict[str, list[tuple[Hit, ...] | None]] = OrderedDict()
         self._slots: dict[int, int] = {}  # id(check) -> its slot in every entry
         self._checks: list[object] = []
         self._chars = 0
@@ -120,8 +124,7 @@ class HitMemo:
             self._evict_oldest()
 
     def _evict_oldest(self) -> None:
-        value = next(iter(self._entries))
-        entry = self._entries.pop(value)
+        value, entry = self._entries.popitem(last=False)
         self._chars -= _cost(value, entry)
 
 

@@ -6,7 +6,8 @@ exact locations, rendered messages, content fingerprints and (when the rule decl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.fixes.base import rule_fix
@@ -31,7 +32,7 @@ class RecordMemo:
         self.selected: dict[str, list[Target]] = {}
         self.admitted: dict[object, bool] = {}  # where ids (ints), (only_if, id(value))
         self.idle: set[int] = set()  # guard ids of rules that called no function on this record
-        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # calls id -> the calls (see _calls_id)
+        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # call plan number -> the calls (see CallPlan)
 
     def select(self, selector: Selector, data: object) -> list[Target]:
         targets = self.selected.get(selector.expression)
@@ -71,10 +72,10 @@ def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
         guard = rule.guard_id
         if guard in idle:
             continue
-        calls_id = _CALLS_IDS.get(guard) or _calls_id(rule)
-        calls = calls_by_id.get(calls_id)
+        plan = _CALL_PLANS.get(guard) or _call_plan(rule)
+        calls = calls_by_id.get(plan.number)
         if calls is None:  # worked out once per record for all the rules that make them
-            calls = calls_by_id[calls_id] = _calls(rule, memo, data)
+            calls = calls_by_id[plan.number] = _calls(plan, memo, data)
         if not calls or (rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted)):
             idle.add(guard)
             continue
@@ -115,46 +116,57 @@ def check_hits(check: Check, value: object, ctx: Context) -> Iterable[Hit]:
     return function.check(value, check.options, ctx)
 
 
-# Guard id -> the number of what decides a rule's calls: its selectors and each check's field,
-# accepts and only_if (a part of the guard, so no more entries than model.py's guard ids).
-_CALLS_IDS: dict[int, int] = {}
+@dataclass(frozen=True, slots=True)
+class CallPlan:
+    """What decides the calls a rule makes on any record (see :func:`_calls`), looked up once per rule
+    rather than on every record: its selectors (expression, finder) and each check's (index, field,
+    accepts, only_if). ``number`` is equal for rules whose plans agree (the SQL rules, which differ
+    in ``where``), so they share their calls."""
+
+    number: int
+    selectors: tuple[tuple[str, Callable[[object], list[Target]]], ...]
+    checks: tuple[tuple[int, tuple | None, tuple | None, Callable[[object], bool] | None], ...]
+
+
+# Guard id -> the rule's call plan (a part of the guard, so no more entries than model.py's guard ids).
+_CALL_PLANS: dict[int, CallPlan] = {}
 _CALLS_NUMBERS: dict[tuple, int] = {}
 
 
-def _calls_id(rule: CompiledRule) -> int:
-    """The number naming the calls the rule makes on any record (see :func:`_calls`), equal for rules
-    whose ``given`` and checks agree (the SQL rules, which differ in ``where``)."""
-    key = (tuple(s.expression for s in rule.selectors),
-           tuple((c.field, c.function.accepts, c.function.only_if) for c in rule.checks))
-    number = _CALLS_IDS[rule.guard_id] = _CALLS_NUMBERS.setdefault(key, len(_CALLS_NUMBERS) + 1)
-    return number
+def _call_plan(rule: CompiledRule) -> CallPlan:
+    checks = tuple((index, check.field, check.function.accepts, check.function.only_if)
+                   for index, check in enumerate(rule.checks))
+    key = (tuple(s.expression for s in rule.selectors), tuple(step[1:] for step in checks))
+    number = _CALLS_NUMBERS.setdefault(key, len(_CALLS_NUMBERS) + 1)
+    plan = _CALL_PLANS[rule.guard_id] = CallPlan(number, tuple((s.expression, s.find) for s in rule.selectors), checks)
+    return plan
 
 
-def _calls(rule: CompiledRule, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
+def _calls(plan: CallPlan, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
     """(check index, value, path) for each function call the rule's ``given`` and checks ask for on
-    this record, its ``where`` aside. Rules with the same calls id get the same list."""
-    admitted = memo.admitted
+    this record, its ``where`` aside. Rules with the same plan number get the same list."""
+    admitted, selected = memo.admitted, memo.selected
     calls = []
-    checks = rule.checks
-    for selector in rule.selectors:
-        for target in memo.select(selector, data):
-            selected, selected_parts = target.value, target.parts
-            for index in range(len(checks)):
-                check = checks[index]
-                if check.field is None:
-                    if selected is MISSING:
+    for expression, find in plan.selectors:
+        targets = selected.get(expression)  # RecordMemo.select, inlined: 7 plans on every record
+        if targets is None:
+            targets = selected[expression] = find(data)
+        for target in targets:
+            for index, field, accepts, only_if in plan.checks:
+                if field is None:
+                    value = target.value
+                    if value is MISSING:
                         continue
-                    value, parts = selected, selected_parts
+                    parts = target.parts
                 else:
-                    value, parts = _sub_value(selected, check.field), (*selected_parts, *check.field)
-                function = check.function
-                if function.accepts is not None and not isinstance(value, function.accepts):
+                    value, parts = _sub_value(target.value, field), (*target.parts, *field)
+                if accepts is not None and not isinstance(value, accepts):
                     continue
-                if function.only_if is not None:
-                    key = (function.only_if, id(value))
+                if only_if is not None:
+                    key = (only_if, id(value))
                     holds = admitted.get(key)
                     if holds is None:
-                        holds = admitted[key] = function.only_if(value)
+                        holds = admitted[key] = only_if(value)
                     if not holds:
                         continue
                 calls.append((index, value, parts))
