@@ -69,8 +69,10 @@ def test_the_same_matches_as_pythons_re(pattern, text, flags):
     expected = re.search(pattern, text, bits)
     found = compiled.search(text)
     keeps_pythons_meaning = compiled.is_safe or (text.isascii() and not text.endswith("\n"))
-    if keeps_pythons_meaning:
+    if keeps_pythons_meaning and compiled.ends_as_in_python:
         assert (found and found.span()) == (expected and expected.span()), (pattern, text, compiled.engine)
+    elif keeps_pythons_meaning:  # a repeat of something that can match nothing: RE2 may end the match elsewhere
+        assert (found and found.start()) == (expected and expected.start()), (pattern, text, compiled.engine)
 
 
 CLASS_AND_GROUP_ATOMS = st.sampled_from(["a", "(", ")", "[(]", "[]a(]", "[^]b)]", r"\(", r"\)", r"[\]()]", "(?:a)",

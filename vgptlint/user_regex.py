@@ -13,6 +13,9 @@ time is linear in the text, with Python's own meaning kept:
 - Features RE2 lacks (lookaround, backreferences, the ``x`` flag, ``\\Z``) run on ``re`` when the pattern
   is safe for backtracking; an unsafe one is refused when the policy loads, with its location and a
   way out. Nothing is decided by timing, so a report never depends on the machine's load.
+- One difference stays: in a repeat of something that can match nothing (``(?:\\w|a*| )*``), ``re``
+  ends the repeat at an empty turn and RE2 goes on, so a match on RE2 may end elsewhere. Whether a text
+  matches, and where the match starts, are the same (``UserRegex.ends_as_in_python`` says which).
 
 Speed (issue 16): RE2 runs a copy of the pattern with its groups made non-capturing (policies only
 read the whole match; capturing groups keep RE2 off its fast DFA), and on ASCII text it is called
@@ -53,6 +56,10 @@ class Shape:
     has_nested_repeat: bool = False  # a quantifier around a quantifier or an alternation
     has_ascii_only_classes: bool = False  # \b \w \d \s and their negations
     has_end_anchor: bool = False  # $ (not multiline): RE2's does not match before a final newline
+    # a repeat of something that can match nothing ((?:a|b*)*): Python's engine ends the repeat at an
+    # empty turn, RE2 goes on to a later alternative, so the match may end elsewhere on RE2 (whether
+    # there is a match, and where it starts, never differ)
+    has_nullable_repeat: bool = False
 
 
 class WholeMatch:
@@ -84,7 +91,7 @@ class UserRegex:
     the engine that is bounded for this pattern and keeps Python's meaning for this text."""
 
     __slots__ = ("source", "python", "bounded", "program", "prefilter", "is_safe", "unicode_sensitive",
-                 "newline_sensitive")
+                 "newline_sensitive", "ends_as_in_python")
 
     def __init__(self, source: str, python: re.Pattern[str], bounded: object, shape: Shape,
                  prefilter: object = None) -> None:
@@ -98,6 +105,8 @@ class UserRegex:
         self.is_safe = not shape.has_nested_repeat
         self.unicode_sensitive = shape.has_ascii_only_classes
         self.newline_sensitive = shape.has_end_anchor
+        # whether a match on RE2 ends where Python's would (see Shape.has_nullable_repeat)
+        self.ends_as_in_python = bounded is None or not shape.has_nullable_repeat
 
     @property
     def engine(self) -> str:
@@ -225,7 +234,7 @@ def _group_end(source: str, position: int) -> int:
 
 def shape_of(parsed, multiline: bool) -> Shape:
     """Walk a parsed pattern (iteratively) for what decides its engine."""
-    nested = ascii_only = end_anchor = False
+    nested = ascii_only = end_anchor = nullable_repeat = False
     pending = [(list(parsed), False)]  # (items, inside a quantifier that repeats)
     while pending:
         items, repeated = pending.pop()
@@ -235,6 +244,8 @@ def shape_of(parsed, multiline: bool) -> Shape:
                 repeats = high is sre_parse.MAXREPEAT or high > 1
                 if repeats and repeated:
                     nested = True
+                if repeats and not nullable_repeat:
+                    nullable_repeat = _can_match_nothing(list(body))
                 pending.append((list(body), repeated or repeats))
                 continue
             if op is sre_parse.BRANCH:
@@ -254,4 +265,44 @@ def shape_of(parsed, multiline: bool) -> Shape:
             elif op is sre_parse.AT:
                 ascii_only = ascii_only or argument in _ASCII_ONLY_IN_RE2
                 end_anchor = end_anchor or (argument is sre_parse.AT_END and not multiline)
-    return Shape(nested, ascii_only, end_anchor)
+    return Shape(nested, ascii_only, end_anchor, nullable_repeat)
+
+
+# What always consumes a character; anything else (anchors, lookarounds, backreferences, ...) is taken
+# as able to match nothing, which only ever marks a pattern's match ends as inexact.
+_CONSUMES = {sre_parse.LITERAL, sre_parse.NOT_LITERAL, sre_parse.ANY, sre_parse.IN, sre_parse.CATEGORY}
+
+
+def _can_match_nothing(items: list) -> bool:
+    """Whether a parsed sequence can match the empty string: when each of its items can (a branch
+    can when one of its branches can).
+
+    >>> [_can_match_nothing(list(sre_parse.parse(p))) for p in ("a", "a*", "(?:a|)", "(?:a|b*)c", "(a?)")]
+    [False, True, True, False, True]
+    """
+    return _sequence_empty(items, depth=0)
+
+
+def _sequence_empty(items: list, depth: int) -> bool:
+    if depth > _MAX_NULLABLE_DEPTH:  # nested deeper than any real pattern: say it can (ends marked inexact)
+        return True
+    for op, argument in items:
+        if op in _CONSUMES:
+            return False
+        if op in _REPEATS:
+            low, _, body = argument
+            if low > 0 and not _sequence_empty(list(body), depth + 1):
+                return False
+        elif op is sre_parse.SUBPATTERN:
+            if not _sequence_empty(list(argument[-1]), depth + 1):
+                return False
+        elif op is sre_parse.BRANCH:
+            if not any(_sequence_empty(list(branch), depth + 1) for branch in argument[1]):
+                return False
+        elif op is getattr(sre_parse, "ATOMIC_GROUP", None):
+            if not _sequence_empty(list(argument), depth + 1):
+                return False
+    return True
+
+
+_MAX_NULLABLE_DEPTH = 100
