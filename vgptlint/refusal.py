@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import OptionError, build_options
 from vgptlint.text_memo import text_memo
-from vgptlint.user_regex import without_captures
+from vgptlint.user_regex import UNANCHORED, UNLIKE_IN_RE2, without_captures
 
 try:
     import re2
@@ -199,18 +199,13 @@ def _cue_prefilter(pattern: str):
         return None
 
 
-_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED if re2 is not None else None
-# ASCII characters whose class differs between the engines: Python's \s holds them, RE2's does not.
-_UNLIKE_IN_RE2 = re.compile("[\x0b\x1c-\x1f]")
-
-
 def _may_hold_cue(prefilter, text: str) -> bool:
     """False only when no cue matches ``text``: the RE2 prefilter found nothing in an ASCII text, where
-    both engines read \\b \\w \\s alike except on _UNLIKE_IN_RE2's characters, which the prefilter
+    both engines read \\b \\w \\s alike except on UNLIKE_IN_RE2's characters, which the prefilter
     itself matches (as vgptlint/user_regex.py does)."""
     if prefilter is None or not text.isascii():
         return True
-    return prefilter.Match(_UNANCHORED, text.encode(), 0, len(text))[0][0] >= 0
+    return prefilter.Match(UNANCHORED, text.encode(), 0, len(text))[0][0] >= 0
 
 
 def _unanchored(cue: str) -> str:
@@ -224,11 +219,11 @@ def _cue_matches(pattern: re.Pattern, text: str, prefilter=None) -> list[re.Matc
     ``prefilter`` (:func:`_cue_prefilter`), each search starts where the prefilter's next match does:
     no cue match starts before it, and Python's engine skips the scan up to there (and the last one)."""
     found, at = [], 0
-    skips = prefilter is not None and text.isascii() and _UNLIKE_IN_RE2.search(text) is None
+    skips = prefilter is not None and text.isascii() and UNLIKE_IN_RE2.search(text) is None
     encoded = text.encode() if skips else b""
     while True:
         if skips:
-            at = prefilter.Match(_UNANCHORED, encoded, at, len(encoded))[0][0]
+            at = prefilter.Match(UNANCHORED, encoded, at, len(encoded))[0][0]
             if at < 0:
                 return found
         match = pattern.search(text, at)

@@ -39,8 +39,8 @@ except ImportError:  # pragma: no cover (a platform without its wheels: every pa
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # ASCII characters whose class differs between the engines: Python's \s (and \S) holds \v and \x1c-\x1f, RE2's does not.
-_UNLIKE_IN_RE2 = re.compile("[\x0b\x1c-\x1f]")
-_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED if re2 is not None else None
+UNLIKE_IN_RE2 = re.compile("[\x0b\x1c-\x1f]")
+UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED if re2 is not None else None
 FLAG_BITS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 _RE2_INLINE = {"i": "i", "m": "m", "s": "s"}  # RE2 has no verbose mode
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", sre_parse.MAX_REPEAT)}
@@ -115,14 +115,14 @@ class UserRegex:
     def search(self, text: str):
         if self.bounded is None:
             if (self.prefilter is not None and text.isascii() and not text.endswith("\n")
-                    and _UNLIKE_IN_RE2.search(text) is None
-                    and self.prefilter.Match(_UNANCHORED, text.encode(), 0, len(text))[0][0] < 0):
+                    and UNLIKE_IN_RE2.search(text) is None
+                    and self.prefilter.Match(UNANCHORED, text.encode(), 0, len(text))[0][0] < 0):
                 return None
             return self.python.search(text)
         if self.is_safe and self.newline_sensitive and text.endswith("\n"):
             return self.python.search(text)
         if text.isascii() and self.program is not None:
-            start, end = self.program.Match(_UNANCHORED, text.encode(), 0, len(text))[0]
+            start, end = self.program.Match(UNANCHORED, text.encode(), 0, len(text))[0]
             return None if start < 0 else WholeMatch(text, start, end)
         if self.is_safe and self.unicode_sensitive and not text.isascii():
             return self.python.search(text)
