@@ -305,3 +305,5 @@ def test_a_rerun_absorbs_only_the_chunks_an_edit_changed(tmp_path, cache_dir, mo
     rule_ids = [rule_id for rule_id, _ in absorbed_counts]
     assert len(rows) > 10 and rule_ids and len(set(rule_ids)) == len(rule_ids)  # per rule, one chunk
     assert {count for _, count in absorbed_counts} == {5}  # the edited one
+    # a rule that keeps nothing the edit changed (whether an input is used) reads that chunk's stored state
+    assert "duplicate-records" in rule_ids and "input-usage" not in rule_ids

@@ -315,8 +315,9 @@ class _Rebuilt:
     A chunk whose rows are those of the previous table's chunk at the same place, at the same
     positions (an edit elsewhere in the file), keeps that chunk's column and state as they are stored:
     they are neither read nor absorbed again. The other chunks' observations are picked from the
-    previous table's (only the chunks they come from are read) and the linted records', absorbed into
-    a state per chunk and stored. The rule's state over the file is the chunks' states merged, which
+    previous table's (only the chunks they come from are read) and the linted records'; where a rule's
+    are those of the previous chunk, at the same positions (the edit changed nothing the rule keeps),
+    its stored state is kept too, else they are absorbed into a state for the chunk and stored. The rule's state over the file is the chunks' states merged, which
     is what absorbing the whole column gives (merge is associative: any split of the records agrees).
     """
 
@@ -324,6 +325,7 @@ class _Rebuilt:
         self.before, self.head, self.rows_before = before, head, len(before.index)
         self.chunk_count = -(-len(origin) // RECORDS_PER_PIECE)
         self.kept = {chunk for chunk in range(self.chunk_count) if _is_kept(chunk, origin, before, head)}
+        self.in_place = {chunk for chunk in range(self.chunk_count) if _is_in_place(chunk, before, head)}
         self.changed = [chunk for chunk in range(self.chunk_count) if chunk not in self.kept]
         old_rows = [row for chunk in self.changed for row in self._old_rows(origin, chunk)]
         # The previous table's chunks the changed chunks' rows come from, as one window.
@@ -364,9 +366,14 @@ class _Rebuilt:
                 states.append(read(state_number, chunk))
                 continue
             values = self.pickers[chunk](pool)
+            previous = (window[chunk - self.first_old] if self.first_old <= chunk <= self.last_old else None)
+            if values == previous and chunk in self.in_place:  # records changed, not what this rule keeps of them
+                columns.append(self.before.parts[number][chunk])
+                chunk_states.append(self.before.parts[state_number][chunk])
+                states.append(read(state_number, chunk))
+                continue
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), values, self._refs(chunk))
             states.append(state)
-            previous = (window[chunk - self.first_old] if self.first_old <= chunk <= self.last_old else None)
             columns.append(self.before.parts[number][chunk] if values == previous
                            else _store_chunk(store, key, number, chunk, values))
             chunk_states.append(_store_chunk(store, key, state_number, chunk, state))
@@ -392,11 +399,18 @@ def _rows(origin: array, chunk: int) -> array:
 def _is_kept(chunk: int, origin: array, before: TableHead, head: TableHead) -> bool:
     """Whether the chunk holds the previous table's chunk at the same place: the same rows (so records
     of the same content), at the same positions."""
-    start, stop = chunk * RECORDS_PER_PIECE, min((chunk + 1) * RECORDS_PER_PIECE, len(origin))
-    if chunk >= len(before.parts[0]) or stop - start != min(RECORDS_PER_PIECE, len(before.index) - start):
+    start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+    return _is_in_place(chunk, before, head) and origin[start:stop] == array("q", range(start, min(stop, len(origin))))
+
+
+def _is_in_place(chunk: int, before: TableHead, head: TableHead) -> bool:
+    """Whether the chunk's records sit where the previous table's chunk at the same place had its own
+    (same count, same index, line and column each): then equal observations make equal states."""
+    start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+    if chunk >= len(before.parts[0]) or len(head.index[start:stop]) != len(before.index[start:stop]):
         return False
-    return (origin[start:stop] == array("q", range(start, stop)) and head.index[start:stop] == before.index[start:stop]
-            and head.line[start:stop] == before.line[start:stop] and head.column[start:stop] == before.column[start:stop])
+    return (head.index[start:stop] == before.index[start:stop] and head.line[start:stop] == before.line[start:stop]
+            and head.column[start:stop] == before.column[start:stop])
 
 
 def _noting(items: Iterable, problems: set[int]) -> Iterator:
