@@ -30,12 +30,7 @@ from dataclasses import dataclass, field, fields
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import OptionError, build_options
 from vgptlint.text_memo import text_memo
-from vgptlint.user_regex import UNANCHORED, UNLIKE_IN_RE2, without_captures
-
-try:
-    import re2
-except ImportError:  # pragma: no cover (a platform without its wheels: every answer with an anchor is searched)
-    re2 = None
+from vgptlint.user_regex import UNANCHORED, UNLIKE_IN_RE2, compile_re2, without_captures
 
 ABSENCE = (
     r"\b(?:there\s+is|there's|there\s+are)\s+(?:no|not\s+an?|not\s+any)\s+(?:such\s+)?(?:[\w'\"`\[\].-]+\s+){0,3}?"
@@ -186,17 +181,10 @@ def _cue_prefilter(pattern: str):
     """The cues as one RE2 program without their lookarounds (None when RE2 cannot run it): it matches
     wherever the cues do, and answers no in a few microseconds where Python's engine takes 75 µs to
     (an answer with an anchor such as "not" but no cue: most answers that have an anchor)."""
-    if re2 is None:
-        return None
-    options = re2.Options()
-    options.log_errors = False
-    try:
-        # The characters the engines class apart (see _may_hold_cue) match too: a text holding one is
-        # left to Python's engine.
-        cues = without_captures(pattern, drop_lookaround=True)
-        return re2.compile(f"(?m)(?:{cues})|[\\x0b\\x1c-\\x1f]", options)._regexp
-    except re2.error:
-        return None
+    # The characters the engines class apart (see _may_hold_cue) match too: a text holding one is
+    # left to Python's engine.
+    program = compile_re2(f"(?:{without_captures(pattern, drop_lookaround=True)})|{UNLIKE_IN_RE2.pattern}", "m")
+    return None if program is None else program._regexp
 
 
 def _may_hold_cue(prefilter, text: str) -> bool:

@@ -156,17 +156,19 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
         raise ValueError(f'invalid regex "{source}": {exc}') from None
     except RecursionError:
         raise ValueError(f'regex "{source}" nests too deep') from None
-    bounded = _compile_re2(without_captures(source), flags) or _compile_re2(source, flags)
+    bounded = compile_re2(without_captures(source), flags) or compile_re2(source, flags)
     if bounded is None and shape.has_nested_repeat:
         raise ValueError(
             f'regex "{source}" needs Python\'s engine (lookaround, a backreference, \\Z or the x flag) and nests '
             "a quantifier inside another, which can take exponential time on one record; rewrite it without "
             "one of the two (e.g. (a+)+ is a+)")
-    prefilter = _compile_re2(without_captures(source, drop_lookaround=True), flags) if bounded is None else None
+    prefilter = compile_re2(without_captures(source, drop_lookaround=True), flags) if bounded is None else None
     return UserRegex(source, python, bounded, shape, prefilter)
 
 
-def _compile_re2(source: str, flags: str):
+def compile_re2(source: str, flags: str = ""):
+    """``source`` compiled by RE2 with ``flags`` inline, or None (no RE2 here, the x flag, or a
+    pattern RE2 cannot run)."""
     if re2 is None or "x" in flags:
         return None
     inline = "".join(_RE2_INLINE[letter] for letter in sorted(set(flags)))
