@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from vgptlint.findings import spool
 from vgptlint.run import parallel
 from vgptlint.commands.cli import main
-from vgptlint.incremental import cached, records
+from vgptlint.incremental import cached, tables
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SFT = json.loads((EXAMPLES / "sft.json").read_text())
@@ -121,10 +121,10 @@ def shared(tmp_path_factory):
     os.environ.pop("VGPTLINT_NO_CACHE", None)
     block_records, cached.BLOCK_RECORDS = cached.BLOCK_RECORDS, 8
     # record tables in chunks of 5: edits leave some chunks as they were and change others
-    records_per_piece, records.RECORDS_PER_PIECE = records.RECORDS_PER_PIECE, 5
+    records_per_piece, tables.RECORDS_PER_PIECE = tables.RECORDS_PER_PIECE, 5
     yield folder
     cached.BLOCK_RECORDS = block_records
-    records.RECORDS_PER_PIECE = records_per_piece
+    tables.RECORDS_PER_PIECE = records_per_piece
     for name, value in previous.items():
         if value is None:
             os.environ.pop(name, None)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.incremental.test_cached_runs import CATALOG, DPO, SFT, cache_dir, lint, policy_text, write_project  # noqa: F401
-from vgptlint.incremental import records
+from vgptlint.incremental import records, tables
 from vgptlint.inputs import jsonl
 from vgptlint.inputs.jsonl import read_jsonl
 from vgptlint.inputs.records import GROUP_LINES, KnownRecord, KnownRecords, KnownRun, Record, record_digest
@@ -268,7 +268,7 @@ def test_long_lines_are_never_grouped(monkeypatch):
 def test_tables_in_many_chunks(tmp_path, cache_dir, linted, monkeypatch):
     """Chunks of a few records: a first run stores them as they fill, a rerun writes the changed ones,
     misses are linted a chunk at a time, and a changed bound reads one column's chunks."""
-    monkeypatch.setattr(records, "RECORDS_PER_PIECE", 5)
+    monkeypatch.setattr(tables, "RECORDS_PER_PIECE", 5)
     rows = [{**record, "instruction": f"{record.get('instruction', '')} ({number})"} for number, record in enumerate(SFT * 2)]
     write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
     assert lint(tmp_path) == lint(tmp_path, "--no-cache")
@@ -288,7 +288,7 @@ def test_a_rerun_absorbs_only_the_chunks_an_edit_changed(tmp_path, cache_dir, mo
     """Each dataset rule's state is kept per chunk of the table: after an edit in one chunk, the other
     chunks' states are read as they were stored, and only the edited chunk's observations are absorbed
     (the report still equals a run without the cache)."""
-    monkeypatch.setattr(records, "RECORDS_PER_PIECE", 5)
+    monkeypatch.setattr(tables, "RECORDS_PER_PIECE", 5)
     rows = [{**record, "instruction": f"{record.get('instruction', '')} ({number})"} for number, record in enumerate(SFT * 2)]
     write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
     lint(tmp_path)

@@ -35,7 +35,7 @@ from itertools import chain
 from vgptlint.findings.encoding import Encoded, decode, encode
 from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
-from vgptlint.incremental.records import table_key, table_state
+from vgptlint.incremental.tables import table_key, table_state
 from vgptlint.incremental.store import ResultStore, StoredValues
 from vgptlint.inputs.records import InputProblem, Record
 from vgptlint.model import Finding

@@ -14,33 +14,34 @@ positions (only where an edit touched them: see below). Accumulators absorb exac
 have observed, so the states, and the reports, are the ones a run without the cache makes.
 
 The table is stored as a head (the file's digest, each record's digest and position, the groups)
-and its parts, in stamped chunks of RECORDS_PER_PIECE records (see :func:`store_part`): the findings,
+and its parts, in stamped chunks of RECORDS_PER_PIECE records (:mod:`vgptlint.incremental.tables`): the findings,
 each rule's column, and each rule's state per chunk (its chunk's observations absorbed). A rerun
 keeps a chunk whose records are unchanged and in place as stored, its state included, and absorbs
 only the chunks an edit touched (:class:`_Rebuilt`); a rule's state is its chunks' states merged. A
 rerun after a rule's bound changed reads the head and that rule's chunk states alone
-(:func:`table_state`).
+(:func:`~vgptlint.incremental.tables.table_state`).
 
 A table keeps two versions: the one its last rerun made and the one that rerun started from. A
 whole-file hit on the older one's bytes (an edit undone, a branch checked out again) makes it current
-again (:func:`restore_version`), so the next edit is linted against the records as they are.
+again (:func:`~vgptlint.incremental.tables.restore_version`), so the next edit is linted against the records as they are.
 
 A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from itertools import chain, compress, islice, repeat
-from operator import is_not, itemgetter
+from itertools import chain, islice
+from operator import itemgetter
 
 from vgptlint.aggregates.base import RecordRef
 from vgptlint.findings.encoding import Encoded, encode
+from vgptlint.incremental import tables
 from vgptlint.incremental.store import ResultStore
+from vgptlint.incremental.tables import (RecordTable, TableHead, TableLost, TableVersions, absorbed, chunk_reader,
+                                         list_chunk, list_part, load_head, merged, state_part, store_chunk,
+                                         store_part, store_versions, versions_key, chunk_span)
 from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
 from vgptlint.policy.model import CompiledRule
@@ -48,207 +49,12 @@ from vgptlint.run.engine import FilePlan, Partial, Source, empty_states, file_pl
 from vgptlint.run.setup import RunSetup
 
 DIGEST_BYTES = 16
-RECORDS_PER_PIECE = 16_384  # records whose findings are held at once (as RECORDS_PER_PASS in the engine)
 UNCACHED = b"\0" * DIGEST_BYTES  # the digest of a row never looked up (see _row_digest)
-
-
-@dataclass(slots=True)
-class TableHead:
-    """A record table's head: the digest of the file's bytes it was made from (None: stdin), each
-    record's digest (DIGEST_BYTES each) and its ``index``, ``line`` and ``column``, in file order, and
-    ``groups`` (JSON Lines: the digest of each group of GROUP_LINES lines that held GROUP_LINES
-    cacheable records -> the number of its first record)."""
-
-    content: str | None
-    digests: bytes
-    index: array
-    line: array
-    column: array
-    groups: dict
-    parts: tuple = ()  # the stamp of each part (findings, then each rule's column) this head goes with
-
-
-@dataclass(slots=True)
-class RecordTable:
-    """A file's record table: its head, each record's ``findings`` (a tuple of encoded findings, or
-    None), and ``columns`` (per dataset rule of the plan, each record's observation or None)."""
-
-    head: TableHead
-    findings: list
-    columns: list[list]
-
-
-@dataclass(frozen=True, slots=True)
-class TableVersions:
-    """What a table's two versions were made from: the current head's content and the previous
-    head's (stored beside it), with the previous head's chunk stamps (to remove them when it goes)."""
-
-    current: str | None
-    previous: str | None = None
-    previous_parts: tuple = ()
-
-
-# A table is several entries. Its parts (the findings, each rule's column) are cut in chunks of
-# RECORDS_PER_PIECE records, stored first, each under a key with a random stamp; the head is stored
-# last and names the stamp of every chunk it goes with. A reader takes only the chunks its head names,
-# so a run that stopped halfway, or two runs storing one table at once, leave a table that is whole or
-# missing, never one part of another version. A chunk equal to the previous table's (the records of
-# that stretch did not change, or not what a rule keeps of them) is not written again; the chunks a
-# new head no longer names are removed once it is stored. A first run stores its chunks as they fill,
-# so it never holds the whole table; a rerun reads the previous table a part at a time (TableLost).
-
-
-class TableLost(Exception):
-    """A chunk of the previous record table could not be read while a rerun used it (pruned, or removed
-    by another run storing the same file's table): the file is linted again without the table."""
-
-
-def _chunk_key(key: str, number: int, chunk: int, stamp: bytes) -> str:
-    return f"{key}-{number}-{chunk}-{stamp.hex()}"
-
-
-def _store_chunk(store: ResultStore, key: str, number: int, chunk: int, values: list) -> bytes:
-    stamp = os.urandom(8)
-    store.put(_chunk_key(key, number, chunk, stamp), values)
-    return stamp
-
-
-def _previous_key(key: str) -> str:
-    return key + "-previous"
-
-
-def _versions_key(key: str) -> str:
-    return key + "-versions"
-
-
-def _remove_unnamed(store: ResultStore, key: str, dropped: tuple, kept: tuple[tuple, ...]) -> None:
-    """Remove the chunks of a version that goes (``dropped``: its stamps per part) that no version
-    of ``kept`` names."""
-    named = {(number, chunk, stamp) for parts in kept for number, stamps in enumerate(parts)
-             for chunk, stamp in enumerate(stamps)}
-    for number, stamps in enumerate(dropped):
-        for chunk, stamp in enumerate(stamps):
-            if (number, chunk, stamp) not in named:
-                store.discard(_chunk_key(key, number, chunk, stamp))
-
-
-def _store_versions(store: ResultStore, key: str, head: TableHead, before: TableHead) -> None:
-    """Store ``head`` as the table's current version and ``before``, the one it was made from, as its
-    previous; the chunks of the version before that which neither names are removed, so the cache
-    holds two versions of a table however often it is rerun."""
-    versions = store.get(_versions_key(key))
-    store.put(_previous_key(key), before)  # (first: a run stopped here leaves the current version whole)
-    store.put(key, head)
-    store.put(_versions_key(key), TableVersions(head.content, before.content, before.parts))
-    if isinstance(versions, TableVersions):
-        _remove_unnamed(store, key, versions.previous_parts, (head.parts, before.parts))
-
-
-def restore_version(store: ResultStore, key: str, content: str | None) -> None:
-    """After a whole-file hit on ``content``: when the table's previous version was made from these
-    bytes (an edit undone, a branch checked out again), it becomes the current one, so the next edit
-    is linted against these records rather than against the version they replaced. One small read
-    when it was not."""
-    versions = store.get(_versions_key(key))
-    if (content is None or not isinstance(versions, TableVersions) or versions.current == content
-            or versions.previous != content):
-        return
-    current, previous = store.get(key), store.get(_previous_key(key))
-    if not (isinstance(current, TableHead) and isinstance(previous, TableHead) and previous.content == content):
-        return
-    store.put(key, previous)
-    store.put(_previous_key(key), current)
-    store.put(_versions_key(key), TableVersions(previous.content, current.content, current.parts))
-
-
-def store_part(store: ResultStore, key: str, number: int, part: list, before: list, stamps_before: tuple) -> tuple:
-    """Store a table's part ``number`` (``before``: the previous table's, whose chunks carry
-    ``stamps_before``; chunks equal to its are not written again) → the stamps of its chunks."""
-    stamps = []
-    for chunk, start in enumerate(range(0, len(part), RECORDS_PER_PIECE)):
-        values = part[start:start + RECORDS_PER_PIECE]
-        if chunk < len(stamps_before) and values == before[start:start + RECORDS_PER_PIECE]:
-            stamps.append(stamps_before[chunk])
-        else:
-            stamps.append(_store_chunk(store, key, number, chunk, values))
-    return tuple(stamps)
-
-
-def load_head(store: ResultStore, key: str, rule_count: int) -> TableHead | None:
-    head = store.get(key)
-    return head if isinstance(head, TableHead) and len(head.parts) == 2 * rule_count + 1 else None
-
-
-def _state_part(rule_count: int, position: int) -> int:
-    """The number of the part holding the chunk states of the plan's dataset rule ``position``: a
-    table's parts are its findings, each rule's column, then each rule's state per chunk."""
-    return rule_count + 1 + position
-
-
-def load_chunk(store: ResultStore, key: str, head: TableHead, number: int, chunk: int) -> object:
-    """Chunk ``chunk`` of the head's part ``number``; raises TableLost."""
-    found = store.get(_chunk_key(key, number, chunk, head.parts[number][chunk]))
-    if found is None:
-        raise TableLost(key)
-    return found
-
-
-def _chunk_reader(store: ResultStore, key: str, head: TableHead, eager: bool) -> Callable[[int, int], object]:
-    """``read(number, chunk)``: a chunk of the head's part ``number``, read when asked for; ``eager``:
-    every chunk read now (raises TableLost now, never later), for a reader whose findings cannot be
-    taken back."""
-    if not eager:
-        return lambda number, chunk: load_chunk(store, key, head, number, chunk)
-    chunks = {(number, chunk): load_chunk(store, key, head, number, chunk)
-              for number, stamps in enumerate(head.parts) for chunk in range(len(stamps))}
-    return lambda number, chunk: chunks.pop((number, chunk))
-
-
-def table_state(store: ResultStore, key: str, content: str | None, rule: CompiledRule, position: int,
-                rule_count: int) -> object | None:
-    """A dataset rule's state over the whole file, its chunk states from the file's record table merged
-    (None when the table is missing or was made from other bytes than ``content``)."""
-    head = load_head(store, key, rule_count)
-    if head is None or head.content is None or head.content != content:
-        return None
-    number = _state_part(rule_count, position)
-    try:
-        states = [load_chunk(store, key, head, number, chunk) for chunk in range(len(head.parts[number]))]
-    except TableLost:
-        return None
-    return merged(rule, states)
-
-
-def merged(rule: CompiledRule, states: list) -> object:
-    """Consecutive chunks' states as one, neighbours merged pairwise (merging concatenates arrays: in a
-    line, a big file's first chunks would be copied once per later chunk)."""
-    accumulator, options = rule.accumulator, rule.accumulator_options
-    if not states:
-        return accumulator.empty(options)
-    while len(states) > 1:
-        states = [accumulator.merge(states[start], states[start + 1], options) if start + 1 < len(states)
-                  else states[start] for start in range(0, len(states), 2)]
-    return states[0]
-
-
-def absorbed(rule: CompiledRule, state: object, observations: list, refs: list[RecordRef]) -> object:
-    """``state`` after absorbing each record's observation (None: none) at its ref."""
-    if None in observations:  # (a scan in C; most columns have none, or nothing else)
-        if observations.count(None) == len(observations):
-            return state
-        observed = list(map(is_not, observations, repeat(None)))
-        observations, refs = list(compress(observations, observed)), list(compress(refs, observed))
-    return rule.accumulator.absorb(state, observations, refs, rule.accumulator_options)
 
 
 def observes_all(plan: FilePlan) -> bool:
     """Whether every dataset rule of the plan observes records (else the file is cached in blocks)."""
     return all(rule.accumulator.observe is not None for rule in plan.aggregate_rules)
-
-
-def table_key(evaluation_key: str, display: str) -> str:
-    """A file's table: its display path under one evaluation key (rules, settings, code)."""
-    return "t" + hashlib.blake2b(display.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + evaluation_key
 
 
 def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, content: Callable[[], str | None],
@@ -272,7 +78,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     before = load_head(store, key, len(plan.aggregate_rules)) if use_previous else None
     if before is not None:
         try:
-            read = _chunk_reader(store, key, before, eager=not reread)
+            read = chunk_reader(store, key, before, eager=not reread)
         except TableLost:
             before = None
     problems: set[int] = set()  # records with an input problem (a warning) are not cached: see _noting
@@ -281,7 +87,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
         builder = TableBuilder(plan.aggregate_rules, problems, store, key)
         for first in records:  # pieces read as they are linted, never held (as without the cache)
             findings: list[Finding] = []
-            piece = chain((first,), islice(records, RECORDS_PER_PIECE - 1))
+            piece = chain((first,), islice(records, tables.RECORDS_PER_PIECE - 1))
             yield findings, lint_source(setup, Source(source.run, piece), findings, rows=builder)
         builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
         return
@@ -291,10 +97,10 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     nothing = Partial(empty_states(plan), 0)
     yield input_problems, nothing
     # The new table, a part at a time: each previous part read, the new one made, stored and let go.
-    old = _list_part(read, before, 0)
+    old = list_part(read, before, 0)
     findings = _moved_findings(_picker(origin), old, added, before, head)
-    for start in range(0, len(findings), RECORDS_PER_PIECE):
-        yield Encoded(chain.from_iterable(filter(None, findings[start:start + RECORDS_PER_PIECE]))), nothing
+    for start in range(0, len(findings), tables.RECORDS_PER_PIECE):
+        yield Encoded(chain.from_iterable(filter(None, findings[start:start + tables.RECORDS_PER_PIECE]))), nothing
     stamps = [store_part(store, key, 0, findings, old, before.parts[0])]
     findings = old = None
     rebuilt = _Rebuilt(origin, before, head)
@@ -306,7 +112,7 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
         state_stamps.append(chunk_states)
     yield [], Partial(states, len(origin))
     head.content, head.groups, head.parts = content(), _groups(head, known.seen_groups), (*stamps, *state_stamps)
-    _store_versions(store, key, head, before)
+    store_versions(store, key, head, before)
 
 
 class _Rebuilt:
@@ -323,15 +129,15 @@ class _Rebuilt:
 
     def __init__(self, origin: array, before: TableHead, head: TableHead) -> None:
         self.before, self.head, self.rows_before = before, head, len(before.index)
-        self.chunk_count = -(-len(origin) // RECORDS_PER_PIECE)
+        self.chunk_count = -(-len(origin) // tables.RECORDS_PER_PIECE)
         self.kept = {chunk for chunk in range(self.chunk_count) if _is_kept(chunk, origin, before, head)}
         self.in_place = {chunk for chunk in range(self.chunk_count) if _is_in_place(chunk, before, head)}
         self.changed = [chunk for chunk in range(self.chunk_count) if chunk not in self.kept]
         old_rows = [row for chunk in self.changed for row in self._old_rows(origin, chunk)]
         # The previous table's chunks the changed chunks' rows come from, as one window.
-        self.first_old, self.last_old = ((min(old_rows) // RECORDS_PER_PIECE, max(old_rows) // RECORDS_PER_PIECE)
+        self.first_old, self.last_old = ((min(old_rows) // tables.RECORDS_PER_PIECE, max(old_rows) // tables.RECORDS_PER_PIECE)
                                          if old_rows else (0, -1))
-        base = self.first_old * RECORDS_PER_PIECE if old_rows else self.rows_before
+        base = self.first_old * tables.RECORDS_PER_PIECE if old_rows else self.rows_before
         self.pickers = {chunk: _picker(array("q", [row - base for row in _rows(origin, chunk)])) for chunk in self.changed}
         self.refs: dict[int, list[RecordRef]] = {}
 
@@ -339,7 +145,7 @@ class _Rebuilt:
         """Where the chunk's records are (made once for every rule)."""
         refs = self.refs.get(chunk)
         if refs is None:
-            start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+            start, stop = chunk_span(chunk)
             refs = self.refs[chunk] = list(map(RecordRef, self.head.index[start:stop], self.head.line[start:stop],
                                                self.head.column[start:stop]))
         return refs
@@ -353,10 +159,10 @@ class _Rebuilt:
                   position: int, added: list) -> tuple[object, tuple, tuple]:
         """The rule's state over the file and the stamps of its column's chunks and of its states' chunks."""
         rule_count = (len(self.before.parts) - 1) // 2
-        number, state_number = position + 1, _state_part(rule_count, position)
-        window = [_list_chunk(read, self.before, number, chunk) for chunk in range(self.first_old, self.last_old + 1)]
+        number, state_number = position + 1, state_part(rule_count, position)
+        window = [list_chunk(read, self.before, number, chunk) for chunk in range(self.first_old, self.last_old + 1)]
         pool = [item for chunk in window for item in chunk]
-        pool += [None] * (self.rows_before - self.first_old * RECORDS_PER_PIECE - len(pool)) if window else []
+        pool += [None] * (self.rows_before - self.first_old * tables.RECORDS_PER_PIECE - len(pool)) if window else []
         pool += added
         columns, states, chunk_states = [], [], []
         for chunk in range(self.chunk_count):
@@ -375,38 +181,27 @@ class _Rebuilt:
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), values, self._refs(chunk))
             states.append(state)
             columns.append(self.before.parts[number][chunk] if values == previous
-                           else _store_chunk(store, key, number, chunk, values))
-            chunk_states.append(_store_chunk(store, key, state_number, chunk, state))
+                           else store_chunk(store, key, number, chunk, values))
+            chunk_states.append(store_chunk(store, key, state_number, chunk, state))
         return merged(rule, states), tuple(columns), tuple(chunk_states)
 
 
-def _list_chunk(read: Callable[[int, int], object], head: TableHead, number: int, chunk: int) -> list:
-    """A chunk of a part that holds one value per record (the findings, a column), checked whole."""
-    found = read(number, chunk)
-    if not isinstance(found, list) or len(found) != min(RECORDS_PER_PIECE, len(head.index) - chunk * RECORDS_PER_PIECE):
-        raise TableLost()
-    return found
-
-
-def _list_part(read: Callable[[int, int], object], head: TableHead, number: int) -> list:
-    return list(chain.from_iterable(_list_chunk(read, head, number, chunk) for chunk in range(len(head.parts[number]))))
-
-
 def _rows(origin: array, chunk: int) -> array:
-    return origin[chunk * RECORDS_PER_PIECE:(chunk + 1) * RECORDS_PER_PIECE]
+    start, stop = chunk_span(chunk)
+    return origin[start:stop]
 
 
 def _is_kept(chunk: int, origin: array, before: TableHead, head: TableHead) -> bool:
     """Whether the chunk holds the previous table's chunk at the same place: the same rows (so records
     of the same content), at the same positions."""
-    start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+    start, stop = chunk_span(chunk)
     return _is_in_place(chunk, before, head) and origin[start:stop] == array("q", range(start, min(stop, len(origin))))
 
 
 def _is_in_place(chunk: int, before: TableHead, head: TableHead) -> bool:
     """Whether the chunk's records sit where the previous table's chunk at the same place had its own
     (same count, same index, line and column each): then equal observations make equal states."""
-    start, stop = chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
+    start, stop = chunk_span(chunk)
     if chunk >= len(before.parts[0]) or len(head.index[start:stop]) != len(before.index[start:stop]):
         return False
     return (head.index[start:stop] == before.index[start:stop] and head.line[start:stop] == before.line[start:stop]
@@ -460,7 +255,7 @@ def _relint(setup: RunSetup, source: Source, plan: FilePlan, before: TableHead, 
                 missed += 1
                 misses.append(item)
                 miss_places.append(len(origin))
-                if len(misses) == RECORDS_PER_PIECE:  # a file mostly new is not held decoded
+                if len(misses) == tables.RECORDS_PER_PIECE:  # a file mostly new is not held decoded
                     lint_source(setup, Source(source.run, misses), [], rows=fresh, absorb=False)  # (their findings: in the rows)
                     misses = []
         digests += digest
@@ -556,20 +351,20 @@ class TableBuilder:
         for mine, column in zip(self.parts[1:], columns):
             mine.extend(column)
         if self.store is not None:
-            while len(self.parts[0]) >= RECORDS_PER_PIECE:
-                self._store_chunk(RECORDS_PER_PIECE)
+            while len(self.parts[0]) >= tables.RECORDS_PER_PIECE:
+                self._store_chunk(tables.RECORDS_PER_PIECE)
 
     def _store_chunk(self, size: int) -> None:
         chunk = len(self.stamps[0])
-        start = chunk * RECORDS_PER_PIECE
+        start = chunk * tables.RECORDS_PER_PIECE
         refs = list(map(RecordRef, self.index[start:start + size], self.line[start:start + size],
                         self.column[start:start + size]))
         for position, rule in enumerate(self.rules):
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), self.parts[position + 1][:size], refs)
-            number = _state_part(len(self.rules), position)
-            self.stamps[number].append(_store_chunk(self.store, self.key, number, chunk, state))
+            number = state_part(len(self.rules), position)
+            self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, state))
         for number, part in enumerate(self.parts):
-            self.stamps[number].append(_store_chunk(self.store, self.key, number, chunk, part[:size]))
+            self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, part[:size]))
             del part[:size]
 
     def table(self) -> RecordTable:
@@ -584,7 +379,7 @@ class TableBuilder:
                          tuple(map(tuple, self.stamps)))
         head.groups = groups(head)
         self.store.put(self.key, head)
-        self.store.put(_versions_key(self.key), TableVersions(content))  # (no previous version to restore)
+        self.store.put(versions_key(self.key), TableVersions(content))  # (no previous version to restore)
 
 
 def _row_digest(record: Record, encoded: tuple | None) -> bytes:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from vgptlint.incremental.cached import (FileCache, cached_chunks, content_read, file_cache, lint_blocks, lint_recorded,
                                          replay)
 from vgptlint.incremental.keys import Unkeyable, run_facts_key
-from vgptlint.incremental.records import TableLost, observes_all, restore_version, table_key, table_pieces
+from vgptlint.incremental.records import observes_all, table_pieces
+from vgptlint.incremental.tables import TableLost, restore_version, table_key
 from vgptlint.incremental.store import ResultStore, open_store, prune
 from vgptlint.inputs.read import read_source
 from vgptlint.inputs.records import KnownRecords
