@@ -85,11 +85,15 @@ def table_pieces(setup: RunSetup, source: Source, store: ResultStore, key: str, 
     records = _noting(source.records, problems)
     if before is None:
         builder = TableBuilder(plan.aggregate_rules, problems, store, key)
-        for first in records:  # pieces read as they are linted, never held (as without the cache)
+        # Pieces are read as they are linted, never held (as without the cache). The rules' states are
+        # the builder's chunk states, which it stores: observations are absorbed once, per chunk.
+        for first in records:
             findings: list[Finding] = []
             piece = chain((first,), islice(records, tables.RECORDS_PER_PIECE - 1))
-            yield findings, lint_source(setup, Source(source.run, piece), findings, rows=builder)
+            linted = lint_source(setup, Source(source.run, piece), findings, rows=builder, absorb=False)
+            yield findings, Partial(builder.take_states(), linted.record_count)
         builder.store_rest(content(), lambda head: _groups(head, known.seen_groups))
+        yield [], Partial(builder.take_states(), 0)
         return
     known.digests = dict(zip(_digests(before.digests), range(len(before.index))))
     known.groups = before.groups
@@ -338,6 +342,7 @@ class TableBuilder:
         self.index, self.line, self.column = array("q"), array("q"), array("q")
         self.parts: list[list] = [[] for _ in range(len(rules) + 1)]  # findings, then each rule's column
         self.stamps: list[list[bytes]] = [[] for _ in range(2 * len(rules) + 1)]  # and each rule's chunk states
+        self.states: list[list] = [[] for _ in rules]  # per rule, the states of the chunks stored since take_states
 
     def add(self, records: list[Record], findings: list[list[Finding]], columns: list[list]) -> None:
         mine = self.parts[0]
@@ -363,9 +368,16 @@ class TableBuilder:
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), self.parts[position + 1][:size], refs)
             number = state_part(len(self.rules), position)
             self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, state))
+            self.states[position].append(state)
         for number, part in enumerate(self.parts):
             self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, part[:size]))
             del part[:size]
+
+    def take_states(self) -> list:
+        """Each rule's state over the chunks stored since the last call (empty when none was)."""
+        states = [merged(rule, chunk_states) for rule, chunk_states in zip(self.rules, self.states)]
+        self.states = [[] for _ in self.rules]
+        return states
 
     def table(self) -> RecordTable:
         head = TableHead(None, b"".join(self.digests), self.index, self.line, self.column, {})
