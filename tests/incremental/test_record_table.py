@@ -307,3 +307,28 @@ def test_a_rerun_absorbs_only_the_chunks_an_edit_changed(tmp_path, cache_dir, mo
     assert {count for _, count in absorbed_counts} == {5}  # the edited one
     # a rule that keeps nothing the edit changed (whether an input is used) reads that chunk's stored state
     assert "duplicate-records" in rule_ids and "input-usage" not in rule_ids
+
+
+def test_a_state_that_is_its_column_is_rebuilt_not_stored(tmp_path, cache_dir, monkeypatch):
+    """The duplicate rules' states hold their observations whole: the table stores their columns only,
+    and rebuilds a chunk's state from its column where a rerun or a changed bound needs it."""
+    monkeypatch.setattr(tables, "RECORDS_PER_PIECE", 5)
+    stamps: dict[str, set[bytes]] = {}
+    store_state = tables.store_state
+
+    def noting(store, key, rule, number, chunk, state):
+        stamp = store_state(store, key, rule, number, chunk, state)
+        stamps.setdefault(rule.id, set()).add(stamp)
+        return stamp
+    monkeypatch.setattr(records, "store_state", noting)
+    rows = [{**record, "instruction": f"{record.get('instruction', '')} ({number})"} for number, record in enumerate(SFT * 2)]
+    rows[12] = dict(rows[3])  # a copy, in another chunk
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    assert stamps["duplicate-records"] == stamps["near-duplicate-records"] == {tables.NOT_STORED}
+    assert tables.NOT_STORED not in stamps["short-output-share"] and len(stamps["short-output-share"]) > 2
+    rows[3] = dict(rows[3], output=rows[3]["output"] + " (edited)")  # the copy's first: the copy is gone
+    write_project(tmp_path, rows, DPO, policy_text(), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")
+    write_project(tmp_path, rows, DPO, policy_text(duplicates_max=0.5), CATALOG)
+    assert lint(tmp_path) == lint(tmp_path, "--no-cache")

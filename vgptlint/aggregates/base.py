@@ -78,6 +78,9 @@ class Accumulator:
     observe: Callable[[list[Target], Context, object], object] | None = None
     absorb: Callable[[object, Sequence[object], Sequence[RecordRef], object], object] | None = None
     settle: Callable[[list[object], object], list[object]] | None = None
+    # Whether the state is its observations whole, rearranged (copies are found at finalize): a record
+    # table rebuilds such a state from its column of observations rather than storing them twice.
+    state_is_column: bool = False
 
     def settled(self, observations: list, options: object) -> list:
         """A batch of observations as they are absorbed and cached."""
@@ -138,6 +141,7 @@ def accumulator(
     key_inputs: Callable[[object, Context], object] | None = None,
     absorb: Callable[[object, Sequence[object], Sequence[RecordRef], object], object] | None = None,
     settle: Callable[[list[object], object], list[object]] | None = None,
+    state_is_column: bool = False,
 ) -> Callable:
     """Register the decorated function together with its empty/merge/finalize.
 
@@ -149,6 +153,7 @@ def accumulator(
     :class:`RecordRef`; absorbing a sequence at once or in any consecutive batches must give the
     same state. ``settle(observations, opts) -> observations`` (optional) maps a batch of them
     before they are absorbed or cached. Observations are pickled into the result cache.
+    ``state_is_column``: the state is the observations absorbed, rearranged (the result cache rebuilds it).
     """
 
     def register(function: Callable) -> Callable:
@@ -158,7 +163,7 @@ def accumulator(
         else:
             add = _add_of(function, absorb, settle)
             ACCUMULATORS[name] = Accumulator(name, options, empty, add, merge, finalize, doc, judged_by, key_inputs,
-                                             function, absorb, settle)
+                                             function, absorb, settle, state_is_column)
         return function
 
     return register

@@ -370,7 +370,7 @@ def _dup_absorb(state: DuplicateState, rows: list[bytes], refs, opts: DuplicateO
 
 @accumulator("duplicates", options=DuplicateOptions, empty=lambda opts: DuplicateState(), merge=_dup_merge,
              finalize=lambda state, opts: _dup_finalize(state, opts),
-             judged_by=("max", "max_reported", "label"), absorb=_dup_absorb)
+             judged_by=("max", "max_reported", "label"), absorb=_dup_absorb, state_is_column=True)
 def duplicates(targets, ctx, opts: DuplicateOptions) -> bytes | None:
     """Exact (normalized) duplicate records; see the module docstring."""
     if not isinstance(ctx.record, dict):
@@ -839,7 +839,8 @@ def _near_absorb(state: NearState, rows: list[bytes], refs, opts: NearDuplicateO
 
 @accumulator("near_duplicates", options=NearDuplicateOptions, empty=lambda opts: NearState(), merge=_near_merge,
              finalize=lambda state, opts: _near_finalize(state, opts),
-             judged_by=("threshold", "max", "max_reported"), absorb=_near_absorb, settle=_near_settle)
+             judged_by=("threshold", "max", "max_reported"), absorb=_near_absorb, settle=_near_settle,
+             state_is_column=True)
 def near_duplicates(targets, ctx, opts: NearDuplicateOptions) -> tuple[bytes, bytes, bytes | None] | None:
     """Near-duplicate records by MinHash/LSH; see the module docstring."""
     if not isinstance(ctx.record, dict):

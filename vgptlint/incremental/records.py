@@ -40,8 +40,9 @@ from vgptlint.findings.encoding import Encoded, encode
 from vgptlint.incremental import tables
 from vgptlint.incremental.store import ResultStore
 from vgptlint.incremental.tables import (RecordTable, TableHead, TableLost, TableVersions, absorbed, chunk_reader,
-                                         list_chunk, list_part, load_head, merged, state_part, store_chunk,
-                                         store_part, store_versions, versions_key, chunk_span)
+                                         chunk_refs, chunk_span, list_chunk, list_part, load_head, merged, state_part,
+                                         store_chunk, store_part, store_state, store_versions, stored_state,
+                                         versions_key)
 from vgptlint.inputs.records import GROUP_LINES, InputProblem, KnownRecord, KnownRecords, KnownRun, Record, record_digest
 from vgptlint.model import Finding
 from vgptlint.policy.model import CompiledRule
@@ -149,9 +150,7 @@ class _Rebuilt:
         """Where the chunk's records are (made once for every rule)."""
         refs = self.refs.get(chunk)
         if refs is None:
-            start, stop = chunk_span(chunk)
-            refs = self.refs[chunk] = list(map(RecordRef, self.head.index[start:stop], self.head.line[start:stop],
-                                               self.head.column[start:stop]))
+            refs = self.refs[chunk] = chunk_refs(self.head, chunk)
         return refs
 
     def _old_rows(self, origin: array, chunk: int) -> list[int]:
@@ -170,23 +169,23 @@ class _Rebuilt:
         pool += added
         columns, states, chunk_states = [], [], []
         for chunk in range(self.chunk_count):
+            previous = (window[chunk - self.first_old] if self.first_old <= chunk <= self.last_old else None)
             if chunk in self.kept:
                 columns.append(self.before.parts[number][chunk])
                 chunk_states.append(self.before.parts[state_number][chunk])
-                states.append(read(state_number, chunk))
+                states.append(stored_state(read, self.before, rule, position, chunk, previous, self._refs))
                 continue
             values = self.pickers[chunk](pool)
-            previous = (window[chunk - self.first_old] if self.first_old <= chunk <= self.last_old else None)
             if values == previous and chunk in self.in_place:  # records changed, not what this rule keeps of them
                 columns.append(self.before.parts[number][chunk])
                 chunk_states.append(self.before.parts[state_number][chunk])
-                states.append(read(state_number, chunk))
+                states.append(stored_state(read, self.before, rule, position, chunk, previous, self._refs))
                 continue
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), values, self._refs(chunk))
             states.append(state)
             columns.append(self.before.parts[number][chunk] if values == previous
                            else store_chunk(store, key, number, chunk, values))
-            chunk_states.append(store_chunk(store, key, state_number, chunk, state))
+            chunk_states.append(store_state(store, key, rule, state_number, chunk, state))
         return merged(rule, states), tuple(columns), tuple(chunk_states)
 
 
@@ -367,7 +366,7 @@ class TableBuilder:
         for position, rule in enumerate(self.rules):
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), self.parts[position + 1][:size], refs)
             number = state_part(len(self.rules), position)
-            self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, state))
+            self.stamps[number].append(store_state(self.store, self.key, rule, number, chunk, state))
             self.states[position].append(state)
         for number, part in enumerate(self.parts):
             self.stamps[number].append(store_chunk(self.store, self.key, number, chunk, part[:size]))

@@ -17,6 +17,9 @@ from vgptlint.policy.model import CompiledRule
 RECORDS_PER_PIECE = 16_384  # records whose findings are held at once (as RECORDS_PER_PASS in the engine)
 
 
+NOT_STORED = b""  # the stamp of a chunk state rebuilt from its column (see store_state)
+
+
 def chunk_span(chunk: int) -> tuple[int, int]:
     """The rows of chunk ``chunk`` of a table: (first, past the last)."""
     return chunk * RECORDS_PER_PIECE, (chunk + 1) * RECORDS_PER_PIECE
@@ -98,7 +101,7 @@ def _remove_unnamed(store: ResultStore, key: str, dropped: tuple, kept: tuple[tu
              for chunk, stamp in enumerate(stamps)}
     for number, stamps in enumerate(dropped):
         for chunk, stamp in enumerate(stamps):
-            if (number, chunk, stamp) not in named:
+            if stamp != NOT_STORED and (number, chunk, stamp) not in named:
                 store.discard(_chunk_key(key, number, chunk, stamp))
 
 
@@ -170,7 +173,7 @@ def chunk_reader(store: ResultStore, key: str, head: TableHead, eager: bool) -> 
     if not eager:
         return lambda number, chunk: load_chunk(store, key, head, number, chunk)
     chunks = {(number, chunk): load_chunk(store, key, head, number, chunk)
-              for number, stamps in enumerate(head.parts) for chunk in range(len(stamps))}
+              for number, stamps in enumerate(head.parts) for chunk, stamp in enumerate(stamps) if stamp != NOT_STORED}
     return lambda number, chunk: chunks.pop((number, chunk))
 
 
@@ -193,12 +196,39 @@ def table_state(store: ResultStore, key: str, content: str | None, rule: Compile
     head = load_head(store, key, rule_count)
     if head is None or head.content is None or head.content != content:
         return None
-    number = state_part(rule_count, position)
+    read = chunk_reader(store, key, head, eager=False)
     try:
-        states = [load_chunk(store, key, head, number, chunk) for chunk in range(len(head.parts[number]))]
+        states = [stored_state(read, head, rule, position, chunk) for chunk in range(len(head.parts[0]))]
     except TableLost:
         return None
     return merged(rule, states)
+
+
+def store_state(store: ResultStore, key: str, rule: CompiledRule, number: int, chunk: int, state: object) -> bytes:
+    """Store a rule's state over a chunk (part ``number``) → its stamp; NOT_STORED when the state is
+    its column rearranged (``Accumulator.state_is_column``): stored too, it would double the table."""
+    if rule.accumulator.state_is_column:
+        return NOT_STORED
+    return store_chunk(store, key, number, chunk, state)
+
+
+def stored_state(read: Callable[[int, int], object], head: TableHead, rule: CompiledRule, position: int, chunk: int,
+                 column: list | None = None, refs: Callable[[int], list[RecordRef]] | None = None) -> object:
+    """The state of the head's rule ``position`` over chunk ``chunk``: read, or rebuilt from its column
+    (``column``: the chunk of it, when already read; ``refs(chunk)``: its records' refs, when made)."""
+    number = state_part((len(head.parts) - 1) // 2, position)
+    if head.parts[number][chunk] != NOT_STORED:
+        return read(number, chunk)
+    if column is None:
+        column = list_chunk(read, head, position + 1, chunk)
+    return absorbed(rule, rule.accumulator.empty(rule.accumulator_options), column,
+                    chunk_refs(head, chunk) if refs is None else refs(chunk))
+
+
+def chunk_refs(head: TableHead, chunk: int) -> list[RecordRef]:
+    """Where the records of one chunk of a table are."""
+    start, stop = chunk_span(chunk)
+    return list(map(RecordRef, head.index[start:stop], head.line[start:stop], head.column[start:stop]))
 
 
 def merged(rule: CompiledRule, states: list) -> object:
