@@ -164,11 +164,26 @@ def _describe_function(function: object, out: list[str], active: set[int]) -> No
 
 def code_key() -> str:
     """vgptlint's version, the Python and library versions, and the source files of the package and of
-    every module that registered a function, fixer or accumulator (a team's own), as they are on disk
-    now: an edited checkout is new code even at the same version number."""
+    every module that registered a function, fixer or accumulator (a team's own): an edited checkout
+    is new code even at the same version number. The package's files are looked at once per process
+    (the code it runs is what it loaded); a team's module on every call, as it is on disk now."""
+    package_files, package_digest = _package_code()
+    others = tuple(_stat(path) for path in sorted(_registered_files() - package_files))
+    return _code_digest(package_digest, others)
+
+
+@lru_cache(maxsize=1)
+def _package_code() -> tuple[frozenset[str], str]:
+    """The package's source files and the digest of the package's code (their sizes and modification
+    times, vgptlint's, Python's and the libraries' versions)."""
     package = Path(__file__).resolve().parent.parent
-    stats = [_stat(path) for path in sorted({*map(str, package.rglob("*.py")), *_registered_files()})]
-    return digest_of(KEY_FORMAT, __version__, sys.version, _library_versions(), stats)
+    files = sorted(map(str, package.rglob("*.py")))
+    return frozenset(files), digest_of(KEY_FORMAT, __version__, sys.version, _library_versions(), list(map(_stat, files)))
+
+
+@lru_cache(maxsize=64)
+def _code_digest(package_digest: str, others: tuple) -> str:
+    return digest_of(package_digest, others) if others else package_digest
 
 
 def _registered_files() -> set[str]:
@@ -232,7 +247,24 @@ def evaluation_key(rules: Iterable[object], file_facts: object, run_facts: str, 
     Raises:
         Unkeyable: something in them cannot be described by value.
     """
-    return digest_of(run_facts, file_facts, [rule_evaluation(rule) for rule in rules], inputs, code_key())
+    return digest_of(run_facts, file_facts, [_rule_description(rule) for rule in rules], inputs, code_key())
+
+
+def _rule_description(rule: object) -> str:
+    """``describe(rule_evaluation(rule))``, made once per compiled rule (a run keys every file with its
+    plan's rules: the same rules, file after file). Compiled rules are never changed once made."""
+    found = _RULE_DESCRIPTIONS.get(id(rule))
+    if found is not None and found[0] is rule:
+        return found[1]
+    if len(_RULE_DESCRIPTIONS) >= _MAX_RULE_DESCRIPTIONS:  # a long-lived process that reloads policies
+        _RULE_DESCRIPTIONS.clear()
+    description = describe(rule_evaluation(rule))
+    _RULE_DESCRIPTIONS[id(rule)] = rule, description  # (holding the rule keeps its id from being reused)
+    return description
+
+
+_RULE_DESCRIPTIONS: dict[int, tuple[object, str]] = {}
+_MAX_RULE_DESCRIPTIONS = 4096
 
 
 def run_facts_key(settings: dict, services: dict, dialect: str) -> str:
