@@ -16,9 +16,11 @@ without the cache (``--no-cache``) of the same inputs: the figures only count if
 
 ``python bench/run.py --cache`` runs these after its own figures; alone (the same data, nothing else)::
 
-    python bench/cached.py [--scale 1] [--seed 0] [--no-edits]
+    python bench/cached.py [--scale 1] [--seed 0] [--no-edits] [--repeat N]
 
 ``--no-edits`` stops after the threshold scenario (the 1% scenarios lint a file's blocks again).
+``--repeat N`` runs each scenario N times from the same cache and prints the median run, with the
+range of its ratios (one run on a shared machine can be off by a tenth).
 """
 from __future__ import annotations
 
@@ -38,9 +40,11 @@ CHANGED_POLICY = "extends: [pretrain]\nrules:\n  short-output-share:\n    option
 
 
 def cache_benchmark(folder: Path, measure: Callable[..., dict], root: Path, kinds: tuple[str, ...],
-                    edits: bool = True) -> dict:
+                    edits: bool = True, repeat: int = 1) -> dict:
     """The scenarios' figures; ``measure(command, **environment)`` times one command in a fresh process.
-    ``edits=False``: only the cold run, nothing changed and one threshold changed."""
+    ``edits=False``: only the cold run, nothing changed and one threshold changed. ``repeat``: each
+    scenario run that many times from the same cache (copied before its first run, put back before
+    each other), each run against its own floor; the median run's figures, and the range of ratios."""
     compileall.compile_dir(str(root / "vgptlint"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -60,19 +64,36 @@ def cache_benchmark(folder: Path, measure: Callable[..., dict], root: Path, kind
                     str(data / "dataset_info.json"), "--catalog", str(root / "examples" / "catalog.yaml"),
                     "--fail-on", "never", "--jobs", "1", *extra, *map(str, files)]
 
-        def scenario(label: str, policy: str) -> dict:
+        def timed(policy: str) -> dict:
             floor = measure([sys.executable, str(root / "bench" / "floor.py"), *map(str, files)])
             figures = measure(command(policy, "-o", str(work / "cached.txt")), **environment)
+            return {"wall": figures["wall"], "cpu": figures["cpu"], "peak_rss_mb": figures["peak_rss_mb"],
+                    "floor_wall": floor["wall"], "floor_cpu": floor["cpu"], "time_ratio": figures["wall"] / floor["wall"],
+                    "cpu_ratio": figures["cpu"] / floor["cpu"]}
+
+        def scenario(label: str, policy: str) -> dict:
+            cache, before = work / "cache", work / "cache-before"
+            if repeat > 1 and cache.exists():
+                shutil.copytree(cache, before)
+            runs = []
+            for attempt in range(repeat):
+                if attempt:
+                    shutil.rmtree(cache, ignore_errors=True)
+                    if before.exists():
+                        shutil.copytree(before, cache)
+                runs.append(timed(policy))
+            shutil.rmtree(before, ignore_errors=True)
             subprocess.run(command(policy, "--no-cache", "-o", str(work / "cold.txt")), check=False)
             identical = (work / "cached.txt").read_bytes() == (work / "cold.txt").read_bytes()
-            result = {"wall": figures["wall"], "cpu": figures["cpu"], "peak_rss_mb": figures["peak_rss_mb"],
-                      "floor_wall": floor["wall"], "floor_cpu": floor["cpu"], "time_ratio": figures["wall"] / floor["wall"],
-                      "cpu_ratio": figures["cpu"] / floor["cpu"], "identical_to_uncached": identical}
-            print(f"{label:<44} {figures['wall']:7.2f} s {result['time_ratio']:7.1f}x wall {result['cpu_ratio']:7.1f}x cpu "
-                  f"{figures['peak_rss_mb']:7.1f} MB {'same report' if identical else 'REPORT DIFFERS'}")
+            ratios = sorted(run["cpu_ratio"] for run in runs)
+            result = {**sorted(runs, key=lambda run: run["cpu_ratio"])[len(runs) // 2], "identical_to_uncached": identical,
+                      "cpu_ratios": ratios}
+            spread = f" ({ratios[0]:.1f}-{ratios[-1]:.1f}x of {len(runs)})" if len(runs) > 1 else ""
+            print(f"{label:<44} {result['wall']:7.2f} s {result['time_ratio']:7.1f}x wall {result['cpu_ratio']:7.1f}x cpu{spread} "
+                  f"{result['peak_rss_mb']:7.1f} MB {'same report' if identical else 'REPORT DIFFERS'}")
             return result
 
-        print(f"\nresult cache (JSON Lines, text report, -j1; ratios to the floor run just before each)")
+        print("\nresult cache (JSON Lines, text report, -j1; ratios to the floor run just before each)")
         results = {"cold, empty cache": scenario("cold, empty cache", "base.yaml")}
         results["nothing changed"] = scenario("rerun, nothing changed", "base.yaml")
         results["one threshold changed"] = scenario("rerun, one threshold changed", "changed.yaml")
@@ -108,11 +129,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-edits", action="store_true", help="stop after the threshold scenario")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each scenario from the same cache (median shown)")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.run import KINDS, ROOT, dataset, measure  # here: bench.run imports this module at its top
 
-    cache_benchmark(dataset(args.scale, args.seed), measure, ROOT, KINDS, edits=not args.no_edits)
+    cache_benchmark(dataset(args.scale, args.seed), measure, ROOT, KINDS, edits=not args.no_edits, repeat=max(1, args.repeat))
     return 0
 
 
