@@ -250,7 +250,7 @@ def _whole_field_start_after_comments(text: str) -> bool:
     DROP TABLE t``): what ``_WHOLE_FIELD_START_RE`` finds in a field without them, for
     :func:`_is_all_sql` (which reads past comments) to decide.
 
-    >>> [_whole_field_start_after_comments(t) for t in ("-- scratch\nDROP TABLE t", "/* a */ USE Viewpoint", "Drop it.")]
+    >>> [_whole_field_start_after_comments(t) for t in ("-- scratch\\nDROP TABLE t", "/* a */ USE Viewpoint", "Drop it.")]
     [True, True, False]
     """
     if not _LEADING_COMMENT_RE.match(text):

@@ -287,7 +287,7 @@ def tsql_message(sql: str, message: str, offset: int | None) -> tuple[str, int |
     text = _CLASS_RE.sub(lambda m: _CLAUSE_NAMES.get(m.group(1), "an expression"), text)
     required = re.match(r"Required keyword: '(\w+)' missing for (.+)", text)
     if text.startswith("Invalid expression / Unexpected token"):
-        text = f"unexpected {here}"
+        text = f"unexpected {here}" + (_why_unexpected(sql, token) if token else "")
     elif text.startswith("Expecting ") and len(text) <= 12:
         # at the end, sqlglot points at the last token: what is missing comes after it
         is_last = token is not None and first_significant(sql, token[1]) is None
@@ -303,6 +303,35 @@ def tsql_message(sql: str, message: str, offset: int | None) -> tuple[str, int |
     elif text.startswith("Error tokenizing"):
         text = f"cannot read the text from {here} on (an unclosed string, comment or bracket?)"
     return text, (token[0] if token else None), (token[1] if token else None)
+
+
+# Clause words a statement cannot start with: a text that does is a piece of one (a WHERE clause
+# shown on its own). Clause words that cannot stand alone as a select-list item: one that does is
+# a column named after it, which T-SQL reads only bracketed ([Select]).
+_CLAUSE_STARTS = frozenset({"WHERE", "FROM", "AND", "OR", "ON", "JOIN", "INNER", "ORDER", "GROUP", "HAVING", "UNION"})
+_CLAUSE_WORDS = _CLAUSE_STARTS | {"SELECT", "INSERT", "UPDATE", "DELETE", "INTO", "VALUES", "SET", "BY", "AS"}
+
+
+def _why_unexpected(sql: str, token: tuple[int, int]) -> str:
+    """What an unexpected clause word most likely means where it stands ("" when nothing is sure):
+    at the start, a fragment; alone between commas of a select list, a name that needs brackets.
+
+    >>> _why_unexpected("WHERE Mth = '2024-01-01'", (0, 5))
+    ' at the start: a clause on its own, not a whole statement'
+    >>> _why_unexpected("SELECT Co,\\n  Select\\nFROM t", (13, 19))
+    '; a column named after a keyword is read only in brackets: [Select]'
+    """
+    word = sql[token[0]:token[1]]
+    upper = word.upper()
+    if upper not in _CLAUSE_WORDS:
+        return ""
+    before = [t.upper for t in significant_tokens(sql) if t.end <= token[0]][-1:]
+    if not before and upper in _CLAUSE_STARTS:
+        return " at the start: a clause on its own, not a whole statement"
+    after = first_significant(sql, token[1])
+    if before in ([","], ["SELECT"]) and (after is None or after.upper in (",", "FROM")):
+        return f"; a column named after a keyword is read only in brackets: [{word}]"
+    return ""
 
 
 def _token_at(sql: str, offset: int) -> tuple[int, int] | None:
