@@ -336,12 +336,12 @@ class FindingSpool:
         >>> [(f.location.line, f.rule) for f in spool.first_of_each(1)]
         [(1, 'r'), (4, 's')]
         """
-        shown: Counter = Counter()
-        for data in self.encoded():
-            key = data[0], data[3]
-            shown[key] += 1
-            if shown[key] <= count:
-                yield decode(data)
+        # The first ``count`` of a (path, rule) in the merged stream are among its first ``count`` in
+        # each run: cutting every run first leaves the merge a few hundred findings, not all of them.
+        self._waiting.sort(key=SORT_FIELDS)
+        runs = [_first_of_each(self._unforgotten(run), count) for run in (*self._runs, list(self._waiting))]
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
+        return map(decode, _first_of_each(merged, count))
 
     def encoded(self) -> Iterator[tuple]:
         """The sorted stream as encoded findings (:func:`encode`): what the result cache stores.
@@ -354,9 +354,12 @@ class FindingSpool:
         ever in spilled or adopted runs (``forget`` drops the waiting ones), so filtering the
         waiting ones too changes nothing."""
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
+        return self._unforgotten(merged)
+
+    def _unforgotten(self, encoded: Iterable[tuple]) -> Iterator[tuple]:
         if not self._forgotten:
-            return iter(merged)
-        return (data for data in merged if not self._is_forgotten(data))
+            return iter(encoded)
+        return (data for data in encoded if not self._is_forgotten(data))
 
     def _spill(self) -> None:
         waiting, self._waiting = self._waiting, []
@@ -380,3 +383,14 @@ class FindingSpool:
         for run in self._runs:
             run.close()
         self._runs = []
+
+
+def _first_of_each(encoded: Iterable[tuple], count: int) -> Iterator[tuple]:
+    """``encoded`` without what follows the first ``count`` findings of each (path, rule)."""
+    shown: dict[tuple[str, str], int] = {}
+    for data in encoded:
+        key = data[0], data[3]
+        seen = shown.get(key, 0)
+        if seen < count:
+            shown[key] = seen + 1
+            yield data
