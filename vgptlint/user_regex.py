@@ -28,8 +28,10 @@ import re
 from dataclasses import dataclass
 
 try:
-    from re import _parser as sre_parse  # Python 3.11+
+    from re import _compiler as sre_compile  # Python 3.11+
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover (3.10)
+    import sre_compile  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
 try:
@@ -149,9 +151,13 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
         if letter not in FLAG_BITS:
             raise ValueError(f'unknown regex flag "{letter}"; known: i, m, s, x')
         bits |= FLAG_BITS[letter]
+    bits = int(bits)  # as re.compile passes them on: the parser and compiler test flags often, and a flag enum's & is slow
     try:
-        python = re.compile(source, bits)
-        shape = shape_of(sre_parse.parse(source, bits), bool(bits & re.MULTILINE))
+        parsed = sre_parse.parse(source, bits)
+        shape = shape_of(parsed, bool(bits & re.MULTILINE))
+        # What re.compile does without parsing again (half its time): the program's .pattern is
+        # None, which nothing reads (UserRegex.source is the pattern).
+        python = sre_compile.compile(parsed, bits)
     except re.error as exc:
         raise ValueError(f'invalid regex "{source}": {exc}') from None
     except RecursionError:
