@@ -198,24 +198,28 @@ def _load_plugins() -> None:
         entry.load()
 
 
-@functools.cache
 def project_uri(*labels: str) -> str:
     """The first of ``labels`` among vgptlint's ``Project-URL`` metadata (pyproject ``[project.urls]``).
 
     Reports need absolute URIs for SARIF; the package metadata is the one place they are written down.
     """
+    urls = _project_urls()
+    return next((urls[label.lower()] for label in labels if urls.get(label.lower())), "")
+
+
+@functools.cache
+def _project_urls() -> dict[str, str]:
+    """vgptlint's ``Project-URL``s by lower-cased label, read once: each read parses the package
+    metadata (~1 ms), and every report's options ask for two."""
     try:
         meta = importlib.metadata.metadata("vgptlint")
     except importlib.metadata.PackageNotFoundError:
-        return ""
+        return {}
     urls: dict[str, str] = {}
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         urls[label.strip().lower()] = url.strip()
-    for label in labels:
-        if urls.get(label.lower()):
-            return urls[label.lower()]
-    return ""
+    return urls
 
 
 @functools.lru_cache(maxsize=4096)  # called once per finding, for a handful of distinct files
