@@ -38,7 +38,7 @@ from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef, 
 from vgptlint.aggregates.bounds import percent, share
 from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.aggregates.metrics import REVIEW_EDGES, bucket_names, label_of
-from vgptlint.deferred_module import DeferredModule
+from vgptlint.deferred import DeferredModule
 from vgptlint.sql.extract import extract_sql
 
 if TYPE_CHECKING:

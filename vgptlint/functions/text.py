@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sized
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from vgptlint.deferred_module import DeferredModule
+from vgptlint.deferred import DeferredModule
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
 from vgptlint.user_regex import compile_user_regex

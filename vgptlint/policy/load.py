@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from vgptlint.aggregates.facet_set import FacetSet
-from vgptlint.deferred_module import DeferredModule
+from vgptlint.deferred import DeferredModule
 from vgptlint.errors import PolicyError, Problem, UsageError
 from vgptlint.facets import compile_facets
 from vgptlint.functions.base import did_you_mean

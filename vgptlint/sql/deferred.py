@@ -18,7 +18,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING, NamedTuple
 
 from vgptlint.cache import cached
-from vgptlint.deferred_module import DeferredModule
+from vgptlint.deferred import DeferredModule
 
 
 if TYPE_CHECKING:
