@@ -5,9 +5,11 @@ import json
 import re
 import subprocess
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from vgptlint import user_regex
 from vgptlint.user_regex import compile_user_regex, without_captures
 
 CATASTROPHIC = "(a+)+$"
@@ -116,3 +118,19 @@ def test_patterns_with_lookaround_answer_as_pythons_re(pattern, text, flags):
     expected = re.search(pattern, text, bits)
     found = compiled.search(text)
     assert (found and found.span()) == (expected and expected.span()), (pattern, text)
+
+
+def test_a_pattern_loaded_again_is_not_parsed_again_and_a_bad_one_is_refused_each_time(tmp_path, monkeypatch):
+    """The verdict and shape are kept in vgptlint's cache; Python's program is compiled when first used."""
+    monkeypatch.setenv("VGPTLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("VGPTLINT_NO_CACHE", raising=False)
+    parsed, real_shape = [], user_regex.python_shape
+    monkeypatch.setattr(user_regex, "python_shape", lambda *args: parsed.append(args) or real_shape(*args))
+    first, again = (compile_user_regex(r"\bmodule\b(?! owns)", "i") for _ in range(2))
+    assert len(parsed) == 1
+    assert (again.engine, again.is_safe, again.unicode_sensitive) == (first.engine, first.is_safe, first.unicode_sensitive)
+    assert again.search("The Module here").span() == first.search("The Module here").span() == (4, 10)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="look-behind requires fixed-width pattern"):
+            compile_user_regex("(?<=a+)b")
+    assert len(parsed) == 3

@@ -28,14 +28,18 @@ import re
 from dataclasses import dataclass
 
 try:
-    from re import _parser as sre_parse  # Python 3.11+
+    from re import _compiler as sre_compile  # Python 3.11+
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover (3.10)
+    import sre_compile  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
 try:
     import re2
 except ImportError:  # pragma: no cover (a platform without its wheels: every pattern is checked for safety)
     re2 = None
+
+from vgptlint.cache import cached
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # ASCII characters whose class differs between the engines: Python's \s (and \S) holds \v and \x1c-\x1f, RE2's does not.
@@ -47,6 +51,9 @@ _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSS
 _ASCII_ONLY_IN_RE2 = {sre_parse.CATEGORY_WORD, sre_parse.CATEGORY_NOT_WORD, sre_parse.CATEGORY_DIGIT,
                       sre_parse.CATEGORY_NOT_DIGIT, sre_parse.CATEGORY_SPACE, sre_parse.CATEGORY_NOT_SPACE,
                       sre_parse.AT_BOUNDARY, sre_parse.AT_NON_BOUNDARY}
+
+
+SHAPE_VERSION = "1"  # kept shapes (vgptlint.cache) of an older meaning are not read: change it with Shape or shape_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +97,11 @@ class UserRegex:
     """A compiled policy pattern: ``search(text)`` as ``re.Pattern.search`` (for the whole match), on
     the engine that is bounded for this pattern and keeps Python's meaning for this text."""
 
-    __slots__ = ("source", "python", "bounded", "program", "prefilter", "is_safe", "unicode_sensitive",
+    __slots__ = ("source", "bits", "python", "bounded", "program", "prefilter", "is_safe", "unicode_sensitive",
                  "newline_sensitive", "ends_as_in_python")
 
-    def __init__(self, source: str, python: re.Pattern[str], bounded: object, shape: Shape,
-                 prefilter: object = None) -> None:
-        self.source = source
-        self.python = python
+    def __init__(self, source: str, bits: int, bounded: object, shape: Shape, prefilter: object = None) -> None:
+        self.source, self.bits = source, bits  # self.python, Python's program, is compiled when first used
         self.bounded = bounded  # the RE2 program, or None when RE2 cannot run the pattern
         self.program = getattr(bounded, "_regexp", None)  # RE2 itself, called without the wrapper
         # For a pattern on Python's engine: RE2 without its lookarounds, which matches wherever the
@@ -107,6 +112,13 @@ class UserRegex:
         self.newline_sensitive = shape.has_end_anchor
         # whether a match on RE2 ends where Python's would (see Shape.has_nullable_repeat)
         self.ends_as_in_python = bounded is None or not shape.has_nullable_repeat
+
+    def __getattr__(self, name: str) -> re.Pattern[str]:
+        """``python`` on first use: known to compile (:func:`python_shape`), and most runs never use it."""
+        if name != "python":
+            raise AttributeError(name)
+        self.python = re.compile(self.source, self.bits)
+        return self.python
 
     @property
     def engine(self) -> str:
@@ -149,13 +161,12 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
         if letter not in FLAG_BITS:
             raise ValueError(f'unknown regex flag "{letter}"; known: i, m, s, x')
         bits |= FLAG_BITS[letter]
-    try:
-        python = re.compile(source, bits)
-        shape = shape_of(sre_parse.parse(source, bits), bool(bits & re.MULTILINE))
-    except re.error as exc:
-        raise ValueError(f'invalid regex "{source}": {exc}') from None
-    except RecursionError:
-        raise ValueError(f'regex "{source}" nests too deep') from None
+    bits = int(bits)  # as re.compile passes them on: the parser and compiler test flags often, and a flag enum's & is slow
+    # A pattern Python's engine compiled once compiles again with this Python (the key holds its
+    # version): what is kept is the verdict and the shape, so a policy loaded again is checked
+    # without parsing its patterns (~0.3 ms each). Errors are never kept.
+    shape = cached("regex-shape", f"{bits}:{source}".encode("utf-8", "surrogatepass"), lambda: python_shape(source, bits),
+                   SHAPE_VERSION)
     bounded = compile_re2(without_captures(source), flags) or compile_re2(source, flags)
     if bounded is None and shape.has_nested_repeat:
         raise ValueError(
@@ -163,7 +174,25 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
             "a quantifier inside another, which can take exponential time on one record; rewrite it without "
             "one of the two (e.g. (a+)+ is a+)")
     prefilter = compile_re2(without_captures(source, drop_lookaround=True), flags) if bounded is None else None
-    return UserRegex(source, python, bounded, shape, prefilter)
+    return UserRegex(source, bits, bounded, shape, prefilter)
+
+
+def python_shape(source: str, bits: int) -> Shape:
+    """The :class:`Shape` of a pattern Python's engine compiles.
+
+    Raises:
+        ValueError: invalid syntax, or a pattern the compiler refuses (Python's message), or one
+            nested too deep.
+    """
+    try:
+        parsed = sre_parse.parse(source, bits)
+        shape = shape_of(parsed, bool(bits & re.MULTILINE))
+        sre_compile.compile(parsed, bits)  # what only the compiler finds (a look-behind of varying width)
+    except re.error as exc:
+        raise ValueError(f'invalid regex "{source}": {exc}') from None
+    except RecursionError:
+        raise ValueError(f'regex "{source}" nests too deep') from None
+    return shape
 
 
 def compile_re2(source: str, flags: str = ""):

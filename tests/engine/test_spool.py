@@ -59,6 +59,22 @@ class _ListRun(list):
         pass
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(FINDINGS, max_size=6), st.lists(FINDINGS, max_size=4)), max_size=70), st.integers(1, 12))
+def test_findings_added_encoded_are_a_run_of_their_own_in_memory_or_not(batches, memory_limit):
+    """add_encoded keeps a run in memory while those kept total at most memory_limit, else writes
+    it: either way the stream is that of the same findings adopted as a run at that point."""
+    encoded, adopted = FindingSpool(memory_limit), FindingSpool(memory_limit)
+    for dataset_level, record_level in batches:
+        for target in (encoded, adopted):
+            target.extend(record_level)
+        encoded.add_encoded(list(map(encode, dataset_level)), FindingCounts.of(dataset_level))
+        adopted.adopt(_ListRun(sorted(map(encode, dataset_level), key=SORT_FIELDS)), FindingCounts.of(dataset_level))
+    assert list(encoded.encoded()) == list(adopted.encoded())
+    assert list(encoded.first_of_each(2)) == list(adopted.first_of_each(2))
+    assert encoded.counts == adopted.counts
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(FINDINGS, max_size=80) | st.lists(FINDINGS, min_size=250, max_size=400), st.integers(1, 12),
        st.lists(FINDINGS, max_size=30), st.integers(0, 4), st.integers(1, 3))

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
 
 from vgptlint.errors import UsageError
 from vgptlint.reports import REPORTERS, render, reporter, reporter_names
-from vgptlint.reports.base import display_path, plural
+from vgptlint.reports import base
+from vgptlint.reports.base import BUILTIN_FORMATS, display_path, plural
 
 MODULES = ["base", "github", "json", "sarif", "serialize", "table", "text"]
 
@@ -22,6 +24,23 @@ def test_doctests(name):
 
 def test_builtin_formats_are_registered():
     assert {"text", "table", "json", "sarif", "github"} <= set(reporter_names())
+
+
+def test_each_builtin_format_is_registered_by_the_module_listed_for_it():
+    """BUILTIN_FORMATS is how a format's module is found before it is imported: it must name every
+    reporter module, each for the format it registers."""
+    reporter_names()
+    listed = {name: REPORTERS[name].render.__module__ for name in BUILTIN_FORMATS}
+    assert listed == BUILTIN_FORMATS
+    modules = {f"vgptlint.reports.{path.stem}" for path in Path(base.__file__).parent.glob("*.py")}
+    assert modules - {"vgptlint.reports.__init__", "vgptlint.reports.base", "vgptlint.reports.serialize"} == set(listed.values())
+
+
+def test_a_plugin_cannot_take_a_builtin_format():
+    with pytest.raises(ValueError, match="registered twice"):  # whether or not html's module is imported yet
+        reporter("html")(lambda run, o: "")
+    reporter_names()
+    assert REPORTERS["html"].render.__module__ == "vgptlint.reports.html"
 
 
 def test_unknown_format_is_a_usage_error(result, opts):

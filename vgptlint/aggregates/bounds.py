@@ -12,8 +12,11 @@ Files too small to judge at all get no dataset-level finding (see ``vgptlint.run
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 
+from vgptlint.deferred import DeferredModule
+
+# Imported when an interval is first computed (with fractions, ~1.5 ms): a rerun served from the cache judges no bound.
+statistics = DeferredModule("statistics")
 CONFIDENCE = 0.95
 
 
@@ -25,7 +28,7 @@ def wilson(numerator: int, total: int, confidence: float = CONFIDENCE) -> tuple[
     """
     if total <= 0:
         return 0.0, 1.0
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    z = statistics.NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     p = numerator / total
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z * ((p * (1 - p) / total + z * z / (4 * total * total)) ** 0.5) / (1 + z * z / total)

@@ -32,13 +32,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
+from typing import TYPE_CHECKING
 
 from vgptlint.aggregates.base import AggregateHit, AggregateOutcome, RecordRef, accumulator
 from vgptlint.aggregates.bounds import percent, share
 from vgptlint.aggregates.facet_set import facet_value
 from vgptlint.aggregates.metrics import REVIEW_EDGES, bucket_names, label_of
-from vgptlint.refusal import refusal, refusal_cues
+from vgptlint.deferred import DeferredModule
 from vgptlint.sql.extract import extract_sql
+
+if TYPE_CHECKING:
+    from vgptlint import refusal as classifier
+else:  # imported at the first verdict asked for: a rerun served from the result cache asks for none
+    classifier = DeferredModule("vgptlint.refusal")
 
 FEATURES = ("length_band", "has_sql", "refusal", "instruction_shape", "answer_shape")
 
@@ -240,7 +246,8 @@ def record_features(record: object, ctx) -> dict[str, str]:
     return {
         "length_band": _BANDS[bisect_right(REVIEW_EDGES, length)],  # the first edge above the length
         "has_sql": "sql" if answer and extract_sql(answer) else "no sql",
-        "refusal": "refusal" if answer and refusal(answer, prompt, refusal_cues(ctx.policy_settings)) else "answer",
+        "refusal": "refusal" if answer and classifier.refusal(answer, prompt, classifier.refusal_cues(ctx.policy_settings))
+                   else "answer",
         "instruction_shape": _first_word(prompt),
         "answer_shape": _answer_shape(answer),
     }

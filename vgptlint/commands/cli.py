@@ -17,7 +17,7 @@ from vgptlint.commands.output import handle_errors, stream_report
 from vgptlint.errors import UsageError
 from vgptlint.fixes.write import check_writable
 from vgptlint.model import Severity
-from vgptlint.reports.base import ReportOptions, find_reporter, reporter_names
+from vgptlint.reports.base import ReportOptions, find_reporter, has_reporter, reporter_names
 from vgptlint.run.engine import tune_collector
 from vgptlint.run.progress import for_terminal
 
@@ -175,7 +175,7 @@ def run_check(paths, policy, dataset_info, catalog, select, ignore, report_forma
               seed, apply_fixes, jobs=None) -> None:
     tune_collector()  # this process lints, reports and ends
     load_builtins()
-    if report_format not in reporter_names():
+    if not has_reporter(report_format):
         raise click.BadParameter(f'unknown format "{report_format}"; known: {", ".join(reporter_names())}', param_hint="--format")
     for target in (output, click.get_current_context().meta.get("vgptlint.review", {}).get("write_baseline")):
         if target:

@@ -19,7 +19,8 @@ first), in memory and in runs, and decodes them only when they are iterated: fin
 encoded (a rerun's, from the record table: :meth:`FindingSpool.add_data`) are never decoded on the
 way through. Findings already encoded and sorted elsewhere (a file's, replayed from the result cache)
 join as runs of their own with their counts (:meth:`FindingSpool.adopt`), so a rerun neither decodes
-nor sorts them again.
+nor sorts them again. A cached file's dataset-level findings arrive as a list and stay one in memory
+while those kept so total at most ``memory_limit`` (:meth:`FindingSpool.add_encoded`).
 """
 from __future__ import annotations
 
@@ -205,6 +206,15 @@ class _Run:
         self.file.close()
 
 
+class _Kept(list):
+    """A sorted run held in memory (:meth:`FindingSpool.add_encoded`)."""
+
+    level = 0
+
+    def close(self) -> None:
+        self.clear()
+
+
 class SortedRun(Protocol):
     """Encoded findings kept elsewhere, already sorted (a cached file's, :meth:`FindingSpool.adopt`):
     iterable any number of times, interleaved, like a spilled run."""
@@ -249,7 +259,8 @@ class FindingSpool:
         self.memory_limit = max(1, memory_limit or DEFAULT_MEMORY_LIMIT)
         self.counts = FindingCounts()
         self._waiting: list[tuple] = []  # encoded, in arrival order
-        self._runs: list[_Run] = []
+        self._runs: list[_Run | _Adopted | _Kept] = []
+        self._kept_count = 0  # findings ever kept in memory as runs (add_encoded), merged or not
         self._forgotten: dict[str, set[tuple[str, str, str]]] = {}
 
     def add(self, finding: Finding) -> None:
@@ -292,10 +303,17 @@ class FindingSpool:
 
     def add_encoded(self, encoded: list[tuple], counts: FindingCounts) -> None:
         """Encoded findings of one file in arrival order, with their counts (a cached file's
-        dataset-level findings): sorted, and written as a run of their own without being decoded."""
+        dataset-level findings): sorted, and a run of their own without being decoded. The run stays
+        in memory while those kept so total at most ``memory_limit``: writing a few thousand findings
+        to a file and reading them back was ~8 ms of a cached rerun."""
         if encoded:
             self.counts.merge(counts)
-            self._add_run(_Run(sorted(encoded, key=SORT_FIELDS), level=0))
+            run = sorted(encoded, key=SORT_FIELDS)
+            if self._kept_count + len(run) > self.memory_limit:
+                self._add_run(_Run(run, level=0))
+                return
+            self._kept_count += len(run)
+            self._add_run(_Kept(run))
 
     def forget(self, path: str, keys: set[tuple[str, str, str]], removed: dict[tuple[str, str, str], Counter]) -> None:
         """Drop the findings of ``path`` that have no fix, sit at a record and whose (rule, pointer,
@@ -336,12 +354,12 @@ class FindingSpool:
         >>> [(f.location.line, f.rule) for f in spool.first_of_each(1)]
         [(1, 'r'), (4, 's')]
         """
-        shown: Counter = Counter()
-        for data in self.encoded():
-            key = data[0], data[3]
-            shown[key] += 1
-            if shown[key] <= count:
-                yield decode(data)
+        # The first ``count`` of a (path, rule) in the merged stream are among its first ``count`` in
+        # each run: cutting every run first leaves the merge a few hundred findings, not all of them.
+        self._waiting.sort(key=SORT_FIELDS)
+        runs = [_first_of_each(self._unforgotten(run), count) for run in (*self._runs, list(self._waiting))]
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
+        return map(decode, _first_of_each(merged, count))
 
     def encoded(self) -> Iterator[tuple]:
         """The sorted stream as encoded findings (:func:`encode`): what the result cache stores.
@@ -354,9 +372,12 @@ class FindingSpool:
         ever in spilled or adopted runs (``forget`` drops the waiting ones), so filtering the
         waiting ones too changes nothing."""
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=SORT_FIELDS)
+        return self._unforgotten(merged)
+
+    def _unforgotten(self, encoded: Iterable[tuple]) -> Iterator[tuple]:
         if not self._forgotten:
-            return iter(merged)
-        return (data for data in merged if not self._is_forgotten(data))
+            return iter(encoded)
+        return (data for data in encoded if not self._is_forgotten(data))
 
     def _spill(self) -> None:
         waiting, self._waiting = self._waiting, []
@@ -380,3 +401,14 @@ class FindingSpool:
         for run in self._runs:
             run.close()
         self._runs = []
+
+
+def _first_of_each(encoded: Iterable[tuple], count: int) -> Iterator[tuple]:
+    """``encoded`` without what follows the first ``count`` findings of each (path, rule)."""
+    shown: dict[tuple[str, str], int] = {}
+    for data in encoded:
+        key = data[0], data[3]
+        seen = shown.get(key, 0)
+        if seen < count:
+            shown[key] = seen + 1
+            yield data

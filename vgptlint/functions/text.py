@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sized
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from vgptlint.deferred import DeferredModule
 from vgptlint.functions.base import Context, Hit, NoOptions, function
 from vgptlint.model import Span
-from vgptlint.refusal import has_cue, refusal_cues
-from vgptlint.refusal import refusal as judge_refusal
 from vgptlint.user_regex import compile_user_regex
+
+if TYPE_CHECKING:
+    from vgptlint import refusal as classifier
+else:  # imported at the first verdict asked for: a rerun served from the result cache asks for none
+    classifier = DeferredModule("vgptlint.refusal")
 
 
 @dataclass(frozen=True)
@@ -181,12 +186,12 @@ def refusal(value: str, opts: NoOptions, ctx: Context) -> Iterator[Hit]:
 
 def _refusal_in(value: str, ctx: Context):
     """The refusal classifier's verdict on ``value``, answering the record's instruction and input."""
-    cues = refusal_cues(ctx.policy_settings)
-    if not has_cue(value, cues):  # most answers (asked by the facet and the rule in turn): no prompt to build
+    cues = classifier.refusal_cues(ctx.policy_settings)
+    if not classifier.has_cue(value, cues):  # most answers (asked by the facet and the rule in turn): no prompt to build
         return None
     record = ctx.record if isinstance(ctx.record, dict) else {}
     prompt = "\n".join(v for v in (record.get("instruction"), record.get("input")) if isinstance(v, str))
-    return judge_refusal(value, prompt, cues)
+    return classifier.refusal(value, prompt, cues)
 
 
 refusal.has_hit = lambda value, opts, ctx, check=None: _refusal_in(value, ctx) is not None

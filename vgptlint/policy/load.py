@@ -12,10 +12,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from vgptlint.aggregates.facet_set import FacetSet
+from vgptlint.deferred import DeferredModule
 from vgptlint.errors import PolicyError, Problem, UsageError
 from vgptlint.facets import compile_facets
 from vgptlint.functions.base import did_you_mean
@@ -23,9 +25,13 @@ from vgptlint.model import Severity
 from vgptlint.policy.compile import compile_rule
 from vgptlint.policy.model import DATASET_KINDS, DOCUMENT_TYPES, FileOverride, OVERRIDE_TYPES, Policy, type_problem
 from vgptlint.policy.yamlio import key_position, load_yaml, plain, value_position
-from vgptlint.refusal import refusal_cues
 from vgptlint.resources import builtin_dir
 from vgptlint.sql.deferred import check_dialect
+
+if TYPE_CHECKING:
+    from vgptlint import refusal as classifier
+else:  # imported when a policy tunes the refusal classifier (settings: {refusal: ...}); most do not
+    classifier = DeferredModule("vgptlint.refusal")
 
 DOCUMENT_KEYS = {
     "pack": "name of a rule pack",
@@ -273,7 +279,7 @@ def _check_refusal_settings(settings: object, node: object, source: str, problem
         problems.append(Problem(source, line, col, "invalid-option", 'settings "refusal" maps classifier options to values'))
         return
     try:
-        refusal_cues({"settings": settings})
+        classifier.refusal_cues({"settings": settings})
     except UsageError as exc:
         problems.append(Problem(source, line, col, "invalid-option", str(exc)))
 

@@ -1,5 +1,5 @@
-"""Reporters: one module per ``--format``, registered by name in :mod:`vgptlint.reports.base`."""
-from vgptlint.reports import github, html, json, sarif, table, text  # noqa: F401  (each registers itself)
+"""Reporters: one module per ``--format``, registered by name in :mod:`vgptlint.reports.base`, which
+imports a built-in format's module when that format is first asked for."""
 from vgptlint.reports.base import REPORTERS, FileReplacement, ReportOptions, render, reporter, reporter_names
 
 __all__ = ["REPORTERS", "FileReplacement", "ReportOptions", "render", "reporter", "reporter_names"]

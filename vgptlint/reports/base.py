@@ -17,6 +17,7 @@ entry point; :func:`render` and :func:`reporter_names` load those on first use.
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.metadata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -97,6 +98,10 @@ class Reporter:
 
 
 REPORTERS: dict[str, Reporter] = {}
+# The built-in formats and the modules that register them, each imported when its format is asked
+# for: a check writes one format, and importing the others (html alone ~4 ms) lengthens every start-up.
+BUILTIN_FORMATS = {"github": "vgptlint.reports.github", "html": "vgptlint.reports.html", "json": "vgptlint.reports.json",
+                   "sarif": "vgptlint.reports.sarif", "table": "vgptlint.reports.table", "text": "vgptlint.reports.text"}
 
 
 def reporter(name: str, *, stream: StreamFn | None = None, shows_fix_regions: bool = True,
@@ -112,7 +117,8 @@ def reporter(name: str, *, stream: StreamFn | None = None, shows_fix_regions: bo
     """
 
     def register(render_fn: RenderFn) -> RenderFn:
-        if name in REPORTERS and REPORTERS[name].render is not render_fn:
+        is_taken = name in REPORTERS and REPORTERS[name].render is not render_fn
+        if is_taken or BUILTIN_FORMATS.get(name, render_fn.__module__) != render_fn.__module__:
             raise ValueError(f"reporter {name!r} is registered twice")
         REPORTERS[name] = Reporter(name, render_fn, (render_fn.__doc__ or "").strip(), stream, shows_fix_regions,
                                    needs_verified_fixes)
@@ -123,8 +129,18 @@ def reporter(name: str, *, stream: StreamFn | None = None, shows_fix_regions: bo
 
 def reporter_names() -> list[str]:
     """Every format ``--format`` accepts, sorted."""
+    for module_name in BUILTIN_FORMATS.values():
+        importlib.import_module(module_name)
     _load_plugins()
     return sorted(REPORTERS)
+
+
+def has_reporter(name: str) -> bool:
+    """Whether ``--format name`` is known, importing no other built-in format's module."""
+    if name in BUILTIN_FORMATS:
+        importlib.import_module(BUILTIN_FORMATS[name])
+    _load_plugins()
+    return name in REPORTERS
 
 
 def render(name: str, result: RunResult, opts: ReportOptions) -> str:
@@ -142,12 +158,9 @@ def find_reporter(name: str) -> Reporter:
     Raises:
         UsageError: no reporter has that name.
     """
-    _load_plugins()
-    found = REPORTERS.get(name)
-    if found is None:
-        known = ", ".join(sorted(REPORTERS))
-        raise UsageError(f'unknown report format "{name}"; known: {known}')
-    return found
+    if not has_reporter(name):
+        raise UsageError(f'unknown report format "{name}"; known: {", ".join(reporter_names())}')
+    return REPORTERS[name]
 
 
 # Pieces are gathered to about this many characters before each write: a write per finding would
@@ -180,29 +193,33 @@ def write_report(name: str, result: RunResult, opts: ReportOptions, write: Calla
 
 @functools.cache
 def _load_plugins() -> None:
-    load_builtins()  # every module of vgptlint/reports registers its format on import
+    load_builtins()
     for entry in installed_entry_points(ENTRY_POINT_GROUP):
         entry.load()
 
 
-@functools.cache
 def project_uri(*labels: str) -> str:
     """The first of ``labels`` among vgptlint's ``Project-URL`` metadata (pyproject ``[project.urls]``).
 
     Reports need absolute URIs for SARIF; the package metadata is the one place they are written down.
     """
+    urls = _project_urls()
+    return next((urls[label.lower()] for label in labels if urls.get(label.lower())), "")
+
+
+@functools.cache
+def _project_urls() -> dict[str, str]:
+    """vgptlint's ``Project-URL``s by lower-cased label, read once: each read parses the package
+    metadata (~1 ms), and every report's options ask for two."""
     try:
         meta = importlib.metadata.metadata("vgptlint")
     except importlib.metadata.PackageNotFoundError:
-        return ""
+        return {}
     urls: dict[str, str] = {}
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         urls[label.strip().lower()] = url.strip()
-    for label in labels:
-        if urls.get(label.lower()):
-            return urls[label.lower()]
-    return ""
+    return urls
 
 
 @functools.lru_cache(maxsize=4096)  # called once per finding, for a handful of distinct files

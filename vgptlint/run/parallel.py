@@ -9,7 +9,6 @@ come back in file order and accumulator states are merged in that order.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
+from vgptlint.deferred import DeferredModule
 from vgptlint.incremental.cached import FileCache, file_cache, lint_blocks, lint_recorded, replay
 from vgptlint.incremental.run import CacheFacts
 from vgptlint.inputs.jsonl import read_jsonl
@@ -28,6 +28,9 @@ from vgptlint.model import Finding
 from vgptlint.run.engine import (FileFindings, FileOutcome, Partial, Source, finish_file, lint_source, merge_partials,
                                  peek_file)
 from vgptlint.run.setup import FileRun, FileTask, RunSetup
+
+# Imported when a pool of workers is first started (~1 ms): one process (--jobs 1, small inputs) needs none.
+multiprocessing = DeferredModule("multiprocessing")
 
 RECORDS_PER_CHUNK = 2_000
 MIN_RANGE_BYTES = 1 << 20

@@ -18,23 +18,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING, NamedTuple
 
 from vgptlint.cache import cached
-
-
-class DeferredModule:
-    """A module imported on the first name looked up on it; from then on its names are this object's own."""
-
-    def __init__(self, module_name: str) -> None:
-        self.deferred_module_name = module_name
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):  # introspection (doctest, copy, inspect) must not import sqlglot
-            raise AttributeError(name)
-        module = importlib.import_module(self.deferred_module_name)
-        vars(self).update({key: value for key, value in vars(module).items() if not key.startswith("__")})
-        return getattr(module, name)
-
-    def __repr__(self) -> str:
-        return f"<deferred module {self.deferred_module_name}>"
+from vgptlint.deferred import DeferredModule
 
 
 if TYPE_CHECKING:

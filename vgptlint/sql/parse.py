@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from vgptlint.deferred import DeferredPattern
 from vgptlint.sql.deferred import dialect as sqlglot_dialect
 from vgptlint.sql.deferred import errors, exp
 from vgptlint.sql.split import significant_tokens
@@ -33,25 +34,25 @@ if TYPE_CHECKING:
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 # Valid T-SQL that sqlglot 30 rejects; recognised here so it is neither a syntax error nor opaque.
-_ISOLATION_RE = re.compile(
+_ISOLATION_RE = DeferredPattern(
     r"\s*SET\s+TRANSACTION\s+ISOLATION\s+LEVEL\s+(READ\s+UNCOMMITTED|READ\s+COMMITTED|REPEATABLE\s+READ|SNAPSHOT|SERIALIZABLE)\s*;?\s*\Z",
     re.I,
 )
 
 # INSERT … EXEC: valid T-SQL that sqlglot rejects. Nothing in it is a table read we could check.
-_INSERT_EXEC_RE = re.compile(r"\s*INSERT\s+(?:INTO\s+)?[^;]*?\)?\s*EXEC(?:UTE)?\s", re.I | re.S)
+_INSERT_EXEC_RE = DeferredPattern(r"\s*INSERT\s+(?:INTO\s+)?[^;]*?\)?\s*EXEC(?:UTE)?\s", re.I | re.S)
 # UPDATE TOP (n) / DELETE TOP (n): sqlglot rejects the TOP; we parse with it blanked out (same
 # length, so every offset in the AST still points at the original text).
-_DML_TOP_RE = re.compile(r"\A(\s*(?:UPDATE|DELETE)\s+)(TOP\s*\(\s*[^()]*\)\s*(?:PERCENT\b)?)", re.I)
+_DML_TOP_RE = DeferredPattern(r"\A(\s*(?:UPDATE|DELETE)\s+)(TOP\s*\(\s*[^()]*\)\s*(?:PERCENT\b)?)", re.I)
 # DELETE FROM t FROM t AS a JOIN …: the first FROM is optional in T-SQL; sqlglot wants it gone.
-_DELETE_DOUBLE_FROM_RE = re.compile(r"\A\s*DELETE\s+(FROM)\s+[\w\[\].\"]+\s+FROM\b", re.I)
+_DELETE_DOUBLE_FROM_RE = DeferredPattern(r"\A\s*DELETE\s+(FROM)\s+[\w\[\].\"]+\s+FROM\b", re.I)
 # SELECT … FOR UPDATE [OF cols] / FOR READ ONLY in a cursor's SELECT.
-_CURSOR_FOR_RE = re.compile(r"\bFOR\s+(?:UPDATE(?:\s+OF\s+[\w\[\]\s,.]+)?|READ\s+ONLY)\s*\Z", re.I)
+_CURSOR_FOR_RE = DeferredPattern(r"\bFOR\s+(?:UPDATE(?:\s+OF\s+[\w\[\]\s,.]+)?|READ\s+ONLY)\s*\Z", re.I)
 # SET a += 1 (compound assignment): parsed as "a =  1"; same length, tables unchanged.
-_COMPOUND_TARGET_RE = re.compile(r"\s*(?:UPDATE|SET)\b", re.I)
-_COMPOUND_ASSIGN_RE = re.compile(r"(?<=[\w\]\s])[-+*/%&|^]=")
+_COMPOUND_TARGET_RE = DeferredPattern(r"\s*(?:UPDATE|SET)\b", re.I)
+_COMPOUND_ASSIGN_RE = DeferredPattern(r"(?<=[\w\]\s])[-+*/%&|^]=")
 # Positioned UPDATE/DELETE through a cursor: valid T-SQL, no table read to check.
-_CURRENT_OF_RE = re.compile(r"\bWHERE\s+CURRENT\s+OF\s+(?:GLOBAL\s+)?@?\w+\s*\Z", re.I)
+_CURRENT_OF_RE = DeferredPattern(r"\bWHERE\s+CURRENT\s+OF\s+(?:GLOBAL\s+)?@?\w+\s*\Z", re.I)
 
 # sqlglot 30 parses the option lists of SYSTEM_VERSIONING = ON (...) and DATA_DELETION = ON (...)
 # in a loop that never advances past an option it does not know (parser.py,
@@ -59,12 +60,12 @@ _CURRENT_OF_RE = re.compile(r"\bWHERE\s+CURRENT\s+OF\s+(?:GLOBAL\s+)?@?\w+\s*\Z"
 # WITH (NOLOCK)" spins forever inside compiled code that neither signals nor other threads can
 # interrupt (issue 13). Such statements are never handed to sqlglot: they declare tables, they
 # read none.
-_PARSER_LOOP_RE = re.compile(r"\b(SYSTEM_VERSIONING|DATA_DELETION)\s*=\s*ON\s*\(", re.I)
+_PARSER_LOOP_RE = DeferredPattern(r"\b(SYSTEM_VERSIONING|DATA_DELETION)\s*=\s*ON\s*\(", re.I)
 # Parsing costs about 4.5 microseconds a character (0.45 s for the longest statement analyzed);
 # longer statements are reported as not analyzed instead (issue 14: a 487 KB join took 112 s).
 MAX_STATEMENT_CHARS = 100_000
 # SSMS templates (<database_name, sysname, AdventureWorks>) are not T-SQL until filled in.
-_TEMPLATE_PARAMETER_RE = re.compile(r"(?<![\w)\]])<[@A-Za-z_][\w@ -]*,\s*[\w ()]*,[^<>\n]*>")
+_TEMPLATE_PARAMETER_RE = DeferredPattern(r"(?<![\w)\]])<[@A-Za-z_][\w@ -]*,\s*[\w ()]*,[^<>\n]*>")
 
 
 E = TypeVar("E", bound="exp.Expression")

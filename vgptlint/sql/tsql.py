@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vgptlint.deferred import DeferredPattern
 from vgptlint.sql.split import first_significant, lex, significant_tokens
 
-_NO_READ_RE = re.compile(
+_NO_READ_RE = DeferredPattern(
     r"\A\s*(?:"
     r"(?P<label>[A-Za-z_]\w*\s*:)\s*\Z"  # a GOTO label: bspexit:
     r"|(?P<keyword>RETURN|GOTO|THROW|WAITFOR|RAISERROR|DENY|GRANT|REVOKE|SAVE|BACKUP|RESTORE|DBCC|CHECKPOINT"
@@ -31,7 +32,7 @@ _NO_READ_RE = re.compile(
 )
 # Words after which a RETURN reads tables after all (an inline function's RETURN SELECT, or a
 # RETURN (SELECT …) of a scalar function): those go to the parser.
-_READS_RE = re.compile(r"\b(?:SELECT|FROM)\b", re.I)
+_READS_RE = DeferredPattern(r"\b(?:SELECT|FROM)\b", re.I)
 
 
 def no_read_statement(sql: str) -> str | None:
@@ -53,14 +54,14 @@ def no_read_statement(sql: str) -> str | None:
 
 
 # Valid clauses sqlglot 30 rejects, blanked before parsing; each pattern's group 1 is the clause.
-_EXEC_OPTIONS_RE = re.compile(r"\A\s*EXEC(?:UTE)?\b.*?(\bWITH\s+(?:RECOMPILE\b|RESULT\s+SETS\b).*)\Z", re.I | re.S)
-_XMLNAMESPACES_RE = re.compile(r"\A\s*(WITH\s+XMLNAMESPACES\s*\((?:[^()']|'[^']*')*\)\s*,?)", re.I)
-_INSERT_TARGET_HINTS_RE = re.compile(
+_EXEC_OPTIONS_RE = DeferredPattern(r"\A\s*EXEC(?:UTE)?\b.*?(\bWITH\s+(?:RECOMPILE\b|RESULT\s+SETS\b).*)\Z", re.I | re.S)
+_XMLNAMESPACES_RE = DeferredPattern(r"\A\s*(WITH\s+XMLNAMESPACES\s*\((?:[^()']|'[^']*')*\)\s*,?)", re.I)
+_INSERT_TARGET_HINTS_RE = DeferredPattern(
     r"\A\s*INSERT\s+(?:TOP\s*\([^()]*\)\s*(?:PERCENT\s+)?)?(?:INTO\s+)?(?:[\w#@$]+|\[[^\]]+\])(?:\s*\.\s*(?:[\w#@$]+|\[[^\]]+\])){0,3}(?:\s|/\*(?:[^*]|\*(?!/))*\*/|--[^\n]*\n)*"
     r"(WITH\s*\(\s*[A-Za-z_]\w*(?:\s*\([^()]*\))?(?:\s*,\s*[A-Za-z_]\w*(?:\s*\([^()]*\))?)*\s*\))",
     re.I,
 )
-_HINT_WORD_RE = re.compile(r"[A-Za-z_]\w*(?=\s*(?:\(|,|\)))")
+_HINT_WORD_RE = DeferredPattern(r"[A-Za-z_]\w*(?=\s*(?:\(|,|\)))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +108,10 @@ _CLAUSE_ENDS = frozenset({"WHERE", "GROUP", "ORDER", "HAVING", "UNION", "EXCEPT"
 
 # Searched in the upper-cased text on every statement: no IGNORECASE, and a literal first with
 # the word boundary checked after it (a leading \b stops the engine's literal-prefix search: 10x).
-_COMMA_FROM_RE = re.compile(r",\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*FROM\b", re.S)
-_JOIN_RE = re.compile(r"JOIN(?<!\wJOIN)(?!\w)")
-_CROSS_JOIN_RE = re.compile(r"CROSS(?<!\wCROSS)\s+JOIN(?!\w)")
-_ON_RE = re.compile(r"ON(?<!\wON)(?!\w)")
+_COMMA_FROM_RE = DeferredPattern(r",\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*FROM\b", re.S)
+_JOIN_RE = DeferredPattern(r"JOIN(?<!\wJOIN)(?!\w)")
+_CROSS_JOIN_RE = DeferredPattern(r"CROSS(?<!\wCROSS)\s+JOIN(?!\w)")
+_ON_RE = DeferredPattern(r"ON(?<!\wON)(?!\w)")
 
 
 def strict_problem(sql: str) -> tuple[str, int] | None:
@@ -256,10 +257,10 @@ _CLAUSE_NAMES = {"Order": "ORDER BY", "Group": "GROUP BY", "Where": "WHERE", "Ha
                  "In": "IN (…)", "Select": "SELECT", "Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE",
                  "Case": "CASE", "If": "CASE WHEN", "Between": "BETWEEN", "Cast": "CAST", "Table": "table name",
                  "Values": "VALUES", "Merge": "MERGE", "With": "WITH", "CTE": "common table expression"}
-_TOKEN_RE = re.compile(r"<Token token_type: TokenType\.(\w+), text: ((?:[^,]|,(?! line:))*), line: \d+, col: \d+[^>]*>")
-_CLASS_RE = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
+_TOKEN_RE = DeferredPattern(r"<Token token_type: TokenType\.(\w+), text: ((?:[^,]|,(?! line:))*), line: \d+, col: \d+[^>]*>")
+_CLASS_RE = DeferredPattern(r"<class '(?:[\w.]+\.)?(\w+)'>")
 # sqlglot messages that say what it does not know, not what is wrong: not analyzed, not errors.
-_PARSER_LIMITS_RE = re.compile(r"\AUnknown option (\w+)")
+_PARSER_LIMITS_RE = DeferredPattern(r"\AUnknown option (\w+)")
 
 
 def parser_limit(message: str) -> str | None:
