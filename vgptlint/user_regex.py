@@ -24,8 +24,11 @@ mapping them back is skipped (a search took 2-5x longer through it).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 try:
     from re import _compiler as sre_compile  # Python 3.11+
@@ -53,7 +56,11 @@ _ASCII_ONLY_IN_RE2 = {sre_parse.CATEGORY_WORD, sre_parse.CATEGORY_NOT_WORD, sre_
                       sre_parse.AT_BOUNDARY, sre_parse.AT_NON_BOUNDARY}
 
 
-SHAPE_VERSION = "1"  # kept shapes (vgptlint.cache) of an older meaning are not read: change it with Shape or shape_of
+@lru_cache(maxsize=1)
+def _shape_code() -> str:
+    """The digest of this module's source: a kept shape (vgptlint.cache) was made by this code, or
+    it is not read (an edited checkout keeps vgptlint's version number)."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=10).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +173,7 @@ def compile_user_regex(source: str, flags: str = "") -> UserRegex:
     # version): what is kept is the verdict and the shape, so a policy loaded again is checked
     # without parsing its patterns (~0.3 ms each). Errors are never kept.
     shape = cached("regex-shape", f"{bits}:{source}".encode("utf-8", "surrogatepass"), lambda: python_shape(source, bits),
-                   SHAPE_VERSION)
+                   _shape_code())
     bounded = compile_re2(without_captures(source), flags) or compile_re2(source, flags)
     if bounded is None and shape.has_nested_repeat:
         raise ValueError(
