@@ -20,7 +20,8 @@ from vgptlint.model import (Applicability, DropRecord, Edit, Finding, Fix, Locat
                             Span)
 from vgptlint.reports.sarif import keep_most_severe
 from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
-from vgptlint.findings.spool import FindingCounts, FindingSpool
+from vgptlint.findings.counts import FindingCounts
+from vgptlint.findings.spool import FindingSpool
 
 SEVERITIES = st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.INFO])
 FIXES = st.none() | st.builds(

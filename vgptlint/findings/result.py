@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vgptlint.model import Finding, Metric, Severity
-from vgptlint.findings.spool import FindingCounts, FindingSpool
+from vgptlint.findings.counts import FindingCounts
+from vgptlint.findings.spool import FindingSpool
 
 if TYPE_CHECKING:  # reports.base imports this module; the annotation alone needs the name
     from vgptlint.reports.base import FileReplacement

@@ -12,7 +12,7 @@ into 1 as they pile up (``FAN_IN``), so a run of any size keeps few files and fe
 The stream equals ``sorted(findings, key=Finding.sort_key)``: the sort is stable, runs are written
 in arrival order, and ``heapq.merge`` takes equal keys from earlier runs first, so findings with equal
 keys come out in the order they went in. Counts (by severity, by rule, fixable) are kept as findings
-arrive (:class:`FindingCounts`), so a report can print its summary before its findings.
+arrive (:class:`~vgptlint.findings.counts.FindingCounts`), so a report can print its summary before its findings.
 
 The spool holds findings as :mod:`vgptlint.findings.encoding` encodes them (plain tuples, sort key
 first), in memory and in runs, and decodes them only when they are iterated: findings that arrive
@@ -24,140 +24,24 @@ while those kept so total at most ``memory_limit`` (:meth:`FindingSpool.add_enco
 """
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import pickle
 import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
 from typing import Protocol
 
 from vgptlint.findings.collapse import collapse_key
-from vgptlint.findings.encoding import SEVERITIES, SORT_FIELDS, decode, encode
-from vgptlint.model import Applicability, Finding, Severity
+from vgptlint.findings.counts import FindingCounts
+from vgptlint.findings.encoding import SORT_FIELDS, decode, encode
+from vgptlint.model import Finding
 
 # 20,000 findings are about 20 MB in memory: a 60k-record run never spills, a 600k-record run
 # writes about 20 runs (16 MB of temporary file), and memory no longer grows with the findings.
 DEFAULT_MEMORY_LIMIT = 20_000
 BATCH_SIZE = 256  # findings per pickled batch: what a run's reader holds in memory
 FAN_IN = 64  # runs merged at once: 64 batches of 256 findings in memory while merging
-
-
-# ------------------------------------------------------------------------------- counts
-
-_DISPLAY_ONLY, _UNSAFE = Applicability.DISPLAY_ONLY.value, Applicability.UNSAFE.value  # as encoded
-_PATH, _RULE, _SEVERITY, _FIX, _PATH_RULE = itemgetter(0), itemgetter(3), itemgetter(6), itemgetter(12), itemgetter(0, 3)
-
-
-@dataclasses.dataclass
-class FindingCounts:
-    """What reports summarize, kept as findings arrive: totals by severity and rule, fixable counts,
-    the paths findings name, and the severity of each rule's first finding in report order."""
-
-    total: int = 0
-    by_severity: Counter = dataclasses.field(default_factory=Counter)
-    by_rule: Counter = dataclasses.field(default_factory=Counter)
-    paths: Counter = dataclasses.field(default_factory=Counter)
-    safe_fixable_count: int = 0
-    unsafe_fixable_count: int = 0
-    first_of_rule: dict = dataclasses.field(default_factory=dict)  # rule -> (sort key, severity)
-    by_path_rule: Counter = dataclasses.field(default_factory=Counter)  # (path, rule) -> findings
-
-    @classmethod
-    def of(cls, findings: Iterable[Finding]) -> FindingCounts:
-        counts = cls()
-        for finding in findings:
-            counts.add(finding)
-        return counts
-
-    def add(self, finding: Finding) -> None:
-        self.add_data(encode(finding))
-
-    def add_data(self, data: tuple) -> None:
-        """Count one encoded finding (:func:`~vgptlint.findings.encoding.encode`)."""
-        path, rule, severity, fix = data[0], data[3], data[6], data[12]
-        self.total += 1
-        self.by_severity[severity] += 1
-        self.by_rule[rule] += 1
-        self.paths[path] += 1
-        self.by_path_rule[path, rule] += 1
-        if fix is not None and fix[1] != _DISPLAY_ONLY:
-            if fix[1] == _UNSAFE:
-                self.unsafe_fixable_count += 1
-            else:
-                self.safe_fixable_count += 1
-        key = SORT_FIELDS(data)
-        first = self.first_of_rule.get(rule)
-        if first is None or key < first[0]:
-            self.first_of_rule[rule] = (key, SEVERITIES[severity])
-
-    def add_all(self, datas: list[tuple]) -> None:
-        """Count encoded findings as :meth:`add_data` one by one would: a rerun hands over tens of
-        thousands, so each tally is one C-level pass over them, and only fixes and each rule's first
-        are looked at in Python."""
-        self.total += len(datas)
-        rules = list(map(_RULE, datas))
-        self.by_severity.update(map(_SEVERITY, datas))
-        self.by_rule.update(rules)
-        self.paths.update(map(_PATH, datas))
-        self.by_path_rule.update(map(_PATH_RULE, datas))
-        for fix in filter(None, map(_FIX, datas)):  # (an encoded fix is a non-empty tuple)
-            if fix[1] != _DISPLAY_ONLY:
-                if fix[1] == _UNSAFE:
-                    self.unsafe_fixable_count += 1
-                else:
-                    self.safe_fixable_count += 1
-        first_of_rule = self.first_of_rule
-        for rule, data in zip(rules, datas):
-            key = SORT_FIELDS(data)
-            first = first_of_rule.get(rule)
-            if first is None or key < first[0]:
-                first_of_rule[rule] = (key, SEVERITIES[data[6]])
-
-    def remove(self, rule: str, path: str, by_severity: Counter) -> None:
-        """Forget findings without a fix (``by_severity``: how many of each) of one rule and path.
-
-        The rule's first finding is kept: what replaces forgotten findings (a file-wide finding)
-        sits at the first of them, with their severity.
-        """
-        count = sum(by_severity.values())
-        self.total -= count
-        self.by_severity.subtract(by_severity)
-        self.by_rule[rule] -= count
-        self.paths[path] -= count
-        self.by_path_rule[path, rule] -= count
-        for counter, key in ((self.by_rule, rule), (self.paths, path), (self.by_path_rule, (path, rule))):
-            if counter[key] <= 0:
-                del counter[key]
-
-    def merge(self, other: FindingCounts) -> None:
-        """Add another set of findings' counts (a cached file's, :meth:`FindingSpool.adopt`)."""
-        self.total += other.total
-        self.by_severity.update(other.by_severity)
-        self.by_rule.update(other.by_rule)
-        self.paths.update(other.paths)
-        self.by_path_rule.update(other.by_path_rule)
-        self.safe_fixable_count += other.safe_fixable_count
-        self.unsafe_fixable_count += other.unsafe_fixable_count
-        for rule, first in other.first_of_rule.items():
-            mine = self.first_of_rule.get(rule)
-            if mine is None or first[0] < mine[0]:
-                self.first_of_rule[rule] = first
-
-    @property
-    def fixable_count(self) -> int:
-        return self.safe_fixable_count + self.unsafe_fixable_count
-
-    def severity_counts(self) -> dict[str, int]:
-        """``{"error": n, "warning": n, "info": n}``."""
-        return {s.value: max(0, self.by_severity.get(s.value, 0))
-                for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
-
-    def rule_counts(self) -> dict[str, int]:
-        """Findings per rule, sorted by rule id."""
-        return dict(sorted((rule, count) for rule, count in self.by_rule.items() if count > 0))
 
 
 # ------------------------------------------------------------------------------- runs
@@ -248,7 +132,7 @@ class FindingSpool:
     Iterating does not consume: each iteration merges from the start, and findings may still be
     added afterwards. ``len()`` and :attr:`counts` are known without iterating.
 
-    >>> from vgptlint.model import Location
+    >>> from vgptlint.model import Location, Severity
     >>> spool = FindingSpool(memory_limit=2)
     >>> spool.extend(Finding("r", Severity.INFO, "m", Location("a.json", line), "fp") for line in (5, 3, 9, 1, 4))
     >>> [f.location.line for f in spool], len(spool), spool.spilled_run_count
@@ -347,7 +231,7 @@ class FindingSpool:
         """The sorted stream keeping only the first ``count`` findings of each (path, rule): what a
         report that shows a few of each needs (the text report), without decoding the others.
 
-        >>> from vgptlint.model import Location
+        >>> from vgptlint.model import Location, Severity
         >>> spool = FindingSpool(memory_limit=2)
         >>> spool.extend(Finding(rule, Severity.INFO, "m", Location("a.json", line), "fp") for line, rule in
         ...              [(5, "r"), (3, "r"), (9, "s"), (1, "r"), (4, "s")])

@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from itertools import chain
 
 from vgptlint.findings.encoding import Encoded, decode, encode
-from vgptlint.findings.spool import FindingCounts, FindingSpool, batched
+from vgptlint.findings.counts import FindingCounts
+from vgptlint.findings.spool import FindingSpool, batched
 from vgptlint.incremental.keys import Unkeyable, describe, evaluation_key, judgment_key
 from vgptlint.incremental.tables import table_key, table_state
 from vgptlint.incremental.store import ResultStore, StoredValues

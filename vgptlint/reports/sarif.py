@@ -22,7 +22,7 @@ from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import FileReplacement, ReportOptions, display_path, reporter
 from vgptlint.reports.serialize import Items, dump_pieces, metric_dict, summary_dict
 from vgptlint.findings.result import RuleInfo, RunResult
-from vgptlint.findings.spool import FindingCounts
+from vgptlint.findings.counts import FindingCounts
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

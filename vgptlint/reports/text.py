@@ -17,7 +17,7 @@ from dataclasses import replace
 from vgptlint.model import Finding, Severity
 from vgptlint.reports.base import ReportOptions, display_path, plural, reporter
 from vgptlint.findings.result import RunResult
-from vgptlint.findings.spool import FindingCounts
+from vgptlint.findings.counts import FindingCounts
 
 _RESET = "\x1b[0m"
 _STYLE = {

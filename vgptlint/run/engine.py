@@ -26,7 +26,8 @@ from vgptlint.findings.collapse import FileWide, collapse_key
 from vgptlint.findings.encoding import decode, encode
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.findings.result import FileSummary, RuleInfo, RunResult
-from vgptlint.findings.spool import FindingCounts, FindingSpool, SortedRun
+from vgptlint.findings.counts import FindingCounts
+from vgptlint.findings.spool import FindingSpool, SortedRun
 from vgptlint.functions.base import Context
 from vgptlint.globs import matches, matches_any
 from vgptlint.inputs.read import read_source
