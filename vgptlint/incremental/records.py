@@ -14,16 +14,18 @@ positions (only where an edit touched them: see below). Accumulators absorb exac
 have observed, so the states, and the reports, are the ones a run without the cache makes.
 
 The table is stored as a head (the file's digest, each record's digest and position, the groups)
-and its parts, in stamped chunks of RECORDS_PER_PIECE records (:mod:`vgptlint.incremental.tables`): the findings,
-each rule's column, and each rule's state per chunk (its chunk's observations absorbed). A rerun
-keeps a chunk whose records are unchanged and in place as stored, its state included, and absorbs
-only the chunks an edit touched (:class:`_Rebuilt`); a rule's state is its chunks' states merged. A
-rerun after a rule's bound changed reads the head and that rule's chunk states alone
+and its parts, in stamped chunks of RECORDS_PER_PIECE records (:mod:`vgptlint.incremental.tables`):
+the findings, each rule's column, and each rule's state per chunk (its chunk's observations
+absorbed; not stored for a state that is its column rearranged, which is rebuilt from the column). A
+rerun keeps a chunk whose records are unchanged and in place as stored, its state included, and
+absorbs only the chunks an edit touched (:class:`_Rebuilt`); a rule's state is its chunks' states
+merged. A rerun after a rule's bound changed reads the head and that rule's chunk states alone
 (:func:`~vgptlint.incremental.tables.table_state`).
 
 A table keeps two versions: the one its last rerun made and the one that rerun started from. A
 whole-file hit on the older one's bytes (an edit undone, a branch checked out again) makes it current
-again (:func:`~vgptlint.incremental.tables.restore_version`), so the next edit is linted against the records as they are.
+again (:func:`~vgptlint.incremental.tables.restore_version`), so the next edit is linted against the
+records as they are.
 
 A file whose rules include an accumulator without ``observe`` (a plugin's) is cached in blocks instead.
 """
@@ -128,8 +130,10 @@ class _Rebuilt:
     they are neither read nor absorbed again. The other chunks' observations are picked from the
     previous table's (only the chunks they come from are read) and the linted records'; where a rule's
     are those of the previous chunk, at the same positions (the edit changed nothing the rule keeps),
-    its stored state is kept too, else they are absorbed into a state for the chunk and stored. The rule's state over the file is the chunks' states merged, which
-    is what absorbing the whole column gives (merge is associative: any split of the records agrees).
+    its stored state is kept too, else they are absorbed into a state for the chunk and stored. A kept
+    state that was not stored (``Accumulator.state_is_column``) is rebuilt from the chunk's column. The
+    rule's state over the file is the chunks' states merged, which is what absorbing the whole column
+    gives (merge is associative: any split of the records agrees).
     """
 
     def __init__(self, origin: array, before: TableHead, head: TableHead) -> None:
