@@ -126,7 +126,7 @@ class CallPlan:
     checks: tuple[tuple[int, tuple | None, tuple | None, Callable[[object], bool] | None], ...]
 
 
-def call_plan(rule: CompiledRule) -> CallPlan:
+def _call_plan(rule: CompiledRule) -> CallPlan:
     return CallPlan(tuple((s.expression, s.find) for s in rule.selectors),
                     tuple((index, check.field, check.function.accepts, check.function.only_if)
                           for index, check in enumerate(rule.checks)))
@@ -144,7 +144,7 @@ class Arrangement:
         plans: list[CallPlan] = []
         rule_plans = []
         for rule in rules:
-            plan = call_plan(rule)
+            plan = _call_plan(rule)
             key = (tuple(expression for expression, _ in plan.selectors), plan.checks)
             if key not in numbers:
                 numbers[key] = len(plans)
@@ -174,8 +174,8 @@ def _arrangement(rules: tuple[CompiledRule, ...]) -> Arrangement:
     if cached is not None and cached[0] is rules:
         return cached[1]
     arrangement = Arrangement(rules)
-    if len(_ARRANGEMENTS) >= _ARRANGEMENT_COUNT:
-        del _ARRANGEMENTS[next(iter(_ARRANGEMENTS))]
+    if len(_ARRANGEMENTS) >= _ARRANGEMENT_COUNT:  # (pop: a Dask worker's threads may evict at once)
+        _ARRANGEMENTS.pop(next(iter(_ARRANGEMENTS), None), None)
     _ARRANGEMENTS[id(rules)] = (rules, arrangement)
     return arrangement
 
