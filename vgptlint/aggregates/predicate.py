@@ -137,6 +137,26 @@ def _function_predicate(raw: Mapping, where: str) -> Predicate:
     shown = ", ".join(f"{k}={v}" for k, v in (raw.get("options") or {}).items())
     describe = ("not " if negate else "") + f"{name}({shown})"
 
+    def holds_on(value: object, ctx: Context) -> bool:
+        if accepts is not None and not isinstance(value, accepts):
+            return False
+        if remembered is not None and type(value) is str:
+            hit = remembered(ctx.dialect)(value)
+        else:
+            hit = has_hit(value, options, ctx, check)
+        return hit == negate  # holds: no hit (a hit, negated)
+
+    if selector is not None and selector.key is not None:
+        key = selector.key
+
+        # A given of one plain key (a facet's $.instruction) read directly, not selected as a Target
+        # through the record's selections: 387k of the bench data's 649k tests.
+        def test(targets: list[Target] | None, ctx: Context) -> bool:
+            record = ctx.record
+            return isinstance(record, dict) and key in record and holds_on(record[key], ctx)
+
+        return Predicate(describe, test)
+
     def test(targets: list[Target] | None, ctx: Context) -> bool:
         selected = _selected(selector, ctx.record) if selector is not None else targets
         if selected is None:
@@ -144,14 +164,7 @@ def _function_predicate(raw: Mapping, where: str) -> Predicate:
         if not selected:
             return False
         for target in selected:
-            value = target.value
-            if accepts is not None and not isinstance(value, accepts):
-                return False
-            if remembered is not None and type(value) is str:
-                hit = remembered(ctx.dialect)(value)
-            else:
-                hit = has_hit(value, options, ctx, check)
-            if hit != negate:
+            if not holds_on(target.value, ctx):
                 return False
         return True
 

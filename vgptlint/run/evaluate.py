@@ -26,13 +26,11 @@ class RecordMemo:
     """Work rules share on one record, done once: selecting a path (most rules read ``$.output``), a
     ``where`` condition, a function's ``only_if`` on a value. Record rules and accumulators use one."""
 
-    __slots__ = ("selected", "admitted", "idle", "calls")
+    __slots__ = ("selected", "admitted")
 
     def __init__(self) -> None:
         self.selected: dict[str, list[Target]] = {}
         self.admitted: dict[object, bool] = {}  # where ids (ints), (only_if, id(value))
-        self.idle: set[int] = set()  # guard ids of rules that called no function on this record
-        self.calls: dict[int, list[tuple[int, object, tuple]]] = {}  # call plan number -> the calls (see CallPlan)
 
     def select(self, selector: Selector, data: object) -> list[Target]:
         targets = self.selected.get(selector.expression)
@@ -55,31 +53,33 @@ def rules_for_file(rules: Iterable[CompiledRule], ctx: Context) -> tuple[Compile
         check.function.applies is None or check.function.applies(ctx) for check in rule.checks))
 
 
-def evaluate_record(record: Record, rules: Iterable[CompiledRule], ctx: Context,
+def evaluate_record(record: Record, rules: tuple[CompiledRule, ...], ctx: Context,
                     memo: RecordMemo | None = None) -> list[Finding]:
     """Every finding of every record rule on one record (``memo``: see :class:`RecordMemo`).
 
-    Whether a rule calls any function on a record depends only on its guard (``where``, ``given``,
-    and each check's field, ``accepts`` and ``only_if``); when one rule found nothing to do, rules
-    with the same guard are skipped at once (the 17 SQL rules on the 90% of answers without SQL).
-    Which calls it makes depends on less (its where aside): rules that differ only in where share them.
+    Which calls a rule makes on a record depends only on its :class:`CallPlan` (its ``given`` and
+    each check's field, ``accepts`` and ``only_if``), which rules share (the 17 SQL rules, 3 plans):
+    each plan's calls are worked out once, and only the rules whose plan makes calls are visited
+    (on the 90% of answers without SQL, none of the SQL rules). Whether a rule that makes calls
+    reports depends on its guard (those and its ``where``): when a rule's where rules a record
+    out, rules with the same guard are skipped at once.
     """
     findings: list[Finding] = []
     data = record.data
     memo = memo if memo is not None else RecordMemo()
-    admitted, idle, calls_by_id = memo.admitted, memo.idle, memo.calls
-    for rule in rules:
+    admitted = memo.admitted
+    arrangement = _arrangement(rules)
+    calls_by_plan = [_calls(plan, memo, data) for plan in arrangement.plans]
+    live = arrangement.live_rules(calls_by_plan)
+    idle: set[int] = set()  # guard ids of rules whose where ruled this record out
+    for rule, plan_index in live:
         guard = rule.guard_id
         if guard in idle:
             continue
-        plan = _CALL_PLANS.get(guard) or _call_plan(rule)
-        calls = calls_by_id.get(plan.number)
-        if calls is None:  # worked out once per record for all the rules that make them
-            calls = calls_by_id[plan.number] = _calls(plan, memo, data)
-        if not calls or (rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted)):
+        if rule.where_lookups and not conditions_hold(rule.where_lookups, data, ctx, admitted):
             idle.add(guard)
             continue
-        found = _rule_findings(rule, record, calls, ctx, admitted)
+        found = _rule_findings(rule, record, calls_by_plan[plan_index], ctx, admitted)
         if found is None:
             idle.add(guard)
         else:
@@ -118,33 +118,71 @@ def check_hits(check: Check, value: object, ctx: Context) -> Iterable[Hit]:
 
 @dataclass(frozen=True, slots=True)
 class CallPlan:
-    """What decides the calls a rule makes on any record (see :func:`_calls`), looked up once per rule
-    rather than on every record: its selectors (expression, finder) and each check's (index, field,
-    accepts, only_if). ``number`` is equal for rules whose plans agree (the SQL rules, which differ
-    in ``where``), so they share their calls."""
+    """What decides the calls a rule makes on any record (see :func:`_calls`): its selectors
+    (expression, finder) and each check's (index, field, accepts, only_if). Rules whose plans are
+    equal (the SQL rules, which differ in ``where``) share one, and so their calls."""
 
-    number: int
     selectors: tuple[tuple[str, Callable[[object], list[Target]]], ...]
     checks: tuple[tuple[int, tuple | None, tuple | None, Callable[[object], bool] | None], ...]
 
 
-# Guard id -> the rule's call plan (a part of the guard, so no more entries than model.py's guard ids).
-_CALL_PLANS: dict[int, CallPlan] = {}
-_CALLS_NUMBERS: dict[tuple, int] = {}
-
-
 def _call_plan(rule: CompiledRule) -> CallPlan:
-    checks = tuple((index, check.field, check.function.accepts, check.function.only_if)
-                   for index, check in enumerate(rule.checks))
-    key = (tuple(s.expression for s in rule.selectors), tuple(step[1:] for step in checks))
-    number = _CALLS_NUMBERS.setdefault(key, len(_CALLS_NUMBERS) + 1)
-    plan = _CALL_PLANS[rule.guard_id] = CallPlan(number, tuple((s.expression, s.find) for s in rule.selectors), checks)
-    return plan
+    return CallPlan(tuple((s.expression, s.find) for s in rule.selectors),
+                    tuple((index, check.field, check.function.accepts, check.function.only_if)
+                          for index, check in enumerate(rule.checks)))
+
+
+class Arrangement:
+    """A tuple of record rules as :func:`evaluate_record` visits them, worked out once per tuple
+    (a file's, see :func:`rules_for_file`): their distinct call plans, each rule's plan, and for each
+    set of plans that make calls on a record, the rules to visit, in order."""
+
+    __slots__ = ("plans", "_rule_plans", "_live")
+
+    def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
+        numbers: dict[tuple, int] = {}  # a plan's key (its finders are each rule's own closures) -> its index
+        plans: list[CallPlan] = []
+        rule_plans = []
+        for rule in rules:
+            plan = _call_plan(rule)
+            key = (tuple(expression for expression, _ in plan.selectors), plan.checks)
+            if key not in numbers:
+                numbers[key] = len(plans)
+                plans.append(plan)
+            rule_plans.append((rule, numbers[key]))
+        self.plans: tuple[CallPlan, ...] = tuple(plans)
+        self._rule_plans = tuple(rule_plans)
+        self._live: dict[tuple[bool, ...], tuple[tuple[CompiledRule, int], ...]] = {}
+
+    def live_rules(self, calls_by_plan: list[list]) -> tuple[tuple[CompiledRule, int], ...]:
+        """(rule, plan index) of the rules whose plan makes calls, given each plan's calls."""
+        key = tuple(map(bool, calls_by_plan))
+        live = self._live.get(key)
+        if live is None:
+            live = self._live[key] = tuple(step for step in self._rule_plans if key[step[1]])
+        return live
+
+
+# The arrangements of the last few tuples of rules, by identity: a run evaluates one file's rules
+# record after record, and the tuple is held here, so no other tuple can take its id meanwhile.
+_ARRANGEMENTS: dict[int, tuple[tuple[CompiledRule, ...], Arrangement]] = {}
+_ARRANGEMENT_COUNT = 16
+
+
+def _arrangement(rules: tuple[CompiledRule, ...]) -> Arrangement:
+    cached = _ARRANGEMENTS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    arrangement = Arrangement(rules)
+    if len(_ARRANGEMENTS) >= _ARRANGEMENT_COUNT:  # (pop: a Dask worker's threads may evict at once)
+        _ARRANGEMENTS.pop(next(iter(_ARRANGEMENTS), None), None)
+    _ARRANGEMENTS[id(rules)] = (rules, arrangement)
+    return arrangement
 
 
 def _calls(plan: CallPlan, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:
-    """(check index, value, path) for each function call the rule's ``given`` and checks ask for on
-    this record, its ``where`` aside. Rules with the same plan number get the same list."""
+    """(check index, value, path) for each function call the plan's ``given`` and checks ask for on
+    this record, its rules' ``where`` aside."""
     admitted, selected = memo.admitted, memo.selected
     calls = []
     for expression, find in plan.selectors:

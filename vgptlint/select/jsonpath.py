@@ -60,8 +60,13 @@ class SelectorError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Selector:
+    """A compiled ``given``. ``key``: for a path of one plain key (``$.output``), that key, so that
+    a caller that needs only the value can read ``data[key]`` without making a :class:`Target`;
+    ``find`` selects exactly that value (and nothing when data is not a dict holding the key)."""
+
     expression: str
     find: Callable[[object], list[Target]]
+    key: str | None = None
 
 
 _SIMPLE_STEP = re.compile(r"""\.([A-Za-z_][\w\-]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]""")
@@ -76,7 +81,8 @@ def compile_selector(expression: str) -> Selector:
     expression = expression.strip()
     parts = _simple_parts(expression)
     if parts is not None:
-        return Selector(expression, _direct_finder(parts))
+        key = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
+        return Selector(expression, _direct_finder(parts), key)
     try:
         compiled = parse_extended(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # jsonpath-ng raises plain Exception too
