@@ -13,9 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jsonpath_ng import Fields, Index, Root
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as parse_extended
+from typing import TYPE_CHECKING
+
+from vgptlint.deferred import DeferredModule
+
+if TYPE_CHECKING:
+    import jsonpath_ng
+    from jsonpath_ng import ext as jsonpath_ext
+else:  # imported with the first path that is more than keys and indexes (with its parser generator, ~5 ms)
+    jsonpath_ng = DeferredModule("jsonpath_ng")
+    jsonpath_ext = DeferredModule("jsonpath_ng.ext")
 
 PathPart = str | int
 
@@ -84,8 +91,8 @@ def compile_selector(expression: str) -> Selector:
         key = parts[0] if len(parts) == 1 and isinstance(parts[0], str) else None
         return Selector(expression, _direct_finder(parts), key)
     try:
-        compiled = parse_extended(expression)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # jsonpath-ng raises plain Exception too
+        compiled = jsonpath_ext.parse(expression)
+    except Exception as exc:  # jsonpath-ng's lexer and parser errors, and plain Exception too
         raise SelectorError(_clean_message(exc)) from None
     return Selector(expression, lambda data: [new_target(_match_parts(m), m.value) for m in compiled.find(data)])
 
@@ -140,11 +147,11 @@ def _match_parts(match) -> tuple[PathPart, ...]:
     node = match
     while node is not None:
         path = node.path
-        if isinstance(path, Fields):
+        if isinstance(path, jsonpath_ng.Fields):
             parts.append(path.fields[0])
-        elif isinstance(path, Index):
+        elif isinstance(path, jsonpath_ng.Index):
             parts.append(path.indices[0] if hasattr(path, "indices") else path.index)
-        elif not isinstance(path, Root):
+        elif not isinstance(path, jsonpath_ng.Root):
             # jsonpath-ng's "This" and slices carry no step of their own
             index = getattr(path, "index", None)
             if isinstance(index, int):
