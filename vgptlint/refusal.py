@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, fields
 
 from vgptlint.errors import UsageError
 from vgptlint.functions.base import OptionError, build_options
+from vgptlint.identity_memo import IdentityMemo
 from vgptlint.text_memo import text_memo
 from vgptlint.user_regex import UNANCHORED, UNLIKE_IN_RE2, compile_re2, without_captures
 
@@ -440,9 +441,6 @@ def _disclaims_instruction_object(prose: str, cue: re.Match, instruction: str) -
     return False
 
 
-_BUILT: dict[int, tuple[object, RefusalCues]] = {}
-
-
 def default_cues() -> RefusalCues:
     return refusal_cues(None)
 
@@ -455,13 +453,14 @@ def refusal_cues(settings: dict | None) -> RefusalCues:
             (the policy loader reports these with their position first).
     """
     tool = settings.get("settings") if isinstance(settings, dict) else None
-    raw = tool.get("refusal") if isinstance(tool, dict) else None
-    known = _BUILT.get(id(raw))
-    if known is not None and known[0] is raw:
-        return known[1]
+    return _cues_of(tool.get("refusal") if isinstance(tool, dict) else None)
+
+
+def _build_cues(raw: object) -> RefusalCues:
     try:
-        cues = build_options(RefusalCues, raw if isinstance(raw, dict) else {})
+        return build_options(RefusalCues, raw if isinstance(raw, dict) else {})
     except OptionError as exc:
         raise UsageError(f'settings "refusal": {exc}') from None
-    _BUILT[id(raw)] = (raw, cues)
-    return cues
+
+
+_cues_of = IdentityMemo(_build_cues, max_entries=64)  # a policy's refusal settings: its classifier, built once

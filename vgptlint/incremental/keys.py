@@ -43,6 +43,7 @@ from vgptlint import __version__
 from vgptlint.aggregates.base import ACCUMULATORS
 from vgptlint.fixes.base import FIXERS
 from vgptlint.functions.base import REGISTRY
+from vgptlint.identity_memo import IdentityMemo
 
 # Bump when what an entry holds, or how keys are made, changes: old entries are then simply missed.
 KEY_FORMAT = "results-2"
@@ -250,21 +251,13 @@ def evaluation_key(rules: Iterable[object], file_facts: object, run_facts: str, 
     return digest_of(run_facts, file_facts, [_rule_description(rule) for rule in rules], inputs, code_key())
 
 
-def _rule_description(rule: object) -> str:
-    """``describe(rule_evaluation(rule))``, made once per compiled rule (a run keys every file with its
-    plan's rules: the same rules, file after file). Compiled rules are never changed once made."""
-    found = _RULE_DESCRIPTIONS.get(id(rule))
-    if found is not None and found[0] is rule:
-        return found[1]
-    if len(_RULE_DESCRIPTIONS) >= _MAX_RULE_DESCRIPTIONS:  # a long-lived process that reloads policies
-        _RULE_DESCRIPTIONS.clear()
-    description = describe(rule_evaluation(rule))
-    _RULE_DESCRIPTIONS[id(rule)] = rule, description  # (holding the rule keeps its id from being reused)
-    return description
+def _describe_rule(rule: object) -> str:
+    return describe(rule_evaluation(rule))
 
 
-_RULE_DESCRIPTIONS: dict[int, tuple[object, str]] = {}
-_MAX_RULE_DESCRIPTIONS = 4096
+# ``describe(rule_evaluation(rule))``, made once per compiled rule (a run keys every file with its
+# plan's rules: the same rules, file after file). Compiled rules are never changed once made.
+_rule_description = IdentityMemo(_describe_rule, max_entries=4096)
 
 
 def run_facts_key(settings: dict, services: dict, dialect: str) -> str:

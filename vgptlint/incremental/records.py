@@ -364,9 +364,7 @@ class TableBuilder:
 
     def _store_chunk(self, size: int) -> None:
         chunk = len(self.stamps[0])
-        start = chunk * tables.RECORDS_PER_PIECE
-        refs = list(map(RecordRef, self.index[start:start + size], self.line[start:start + size],
-                        self.column[start:start + size]))
+        refs = chunk_refs(self, chunk)  # (its index, line and column arrays hold every row so far)
         for position, rule in enumerate(self.rules):
             state = absorbed(rule, rule.accumulator.empty(rule.accumulator_options), self.parts[position + 1][:size], refs)
             number = state_part(len(self.rules), position)

@@ -225,8 +225,9 @@ def stored_state(read: Callable[[int, int], object], head: TableHead, rule: Comp
                     chunk_refs(head, chunk) if refs is None else refs(chunk))
 
 
-def chunk_refs(head: TableHead, chunk: int) -> list[RecordRef]:
-    """Where the records of one chunk of a table are."""
+def chunk_refs(head: TableHead | object, chunk: int) -> list[RecordRef]:
+    """Where the records of one chunk of a table are (``head``: anything with its rows' ``index``,
+    ``line`` and ``column`` arrays)."""
     start, stop = chunk_span(chunk)
     return list(map(RecordRef, head.index[start:stop], head.line[start:stop], head.column[start:stop]))
 

@@ -14,6 +14,7 @@ from vgptlint.fixes.base import rule_fix
 from vgptlint.findings.fingerprint import fingerprint
 from vgptlint.fixes.negatives import label_name, touches_negative
 from vgptlint.functions.base import Context, Hit, MISSING
+from vgptlint.identity_memo import IdentityMemo
 from vgptlint.inputs.locate import locate, locate_span
 from vgptlint.inputs.records import Record
 from vgptlint.model import Finding, Location, Span
@@ -163,21 +164,8 @@ class Arrangement:
         return live
 
 
-# The arrangements of the last few tuples of rules, by identity: a run evaluates one file's rules
-# record after record, and the tuple is held here, so no other tuple can take its id meanwhile.
-_ARRANGEMENTS: dict[int, tuple[tuple[CompiledRule, ...], Arrangement]] = {}
-_ARRANGEMENT_COUNT = 16
-
-
-def _arrangement(rules: tuple[CompiledRule, ...]) -> Arrangement:
-    cached = _ARRANGEMENTS.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    arrangement = Arrangement(rules)
-    if len(_ARRANGEMENTS) >= _ARRANGEMENT_COUNT:  # (pop: a Dask worker's threads may evict at once)
-        _ARRANGEMENTS.pop(next(iter(_ARRANGEMENTS), None), None)
-    _ARRANGEMENTS[id(rules)] = (rules, arrangement)
-    return arrangement
+# The arrangements of the last few tuples of rules: a run evaluates one file's rules record after record.
+_arrangement = IdentityMemo(Arrangement, max_entries=16)
 
 
 def _calls(plan: CallPlan, memo: RecordMemo, data: object) -> list[tuple[int, object, tuple]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 
 from vgptlint.deferred import DeferredPattern
 from vgptlint.sql.split import first_significant, lex, significant_tokens
@@ -326,7 +327,7 @@ def _why_unexpected(sql: str, token: tuple[int, int]) -> str:
     upper = word.upper()
     if upper not in _CLAUSE_WORDS:
         return ""
-    before = [t.upper for t in significant_tokens(sql) if t.end <= token[0]][-1:]
+    before = [t.upper for t in takewhile(lambda t: t.end <= token[0], significant_tokens(sql))][-1:]
     if not before and upper in _CLAUSE_STARTS:
         return " at the start: a clause on its own, not a whole statement"
     after = first_significant(sql, token[1])
